@@ -1,0 +1,5 @@
+"""Allow ``python -m secaudit``."""
+
+from secaudit.cli.app import main
+
+main()

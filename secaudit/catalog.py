@@ -1,0 +1,303 @@
+"""Loading and validating checklists and scanner definitions; applicability.
+
+Content comes in layers: the built-in folders shipped with secaudit, then a
+workspace's own ``checklists/`` and ``scanners/``. A later layer adds entries
+or overrides earlier ones by id; the same id twice within one layer is an
+error. Every problem names the file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secaudit.errors import CatalogError, Problem
+from secaudit.model import (
+    Check,
+    Checklist,
+    ChecklistInfo,
+    Control,
+    Profile,
+    ScannerFile,
+    Service,
+)
+from secaudit.yamlsource import YamlDocument, YamlSourceError, load_yaml
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of content: a name (built-in, workspace, ...) and its files."""
+
+    name: str
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """Whether a control applies to a service, and if not, the condition that excluded it."""
+
+    control: Control
+    checklist: str
+    applicable: bool
+    reason: str
+
+
+@dataclass
+class Catalog:
+    """All controls, checks and profiles in force, with where each came from."""
+
+    checklists: dict[str, ChecklistInfo] = field(default_factory=dict)
+    controls: dict[str, Control] = field(default_factory=dict)
+    control_checklist: dict[str, str] = field(default_factory=dict)
+    checks: dict[str, Check] = field(default_factory=dict)
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    overrides: list[Problem] = field(default_factory=list)
+    digest: str = ""
+
+    @property
+    def version(self) -> str:
+        """A short fingerprint of every file that made this catalog."""
+        return self.digest[:12]
+
+    def controls_of(self, checklist_ids: Iterable[str]) -> list[Control]:
+        """The controls of the named checklists, in catalog order."""
+        wanted = set(checklist_ids)
+        return [c for cid, c in self.controls.items() if self.control_checklist[cid] in wanted]
+
+    def applicability(self, service: Service) -> list[Applicability]:
+        """Every control of the service's checklists, applicable or not, with the reason."""
+        facts = service.facts()
+        result = []
+        for control in self.controls_of(service.checklists):
+            checklist = self.control_checklist[control.id]
+            if control.applies_if is None:
+                result.append(Applicability(control, checklist, True, "applies to every service"))
+            elif control.applies_if.evaluate(facts):
+                result.append(Applicability(control, checklist, True, control.applies_if.describe()))
+            else:
+                reason = f"not {control.applies_if.failing_part(facts)}"
+                result.append(Applicability(control, checklist, False, reason))
+        return result
+
+    def applicable_controls(self, service: Service) -> list[Control]:
+        """The controls that apply to the service."""
+        return [a.control for a in self.applicability(service) if a.applicable]
+
+    def unknown_checklists(self, service: Service) -> list[str]:
+        """Checklists a service names that this catalog does not have."""
+        return [name for name in service.checklists if name not in self.checklists]
+
+
+def yaml_files(paths: Iterable[Path]) -> list[Path]:
+    """YAML files under ``paths`` (files as given, folders searched recursively), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()))
+        else:
+            found.append(path)
+    return found
+
+
+def load_catalog(layers: Sequence[Layer]) -> Catalog:
+    """Load and cross-check every layer; raise ``CatalogError`` listing all problems."""
+    catalog = Catalog()
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+    check_refs: list[tuple[str, str, str]] = []
+    seen_paths: set[Path] = set()
+    for layer in layers:
+        defined_here: dict[str, str] = {}
+        for path in layer.files:
+            resolved = path.resolve()
+            if resolved in seen_paths:
+                continue
+            seen_paths.add(resolved)
+            try:
+                doc = load_yaml(path)
+            except YamlSourceError as exc:
+                problems.extend(exc.problems)
+                continue
+            digest.update(str(path.name).encode() + b"\0" + path.read_bytes())
+            problems.extend(_load_document(doc, layer, catalog, defined_here, check_refs))
+    for control_id, check_id, where in check_refs:
+        if control_id in catalog.controls and check_id not in catalog.checks:
+            problems.append(Problem(where, f"control {control_id} references unknown check '{check_id}'"))
+    if problems:
+        raise CatalogError(f"{len(problems)} problem(s) in checklists or scanners", problems)
+    catalog.digest = digest.hexdigest()
+    return catalog
+
+
+def _load_document(
+    doc: YamlDocument,
+    layer: Layer,
+    catalog: Catalog,
+    defined_here: dict[str, str],
+    check_refs: list[tuple[str, str, str]],
+) -> list[Problem]:
+    data = doc.data
+    if not isinstance(data, dict):
+        return [Problem(doc.where(), "expected a mapping with 'checklist' and 'controls', or 'checks'/'profiles'")]
+    if "checklist" in data or "controls" in data:
+        return _load_checklist(doc, layer, catalog, defined_here, check_refs)
+    if "checks" in data or "profiles" in data:
+        return _load_scanners(doc, layer, catalog, defined_here)
+    return [
+        Problem(
+            doc.where(),
+            "not a checklist (needs 'checklist:' and 'controls:') nor a scanner file ('checks:', 'profiles:')",
+        )
+    ]
+
+
+def _register(
+    kind: str,
+    entry_id: str,
+    where: str,
+    layer: Layer,
+    catalog: Catalog,
+    defined_here: dict[str, str],
+    existing: dict[str, Any],
+) -> Problem | None:
+    key = f"{kind}:{entry_id}"
+    if key in defined_here:
+        return Problem(where, f"duplicate {kind} id '{entry_id}' (first defined at {defined_here[key]})")
+    defined_here[key] = where
+    if entry_id in existing:
+        catalog.overrides.append(
+            Problem(where, f"{layer.name} {kind} '{entry_id}' overrides {catalog.origins.get(key, 'an earlier one')}")
+        )
+    catalog.origins[key] = where
+    return None
+
+
+def _load_checklist(
+    doc: YamlDocument,
+    layer: Layer,
+    catalog: Catalog,
+    defined_here: dict[str, str],
+    check_refs: list[tuple[str, str, str]],
+) -> list[Problem]:
+    data = doc.data
+    problems: list[Problem] = []
+    unknown = sorted(set(data) - {"checklist", "controls"})
+    for key in unknown:
+        problems.append(Problem(doc.where((key,)), f"{key}: unknown field"))
+    try:
+        info = doc.validate(ChecklistInfo, data.get("checklist"), ("checklist",))
+    except YamlSourceError as exc:
+        return problems + exc.problems
+    raw_controls = data.get("controls")
+    if not isinstance(raw_controls, list):
+        return problems + [Problem(doc.where(("controls",)), "controls: expected a list of controls")]
+    problem = _register(
+        "checklist", info.id, doc.where(("checklist",)), layer, catalog, defined_here, catalog.checklists
+    )
+    if problem:
+        return problems + [problem]
+    catalog.checklists[info.id] = info
+    for index, raw in enumerate(raw_controls):
+        loc = ("controls", index)
+        try:
+            control = doc.validate(Control, raw, loc)
+        except YamlSourceError as exc:
+            problems.extend(exc.problems)
+            continue
+        where = doc.where(loc)
+        problem = _register("control", control.id, where, layer, catalog, defined_here, catalog.controls)
+        if problem:
+            problems.append(problem)
+            continue
+        problems.extend(_check_dependencies(doc, loc, control))
+        catalog.controls[control.id] = control
+        catalog.control_checklist[control.id] = info.id
+        for i, ref in enumerate(control.checks):
+            check_refs.append((control.id, ref.check, doc.where(loc + ("checks", i))))
+    return problems
+
+
+def _check_dependencies(doc: YamlDocument, loc: tuple[str | int, ...], control: Control) -> list[Problem]:
+    problems = []
+    by_id = {q.id: q for q in control.questions}
+    for i, question in enumerate(control.questions):
+        dep = question.depends_on
+        if dep is None:
+            continue
+        where = doc.where(loc + ("questions", i, "depends_on"))
+        target = by_id.get(dep.question)
+        if target is None:
+            problems.append(Problem(where, f"{control.id}/{question.id} depends on unknown question '{dep.question}'"))
+            continue
+        allowed = {c.value for c in target.allowed_choices()}
+        for value in dep.answer_in:
+            if allowed and value not in allowed:
+                problems.append(
+                    Problem(where, f"{control.id}/{question.id}: '{value}' is not an answer of '{dep.question}'")
+                )
+    for start in control.questions:
+        chain = [start.id]
+        current = start
+        while current.depends_on is not None and current.depends_on.question in by_id:
+            nxt = current.depends_on.question
+            if nxt in chain:
+                cycle = " -> ".join(chain[chain.index(nxt) :] + [nxt])
+                index = [q.id for q in control.questions].index(start.id)
+                problems.append(
+                    Problem(
+                        doc.where(loc + ("questions", index, "depends_on")), f"{control.id}: dependency cycle {cycle}"
+                    )
+                )
+                break
+            chain.append(nxt)
+            current = by_id[nxt]
+        if problems and "cycle" in problems[-1].message:
+            break
+    return problems
+
+
+def _load_scanners(doc: YamlDocument, layer: Layer, catalog: Catalog, defined_here: dict[str, str]) -> list[Problem]:
+    data = doc.data
+    problems: list[Problem] = []
+    for key in sorted(set(data) - {"checks", "profiles"}):
+        problems.append(Problem(doc.where((key,)), f"{key}: unknown field"))
+    for field_name, model, registry, kind in (
+        ("checks", Check, catalog.checks, "check"),
+        ("profiles", Profile, catalog.profiles, "profile"),
+    ):
+        raw_list = data.get(field_name, [])
+        if raw_list is None:
+            continue
+        if not isinstance(raw_list, list):
+            problems.append(Problem(doc.where((field_name,)), f"{field_name}: expected a list"))
+            continue
+        for index, raw in enumerate(raw_list):
+            loc = (field_name, index)
+            try:
+                entry = doc.validate(model, raw, loc)
+            except YamlSourceError as exc:
+                problems.extend(exc.problems)
+                continue
+            entry_id = str(entry.id)  # type: ignore[attr-defined]
+            problem = _register(kind, entry_id, doc.where(loc), layer, catalog, defined_here, registry)
+            if problem:
+                problems.append(problem)
+                continue
+            registry[entry_id] = entry
+    return problems
+
+
+def validate_scanner_file(doc: YamlDocument) -> ScannerFile:
+    """Validate a whole scanner file at once (used by tools that rewrite one)."""
+    return doc.validate(ScannerFile)
+
+
+def validate_checklist_file(doc: YamlDocument) -> Checklist:
+    """Validate a whole checklist file at once (used by the Excel authoring round trip)."""
+    return doc.validate(Checklist)

@@ -1,0 +1,105 @@
+"""The ``secaudit`` command line: the only part that prints or exits."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from secaudit import __version__
+from secaudit.cli.common import AppState, state
+from secaudit.errors import ExitCode, SecauditError
+
+
+class SecauditGroup(TyperGroup):
+    """Turns secaudit's errors into one line per problem and the documented exit code."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SecauditError as exc:
+            debug = isinstance(ctx.obj, AppState) and ctx.obj.debug
+            if debug:
+                traceback.print_exc()
+            lines = exc.lines()
+            if exc.problems and exc.message:
+                typer.echo(f"error: {exc.message}", err=True)
+                for line in lines:
+                    typer.echo(f"  {line}", err=True)
+            else:
+                for line in lines:
+                    typer.echo(f"error: {line}", err=True)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+        except Exception as exc:  # a bug: say so plainly, keep the trace for --debug
+            if hasattr(exc, "exit_code") and hasattr(exc, "format_message"):
+                raise  # usage errors belong to the argument parser
+            debug = isinstance(ctx.obj, AppState) and ctx.obj.debug
+            if debug:
+                traceback.print_exc()
+            typer.echo(f"error: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+            raise typer.Exit(int(ExitCode.ENVIRONMENT)) from None
+
+
+app = typer.Typer(
+    cls=SecauditGroup,
+    name="secaudit",
+    help="Information-security compliance audits of online services (MIC local-government guideline).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"secaudit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Workspace folder (default: $SECAUDIT_WORKSPACE, or search upwards).",
+            file_okay=False,
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Information-security compliance audits of online services (MIC local-government guideline)."""
+    st = state(ctx)
+    st.workspace_path = workspace
+    st.debug = debug
+
+
+def _register() -> None:
+    from secaudit.cli import checklist, init, log, service
+
+    app.command("init")(init.init)
+    app.add_typer(checklist.app, name="checklist")
+    app.add_typer(service.app, name="service")
+    app.add_typer(log.app, name="log")
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,171 @@
+"""``secaudit checklist``: validate, list and show controls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
+from secaudit.model import Domain, Language
+
+if TYPE_CHECKING:
+    from secaudit.model import Control
+
+app = typer.Typer(help="Validate, list and show checklist controls.", no_args_is_help=True)
+
+
+def control_summary(control: Control, checklist: str) -> dict[str, Any]:
+    """The fields of a control that listings show."""
+    return {
+        "id": control.id,
+        "checklist": checklist,
+        "domain": control.domain.value,
+        "section": control.section,
+        "control_type": control.control_type.value,
+        "severity": control.severity.value,
+        "title": {"ja": control.title.ja, "en": control.title.en},
+        "questions": len(control.questions),
+        "checks": [ref.check for ref in control.checks],
+    }
+
+
+@app.command("validate")
+def validate(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Checklist or scanner files or folders (default: everything in force).", exists=True),
+    ] = None,
+) -> None:
+    """Validate checklist and scanner YAML; every problem is named by file and line (exit 2)."""
+    from secaudit.catalog import Layer, load_catalog, yaml_files
+    from secaudit.errors import CatalogError, Problem
+    from secaudit.workspace import builtin_dir
+
+    st = state(ctx)
+    if paths:
+        files = yaml_files(paths)
+        if not files:
+            raise CatalogError("no .yaml files found in " + ", ".join(str(p) for p in paths))
+        given = {f.resolve() for f in files}
+        reference = tuple(f for f in yaml_files([builtin_dir("scanners")]) if f.resolve() not in given)
+        catalog = load_catalog([Layer("built-in scanners", reference), Layer("given", tuple(files))])
+        if not catalog.checklists and not catalog.checks and not catalog.profiles:
+            raise CatalogError("nothing to validate", [Problem(str(p), "no checklists or checks") for p in paths])
+    else:
+        catalog = st.catalog()
+    for override in catalog.overrides:
+        info(f"note: {override}")
+    info(
+        f"OK: {len(catalog.controls)} controls in {len(catalog.checklists)} checklist(s), "
+        f"{len(catalog.checks)} checks, {len(catalog.profiles)} profiles (catalog {catalog.version})"
+    )
+
+
+@app.command("list")
+def list_controls(
+    ctx: typer.Context,
+    domain: Annotated[Domain | None, typer.Option(help="Only controls of this guideline section.")] = None,
+    service: Annotated[str | None, typer.Option(help="Only controls that apply to this service.")] = None,
+    checklist: Annotated[str | None, typer.Option(help="Only controls of this checklist.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
+    lang: Annotated[Language | None, typer.Option(help="Language of titles in the table.")] = None,
+) -> None:
+    """List controls, optionally filtered by domain, checklist or the service they apply to."""
+    st = state(ctx)
+    catalog = st.catalog()
+    if service is not None:
+        from secaudit.inventory import find_service
+
+        svc = find_service(st.workspace().services_dir, service)
+        for name in catalog.unknown_checklists(svc):
+            warn(f"service {svc.id} names checklist '{name}', which is not in the catalog")
+        controls = catalog.applicable_controls(svc)
+    else:
+        controls = list(catalog.controls.values())
+    rows = [
+        control_summary(c, catalog.control_checklist[c.id])
+        for c in controls
+        if (domain is None or c.domain is domain)
+        and (checklist is None or catalog.control_checklist[c.id] == checklist)
+    ]
+    if fmt is OutputFormat.JSON:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    language = lang or _language(st)
+    table = Table(title=f"{len(rows)} controls", show_lines=False)
+    for column in ("id", "domain", "type", "severity", "title", "assessed by"):
+        table.add_column(column)
+    for row in rows:
+        assessed = ", ".join(
+            part
+            for part in (f"{row['questions']} question(s)" if row["questions"] else "", ", ".join(row["checks"]))
+            if part
+        )
+        table.add_row(
+            row["id"], row["domain"], row["control_type"], row["severity"], row["title"][language.value], assessed
+        )
+    console().print(table)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    control_id: Annotated[str, typer.Argument(metavar="ID", help="Control id, e.g. HUM-5.2-001.")],
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table (text) or json.")] = OutputFormat.TABLE,
+    lang: Annotated[Language | None, typer.Option(help="Language of the text.")] = None,
+) -> None:
+    """Show one control in full: questions, checks, references, remediation."""
+    from secaudit.errors import InputError
+
+    st = state(ctx)
+    catalog = st.catalog()
+    control = catalog.controls.get(control_id)
+    if control is None:
+        raise InputError(f"no control '{control_id}' in the catalog (see 'secaudit checklist list')")
+    if fmt is OutputFormat.JSON:
+        data = control.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data["checklist"] = catalog.control_checklist[control.id]
+        print_json(data)
+        return
+    language = (lang or _language(st)).value
+    out = console()
+    out.print(f"[bold]{control.id}[/bold]  {control.title.get(language)}")
+    out.print(
+        f"checklist {catalog.control_checklist[control.id]} · domain {control.domain.value} (§{control.section}) · "
+        f"{control.control_type.value} · severity {control.severity.value}"
+    )
+    out.print(f"\n{control.rationale.get(language)}")
+    if control.applies_if is not None:
+        out.print(f"\napplies if: {control.applies_if.describe()}")
+    for q in control.questions:
+        flags = [q.type.value] + (["required"] if q.required else []) + (["evidence"] if q.requires_evidence else [])
+        out.print(f"\n  [{q.id}] {q.text.get(language)}  ({', '.join(flags)})")
+        if q.depends_on is not None:
+            out.print(f"       asked when {q.depends_on.question} is {' or '.join(q.depends_on.answer_in)}")
+        if q.allowed_choices():
+            out.print(
+                "       answers: " + ", ".join(f"{c.value} ({c.label.get(language)})" for c in q.allowed_choices())
+            )
+    for ref in control.checks:
+        check = catalog.checks.get(ref.check)
+        out.print(f"\n  check {ref.check}: {check.title.get(language) if check else '?'}")
+    if control.evidence_examples:
+        out.print("\nevidence: " + "; ".join(e.get(language) for e in control.evidence_examples))
+    if control.references:
+        out.print(
+            "references: "
+            + "; ".join(
+                f"{r.framework.value} {r.id}" + (f" ({r.edition})" if r.edition else "") for r in control.references
+            )
+        )
+    out.print(f"\nremediation: {control.remediation.get(language)}")
+
+
+def _language(st: Any) -> Language:
+    ws = st.optional_workspace()
+    return ws.config.language if ws else Language.JA

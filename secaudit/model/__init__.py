@@ -1,0 +1,85 @@
+"""Pydantic models: the shared language between the parts of secaudit."""
+
+from secaudit.model.check import Baseline, Check, NmapOptions, ProbeKind, Profile, ScannerFile
+from secaudit.model.common import (
+    ControlType,
+    Domain,
+    Language,
+    LocalizedText,
+    Severity,
+    Slug,
+    StrictModel,
+)
+from secaudit.model.condition import FACT_NAMES, Condition
+from secaudit.model.config import GatePolicy, RiskMatrixKind, WorkspaceConfig
+from secaudit.model.control import (
+    Checklist,
+    ChecklistInfo,
+    CheckRef,
+    Choice,
+    Control,
+    DependsOn,
+    Procedure,
+    Question,
+    QuestionType,
+    Reference,
+    Verdict,
+)
+from secaudit.model.evidence import Answer, AnswerSource, Observation, ObservationStatus
+from secaudit.model.scan import RunStatus, ScanRun
+from secaudit.model.service import (
+    Attributes,
+    Classification,
+    Cloud,
+    Contact,
+    NetworkTier,
+    Scope,
+    Service,
+    Target,
+)
+
+__all__ = [
+    "FACT_NAMES",
+    "Answer",
+    "AnswerSource",
+    "Attributes",
+    "Baseline",
+    "Check",
+    "CheckRef",
+    "Checklist",
+    "ChecklistInfo",
+    "Choice",
+    "Classification",
+    "Cloud",
+    "Condition",
+    "Contact",
+    "Control",
+    "ControlType",
+    "DependsOn",
+    "Domain",
+    "GatePolicy",
+    "Language",
+    "LocalizedText",
+    "NetworkTier",
+    "NmapOptions",
+    "Observation",
+    "ObservationStatus",
+    "Procedure",
+    "ProbeKind",
+    "Profile",
+    "Question",
+    "QuestionType",
+    "Reference",
+    "RiskMatrixKind",
+    "RunStatus",
+    "ScanRun",
+    "ScannerFile",
+    "Scope",
+    "Service",
+    "Severity",
+    "Slug",
+    "StrictModel",
+    "Target",
+    "Verdict",
+    "WorkspaceConfig",
+]

@@ -1,0 +1,72 @@
+"""Declarative scanner checks and scan profiles (``scanners/*.yaml``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from secaudit.model.common import LocalizedText, Severity, Slug, StrictModel
+from secaudit.model.control import CheckId
+
+
+class ProbeKind(StrEnum):
+    """The probes that collect facts; each check judges the facts of one."""
+
+    PORTS = "ports"
+    TLS = "tls"
+    HTTP = "http"
+
+
+class Baseline(StrictModel):
+    """The published baseline a check follows, with its version."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+class Check(StrictModel):
+    """A named assertion over the facts one probe collects."""
+
+    id: CheckId
+    probe: ProbeKind
+    title: LocalizedText
+    severity: Severity
+    assertion: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    baseline: Baseline | None = None
+    description: LocalizedText | None = None
+    remediation: LocalizedText | None = None
+
+
+class NmapOptions(StrictModel):
+    """The only nmap settings a profile can fix; never free text."""
+
+    ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=list)
+    timing: Annotated[int, Field(ge=0, le=5)] = 3
+    version_detection: bool = False
+    host_timeout_s: Annotated[int, Field(ge=5, le=7200)] = 120
+    max_rate: Annotated[int, Field(ge=1, le=100000)] | None = None
+    scripts: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]] = Field(default_factory=list)
+
+
+class Profile(StrictModel):
+    """A named scan profile: which probes run, with which nmap options and deadlines."""
+
+    id: Slug
+    title: LocalizedText
+    probes: list[ProbeKind] = Field(min_length=1)
+    nmap: NmapOptions = Field(default_factory=NmapOptions)
+    probe_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    concurrency: Annotated[int, Field(ge=1, le=32)] = 4
+
+
+class ScannerFile(StrictModel):
+    """The content of one ``scanners/*.yaml`` file."""
+
+    checks: list[Check] = Field(default_factory=list)
+    profiles: list[Profile] = Field(default_factory=list)

@@ -1,0 +1,140 @@
+"""Applicability expressions: a small structured language, never eval.
+
+A condition is one of::
+
+    {all: [cond, ...]}   {any: [cond, ...]}   {not: cond}
+    {attr: NAME, equals: VALUE} | {attr: NAME, in: [V, ...]}
+    {attr: NAME, gte: N} | {attr: NAME, lte: N}
+
+over the facts of a service (see ``Service.facts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from secaudit.model.common import StrictModel
+
+Scalar = bool | int | str
+
+FACT_NAMES: frozenset[str] = frozenset(
+    {
+        "internet_facing",
+        "personal_data",
+        "mynumber",
+        "payment",
+        "cloud",
+        "outsourced",
+        "network_tier",
+        "confidentiality",
+        "integrity",
+        "availability",
+    }
+)
+"""The service facts an ``applies_if`` expression may test."""
+
+MAX_DEPTH = 16
+
+
+class Condition(StrictModel):
+    """One node of an applicability expression."""
+
+    all_: list[Condition] | None = Field(default=None, alias="all")
+    any_: list[Condition] | None = Field(default=None, alias="any")
+    not_: Condition | None = Field(default=None, alias="not")
+    attr: str | None = None
+    equals: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    gte: int | None = None
+    lte: int | None = None
+
+    model_config = StrictModel.model_config | {"populate_by_name": True}
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Condition:
+        comparisons = [
+            name
+            for name, value in (("equals", self.equals), ("in", self.in_), ("gte", self.gte), ("lte", self.lte))
+            if value is not None
+        ]
+        if self.attr is None and comparisons:
+            raise ValueError(f"'{comparisons[0]}' needs 'attr'")
+        shapes = [self.all_ is not None, self.any_ is not None, self.not_ is not None, self.attr is not None]
+        if sum(shapes) != 1:
+            raise ValueError("a condition is exactly one of: all, any, not, or attr with a comparison")
+        if self.attr is not None:
+            if self.attr not in FACT_NAMES:
+                raise ValueError(f"unknown attribute '{self.attr}'; known: {', '.join(sorted(FACT_NAMES))}")
+            if len(comparisons) != 1:
+                raise ValueError("'attr' needs exactly one of: equals, in, gte, lte")
+        for children in (self.all_, self.any_):
+            if children is not None and not children:
+                raise ValueError("'all' and 'any' need at least one condition")
+        if self.depth() > MAX_DEPTH:
+            raise ValueError(f"condition nested deeper than {MAX_DEPTH} levels")
+        return self
+
+    def depth(self) -> int:
+        """How deeply the expression nests."""
+        children = [*(self.all_ or []), *(self.any_ or []), *([self.not_] if self.not_ else [])]
+        return 1 + max((c.depth() for c in children), default=0)
+
+    def evaluate(self, facts: Mapping[str, Any]) -> bool:
+        """True when the facts satisfy the condition."""
+        if self.all_ is not None:
+            return all(c.evaluate(facts) for c in self.all_)
+        if self.any_ is not None:
+            return any(c.evaluate(facts) for c in self.any_)
+        if self.not_ is not None:
+            return not self.not_.evaluate(facts)
+        assert self.attr is not None
+        value = facts.get(self.attr)
+        if self.equals is not None:
+            return _same(value, self.equals)
+        if self.in_ is not None:
+            return any(_same(value, v) for v in self.in_)
+        if not isinstance(value, int) or isinstance(value, bool):
+            return False
+        if self.gte is not None:
+            return value >= self.gte
+        assert self.lte is not None
+        return value <= self.lte
+
+    def describe(self) -> str:
+        """The condition in words, e.g. ``network_tier in [lgwan, mynumber]``."""
+        if self.all_ is not None:
+            return "(" + " and ".join(c.describe() for c in self.all_) + ")"
+        if self.any_ is not None:
+            return "(" + " or ".join(c.describe() for c in self.any_) + ")"
+        if self.not_ is not None:
+            return f"not {self.not_.describe()}"
+        if self.equals is not None:
+            return f"{self.attr} = {_show(self.equals)}"
+        if self.in_ is not None:
+            return f"{self.attr} in [{', '.join(_show(v) for v in self.in_)}]"
+        if self.gte is not None:
+            return f"{self.attr} >= {self.gte}"
+        return f"{self.attr} <= {self.lte}"
+
+    def failing_part(self, facts: Mapping[str, Any]) -> str:
+        """The smallest sub-condition that explains why this one is false."""
+        if self.all_ is not None:
+            for child in self.all_:
+                if not child.evaluate(facts):
+                    return child.failing_part(facts)
+        return self.describe()
+
+
+def _same(value: Any, expected: Scalar) -> bool:
+    if isinstance(expected, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(expected, bool) and value is expected
+    return bool(value == expected)
+
+
+def _show(value: Scalar) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

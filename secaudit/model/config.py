@@ -1,0 +1,75 @@
+"""The workspace configuration, ``secaudit.yaml``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from secaudit.model.common import Language, LocalizedText, Severity, Slug, StrictModel
+from secaudit.model.service import Network
+
+
+class RiskMatrixKind(StrEnum):
+    """Risk matrices on offer: 5x5 (enterprise practice) or 3x3 (municipal practice)."""
+
+    FIVE = "5x5"
+    THREE = "3x3"
+
+
+class GatePolicy(StrictModel):
+    """When a service may launch (the launch gate)."""
+
+    block_at: Severity = Severity.HIGH
+    conditional_at: Severity = Severity.MEDIUM
+    require_answers: bool = True
+    require_scan: bool = True
+    max_scan_age_days: Annotated[int, Field(ge=1, le=3650)] = 30
+
+
+class ScanSettings(StrictModel):
+    """Workspace-wide scanning settings."""
+
+    default_profile: Slug = "standard"
+    denylist: list[Network] = Field(default_factory=list)
+    cert_expiry_warning_days: Annotated[int, Field(ge=1, le=3650)] = 30
+
+
+class SmtpSettings(StrictModel):
+    """Where notification e-mail goes out; the password never lives in this file."""
+
+    host: Annotated[str, StringConstraints(min_length=1, max_length=253)]
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    starttls: bool = True
+    username: str | None = None
+    password_env: Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]{0,63}$")] | None = None
+    password_file: str | None = None
+    sender: Annotated[str, StringConstraints(min_length=3, max_length=320)]
+
+
+class WebhookSettings(StrictModel):
+    """A URL that receives a JSON POST for each notification."""
+
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+
+
+class Notifications(StrictModel):
+    """How people are told about drift and errors."""
+
+    smtp: SmtpSettings | None = None
+    webhook: WebhookSettings | None = None
+
+
+class WorkspaceConfig(StrictModel):
+    """Everything ``secaudit.yaml`` may say."""
+
+    organisation: LocalizedText
+    language: Language = Language.JA
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "Asia/Tokyo"
+    risk_matrix: RiskMatrixKind = RiskMatrixKind.FIVE
+    auditor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    gate: GatePolicy = Field(default_factory=GatePolicy)
+    scan: ScanSettings = Field(default_factory=ScanSettings)
+    notifications: Notifications = Field(default_factory=Notifications)
+    database_url: str | None = None

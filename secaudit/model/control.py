@@ -1,0 +1,283 @@
+"""Controls (checklist items) and the questions that assess them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
+
+from secaudit.model.common import (
+    ControlType,
+    Domain,
+    LocalizedText,
+    Severity,
+    Slug,
+    StrictModel,
+)
+from secaudit.model.condition import Condition
+
+CONTROL_ID_PATTERN = r"^[A-Z][A-Z0-9]{1,9}(-[A-Za-z0-9.]{1,12}){0,3}-[0-9]{3}$"
+QUESTION_ID_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+CHECK_ID_PATTERN = r"^[a-z][a-z0-9]*(\.[a-z0-9][a-z0-9-]*)+$"
+
+ControlId = Annotated[str, StringConstraints(pattern=CONTROL_ID_PATTERN)]
+QuestionId = Annotated[str, StringConstraints(pattern=QUESTION_ID_PATTERN)]
+CheckId = Annotated[str, StringConstraints(pattern=CHECK_ID_PATTERN)]
+
+
+class QuestionType(StrEnum):
+    """How a question is answered."""
+
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    NUMBER = "number"
+    DATE = "date"
+    TEXT = "text"
+
+
+class Verdict(StrEnum):
+    """What one answer says about compliance."""
+
+    COMPLIANT = "compliant"
+    PARTIAL = "partial"
+    NON_COMPLIANT = "non_compliant"
+    NOT_APPLICABLE = "not_applicable"
+    INFO = "info"
+
+
+class Procedure(StrEnum):
+    """Audit techniques (MIC audit guideline)."""
+
+    DOCUMENT_REVIEW = "document_review"
+    INTERVIEW = "interview"
+    ONSITE_INSPECTION = "onsite_inspection"
+    SCAN = "scan"
+    RE_PERFORMANCE = "re_performance"
+
+
+class Choice(StrictModel):
+    """One allowed answer of a choice question."""
+
+    value: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+    label: LocalizedText
+
+
+YES_NO_CHOICES: tuple[Choice, ...] = (
+    Choice(value="yes", label=LocalizedText(ja="はい", en="Yes")),
+    Choice(value="no", label=LocalizedText(ja="いいえ", en="No")),
+    Choice(value="na", label=LocalizedText(ja="該当しない", en="Not applicable")),
+)
+
+
+class NumberRange(StrictModel):
+    """Inclusive bounds for a number answer."""
+
+    gte: float | None = None
+    lte: float | None = None
+
+    def contains(self, value: float) -> bool:
+        """True when ``value`` lies within the bounds."""
+        return (self.gte is None or value >= self.gte) and (self.lte is None or value <= self.lte)
+
+
+class DependsOn(StrictModel):
+    """A follow-up question is asked only when another answer is one of ``answer_in``."""
+
+    question: QuestionId
+    answer_in: list[str] = Field(min_length=1)
+
+
+class Question(StrictModel):
+    """A typed question and which answers are compliant, partial, non-compliant or N/A."""
+
+    id: QuestionId
+    type: QuestionType
+    text: LocalizedText
+    help: LocalizedText | None = None
+    choices: list[Choice] = Field(default_factory=list)
+    compliant: list[str] = Field(default_factory=list)
+    partial: list[str] = Field(default_factory=list)
+    non_compliant: list[str] = Field(default_factory=list)
+    not_applicable: list[str] = Field(default_factory=list)
+    compliant_range: NumberRange | None = None
+    partial_range: NumberRange | None = None
+    max_age_days: int | None = Field(default=None, ge=1)
+    partial_age_days: int | None = Field(default=None, ge=1)
+    required: bool = True
+    requires_evidence: bool = False
+    depends_on: DependsOn | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        if self.type is QuestionType.YES_NO:
+            if self.choices:
+                raise ValueError("yes_no questions have fixed choices (yes, no, na); remove 'choices'")
+            if not (self.compliant or self.partial or self.non_compliant or self.not_applicable):
+                self.__dict__.update(compliant=["yes"], non_compliant=["no"], not_applicable=["na"])
+        if self.type in (QuestionType.CHOICE, QuestionType.MULTI_CHOICE) and not self.choices:
+            raise ValueError(f"{self.type.value} questions need 'choices'")
+        values = [c.value for c in self.allowed_choices()]
+        if len(set(values)) != len(values):
+            raise ValueError("choice values must be unique")
+        for field in ("compliant", "partial", "non_compliant", "not_applicable"):
+            for value in getattr(self, field):
+                if values and value not in values:
+                    raise ValueError(f"'{field}' names '{value}', which is not one of the choices {values}")
+        if self.type is QuestionType.NUMBER and self.compliant_range is None:
+            raise ValueError("number questions need 'compliant_range'")
+        if self.type is QuestionType.DATE and self.max_age_days is None:
+            raise ValueError("date questions need 'max_age_days'")
+        return self
+
+    def allowed_choices(self) -> list[Choice]:
+        """The choices an answer may take (yes/no/na for yes_no questions)."""
+        if self.type is QuestionType.YES_NO:
+            return list(YES_NO_CHOICES)
+        return list(self.choices)
+
+    def fingerprint(self) -> str:
+        """A hash of the question's text and allowed answers, to detect edits in workbooks."""
+        payload = {
+            "id": self.id,
+            "type": self.type.value,
+            "text": [self.text.ja, self.text.en],
+            "choices": [c.value for c in self.allowed_choices()],
+        }
+        data = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        return hashlib.sha256(data).hexdigest()[:16]
+
+    def judge(self, value: object, today: dt.date) -> Verdict:
+        """What an answer means for compliance; ``value`` must already be validated."""
+        match self.type:
+            case QuestionType.YES_NO | QuestionType.CHOICE:
+                return self._judge_choice(str(value))
+            case QuestionType.MULTI_CHOICE:
+                assert isinstance(value, list)
+                return self._judge_multi([str(v) for v in value])
+            case QuestionType.NUMBER:
+                assert isinstance(value, int | float)
+                if self.compliant_range is not None and self.compliant_range.contains(float(value)):
+                    return Verdict.COMPLIANT
+                if self.partial_range is not None and self.partial_range.contains(float(value)):
+                    return Verdict.PARTIAL
+                return Verdict.NON_COMPLIANT
+            case QuestionType.DATE:
+                assert isinstance(value, dt.date)
+                age = (today - value).days
+                if self.max_age_days is not None and 0 <= age <= self.max_age_days:
+                    return Verdict.COMPLIANT
+                if self.partial_age_days is not None and 0 <= age <= self.partial_age_days:
+                    return Verdict.PARTIAL
+                return Verdict.NON_COMPLIANT
+            case QuestionType.TEXT:
+                return Verdict.INFO
+
+    def _judge_choice(self, value: str) -> Verdict:
+        if value in self.not_applicable:
+            return Verdict.NOT_APPLICABLE
+        if value in self.compliant:
+            return Verdict.COMPLIANT
+        if value in self.partial:
+            return Verdict.PARTIAL
+        if value in self.non_compliant:
+            return Verdict.NON_COMPLIANT
+        return Verdict.INFO
+
+    def _judge_multi(self, values: list[str]) -> Verdict:
+        chosen = set(values)
+        if chosen and chosen <= set(self.not_applicable):
+            return Verdict.NOT_APPLICABLE
+        if chosen & set(self.non_compliant):
+            return Verdict.NON_COMPLIANT
+        required = set(self.compliant)
+        if required and required <= chosen:
+            return Verdict.COMPLIANT
+        if chosen & (required | set(self.partial)):
+            return Verdict.PARTIAL
+        return Verdict.NON_COMPLIANT if required else Verdict.INFO
+
+
+class CheckRef(StrictModel):
+    """A scanner check that verifies (part of) a control."""
+
+    check: CheckId
+
+
+class ReferenceFramework(StrEnum):
+    """Documents a control can cite."""
+
+    MIC_GUIDELINE = "mic-guideline"
+    ISO27002 = "iso27002"
+    NIST_CSF = "nist-csf"
+    IPA = "ipa"
+    DIGITAL_AGENCY = "digital-agency"
+    ISMAP = "ismap"
+    PCI_DSS = "pci-dss"
+    MOZILLA_TLS = "mozilla-tls"
+    OWASP = "owasp"
+
+
+class Reference(StrictModel):
+    """A citation: framework, section or control number, edition."""
+
+    framework: ReferenceFramework
+    id: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    edition: str | None = None
+
+
+class Control(StrictModel):
+    """A checklist item with everything needed to assess and report it."""
+
+    id: ControlId
+    domain: Domain
+    section: Annotated[str, StringConstraints(pattern=r"^[1-9](\.[0-9]{1,2}){0,2}$")]
+    control_type: ControlType
+    title: LocalizedText
+    rationale: LocalizedText
+    severity: Severity
+    questions: list[Question] = Field(default_factory=list)
+    checks: list[CheckRef] = Field(default_factory=list)
+    applies_if: Condition | None = None
+    evidence_examples: list[LocalizedText] = Field(default_factory=list)
+    procedure: list[Procedure] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+    remediation: LocalizedText
+
+    @model_validator(mode="after")
+    def _assessable(self) -> Control:
+        if not self.questions and not self.checks:
+            raise ValueError("a control needs at least one question or check")
+        ids = [q.id for q in self.questions]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate question id(s): {', '.join(duplicates)}")
+        if str(self.domain.section) != self.section.split(".")[0]:
+            raise ValueError(
+                f"section {self.section} is not in domain {self.domain.value} (guideline section {self.domain.section})"
+            )
+        return self
+
+    def question(self, question_id: str) -> Question | None:
+        """The question with ``question_id``, if any."""
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+class ChecklistInfo(StrictModel):
+    """The header of a checklist file."""
+
+    id: Slug
+    version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    title: LocalizedText
+    description: LocalizedText | None = None
+
+
+class Checklist(StrictModel):
+    """A named set of controls, as one YAML file defines it."""
+
+    checklist: ChecklistInfo
+    controls: list[Control] = Field(default_factory=list)

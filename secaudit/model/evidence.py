@@ -1,0 +1,60 @@
+"""What the assessment judges: answers from owners and observations from scans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from secaudit.model.common import Slug, StrictModel
+from secaudit.model.control import CheckId, ControlId, QuestionId
+
+AnswerValue = bool | int | float | dt.date | str | list[str]
+
+
+class AnswerSource(StrEnum):
+    """How an answer reached the store."""
+
+    WORKBOOK = "workbook"
+    TERMINAL = "terminal"
+    FILE = "file"
+
+
+class Answer(StrictModel):
+    """One answer to one question of one control, with who gave it, when and how."""
+
+    service_id: Slug
+    control_id: ControlId
+    question_id: QuestionId
+    value: AnswerValue | None
+    evidence: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    answered_by: Annotated[str, StringConstraints(max_length=200)]
+    answered_at: dt.datetime
+    source: AnswerSource
+    source_ref: Annotated[str, StringConstraints(max_length=500)] | None = None
+    questionnaire_id: str | None = None
+
+
+class ObservationStatus(StrEnum):
+    """The outcome of one check on one target. An error is never a pass or a fail."""
+
+    PASS = "pass"  # noqa: S105  (a status, not a password)
+    FAIL = "fail"
+    ERROR = "error"
+
+
+class Observation(StrictModel):
+    """One check judged on one target in one scan run, with the evidence behind it."""
+
+    run_id: str
+    service_id: Slug
+    check_id: CheckId
+    target: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    status: ObservationStatus
+    evidence: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    observed_at: dt.datetime
+    baseline: str | None = None

@@ -1,0 +1,34 @@
+"""Scan runs: one visit of a service's scope with one profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from secaudit.model.common import Slug, StrictModel
+
+
+class RunStatus(StrEnum):
+    """How a scan run ended. A run with some errored targets is still ``completed``."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class ScanRun(StrictModel):
+    """The record of one scan run: when, how, over what scope, and how it ended."""
+
+    id: str
+    service_id: Slug
+    profile: Slug
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    status: RunStatus = RunStatus.RUNNING
+    secaudit_version: str
+    nmap_version: str | None = None
+    scope: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None

@@ -1,0 +1,133 @@
+"""The database: engine, transactions, forward migrations.
+
+SQLite through SQLAlchemy Core (so that a PostgreSQL URL can serve later),
+in WAL mode, with a bounded wait when another writer holds the lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from secaudit.errors import StoreError
+from secaudit.store.schema import schema_migrations
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Store:
+    """The one gateway to the database; every other part goes through it."""
+
+    def __init__(self, url: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        self.url = url
+        self.busy_timeout_ms = busy_timeout_ms
+        self.engine = self._create_engine(url)
+
+    def _create_engine(self, url: str) -> Engine:
+        if url.startswith("sqlite:///"):
+            path = Path(url.removeprefix("sqlite:///"))
+            if not path.parent.is_dir():
+                raise StoreError(f"database folder {path.parent} does not exist")
+            if not path.exists():
+                fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+                os.close(fd)
+        try:
+            engine = create_engine(url, future=True)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open database {url}: {exc}") from None
+        if engine.dialect.name == "sqlite":
+            timeout = self.busy_timeout_ms
+
+            @event.listens_for(engine, "connect")
+            def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+                dbapi_conn.isolation_level = None
+                cursor = dbapi_conn.cursor()
+                cursor.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA foreign_keys = ON")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+                cursor.close()
+
+            @event.listens_for(engine, "begin")
+            def _on_begin(conn: Connection) -> None:
+                mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+                conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: all or nothing; waits a bounded time for other writers."""
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except DBAPIError as exc:
+            raise self._translate(exc) from None
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction that does not block writers."""
+        try:
+            with self.engine.connect().execution_options(sqlite_begin="DEFERRED") as conn, conn.begin():
+                yield conn
+        except DBAPIError as exc:
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: DBAPIError) -> StoreError:
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        if "locked" in text or "busy" in text:
+            seconds = self.busy_timeout_ms / 1000
+            return StoreError(f"the database is locked by another writer (waited {seconds:g} s); try again later")
+        return StoreError(f"database error: {text}")
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations in order; return the names applied now."""
+        from secaudit.store.migrations import MIGRATIONS
+
+        known = [m.name for m in MIGRATIONS]
+        applied_now: list[str] = []
+        with self.write() as conn:
+            schema_migrations.create(conn, checkfirst=True)
+            done = {row[0] for row in conn.execute(select(schema_migrations.c.name))}
+            unknown = sorted(done - set(known))
+            if unknown:
+                raise StoreError(
+                    f"the database was written by a newer secaudit (unknown migrations: {', '.join(unknown)})"
+                )
+            for migration in sorted(MIGRATIONS, key=lambda m: m.name):
+                if migration.name in done:
+                    continue
+                migration.apply(conn)
+                conn.execute(schema_migrations.insert().values(name=migration.name, applied_at=utcnow().isoformat()))
+                applied_now.append(migration.name)
+        return applied_now
+
+    def schema_version(self) -> list[str]:
+        """The migrations this database has, in order."""
+        with self.read() as conn:
+            return sorted(row[0] for row in conn.execute(select(schema_migrations.c.name)))
+
+    def close(self) -> None:
+        """Release every connection."""
+        self.engine.dispose()
+
+
+def open_store(url: str) -> Store:
+    """Open the database at ``url`` and bring its schema up to date."""
+    store = Store(url)
+    store.migrate()
+    return store

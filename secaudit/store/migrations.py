@@ -1,0 +1,27 @@
+"""The migration registry: every schema change, in order.
+
+Migrations are named and applied in name order, forward only. Each area of the
+store declares its tables in its own module; this list says when they arrived.
+A database that has a migration this code does not know was written by a newer
+secaudit and is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+from secaudit.store import answers, scans
+from secaudit.store.schema import Migration, audit_log, schema_migrations
+
+MIGRATIONS: list[Migration] = [
+    Migration(
+        "0001_core",
+        tables=(schema_migrations, audit_log),
+        statements=(
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+        ),
+    ),
+    Migration("0002_answers", tables=(answers.questionnaires, answers.answer_sets, answers.answers)),
+    Migration("0003_scans", tables=(scans.scan_runs, scans.scan_facts, scans.observations)),
+]

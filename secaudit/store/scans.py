@@ -1,0 +1,204 @@
+"""Scan runs, the facts probes collected, and the observations checks made."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, select
+
+from secaudit.model import Observation, ObservationStatus, RunStatus, ScanRun
+from secaudit.store import audit_log
+from secaudit.store.db import Store
+from secaudit.store.schema import metadata
+
+scan_runs = Table(
+    "scan_runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("service_id", String(63), nullable=False),
+    Column("profile", String(63), nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("finished_at", String(40)),
+    Column("status", String(20), nullable=False),
+    Column("secaudit_version", String(40), nullable=False),
+    Column("nmap_version", String(40)),
+    Column("scope", Text, nullable=False),
+    Column("error", Text),
+    Index("ix_scan_runs_service", "service_id", "started_at"),
+)
+
+scan_facts = Table(
+    "scan_facts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), ForeignKey("scan_runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("probe", String(20), nullable=False),
+    Column("target", String(2048), nullable=False),
+    Column("facts", Text, nullable=False),
+)
+
+observations = Table(
+    "observations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), ForeignKey("scan_runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("service_id", String(63), nullable=False),
+    Column("check_id", String(120), nullable=False),
+    Column("target", String(2048), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("details", Text, nullable=False),
+    Column("observed_at", String(40), nullable=False),
+    Column("baseline", String(200)),
+)
+
+
+def begin_run(store: Store, run: ScanRun, actor: str = "secaudit") -> None:
+    """Record that a run has started (status ``running``)."""
+    with store.write() as conn:
+        conn.execute(scan_runs.insert().values(**_run_row(run)))
+        audit_log.append(conn, actor, "scan.start", run.service_id, {"run": run.id, "profile": run.profile})
+
+
+def finish_run(
+    store: Store,
+    run: ScanRun,
+    items: list[Observation],
+    facts: list[tuple[str, str, dict[str, Any]]],
+    actor: str = "secaudit",
+) -> None:
+    """Store a run's facts and observations and close it, all in one transaction."""
+    with store.write() as conn:
+        if facts:
+            conn.execute(
+                scan_facts.insert(),
+                [
+                    {
+                        "run_id": run.id,
+                        "probe": probe,
+                        "target": target,
+                        "facts": json.dumps(data, ensure_ascii=False, default=str),
+                    }
+                    for probe, target, data in facts
+                ],
+            )
+        if items:
+            conn.execute(observations.insert(), [_observation_row(o) for o in items])
+        conn.execute(scan_runs.update().where(scan_runs.c.id == run.id).values(**_run_row(run)))
+        counts = {s.value: sum(1 for o in items if o.status is s) for s in ObservationStatus}
+        audit_log.append(
+            conn, actor, "scan.finish", run.service_id, {"run": run.id, "status": run.status.value, **counts}
+        )
+
+
+def get_run(store: Store, run_id: str) -> ScanRun | None:
+    """The run with ``run_id``, or None."""
+    with store.read() as conn:
+        row = conn.execute(select(scan_runs).where(scan_runs.c.id == run_id)).mappings().first()
+    return _run(row) if row else None
+
+
+def runs_of(store: Store, service_id: str, limit: int = 50) -> list[ScanRun]:
+    """The runs of a service, newest first."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(scan_runs)
+            .where(scan_runs.c.service_id == service_id)
+            .order_by(scan_runs.c.started_at.desc())
+            .limit(limit)
+        ).mappings()
+        return [_run(r) for r in rows]
+
+
+def latest_run(store: Store, service_id: str, profile: str | None = None) -> ScanRun | None:
+    """The newest completed run of a service (optionally of one profile)."""
+    query = select(scan_runs).where(
+        scan_runs.c.service_id == service_id, scan_runs.c.status == RunStatus.COMPLETED.value
+    )
+    if profile is not None:
+        query = query.where(scan_runs.c.profile == profile)
+    with store.read() as conn:
+        row = conn.execute(query.order_by(scan_runs.c.started_at.desc()).limit(1)).mappings().first()
+    return _run(row) if row else None
+
+
+def observations_of(store: Store, run_id: str) -> list[Observation]:
+    """Every observation a run made."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(observations).where(observations.c.run_id == run_id).order_by(observations.c.id)
+        ).mappings()
+        return [_observation(r) for r in rows]
+
+
+def facts_of(store: Store, run_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """The facts a run collected, as (probe, target, facts)."""
+    with store.read() as conn:
+        rows = conn.execute(select(scan_facts).where(scan_facts.c.run_id == run_id).order_by(scan_facts.c.id))
+        return [(r.probe, r.target, json.loads(r.facts)) for r in rows]
+
+
+def latest_observations(store: Store, service_id: str) -> tuple[ScanRun | None, list[Observation]]:
+    """The newest completed run of a service and its observations."""
+    run = latest_run(store, service_id)
+    return (run, observations_of(store, run.id)) if run else (None, [])
+
+
+def _run_row(run: ScanRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "service_id": run.service_id,
+        "profile": run.profile,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "status": run.status.value,
+        "secaudit_version": run.secaudit_version,
+        "nmap_version": run.nmap_version,
+        "scope": json.dumps(run.scope, ensure_ascii=False, default=str),
+        "error": run.error,
+    }
+
+
+def _run(row: Any) -> ScanRun:
+    return ScanRun(
+        id=row["id"],
+        service_id=row["service_id"],
+        profile=row["profile"],
+        started_at=dt.datetime.fromisoformat(row["started_at"]),
+        finished_at=dt.datetime.fromisoformat(row["finished_at"]) if row["finished_at"] else None,
+        status=RunStatus(row["status"]),
+        secaudit_version=row["secaudit_version"],
+        nmap_version=row["nmap_version"],
+        scope=json.loads(row["scope"]),
+        error=row["error"],
+    )
+
+
+def _observation_row(o: Observation) -> dict[str, Any]:
+    return {
+        "run_id": o.run_id,
+        "service_id": o.service_id,
+        "check_id": o.check_id,
+        "target": o.target,
+        "status": o.status.value,
+        "evidence": o.evidence,
+        "details": json.dumps(o.details, ensure_ascii=False, default=str),
+        "observed_at": o.observed_at.isoformat(),
+        "baseline": o.baseline,
+    }
+
+
+def _observation(row: Any) -> Observation:
+    return Observation(
+        run_id=row["run_id"],
+        service_id=row["service_id"],
+        check_id=row["check_id"],
+        target=row["target"],
+        status=ObservationStatus(row["status"]),
+        evidence=row["evidence"],
+        details=json.loads(row["details"]),
+        observed_at=dt.datetime.fromisoformat(row["observed_at"]),
+        baseline=row["baseline"],
+    )

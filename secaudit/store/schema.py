@@ -1,0 +1,50 @@
+"""The shared metadata, the core tables, and what a migration is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text
+from sqlalchemy.engine import Connection
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("applied_at", String(40), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("subject", String(500), nullable=False),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A forward-only schema change: tables to create and statements to run."""
+
+    name: str
+    tables: tuple[Table, ...] = ()
+    statements: tuple[str, ...] = ()
+    run: Callable[[Connection], None] | None = field(default=None, compare=False)
+
+    def apply(self, conn: Connection) -> None:
+        """Create the tables, run the statements and the function, in that order."""
+        for table in self.tables:
+            table.create(conn, checkfirst=True)
+        for statement in self.statements:
+            conn.exec_driver_sql(statement)
+        if self.run is not None:
+            self.run(conn)

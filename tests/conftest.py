@@ -1,0 +1,71 @@
+"""Shared fixtures: a real workspace on disk and a way to run the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+SHARED_REFERENCE = REPO.parent / "shared" / "reference"
+
+
+@dataclass
+class CliResult:
+    """What a CLI run returned."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(args: list[str], workspace: Path | None = None) -> CliResult:
+    """Run secaudit in-process through Typer's runner."""
+    from secaudit.cli.app import app
+
+    env = {"SECAUDIT_WORKSPACE": str(workspace)} if workspace else {"SECAUDIT_WORKSPACE": ""}
+    result = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+def run_subprocess(
+    args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m secaudit`` as a separate process."""
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    full_env.pop("SECAUDIT_WORKSPACE", None) if env is None or "SECAUDIT_WORKSPACE" not in env else None
+    return subprocess.run(
+        [sys.executable, "-m", "secaudit", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def cli() -> type[CliResult]:
+    """The ``run_cli`` helper (as a fixture for readability)."""
+    return run_cli  # type: ignore[return-value]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Iterator[Path]:
+    """A fresh workspace made by ``secaudit init`` with the example services in it."""
+    root = tmp_path / "ws"
+    result = run_cli(["init", str(root), "--organisation-ja", "テスト市", "--organisation-en", "Test City"])
+    assert result.exit_code == 0, result.stderr
+    (root / "services" / "example-portal.yaml").unlink()
+    for path in (EXAMPLES / "services").glob("*.yaml"):
+        shutil.copy(path, root / "services" / path.name)
+    yield root
