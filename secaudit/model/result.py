@@ -1,0 +1,156 @@
+"""Assessment results, risks and the launch decision: what assess and risk produce."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import Field
+
+from secaudit.model.common import ControlType, Domain, LocalizedText, Severity, Slug, StrictModel
+
+
+class ResultStatus(StrEnum):
+    """The status of one control for one service."""
+
+    PASS = "pass"  # noqa: S105  (a status, not a password)
+    FAIL = "fail"
+    PARTIAL = "partial"
+    NOT_APPLICABLE = "not_applicable"
+    AWAITING_ANSWER = "awaiting_answer"
+    NOT_SCANNED = "not_scanned"
+    ERROR = "error"
+    WAIVED = "waived"
+
+
+class TrailEntry(StrictModel):
+    """One piece of evidence behind a result: an answer, an observation or a review."""
+
+    kind: Literal["answer", "observation", "review"]
+    ref: str
+    verdict: str
+    summary: str
+    who: str | None = None
+    at: dt.datetime | None = None
+    source: str | None = None
+    target: str | None = None
+    baseline: str | None = None
+
+
+class ControlResult(StrictModel):
+    """One control judged for one service, with the trail that decided it."""
+
+    service_id: Slug
+    control_id: str
+    checklist: str
+    domain: Domain
+    control_type: ControlType
+    severity: Severity
+    title: LocalizedText
+    status: ResultStatus
+    self_assessed_status: ResultStatus | None = None
+    overridden: bool = False
+    reason: str = ""
+    trail: list[TrailEntry] = Field(default_factory=list)
+
+
+class StatusCounts(StrictModel):
+    """How many controls ended in each status."""
+
+    counts: dict[ResultStatus, int] = Field(default_factory=dict)
+    applicable: int = 0
+    assessed: int = 0
+    pass_rate: float | None = None
+    pass_rate_after_waivers: float | None = None
+    coverage: float | None = None
+
+
+class Scores(StrictModel):
+    """Explainable scores: overall, per domain, per control type, per severity."""
+
+    overall: StatusCounts
+    by_domain: dict[str, StatusCounts] = Field(default_factory=dict)
+    by_control_type: dict[str, StatusCounts] = Field(default_factory=dict)
+    by_severity: dict[str, StatusCounts] = Field(default_factory=dict)
+
+
+class RiskStatus(StrEnum):
+    """Where a risk entry is in its lifecycle."""
+
+    OPEN = "open"
+    TREATING = "treating"
+    ACCEPTED = "accepted"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+
+
+class TreatmentKind(StrEnum):
+    """How a risk is dealt with."""
+
+    MITIGATE = "mitigate"
+    ACCEPT = "accept"
+    TRANSFER = "transfer"
+    AVOID = "avoid"
+
+
+class Treatment(StrictModel):
+    """A decision about a risk, made by a person (persisted by the store)."""
+
+    kind: TreatmentKind
+    owner: str | None = None
+    plan: str | None = None
+    due: dt.date | None = None
+    approver: str | None = None
+    justification: str | None = None
+    expires: dt.date | None = None
+    decided_by: str
+    decided_at: dt.datetime
+
+
+class RiskEntry(StrictModel):
+    """One row of the risk register."""
+
+    id: str
+    service_id: Slug
+    control_id: str
+    title: LocalizedText
+    description: LocalizedText
+    result_status: ResultStatus
+    likelihood: int
+    impact: int
+    inherent_level: str
+    residual_level: str
+    level_rank: int
+    rationale: str
+    status: RiskStatus
+    treatment: Treatment | None = None
+    first_seen: dt.datetime | None = None
+    resolved_at: dt.datetime | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class DecisionKind(StrEnum):
+    """The launch decision."""
+
+    GO = "GO"
+    CONDITIONAL = "CONDITIONAL"
+    NO_GO = "NO-GO"
+
+
+class GateReason(StrictModel):
+    """One reason behind a launch decision, naming what caused it."""
+
+    clause: str
+    decision: DecisionKind
+    message: str
+    refs: list[str] = Field(default_factory=list)
+
+
+class Decision(StrictModel):
+    """GO, CONDITIONAL or NO-GO for one service, with every reason."""
+
+    service_id: Slug
+    decision: DecisionKind
+    reasons: list[GateReason] = Field(default_factory=list)
+    decided_at: dt.datetime
