@@ -8,7 +8,7 @@ import json
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from secaudit.model.common import (
     ControlType,
@@ -85,11 +85,21 @@ class NumberRange(StrictModel):
         return (self.gte is None or value >= self.gte) and (self.lte is None or value <= self.lte)
 
 
+def _yaml_booleans_as_answers(values: object) -> object:
+    """YAML 1.1 reads an unquoted yes/no as a boolean; in answer lists they mean the answers yes/no."""
+    if isinstance(values, list):
+        return [("yes" if v else "no") if isinstance(v, bool) else v for v in values]
+    return values
+
+
+AnswerValues = Annotated[list[str], BeforeValidator(_yaml_booleans_as_answers)]
+
+
 class DependsOn(StrictModel):
     """A follow-up question is asked only when another answer is one of ``answer_in``."""
 
     question: QuestionId
-    answer_in: list[str] = Field(min_length=1)
+    answer_in: Annotated[AnswerValues, Field(min_length=1)]
 
 
 class Question(StrictModel):
@@ -100,10 +110,10 @@ class Question(StrictModel):
     text: LocalizedText
     help: LocalizedText | None = None
     choices: list[Choice] = Field(default_factory=list)
-    compliant: list[str] = Field(default_factory=list)
-    partial: list[str] = Field(default_factory=list)
-    non_compliant: list[str] = Field(default_factory=list)
-    not_applicable: list[str] = Field(default_factory=list)
+    compliant: AnswerValues = Field(default_factory=list)
+    partial: AnswerValues = Field(default_factory=list)
+    non_compliant: AnswerValues = Field(default_factory=list)
+    not_applicable: AnswerValues = Field(default_factory=list)
     compliant_range: NumberRange | None = None
     partial_range: NumberRange | None = None
     max_age_days: int | None = Field(default=None, ge=1)

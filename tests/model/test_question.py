@@ -110,3 +110,10 @@ def test_fingerprint_changes_with_text_and_choices() -> None:
     assert base.fingerprint() == q(type="choice", choices=CHOICES, compliant=["done"]).fingerprint()
     assert base.fingerprint() != edited_text.fingerprint()
     assert base.fingerprint() != fewer.fingerprint()
+
+
+def test_unquoted_yaml_yes_no_mean_the_answers() -> None:
+    # YAML 1.1 turns an unquoted `yes` into True; in answer lists it must still mean "yes".
+    question = q(type="yes_no", compliant=[True], non_compliant=[False])
+    assert question.compliant == ["yes"]
+    assert question.judge("no", TODAY) is Verdict.NON_COMPLIANT

@@ -1,0 +1,160 @@
+"""Catalog loading: the shipped content, layers and overrides, and errors with file:line."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from secaudit.catalog import Layer, load_catalog, yaml_files
+from secaudit.errors import CatalogError
+from secaudit.model import Service
+from secaudit.workspace import builtin_dir, builtin_layer
+
+GOOD_CONTROL = """\
+  - id: HUM-5.2-901
+    domain: HUM
+    section: "5.2"
+    control_type: human
+    title: {ja: 研修, en: Training}
+    rationale: {ja: 理由, en: Why}
+    severity: medium
+    questions:
+      - id: q1
+        type: yes_no
+        text: {ja: 受講しましたか。, en: "Attended?"}
+    remediation: {ja: 受講する, en: Attend}
+"""
+
+
+def checklist(body: str, name: str = "extra") -> str:
+    return f"checklist:\n  id: {name}\n  version: '1'\n  title: {{ja: 追加, en: Extra}}\ncontrols:\n{body}"
+
+
+def write(tmp_path: Path, text: str, name: str = "extra.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load(*paths: Path) -> object:
+    return load_catalog([builtin_layer(), Layer("test", tuple(paths))])
+
+
+def problems_of(exc: pytest.ExceptionInfo[CatalogError]) -> list[str]:
+    return [str(p) for p in exc.value.problems]
+
+
+def test_shipped_content_loads() -> None:
+    catalog = load_catalog([builtin_layer()])
+    assert "mic-baseline" in catalog.checklists
+    assert len(catalog.controls) >= 10
+    assert {c.domain.value for c in catalog.controls.values()} >= {"HUM", "PHY", "TEC"}
+    assert {"quick", "standard", "deep"} <= set(catalog.profiles)
+    for control in catalog.controls.values():
+        for ref in control.checks:
+            assert ref.check in catalog.checks
+
+
+def test_good_extra_checklist(tmp_path: Path) -> None:
+    catalog = load(write(tmp_path, checklist(GOOD_CONTROL)))
+    assert catalog.control_checklist["HUM-5.2-901"] == "extra"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        # 1 syntax error
+        (GOOD_CONTROL.replace("severity: medium", "severity: [medium"), 13, "YAML syntax error"),
+        # 2 wrong type
+        (GOOD_CONTROL.replace("severity: medium", "severity: 5"), 12, "severity"),
+        # 3 unknown field
+        (GOOD_CONTROL.replace("severity: medium", "severity: medium\n    colour: blue"), 13, "colour: unknown field"),
+        # 4 duplicate id
+        (GOOD_CONTROL + GOOD_CONTROL, 18, "duplicate control id 'HUM-5.2-901' (first defined at"),
+        # 5 unknown check reference
+        (GOOD_CONTROL.replace("    remediation:", "    checks: [{check: tls.no-such-check}]\n    remediation:"), 17,
+         "references unknown check 'tls.no-such-check'"),
+        # 6 bad id pattern
+        (GOOD_CONTROL.replace("HUM-5.2-901", "hum 5.2"), 6, "id"),
+        # 7 depends_on an unknown question
+        (GOOD_CONTROL.replace("        type: yes_no", "        type: yes_no\n        depends_on: {question: q9, answer_in: [yes]}"),
+         16, "depends on unknown question 'q9'"),
+        # 8 section outside the domain
+        (GOOD_CONTROL.replace('section: "5.2"', 'section: "6.2"'), 6, "section 6.2 is not in domain HUM"),
+        # 9 unknown applicability attribute
+        (GOOD_CONTROL.replace("    severity: medium", "    severity: medium\n    applies_if: {attr: colour, equals: red}"),
+         13, "unknown attribute 'colour'"),
+        # 10 duplicate key
+        (GOOD_CONTROL.replace("    severity: medium", "    severity: medium\n    severity: high"), 13, "duplicate key 'severity'"),
+    ],
+)
+def test_errors_name_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:
+    path = write(tmp_path, checklist(body))
+    with pytest.raises(CatalogError) as exc:
+        load(path)
+    found = problems_of(exc)
+    assert any(p.startswith(f"{path}:{line}:") and message in p for p in found), found
+
+
+def test_dependency_cycle(tmp_path: Path) -> None:
+    body = GOOD_CONTROL.replace(
+        '        text: {ja: 受講しましたか。, en: "Attended?"}',
+        '        text: {ja: 受講しましたか。, en: "Attended?"}\n'
+        "        depends_on: {question: q2, answer_in: [yes]}\n"
+        "      - id: q2\n        type: yes_no\n        text: {ja: 二, en: Two}\n        depends_on: {question: q1, answer_in: [yes]}",
+    )
+    with pytest.raises(CatalogError) as exc:
+        load(write(tmp_path, checklist(body)))
+    assert any("dependency cycle q1 -> q2 -> q1" in p for p in problems_of(exc)), problems_of(exc)
+
+
+def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    path = write(tmp_path, "\n".join(lines) + "\n", "bomb.yaml")
+    with pytest.raises(CatalogError) as exc:
+        load(path)
+    assert any(p.startswith(f"{path}:") and "alias bomb" in p for p in problems_of(exc))
+
+
+def test_20_mb_file_refused(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("w") as handle:
+        handle.write(checklist(GOOD_CONTROL))
+        handle.write(("# " + "x" * 1022 + "\n") * 20 * 1024)
+    with pytest.raises(CatalogError) as exc:
+        load(path)
+    assert any(f"{path}:1: file is" in p and "limit" in p for p in problems_of(exc))
+
+
+def test_workspace_layer_overrides_by_id(tmp_path: Path) -> None:
+    control = GOOD_CONTROL.replace("HUM-5.2-901", "HUM-5.2-001").replace("title: {ja: 研修, en: Training}",
+                                                                           "title: {ja: 研修（市独自）, en: City training}")
+    catalog = load(write(tmp_path, checklist(control, name="city-overrides")))
+    assert catalog.controls["HUM-5.2-001"].title.en == "City training"
+    assert any("overrides" in str(p) for p in catalog.overrides)
+
+
+def test_applicability_reasons() -> None:
+    catalog = load_catalog([builtin_layer()])
+    saas = Service.model_validate(
+        {
+            "id": "s", "name": {"ja": "s", "en": "s"}, "department": "d",
+            "owner": {"name": "o", "email": "o@x.jp"}, "security_officer": {"name": "o", "email": "o@x.jp"},
+            "classification": {"confidentiality": 2, "integrity": 1, "availability": 1},
+            "attributes": {"internet_facing": True, "personal_data": False, "cloud": "saas", "network_tier": "internet"},
+            "checklists": ["mic-baseline"],
+        }
+    )
+    rows = {a.control.id: a for a in catalog.applicability(saas)}
+    assert rows["PHY-4.1-001"].applicable is False
+    assert rows["PHY-4.1-001"].reason == "not cloud in [none, iaas]"
+    assert rows["PHY-4.4-001"].applicable is False  # no personal data
+    assert rows["TEC-6.1-001"].applicable is True
+
+
+def test_yaml_files_finds_shipped_content() -> None:
+    files = yaml_files([builtin_dir("checklists"), builtin_dir("scanners")])
+    assert any(f.name == "mic-baseline.yaml" for f in files)

@@ -1,0 +1,58 @@
+"""Packaging: the wheel carries the content folders and works from anywhere."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(REPO)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    if build.returncode != 0:
+        pytest.fail(f"wheel build failed:\n{build.stdout}\n{build.stderr}")
+    wheels = list(out.glob("secaudit-*.whl"))
+    assert len(wheels) == 1
+    return wheels[0]
+
+
+def test_wheel_ships_the_content(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "secaudit/content/checklists/mic-baseline.yaml" in names
+    assert "secaudit/content/scanners/baseline.yaml" in names
+    assert "secaudit/content/reports/README.md" in names
+    assert "secaudit/py.typed" in names
+
+
+def test_wheel_installs_into_a_fresh_venv_and_validates(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SECAUDIT_WORKSPACE")}
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True,
+                             timeout=600, check=False, env=clean_env)
+    assert install.returncode == 0, install.stderr
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    result = subprocess.run([str(env_dir / "bin" / "secaudit"), "checklist", "validate"], cwd=outside,
+                            capture_output=True, text=True, timeout=120, check=False,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("OK:")
+    listing = subprocess.run([str(env_dir / "bin" / "secaudit"), "checklist", "list", "--format", "json"],
+                             cwd=outside, capture_output=True, text=True, timeout=120, check=False,
+                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert listing.returncode == 0, listing.stderr
+    assert '"mic-baseline"' in listing.stdout
