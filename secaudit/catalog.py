@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from secaudit.errors import CatalogError, Problem
 from secaudit.model import (
@@ -27,6 +27,7 @@ from secaudit.model import (
 from secaudit.yamlsource import YamlDocument, YamlSourceError, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
+EntryT = TypeVar("EntryT", Check, Profile)
 
 
 @dataclass(frozen=True)
@@ -267,29 +268,39 @@ def _load_scanners(doc: YamlDocument, layer: Layer, catalog: Catalog, defined_he
     problems: list[Problem] = []
     for key in sorted(set(data) - {"checks", "profiles"}):
         problems.append(Problem(doc.where((key,)), f"{key}: unknown field"))
-    for field_name, model, registry, kind in (
-        ("checks", Check, catalog.checks, "check"),
-        ("profiles", Profile, catalog.profiles, "profile"),
-    ):
-        raw_list = data.get(field_name, [])
-        if raw_list is None:
+    problems.extend(_load_entries(doc, layer, catalog, defined_here, "checks", Check, catalog.checks, "check"))
+    problems.extend(_load_entries(doc, layer, catalog, defined_here, "profiles", Profile, catalog.profiles, "profile"))
+    return problems
+
+
+def _load_entries(
+    doc: YamlDocument,
+    layer: Layer,
+    catalog: Catalog,
+    defined_here: dict[str, str],
+    field_name: str,
+    model: type[EntryT],
+    registry: dict[str, EntryT],
+    kind: str,
+) -> list[Problem]:
+    raw_list = doc.data.get(field_name, [])
+    if raw_list is None:
+        return []
+    if not isinstance(raw_list, list):
+        return [Problem(doc.where((field_name,)), f"{field_name}: expected a list")]
+    problems: list[Problem] = []
+    for index, raw in enumerate(raw_list):
+        loc = (field_name, index)
+        try:
+            entry = doc.validate(model, raw, loc)
+        except YamlSourceError as exc:
+            problems.extend(exc.problems)
             continue
-        if not isinstance(raw_list, list):
-            problems.append(Problem(doc.where((field_name,)), f"{field_name}: expected a list"))
+        problem = _register(kind, entry.id, doc.where(loc), layer, catalog, defined_here, registry)
+        if problem:
+            problems.append(problem)
             continue
-        for index, raw in enumerate(raw_list):
-            loc = (field_name, index)
-            try:
-                entry = doc.validate(model, raw, loc)
-            except YamlSourceError as exc:
-                problems.extend(exc.problems)
-                continue
-            entry_id = str(entry.id)  # type: ignore[attr-defined]
-            problem = _register(kind, entry_id, doc.where(loc), layer, catalog, defined_here, registry)
-            if problem:
-                problems.append(problem)
-                continue
-            registry[entry_id] = entry
+        registry[entry.id] = entry
     return problems
 
 

@@ -74,20 +74,37 @@ def test_good_extra_checklist(tmp_path: Path) -> None:
         # 4 duplicate id
         (GOOD_CONTROL + GOOD_CONTROL, 18, "duplicate control id 'HUM-5.2-901' (first defined at"),
         # 5 unknown check reference
-        (GOOD_CONTROL.replace("    remediation:", "    checks: [{check: tls.no-such-check}]\n    remediation:"), 17,
-         "references unknown check 'tls.no-such-check'"),
+        (
+            GOOD_CONTROL.replace("    remediation:", "    checks: [{check: tls.no-such-check}]\n    remediation:"),
+            17,
+            "references unknown check 'tls.no-such-check'",
+        ),
         # 6 bad id pattern
         (GOOD_CONTROL.replace("HUM-5.2-901", "hum 5.2"), 6, "id"),
         # 7 depends_on an unknown question
-        (GOOD_CONTROL.replace("        type: yes_no", "        type: yes_no\n        depends_on: {question: q9, answer_in: [yes]}"),
-         16, "depends on unknown question 'q9'"),
+        (
+            GOOD_CONTROL.replace(
+                "        type: yes_no", "        type: yes_no\n        depends_on: {question: q9, answer_in: [yes]}"
+            ),
+            16,
+            "depends on unknown question 'q9'",
+        ),
         # 8 section outside the domain
         (GOOD_CONTROL.replace('section: "5.2"', 'section: "6.2"'), 6, "section 6.2 is not in domain HUM"),
         # 9 unknown applicability attribute
-        (GOOD_CONTROL.replace("    severity: medium", "    severity: medium\n    applies_if: {attr: colour, equals: red}"),
-         13, "unknown attribute 'colour'"),
+        (
+            GOOD_CONTROL.replace(
+                "    severity: medium", "    severity: medium\n    applies_if: {attr: colour, equals: red}"
+            ),
+            13,
+            "unknown attribute 'colour'",
+        ),
         # 10 duplicate key
-        (GOOD_CONTROL.replace("    severity: medium", "    severity: medium\n    severity: high"), 13, "duplicate key 'severity'"),
+        (
+            GOOD_CONTROL.replace("    severity: medium", "    severity: medium\n    severity: high"),
+            13,
+            "duplicate key 'severity'",
+        ),
     ],
 )
 def test_errors_name_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:
@@ -130,8 +147,9 @@ def test_20_mb_file_refused(tmp_path: Path) -> None:
 
 
 def test_workspace_layer_overrides_by_id(tmp_path: Path) -> None:
-    control = GOOD_CONTROL.replace("HUM-5.2-901", "HUM-5.2-001").replace("title: {ja: 研修, en: Training}",
-                                                                           "title: {ja: 研修（市独自）, en: City training}")
+    control = GOOD_CONTROL.replace("HUM-5.2-901", "HUM-5.2-001").replace(
+        "title: {ja: 研修, en: Training}", "title: {ja: 研修（市独自）, en: City training}"
+    )
     catalog = load(write(tmp_path, checklist(control, name="city-overrides")))
     assert catalog.controls["HUM-5.2-001"].title.en == "City training"
     assert any("overrides" in str(p) for p in catalog.overrides)
@@ -141,10 +159,18 @@ def test_applicability_reasons() -> None:
     catalog = load_catalog([builtin_layer()])
     saas = Service.model_validate(
         {
-            "id": "s", "name": {"ja": "s", "en": "s"}, "department": "d",
-            "owner": {"name": "o", "email": "o@x.jp"}, "security_officer": {"name": "o", "email": "o@x.jp"},
+            "id": "s",
+            "name": {"ja": "s", "en": "s"},
+            "department": "d",
+            "owner": {"name": "o", "email": "o@x.jp"},
+            "security_officer": {"name": "o", "email": "o@x.jp"},
             "classification": {"confidentiality": 2, "integrity": 1, "availability": 1},
-            "attributes": {"internet_facing": True, "personal_data": False, "cloud": "saas", "network_tier": "internet"},
+            "attributes": {
+                "internet_facing": True,
+                "personal_data": False,
+                "cloud": "saas",
+                "network_tier": "internet",
+            },
             "checklists": ["mic-baseline"],
         }
     )

@@ -19,7 +19,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(REPO)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     if build.returncode != 0:
         pytest.fail(f"wheel build failed:\n{build.stdout}\n{build.stderr}")
@@ -41,18 +44,36 @@ def test_wheel_installs_into_a_fresh_venv_and_validates(wheel: Path, tmp_path: P
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SECAUDIT_WORKSPACE")}
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True,
-                             timeout=600, check=False, env=clean_env)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=clean_env,
+    )
     assert install.returncode == 0, install.stderr
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    result = subprocess.run([str(env_dir / "bin" / "secaudit"), "checklist", "validate"], cwd=outside,
-                            capture_output=True, text=True, timeout=120, check=False,
-                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    result = subprocess.run(
+        [str(env_dir / "bin" / "secaudit"), "checklist", "validate"],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("OK:")
-    listing = subprocess.run([str(env_dir / "bin" / "secaudit"), "checklist", "list", "--format", "json"],
-                             cwd=outside, capture_output=True, text=True, timeout=120, check=False,
-                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    listing = subprocess.run(
+        [str(env_dir / "bin" / "secaudit"), "checklist", "list", "--format", "json"],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
     assert listing.returncode == 0, listing.stderr
     assert '"mic-baseline"' in listing.stdout

@@ -17,7 +17,7 @@ from secaudit.errors import ExitCode, SecauditError
 class SecauditGroup(TyperGroup):
     """Turns secaudit's errors into one line per problem and the documented exit code."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except SecauditError as exc:

@@ -92,7 +92,10 @@ def console(stderr: bool = False) -> Console:
     if stderr not in _consoles:
         from rich.console import Console
 
-        _consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=not sys.stdout.isatty())
+        stream = sys.stderr if stderr else sys.stdout
+        # Piped output (cron logs, files) is read whole: do not squeeze tables into 80 columns.
+        width = None if stream.isatty() else 160
+        _consoles[stderr] = Console(stderr=stderr, highlight=False, width=width)
     return _consoles[stderr]
 
 

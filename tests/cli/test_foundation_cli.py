@@ -72,10 +72,10 @@ def test_checklist_list_json() -> None:
 def test_checklist_list_filters(workspace: Path) -> None:
     tec = json.loads(run_cli(["checklist", "list", "--domain", "TEC", "--format", "json"], workspace).stdout)
     assert tec and all(c["domain"] == "TEC" for c in tec)
-    saas = json.loads(run_cli(["checklist", "list", "--service", "kosodate-portal", "--format", "json"],
-                              workspace).stdout)
-    lgwan = json.loads(run_cli(["checklist", "list", "--service", "zeimu-lgwan", "--format", "json"],
-                               workspace).stdout)
+    saas = json.loads(
+        run_cli(["checklist", "list", "--service", "kosodate-portal", "--format", "json"], workspace).stdout
+    )
+    lgwan = json.loads(run_cli(["checklist", "list", "--service", "zeimu-lgwan", "--format", "json"], workspace).stdout)
     saas_ids = {c["id"] for c in saas}
     lgwan_ids = {c["id"] for c in lgwan}
     assert "PHY-4.1-001" in lgwan_ids and "PHY-4.1-001" not in saas_ids  # server room: on-premises only
@@ -163,7 +163,13 @@ def test_installed_console_script(workspace: Path) -> None:
     import subprocess
 
     env = {**os.environ, "SECAUDIT_WORKSPACE": str(workspace)}
-    result = subprocess.run([str(script), "checklist", "list", "--format", "json"], capture_output=True, text=True,
-                            env=env, timeout=60, check=False)
+    result = subprocess.run(
+        [str(script), "checklist", "list", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)

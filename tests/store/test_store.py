@@ -129,8 +129,15 @@ def test_answers_are_versioned(db: Path) -> None:
     now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
     def answer(value: object, at: dt.datetime) -> Answer:
-        return Answer(service_id="svc", control_id="HUM-5.2-001", question_id="q1", value=value,
-                      answered_by="山田", answered_at=at, source=AnswerSource.WORKBOOK)
+        return Answer(
+            service_id="svc",
+            control_id="HUM-5.2-001",
+            question_id="q1",
+            value=value,
+            answered_by="山田",
+            answered_at=at,
+            source=AnswerSource.WORKBOOK,
+        )
 
     first = answer_store.AnswerSet(service_id="svc", source=AnswerSource.WORKBOOK, submitted_by="山田")
     answer_store.save_answer_set(store, first, [answer(dt.date(2026, 4, 1), now)])
@@ -146,13 +153,27 @@ def test_answers_are_versioned(db: Path) -> None:
 def test_scan_runs_round_trip(db: Path) -> None:
     store = open_store(f"sqlite:///{db}")
     start = dt.datetime(2026, 11, 1, 3, 0, tzinfo=dt.UTC)
-    run = ScanRun(id="r1", service_id="svc", profile="quick", started_at=start, secaudit_version="0.1.0",
-                  scope={"targets": ["https://localhost:8443/"]})
+    run = ScanRun(
+        id="r1",
+        service_id="svc",
+        profile="quick",
+        started_at=start,
+        secaudit_version="0.1.0",
+        scope={"targets": ["https://localhost:8443/"]},
+    )
     scan_store.begin_run(store, run)
     assert scan_store.latest_run(store, "svc") is None  # still running
-    obs = Observation(run_id="r1", service_id="svc", check_id="http.hsts", target="https://localhost:8443/",
-                      status=ObservationStatus.FAIL, evidence="no Strict-Transport-Security header",
-                      details={"banner": "<script>alert(1)</script>"}, observed_at=start, baseline="OWASP 2024")
+    obs = Observation(
+        run_id="r1",
+        service_id="svc",
+        check_id="http.hsts",
+        target="https://localhost:8443/",
+        status=ObservationStatus.FAIL,
+        evidence="no Strict-Transport-Security header",
+        details={"banner": "<script>alert(1)</script>"},
+        observed_at=start,
+        baseline="OWASP 2024",
+    )
     run.status = RunStatus.COMPLETED
     run.finished_at = start + dt.timedelta(seconds=5)
     scan_store.finish_run(store, run, [obs], [("http", "https://localhost:8443/", {"status": 200})])
