@@ -91,7 +91,8 @@ def show(
     out.print(f"classification: 機密性 {c.confidentiality} / 完全性 {c.integrity} / 可用性 {c.availability}")
     a = service.attributes
     out.print(
-        f"attributes: tier {a.network_tier.value}, internet-facing {a.internet_facing}, personal data {a.personal_data}, "
+        f"attributes: tier {a.network_tier.value}, internet-facing {a.internet_facing}, "
+        f"personal data {a.personal_data}, "
         f"My Number {a.mynumber}, payment {a.payment}, cloud {a.cloud.value}, outsourced {a.outsourced}"
     )
     if service.scope is not None:

@@ -14,9 +14,8 @@ import pytest
 from secaudit.atomic import atomic_write_text
 from secaudit.errors import StoreError
 from secaudit.model import Answer, AnswerSource, Observation, ObservationStatus, RunStatus, ScanRun
-from secaudit.store import Store, open_store
+from secaudit.store import Store, audit_log, open_store
 from secaudit.store import answers as answer_store
-from secaudit.store import audit_log
 from secaudit.store import scans as scan_store
 from secaudit.store.migrations import MIGRATIONS
 
