@@ -66,6 +66,7 @@ def show(
         )
         return
     from rich.table import Table
+    from rich.text import Text
 
     language = (lang or st.workspace().config.language).value
     table = Table(title=f"{ev.service.id}: {len(ev.results)} controls")
@@ -77,12 +78,12 @@ def show(
             status += f" ({r.underlying_status.value})"
         if r.overridden:
             status += " *reviewed"
-        table.add_row(r.control_id, r.severity.value, status, r.title.get(language), r.reason)
+        table.add_row(*(Text(v) for v in (r.control_id, r.severity.value, status, r.title.get(language), r.reason)))
     out = console()
     out.print(table)
     o = ev.scores.overall
     shown = ", ".join(f"{s.value} {n}" for s, n in o.counts.items() if n)
-    out.print(f"counts: {shown}")
+    out.print(f"counts: {shown}", markup=False)
     out.print(
         f"applicable {o.applicable}, assessed {o.assessed}, coverage {_pct(o.coverage)}, "
         f"pass rate {_pct(o.pass_rate)} (after waivers {_pct(o.pass_rate_after_waivers)})"

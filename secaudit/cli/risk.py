@@ -49,13 +49,14 @@ def list_risks(
         print_json([entry_dict(e) for e in ev.register])
         return
     from rich.table import Table
+    from rich.text import Text
 
     language = (lang or st.workspace().config.language).value
     table = Table(title=f"{ev.service.id}: {len(ev.register)} risks ({st.workspace().config.risk_matrix.value})")
     for column in ("id", "L", "I", "level", "residual", "status", "title", "treatment"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for e in ev.register:
-        table.add_row(
+        cells = (
             e.id,
             str(e.likelihood),
             str(e.impact),
@@ -65,6 +66,7 @@ def list_risks(
             e.title.get(language),
             e.treatment_note,
         )
+        table.add_row(*(Text(c) for c in cells))
     console().print(table)
 
 
