@@ -260,7 +260,7 @@ def _sheet_rows(sheet: Any, name: str) -> list[tuple[int, list[Any]]]:
     for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
         if number > MAX_ROWS + 1:
             raise RegisterFileError(f"{name}: {SHEET} has more than {MAX_ROWS} rows")
-        values = []
+        values: list[Any] = []
         for cell in cells:
             if getattr(cell, "data_type", None) == "f":
                 header = rows[0][1] if rows else []
