@@ -232,6 +232,10 @@ def read_register_xlsx(data: bytes, name: str, decided_by: str, decided_at: dt.d
         service_id = _meta_service(wb, name)
         sheet = wb[SHEET]
         rows = _sheet_rows(sheet, name)
+    except RegisterFileError:
+        raise
+    except Exception as exc:  # sheets are parsed lazily: a damaged or hostile part fails here
+        raise RegisterFileError(f"{name}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
     finally:
         wb.close()
     return _parse_rows(rows, name, service_id, decided_by, decided_at)
