@@ -95,7 +95,7 @@ def console(stderr: bool = False) -> Console:
         stream = sys.stderr if stderr else sys.stdout
         # Piped output (cron logs, files) is read whole: do not squeeze tables into 80 columns.
         width = None if stream.isatty() else 160
-        _consoles[stderr] = Console(stderr=stderr, highlight=False, width=width)
+        _consoles[stderr] = Console(stderr=stderr, highlight=False, width=width, soft_wrap=width is not None)
     return _consoles[stderr]
 
 
