@@ -291,3 +291,40 @@ def test_checklist_list_per_service_differs(workspace: Path) -> None:
         counts[sid] = {r["id"] for r in json.loads(result.stdout)}
     assert "NET-3-002" in counts["mynumber-kyufu"] and "NET-3-002" not in counts["kosodate-portal"]
     assert len({len(ids) for ids in counts.values()}) == 3
+
+
+CITY_OVERRIDE = """\
+checklist:
+  id: mic-baseline
+  version: "2026.11+city.1"
+  title: {ja: 基本チェックリスト（本市版）, en: MIC baseline (city edition)}
+controls:
+  - id: HUM-5.2-001
+    domain: HUM
+    section: "5.2"
+    control_type: human
+    title: {ja: 情報セキュリティ研修の半年ごとの受講, en: Security training every six months}
+    rationale: {ja: 本市では研修を半年ごとに行います。, en: The city trains staff every six months.}
+    severity: high
+    questions:
+      - id: q1
+        type: date
+        text: {ja: 最後に研修を受講した日はいつですか。, en: "When was the last training?"}
+        max_age_days: 183
+    remediation: {ja: 半年以内に受講してください。, en: Attend within six months.}
+"""
+
+
+def test_a_workspace_can_tighten_a_baseline_control(workspace: Path) -> None:
+    before = run_cli(["checklist", "list", "--service", "zeimu-lgwan", "--format", "json"], workspace)
+    (workspace / "checklists").mkdir(exist_ok=True)
+    (workspace / "checklists" / "mic-baseline-city.yaml").write_text(CITY_OVERRIDE, encoding="utf-8")
+    validated = run_cli(["checklist", "validate"], workspace)
+    assert validated.exit_code == 0, validated.stderr
+    assert "HUM-5.2-001" in validated.stderr and "overrides" in validated.stderr
+    after = run_cli(["checklist", "list", "--service", "zeimu-lgwan", "--format", "json"], workspace)
+    rows = {r["id"]: r for r in json.loads(after.stdout)}
+    assert set(rows) == {r["id"] for r in json.loads(before.stdout)}
+    assert rows["HUM-5.2-001"]["checklist"] == CHECKLIST
+    assert rows["HUM-5.2-001"]["severity"] == "high"
+    assert rows["HUM-5.2-001"]["title"]["en"] == "Security training every six months"
