@@ -69,3 +69,21 @@ def workspace(tmp_path: Path) -> Iterator[Path]:
     for path in (EXAMPLES / "services").glob("*.yaml"):
         shutil.copy(path, root / "services" / path.name)
     yield root
+
+
+STARTER_CHECKLIST = REPO / "tests" / "fixtures" / "starter-checklist.yaml"
+
+
+@pytest.fixture
+def starter_workspace(workspace: Path) -> Path:
+    """The example workspace with every service on the small frozen ``test-starter`` checklist.
+
+    Tests that count results use it, so that growing the shipped catalog does not change their numbers.
+    """
+    (workspace / "checklists").mkdir(exist_ok=True)
+    shutil.copy(STARTER_CHECKLIST, workspace / "checklists" / STARTER_CHECKLIST.name)
+    for path in (workspace / "services").glob("*.yaml"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = ["checklists: [test-starter]" if line.startswith("checklists:") else line for line in lines]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return workspace

@@ -18,11 +18,11 @@ SERVICE = "zeimu-lgwan"
 TODAY = dt.date.today()
 
 
-def _store(workspace: Path):
-    return open_store(f"sqlite:///{workspace / '.secaudit' / 'secaudit.db'}")
+def _store(starter_workspace: Path):
+    return open_store(f"sqlite:///{starter_workspace / '.secaudit' / 'secaudit.db'}")
 
 
-def save_answers(workspace: Path, values: dict[tuple[str, str], object], service: str = SERVICE) -> None:
+def save_answers(starter_workspace: Path, values: dict[tuple[str, str], object], service: str = SERVICE) -> None:
     """Save one answer set through the store, as a workbook import would."""
     now = dt.datetime.now(dt.UTC)
     items = [
@@ -39,15 +39,15 @@ def save_answers(workspace: Path, values: dict[tuple[str, str], object], service
         for (control, question), value in values.items()
     ]
     answer_set = AnswerSet(service_id=service, source=AnswerSource.WORKBOOK, submitted_by="鈴木 次郎")
-    save_answer_set(_store(workspace), answer_set, items)
+    save_answer_set(_store(starter_workspace), answer_set, items)
 
 
 def save_scan(
-    workspace: Path, statuses: dict[str, ObservationStatus], run_id: str = "run-1", age_days: int = 0
+    starter_workspace: Path, statuses: dict[str, ObservationStatus], run_id: str = "run-1", age_days: int = 0
 ) -> None:
     """Record a completed scan run with one observation per check."""
     when = dt.datetime.now(dt.UTC) - dt.timedelta(days=age_days)
-    store = _store(workspace)
+    store = _store(starter_workspace)
     run = ScanRun(id=run_id, service_id=SERVICE, profile="standard", started_at=when, secaudit_version="test")
     begin_run(store, run)
     done = run.model_copy(update={"status": RunStatus.COMPLETED, "finished_at": when})
@@ -67,24 +67,24 @@ def save_scan(
 
 
 ALL_ANSWERED = {
-    ("HUM-5.2-001", "q1"): TODAY - dt.timedelta(days=30),
-    ("HUM-5.3-001", "q1"): "no",
-    ("HUM-5.4-001", "q1"): "no",
-    ("PHY-4.1-001", "q1"): "controlled_room",
-    ("PHY-4.2-001", "q1"): "yes",
-    ("PHY-4.4-001", "q1"): "encrypted_logged",
-    ("TEC-6.2-001", "q1"): TODAY - dt.timedelta(days=30),
-    ("TEC-6.6-001", "q1"): ["vendor", "jvn", "inventory"],
-    ("ORG-1-001", "q1"): "yes",
+    ("XHUM-5.2-001", "q1"): TODAY - dt.timedelta(days=30),
+    ("XHUM-5.3-001", "q1"): "no",
+    ("XHUM-5.4-001", "q1"): "no",
+    ("XPHY-4.1-001", "q1"): "controlled_room",
+    ("XPHY-4.2-001", "q1"): "yes",
+    ("XPHY-4.4-001", "q1"): "encrypted_logged",
+    ("XTEC-6.2-001", "q1"): TODAY - dt.timedelta(days=30),
+    ("XTEC-6.6-001", "q1"): ["vendor", "jvn", "inventory"],
+    ("XORG-1-001", "q1"): "yes",
 }
 
 
 @pytest.fixture
-def evidence(workspace: Path) -> Path:
+def evidence(starter_workspace: Path) -> Path:
     """zeimu-lgwan with every required answer given and a fresh scan showing an unexpected open port."""
-    save_answers(workspace, ALL_ANSWERED)
-    save_scan(workspace, {"ports.unexpected-open": ObservationStatus.FAIL})
-    return workspace
+    save_answers(starter_workspace, ALL_ANSWERED)
+    save_scan(starter_workspace, {"ports.unexpected-open": ObservationStatus.FAIL})
+    return starter_workspace
 
 
 def test_risk_list_json_names_ratings_and_gate_names_high_risks(evidence: Path) -> None:
@@ -92,7 +92,7 @@ def test_risk_list_json_names_ratings_and_gate_names_high_risks(evidence: Path) 
     assert listed.exit_code == 0, listed.stderr
     entries = json.loads(listed.stdout)
     by_id = {e["id"]: e for e in entries}
-    high = {f"R-{SERVICE}-HUM-5.3-001", f"R-{SERVICE}-HUM-5.4-001", f"R-{SERVICE}-TEC-6.1-002"}
+    high = {f"R-{SERVICE}-XHUM-5.3-001", f"R-{SERVICE}-XHUM-5.4-001", f"R-{SERVICE}-XTEC-6.1-002"}
     assert set(by_id) == high
     for entry in entries:
         assert {"id", "control", "likelihood", "impact", "level", "status"} <= set(entry)
@@ -105,7 +105,7 @@ def test_risk_list_json_names_ratings_and_gate_names_high_risks(evidence: Path) 
 
 
 def test_acceptance_clears_the_gate_until_it_expires(evidence: Path) -> None:
-    high = [f"R-{SERVICE}-HUM-5.3-001", f"R-{SERVICE}-HUM-5.4-001", f"R-{SERVICE}-TEC-6.1-002"]
+    high = [f"R-{SERVICE}-XHUM-5.3-001", f"R-{SERVICE}-XHUM-5.4-001", f"R-{SERVICE}-XTEC-6.1-002"]
     future = (TODAY + dt.timedelta(days=90)).isoformat()
     accepted = run_cli(
         [
@@ -148,37 +148,37 @@ def test_assess_prints_results_and_scores(evidence: Path) -> None:
     assert shown.exit_code == 0, shown.stderr
     data = json.loads(shown.stdout)
     statuses = {r["control_id"]: r["status"] for r in data["results"]}
-    assert statuses["TEC-6.1-002"] == "fail" and statuses["TEC-6.1-001"] == "not_applicable"
-    assert statuses["HUM-5.2-001"] == "pass"
+    assert statuses["XTEC-6.1-002"] == "fail" and statuses["XTEC-6.1-001"] == "not_applicable"
+    assert statuses["XHUM-5.2-001"] == "pass"
     overall = data["scores"]["overall"]
     assert overall["applicable"] == 10 and overall["assessed"] == 10 and overall["coverage"] == 1.0
     assert overall["pass_rate"] == 0.7
     table = run_cli(["assess", SERVICE], evidence)
-    assert table.exit_code == 0 and "TEC-6.1-002" in table.stdout and "pass rate 70.0%" in table.stdout
+    assert table.exit_code == 0 and "XTEC-6.1-002" in table.stdout and "pass rate 70.0%" in table.stdout
 
 
-def test_missing_answers_show_as_awaiting_and_block_the_gate(workspace: Path) -> None:
+def test_missing_answers_show_as_awaiting_and_block_the_gate(starter_workspace: Path) -> None:
     answered = dict(ALL_ANSWERED)
-    del answered[("PHY-4.4-001", "q1")]
-    answered[("HUM-5.3-001", "q1")] = "yes"
-    answered[("HUM-5.3-001", "q2")] = "done"
-    answered[("HUM-5.4-001", "q1")] = "yes"
-    save_answers(workspace, answered)
-    save_scan(workspace, {"ports.unexpected-open": ObservationStatus.PASS})
-    data = json.loads(run_cli(["assess", SERVICE, "--format", "json"], workspace).stdout)
-    assert {r["control_id"]: r["status"] for r in data["results"]}["PHY-4.4-001"] == "awaiting_answer"
+    del answered[("XPHY-4.4-001", "q1")]
+    answered[("XHUM-5.3-001", "q1")] = "yes"
+    answered[("XHUM-5.3-001", "q2")] = "done"
+    answered[("XHUM-5.4-001", "q1")] = "yes"
+    save_answers(starter_workspace, answered)
+    save_scan(starter_workspace, {"ports.unexpected-open": ObservationStatus.PASS})
+    data = json.loads(run_cli(["assess", SERVICE, "--format", "json"], starter_workspace).stdout)
+    assert {r["control_id"]: r["status"] for r in data["results"]}["XPHY-4.4-001"] == "awaiting_answer"
     assert data["scores"]["overall"]["coverage"] == 0.9
-    gate = run_cli(["gate", SERVICE, "--format", "json"], workspace)
+    gate = run_cli(["gate", SERVICE, "--format", "json"], starter_workspace)
     assert gate.exit_code == 1
     decision = json.loads(gate.stdout)
     assert decision["decision"] == "NO-GO"
     assert [r["clause"] for r in decision["reasons"]] == ["answers"]
-    assert decision["reasons"][0]["refs"] == ["PHY-4.4-001"]
+    assert decision["reasons"][0]["refs"] == ["XPHY-4.4-001"]
 
 
-def test_gate_without_any_scan_is_no_go(workspace: Path) -> None:
-    save_answers(workspace, ALL_ANSWERED)
-    gate = run_cli(["gate", SERVICE], workspace)
+def test_gate_without_any_scan_is_no_go(starter_workspace: Path) -> None:
+    save_answers(starter_workspace, ALL_ANSWERED)
+    gate = run_cli(["gate", SERVICE], starter_workspace)
     assert gate.exit_code == 1 and "no completed scan" in gate.stdout
 
 
@@ -188,7 +188,7 @@ def test_review_override_wins_is_logged_and_lapses_with_new_answers(evidence: Pa
             "assess",
             "review",
             SERVICE,
-            "PHY-4.2-001",
+            "XPHY-4.2-001",
             "--result",
             "fail",
             "--note",
@@ -200,22 +200,22 @@ def test_review_override_wins_is_logged_and_lapses_with_new_answers(evidence: Pa
     )
     assert review.exit_code == 0, review.stderr
     assert "overridden (pass -> fail)" in review.stderr
-    result = _result(evidence, "PHY-4.2-001")
+    result = _result(evidence, "XPHY-4.2-001")
     assert result["status"] == "fail" and result["overridden"] and result["self_assessed_status"] == "pass"
     assert result["trail"][-1]["kind"] == "review" and result["trail"][-1]["who"] == "監査人 佐藤"
     risks = json.loads(run_cli(["risk", "list", SERVICE, "--format", "json"], evidence).stdout)
-    assert f"R-{SERVICE}-PHY-4.2-001" in {e["id"] for e in risks}
+    assert f"R-{SERVICE}-XPHY-4.2-001" in {e["id"] for e in risks}
     log = json.loads(run_cli(["log", "show", "--subject", SERVICE, "--format", "json"], evidence).stdout)
-    assert any(e["action"] == "assess.review" and e["details"]["control"] == "PHY-4.2-001" for e in log)
-    save_answers(evidence, {("PHY-4.2-001", "q1"): "yes"})
-    lapsed = _result(evidence, "PHY-4.2-001")
+    assert any(e["action"] == "assess.review" and e["details"]["control"] == "XPHY-4.2-001" for e in log)
+    save_answers(evidence, {("XPHY-4.2-001", "q1"): "yes"})
+    lapsed = _result(evidence, "XPHY-4.2-001")
     assert lapsed["status"] == "pass" and lapsed["trail"][-1]["verdict"] == "lapsed"
     risks = json.loads(run_cli(["risk", "list", SERVICE, "--format", "json"], evidence).stdout)
-    assert {e["id"]: e["status"] for e in risks}[f"R-{SERVICE}-PHY-4.2-001"] == "resolved"
+    assert {e["id"]: e["status"] for e in risks}[f"R-{SERVICE}-XPHY-4.2-001"] == "resolved"
 
 
-def _result(workspace: Path, control_id: str) -> dict:
-    data = json.loads(run_cli(["assess", SERVICE, "--format", "json"], workspace).stdout)
+def _result(starter_workspace: Path, control_id: str) -> dict:
+    data = json.loads(run_cli(["assess", SERVICE, "--format", "json"], starter_workspace).stdout)
     return next(r for r in data["results"] if r["control_id"] == control_id)
 
 
@@ -227,7 +227,7 @@ def _result(workspace: Path, control_id: str) -> dict:
     ],
 )
 def test_bad_reviews_are_refused(evidence: Path, args: list[str], message: str) -> None:
-    result = run_cli(["assess", "review", SERVICE, "PHY-4.2-001", *args], evidence)
+    result = run_cli(["assess", "review", SERVICE, "XPHY-4.2-001", *args], evidence)
     assert result.exit_code == 2 and message in result.stderr
 
 
@@ -238,16 +238,16 @@ def test_review_of_unknown_control_is_refused(evidence: Path) -> None:
     assert result.exit_code == 2 and "XYZ-1-001" in result.stderr
 
 
-def test_treatment_plans_make_medium_risks_conditional_and_strict_exits_1(workspace: Path) -> None:
+def test_treatment_plans_make_medium_risks_conditional_and_strict_exits_1(starter_workspace: Path) -> None:
     answered = dict(ALL_ANSWERED)
-    answered[("HUM-5.3-001", "q1")] = "yes"
-    answered[("HUM-5.3-001", "q2")] = "done"
-    answered[("HUM-5.4-001", "q1")] = "yes"
-    answered[("TEC-6.6-001", "q1")] = ["vendor"]
-    save_answers(workspace, answered)
-    save_scan(workspace, {"ports.unexpected-open": ObservationStatus.PASS})
-    rid = f"R-{SERVICE}-TEC-6.6-001"
-    before = run_cli(["gate", SERVICE], workspace)
+    answered[("XHUM-5.3-001", "q1")] = "yes"
+    answered[("XHUM-5.3-001", "q2")] = "done"
+    answered[("XHUM-5.4-001", "q1")] = "yes"
+    answered[("XTEC-6.6-001", "q1")] = ["vendor"]
+    save_answers(starter_workspace, answered)
+    save_scan(starter_workspace, {"ports.unexpected-open": ObservationStatus.PASS})
+    rid = f"R-{SERVICE}-XTEC-6.6-001"
+    before = run_cli(["gate", SERVICE], starter_workspace)
     assert before.exit_code == 0 and "CONDITIONAL" in before.stdout and "no treatment plan" in before.stdout
     treat = run_cli(
         [
@@ -266,16 +266,16 @@ def test_treatment_plans_make_medium_risks_conditional_and_strict_exits_1(worksp
             "--by",
             "佐藤",
         ],
-        workspace,
+        starter_workspace,
     )
     assert treat.exit_code == 0, treat.stderr
-    entry = json.loads(run_cli(["risk", "list", SERVICE, "--format", "json"], workspace).stdout)[0]
+    entry = json.loads(run_cli(["risk", "list", SERVICE, "--format", "json"], starter_workspace).stdout)[0]
     assert entry["status"] == "treating" and entry["treatment"]["owner"] == "税務課"
-    after = run_cli(["gate", SERVICE], workspace)
+    after = run_cli(["gate", SERVICE], starter_workspace)
     assert after.exit_code == 0 and "JVN を週次確認" in after.stdout
-    strict = run_cli(["gate", SERVICE, "--strict"], workspace)
+    strict = run_cli(["gate", SERVICE, "--strict"], starter_workspace)
     assert strict.exit_code == 1 and "CONDITIONAL" in strict.stdout
-    log = json.loads(run_cli(["log", "show", "--subject", SERVICE, "--format", "json"], workspace).stdout)
+    log = json.loads(run_cli(["log", "show", "--subject", SERVICE, "--format", "json"], starter_workspace).stdout)
     decisions = [e["details"]["decision"] for e in log if e["action"] == "gate.decide"]
     assert decisions == ["CONDITIONAL", "CONDITIONAL", "CONDITIONAL"]
 
@@ -284,11 +284,11 @@ def test_treatment_plans_make_medium_risks_conditional_and_strict_exits_1(worksp
     ("args", "message"),
     [
         (["R-zeimu-lgwan-NOPE-1-001", "--kind", "mitigate", "--owner", "o", "--plan", "p", "--by", "x"], "has no risk"),
-        (["R-zeimu-lgwan-TEC-6.1-002", "--kind", "accept", "--owner", "o", "--plan", "p", "--by", "x"], "risk accept"),
-        (["R-zeimu-lgwan-TEC-6.1-002", "--kind", "mitigate", "--owner", "o", "--plan", " ", "--by", "x"], "plan"),
+        (["R-zeimu-lgwan-XTEC-6.1-002", "--kind", "accept", "--owner", "o", "--plan", "p", "--by", "x"], "risk accept"),
+        (["R-zeimu-lgwan-XTEC-6.1-002", "--kind", "mitigate", "--owner", "o", "--plan", " ", "--by", "x"], "plan"),
         (
             [
-                "R-zeimu-lgwan-TEC-6.1-002",
+                "R-zeimu-lgwan-XTEC-6.1-002",
                 "--kind",
                 "avoid",
                 "--owner",
@@ -320,7 +320,7 @@ def test_register_export_edit_import_round_trip(evidence: Path, tmp_path: Path) 
     wb = load_workbook(book)
     sheet = wb["Register"]
     rows = {sheet.cell(row=r, column=1).value: r for r in range(2, sheet.max_row + 1)}
-    row = rows[f"R-{SERVICE}-TEC-6.1-002"]
+    row = rows[f"R-{SERVICE}-XTEC-6.1-002"]
     for name, value in {
         "treatment": "mitigate",
         "owner": "情報システム課",
@@ -335,11 +335,11 @@ def test_register_export_edit_import_round_trip(evidence: Path, tmp_path: Path) 
     again = run_cli(["risk", "import", str(book), "--by", "佐藤"], evidence)
     assert "0 treatment(s) stored, 1 unchanged" in again.stderr
     entries = {e["id"]: e for e in json.loads(run_cli(["risk", "list", SERVICE, "--format", "json"], evidence).stdout)}
-    assert entries[f"R-{SERVICE}-TEC-6.1-002"]["status"] == "treating"
+    assert entries[f"R-{SERVICE}-XTEC-6.1-002"]["status"] == "treating"
     for suffix in ("csv", "json"):
         target = tmp_path / f"register.{suffix}"
         assert run_cli(["risk", "export", SERVICE, "-o", str(target)], evidence).exit_code == 0
-        assert f"R-{SERVICE}-TEC-6.1-002" in target.read_text(encoding="utf-8")
+        assert f"R-{SERVICE}-XTEC-6.1-002" in target.read_text(encoding="utf-8")
 
 
 def test_hostile_register_stores_nothing(evidence: Path, tmp_path: Path) -> None:
@@ -385,14 +385,14 @@ def test_gate_exit_code_from_a_real_process(evidence: Path) -> None:
     assert json.loads(done.stdout)["decision"] == "NO-GO"
 
 
-def test_service_without_scope_needs_no_scan(workspace: Path) -> None:
+def test_service_without_scope_needs_no_scan(starter_workspace: Path) -> None:
     service = "mynumber-kyufu"
-    answered = {k: v for k, v in ALL_ANSWERED.items() if k[0] not in ("HUM-5.3-001", "HUM-5.4-001")}
-    answered.update({("HUM-5.3-001", "q1"): "yes", ("HUM-5.3-001", "q2"): "done", ("HUM-5.4-001", "q1"): "yes"})
-    save_answers(workspace, answered, service=service)
-    decision = json.loads(run_cli(["gate", service, "--format", "json"], workspace).stdout)
+    answered = {k: v for k, v in ALL_ANSWERED.items() if k[0] not in ("XHUM-5.3-001", "XHUM-5.4-001")}
+    answered.update({("XHUM-5.3-001", "q1"): "yes", ("XHUM-5.3-001", "q2"): "done", ("XHUM-5.4-001", "q1"): "yes"})
+    save_answers(starter_workspace, answered, service=service)
+    decision = json.loads(run_cli(["gate", service, "--format", "json"], starter_workspace).stdout)
     clauses = {r["clause"] for r in decision["reasons"]}
     assert not {"scan-missing", "scan-incomplete"} & clauses
     assert "scan-not-declared" in clauses
-    results = json.loads(run_cli(["assess", service, "--format", "json"], workspace).stdout)["results"]
-    assert {r["control_id"]: r["status"] for r in results}["TEC-6.1-002"] == "not_scanned"
+    results = json.loads(run_cli(["assess", service, "--format", "json"], starter_workspace).stdout)["results"]
+    assert {r["control_id"]: r["status"] for r in results}["XTEC-6.1-002"] == "not_scanned"
