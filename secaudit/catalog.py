@@ -217,8 +217,10 @@ def _load_checklist(
             problems.append(problem)
             continue
         problems.extend(_check_dependencies(doc, loc, control))
+        # An override replaces the control's content but keeps it in the checklist it came from,
+        # so services that list only that checklist still see it.
+        catalog.control_checklist.setdefault(control.id, info.id)
         catalog.controls[control.id] = control
-        catalog.control_checklist[control.id] = info.id
         for i, ref in enumerate(control.checks):
             check_refs.append((control.id, ref.check, doc.where(loc + ("checks", i))))
     return problems

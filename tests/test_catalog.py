@@ -151,6 +151,7 @@ def test_workspace_layer_overrides_by_id(tmp_path: Path) -> None:
     )
     catalog = load(write(tmp_path, checklist(control, name="city-overrides")))
     assert catalog.controls["HUM-5.2-001"].title.en == "City training"
+    assert catalog.control_checklist["HUM-5.2-001"] == "mic-baseline"  # still seen by mic-baseline services
     assert any("overrides" in str(p) for p in catalog.overrides)
 
 
