@@ -194,9 +194,7 @@ def _control_data(control_id: str, draft: ControlDraft, origins: Origins, proble
             data["procedure"].append(_text(cells[f"procedure_{slot}"]))
     data["evidence_examples"] = _evidence(cells, number, origins, problems)
     data["references"] = _references(cells, number, origins, problems)
-    data["questions"] = [
-        _question_data(index, row, origins, problems) for index, row in enumerate(draft.questions)
-    ]
+    data["questions"] = [_question_data(index, row, origins, problems) for index, row in enumerate(draft.questions)]
     return data
 
 
@@ -227,7 +225,8 @@ def _references(cells: dict[str, CellValue], number: int, origins: Origins, prob
             problems.append(
                 Problem(
                     origins.locate(("references",)),
-                    f"'{line}' is not 'framework{LIST_SEPARATOR}id' or 'framework{LIST_SEPARATOR}id{LIST_SEPARATOR}edition'",
+                    f"'{line}' is not 'framework{LIST_SEPARATOR}id' "
+                    f"or 'framework{LIST_SEPARATOR}id{LIST_SEPARATOR}edition'",
                 )
             )
             continue
@@ -301,7 +300,9 @@ def _question_data(index: int, row: SheetRow, origins: Origins, problems: list[P
         question, sep, answers = _text(cells["depends_on"]).partition(":")
         if not sep or not question.strip() or not split_values(answers):
             problems.append(
-                Problem(origins.locate(base + ("depends_on",)), "expected 'question_id: answer, answer', e.g. 'q1: yes'")
+                Problem(
+                    origins.locate(base + ("depends_on",)), "expected 'question_id: answer, answer', e.g. 'q1: yes'"
+                )
             )
         else:
             data["depends_on"] = {"question": question.strip(), "answer_in": split_values(answers)}

@@ -101,7 +101,8 @@ def _cell(path: Path, sheet: str, row: int, index: int, cell: Any, problems: lis
         return None
     letter = get_column_letter(index)
     if getattr(cell, "data_type", None) == "f" or isinstance(value, ArrayFormula | DataTableFormula):
-        problems.append(Problem(where(path, sheet, row, letter), "a formula is not allowed here; type the value itself"))
+        message = "a formula is not allowed here; type the value itself"
+        problems.append(Problem(where(path, sheet, row, letter), message))
         return None
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
         problems.append(Problem(where(path, sheet, row, letter), "a date or time is not allowed here; type text"))
@@ -133,7 +134,8 @@ def _map_header(
         if key not in known_keys:
             problems.append(Problem(where(path, sheet, 1, letter), f"unknown column header '{key}'"))
         elif key in letters:
-            problems.append(Problem(where(path, sheet, 1, letter), f"column '{key}' appears twice (also {letters[key]})"))
+            message = f"column '{key}' appears twice (also {letters[key]})"
+            problems.append(Problem(where(path, sheet, 1, letter), message))
         else:
             letters[key] = letter
             by_index[index] = key
