@@ -30,6 +30,7 @@ from secaudit.model.control import Question
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
 CONTROL_FILL = PatternFill("solid", fgColor="F2F2F2")
+WRAP = Alignment(wrap_text=True, vertical="top")
 SPARE_ROWS = 500
 
 
@@ -61,8 +62,7 @@ def _write_controls(sheet: Worksheet, controls: list[Control]) -> None:
                 values.update(question_cells(control.id, question))
             sheet.append([_cell_value(values.get(c.key)) for c in COLUMNS])
             if first:
-                for cell in sheet[sheet.max_row]:
-                    cell.fill = CONTROL_FILL
+                sheet.cell(sheet.max_row, 1).fill = CONTROL_FILL
             first = False
     last_row = sheet.max_row + SPARE_ROWS
     for index, column in enumerate(COLUMNS, start=1):
@@ -70,9 +70,12 @@ def _write_controls(sheet: Worksheet, controls: list[Control]) -> None:
         sheet.column_dimensions[letter].width = column.width
         if column.text:
             for row in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                row[0].alignment = Alignment(wrap_text=True, vertical="top")
+                if row[0].value is not None:
+                    row[0].alignment = WRAP
         if column.key == "section":
-            for row in sheet.iter_rows(min_row=2, max_row=last_row, min_col=index, max_col=index):
+            # text format, so that Excel keeps "6.10" from becoming the number 6.1
+            sheet.column_dimensions[letter].number_format = "@"
+            for row in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 row[0].number_format = "@"
         if column.vocabulary:
             validation = DataValidation(
@@ -187,5 +190,5 @@ def _write_header_sheet(sheet: Worksheet, checklist: Checklist) -> None:
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = WRAP
     sheet.freeze_panes = "A2"

@@ -346,10 +346,13 @@ def _validate(model: type[M], data: dict[str, Any], origins: Origins, problems: 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        # a cell already refused while reading (a formula, a date) is not reported again as missing
+        refused = {p.location for p in problems}
         for error in exc.errors(include_url=False):
-            loc = tuple(error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(Problem(origins.locate(loc), message))
+            location = origins.locate(tuple(error["loc"]))
+            if location in refused:
+                continue
+            problems.append(Problem(location, error["msg"].removeprefix("Value error, ")))
         return None
 
 

@@ -74,7 +74,7 @@ def read_sheet(
             raise AuthoringError(f"{where(path, name)}: more than {MAX_ROWS} rows")
         values: dict[int, CellValue] = {}
         for index, cell in enumerate(cells, start=1):
-            value = _cell(path, name, number, index, cell, problems)
+            value = _cell(path, name, number, index, by_index.get(index), cell, problems)
             if value is not None:
                 values[index] = value
         if number == 1:
@@ -95,27 +95,30 @@ def read_sheet(
     return SheetData(name, letters, rows)
 
 
-def _cell(path: Path, sheet: str, row: int, index: int, cell: Any, problems: list[Problem]) -> CellValue | None:
+def _cell(
+    path: Path, sheet: str, row: int, index: int, key: str | None, cell: Any, problems: list[Problem]
+) -> CellValue | None:
     value = getattr(cell, "value", None)
     if value is None:
         return None
     letter = get_column_letter(index)
+    at = where(path, sheet, row, letter, key)
     if getattr(cell, "data_type", None) == "f" or isinstance(value, ArrayFormula | DataTableFormula):
         message = "a formula is not allowed here; type the value itself"
-        problems.append(Problem(where(path, sheet, row, letter), message))
+        problems.append(Problem(at, message))
         return None
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
-        problems.append(Problem(where(path, sheet, row, letter), "a date or time is not allowed here; type text"))
+        problems.append(Problem(at, "a date or time is not allowed here; type text"))
         return None
     if isinstance(value, str):
         if len(value) > MAX_CELL_CHARS:
-            problems.append(Problem(where(path, sheet, row, letter), f"text longer than {MAX_CELL_CHARS} characters"))
+            problems.append(Problem(at, f"text longer than {MAX_CELL_CHARS} characters"))
             return None
         value = unprotect(value)
         return value if value.strip() else None
     if isinstance(value, bool | int | float):
         return value
-    problems.append(Problem(where(path, sheet, row, letter), f"unsupported cell value of type {type(value).__name__}"))
+    problems.append(Problem(at, f"unsupported cell value of type {type(value).__name__}"))
     return None
 
 

@@ -14,6 +14,7 @@ from secaudit.soa import StatementOfApplicability
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
 EXCLUDED_FILL = PatternFill("solid", fgColor="EDEDED")
+WRAP = Alignment(wrap_text=True, vertical="top")
 SOA_COLUMNS: tuple[tuple[str, int], ...] = (
     ("checklist", 16),
     ("id", 16),
@@ -68,13 +69,13 @@ def soa_workbook(statement: StatementOfApplicability) -> bytes:
         )
         sheet.append([protect(v) if v else None for v in values])
         if not entry.applicable:
-            for cell in sheet[sheet.max_row]:
-                cell.fill = EXCLUDED_FILL
+            sheet.cell(sheet.max_row, 8).fill = EXCLUDED_FILL
     for index, (_, width) in enumerate(SOA_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if cell.value is not None:
+                cell.alignment = WRAP
     sheet.freeze_panes = "C2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(SOA_COLUMNS))}{max(sheet.max_row, 2)}"
     buffer = io.BytesIO()

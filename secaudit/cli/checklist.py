@@ -296,8 +296,10 @@ def _print_soa(statement: StatementOfApplicability, language: str) -> None:
         title=f"{statement.service_id}: {len(statement.applicable)} of {len(statement.entries)} controls apply "
         f"(catalog {statement.catalog_version})"
     )
-    for column in ("checklist", "id", "§", "applies", "title", "reason"):
-        table.add_column(column)
+    for column in ("checklist", "id", "§", "applies"):
+        table.add_column(column, no_wrap=True)
+    for column in ("title", "reason"):
+        table.add_column(column, overflow="fold")
     for entry in statement.entries:
         table.add_row(
             entry.checklist,
