@@ -234,3 +234,28 @@ def test_yaml_output_is_plain_and_reloads(tmp_path: Path) -> None:
     data = yaml.safe_load(text)
     assert data["checklist"]["id"] == "web-service"
     assert data["controls"][0]["questions"][0]["type"] == "yes_no"
+
+
+def test_xml_entity_declarations_are_refused(tmp_path: Path) -> None:
+    source = write_book(load(WEB), tmp_path / "web.xlsx")
+    hostile = tmp_path / "entities.xlsx"
+    declaration = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(hostile, "w") as copy:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode("utf-8")
+                body = text.split("?>", 1)[1] if text.startswith("<?xml") else text
+                data = (declaration + body).encode("utf-8")
+            copy.writestr(item, data)
+    with pytest.raises(AuthoringError, match="cannot read the workbook"):
+        import_checklist(hostile)
+
+
+def test_dates_typed_into_text_cells_are_refused(tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = write_book(load(WEB), tmp_path / "web.xlsx")
+    row, letter = edit(path, "WEB-6.3-003", "section", dt.datetime(2026, 6, 3))
+    problems = problems_of(path)
+    assert any(f"row {row}, column {letter} (section)" in p and "date" in p for p in problems), problems

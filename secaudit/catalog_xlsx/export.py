@@ -54,8 +54,9 @@ def _write_controls(sheet: Worksheet, controls: list[Control]) -> None:
         cell.fill = HEADER_FILL
     for control in controls:
         first = True
-        for question in control.questions or [None]:
-            values = {"id": control.id}
+        rows: list[Question | None] = [*control.questions] or [None]
+        for question in rows:
+            values: dict[str, Any] = {"id": control.id}
             if first:
                 values.update(control_cells(control))
             if question is not None:
