@@ -83,7 +83,7 @@ class StatementOfApplicability:
 
 
 def statement_of_applicability(catalog: Catalog, service: Service) -> StatementOfApplicability:
-    """Every control of the service's checklists with applicable or not and a readable reason."""
+    """Every control of the service's checklists, in the order the service lists them, with a readable reason."""
     facts = service.facts()
     entries = []
     for item in catalog.applicability(service):
@@ -97,6 +97,8 @@ def statement_of_applicability(catalog: Catalog, service: Service) -> StatementO
                 reason=explain(condition, facts),
             )
         )
+    order = {name: index for index, name in enumerate(service.checklists)}
+    entries.sort(key=lambda e: order.get(e.checklist, len(order)))  # stable: catalog order within a checklist
     return StatementOfApplicability(
         service_id=service.id,
         catalog_version=catalog.version,

@@ -63,6 +63,8 @@ def test_statement_covers_every_control_of_the_service_checklists() -> None:
     assert len(statement.entries) == len(catalog.controls_of(["web-service", "online-payment"]))
     assert statement.unknown_checklists == ("no-such-list",)
     assert not any(e.applicable for e in statement.entries if e.checklist == "online-payment")
+    assert [e.checklist for e in statement.entries][0] == "web-service"
+    assert [e.checklist for e in statement.entries][-1] == "online-payment"
     data = statement.as_dict()
     assert data["summary"]["applicable"] + data["summary"]["not_applicable"] == data["summary"]["controls"]
     assert all(c["condition"] is None for c in data["controls"] if c["reason"]["en"] == "applies to every service")
