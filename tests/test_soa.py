@@ -68,3 +68,22 @@ def test_statement_covers_every_control_of_the_service_checklists() -> None:
     data = statement.as_dict()
     assert data["summary"]["applicable"] + data["summary"]["not_applicable"] == data["summary"]["controls"]
     assert all(c["condition"] is None for c in data["controls"] if c["reason"]["en"] == "applies to every service")
+
+
+def test_soa_workbook_protects_text_from_formula_injection() -> None:
+    import io
+
+    import openpyxl
+
+    from secaudit.catalog_xlsx.soa_book import soa_workbook
+    from secaudit.model import LocalizedText
+
+    catalog = load_catalog([builtin_layer()])
+    catalog.controls["WEB-6.3-004"].title = LocalizedText(ja='=HYPERLINK("http://evil")', en="+cmd|' /C calc'!A0")
+    svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml")
+    book = openpyxl.load_workbook(io.BytesIO(soa_workbook(statement_of_applicability(catalog, svc))))
+    rows = {r[1].value: r for r in book["soa"].iter_rows(min_row=2)}
+    title_ja, title_en = rows["WEB-6.3-004"][5], rows["WEB-6.3-004"][6]
+    assert title_ja.data_type == "s" and title_ja.value == '\'=HYPERLINK("http://evil")'
+    assert title_en.value.startswith("'+")
+    assert not any(c.data_type == "f" for row in book["soa"].iter_rows() for c in row)
