@@ -8,6 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from secaudit.catalog import validate_checklist_file
 from secaudit.catalog_xlsx import AuthoringError, checklist_yaml, export_checklist, import_checklist
@@ -259,3 +261,21 @@ def test_dates_typed_into_text_cells_are_refused(tmp_path: Path) -> None:
     row, letter = edit(path, "WEB-6.3-003", "section", dt.datetime(2026, 6, 3))
     problems = problems_of(path)
     assert any(f"row {row}, column {letter} (section)" in p and "date" in p for p in problems), problems
+
+
+@given(st.text(max_size=40))
+def test_protect_round_trips_any_text(text: str) -> None:
+    assert unprotect(protect(text)) == text
+    assert protect(text)[:1] not in ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_bad_header_is_named_on_the_checklist_sheet(tmp_path: Path) -> None:
+    path = write_book(load(WEB), tmp_path / "web.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["checklist"]
+    sheet["B2"].value = "Web Service!"
+    sheet["D4"].value = None
+    book.save(path)
+    problems = problems_of(path)
+    assert any("sheet 'checklist', row 2, column B (value)" in p and "pattern" in p for p in problems), problems
+    assert any("sheet 'checklist', row 4, column D (en)" in p for p in problems), problems
