@@ -279,3 +279,16 @@ def test_bad_header_is_named_on_the_checklist_sheet(tmp_path: Path) -> None:
     problems = problems_of(path)
     assert any("sheet 'checklist', row 2, column B (value)" in p and "pattern" in p for p in problems), problems
     assert any("sheet 'checklist', row 4, column D (en)" in p for p in problems), problems
+
+
+def test_a_sheet_without_headers_reports_a_bounded_list(tmp_path: Path) -> None:
+    path = write_book(load(WEB), tmp_path / "web.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["controls"].delete_rows(1)
+    book.save(path)
+    with pytest.raises(AuthoringError) as caught:
+        import_checklist(path)
+    problems = [str(p) for p in caught.value.problems]
+    assert len(problems) == 101 and problems[-1].endswith("more problem(s)")
+    assert "unknown column header" in problems[0]
+    assert any("value in a column without a header" in p for p in problems)

@@ -75,6 +75,12 @@ def check_container(path: Path) -> None:
         raise AuthoringError(f"{path.name}: not an .xlsx workbook (no xl/workbook.xml)")
 
 
+MAX_REPORTED_PROBLEMS = 100
+
+
 def problems_error(path: Path, problems: list[Problem]) -> AuthoringError:
-    """One error carrying every problem found in a workbook."""
-    return AuthoringError(f"{path.name}: {len(problems)} problem(s); nothing was written", problems)
+    """One error carrying the problems found in a workbook (the first hundred, then a count of the rest)."""
+    shown = problems[:MAX_REPORTED_PROBLEMS]
+    if len(problems) > MAX_REPORTED_PROBLEMS:
+        shown.append(Problem(path.name, f"... and {len(problems) - MAX_REPORTED_PROBLEMS} more problem(s)"))
+    return AuthoringError(f"{path.name}: {len(problems)} problem(s); nothing was written", shown)
