@@ -1,7 +1,8 @@
-"""``secaudit checklist``: validate, list and show controls."""
+"""``secaudit checklist``: validate, list and show controls; Excel authoring; statement of applicability."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,9 +12,28 @@ from secaudit.cli.common import OutputFormat, console, info, print_json, state, 
 from secaudit.model import Domain, Language
 
 if TYPE_CHECKING:
-    from secaudit.model import Control
+    from secaudit.model import Checklist, Control
+    from secaudit.soa import StatementOfApplicability
 
-app = typer.Typer(help="Validate, list and show checklist controls.", no_args_is_help=True)
+app = typer.Typer(
+    help="Validate, list and show checklist controls; author them in Excel; statement of applicability.",
+    no_args_is_help=True,
+)
+
+
+class ExportFormat(StrEnum):
+    """Formats a checklist can be exported to."""
+
+    XLSX = "xlsx"
+    YAML = "yaml"
+
+
+class SoaFormat(StrEnum):
+    """Formats of the statement of applicability."""
+
+    TABLE = "table"
+    JSON = "json"
+    XLSX = "xlsx"
 
 
 def control_summary(control: Control, checklist: str) -> dict[str, Any]:
@@ -169,3 +189,145 @@ def show(
 def _language(st: Any) -> Language:
     ws = st.optional_workspace()
     return ws.config.language if ws else Language.JA
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Checklist id (e.g. web-service) or a checklist .yaml file.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.xlsx or .yaml).", dir_okay=False)],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="xlsx (authoring workbook) or yaml.")] = (
+        ExportFormat.XLSX
+    ),
+) -> None:
+    """Export a checklist as an Excel authoring workbook (one row per control and question)."""
+    from secaudit.atomic import atomic_write_bytes, atomic_write_text
+    from secaudit.catalog_xlsx import checklist_yaml, export_checklist
+    from secaudit.errors import InputError
+
+    suffixes = {ExportFormat.XLSX: (".xlsx",), ExportFormat.YAML: (".yaml", ".yml")}[fmt]
+    if output.suffix.lower() not in suffixes:
+        raise InputError(f"{output}: --format {fmt.value} writes a {' or '.join(suffixes)} file")
+    checklist = _checklist(ctx, name)
+    if fmt is ExportFormat.XLSX:
+        atomic_write_bytes(output, export_checklist(checklist))
+    else:
+        atomic_write_text(output, checklist_yaml(checklist))
+    rows = sum(max(1, len(c.questions)) for c in checklist.controls)
+    info(f"wrote {output}: checklist {checklist.checklist.id}, {len(checklist.controls)} controls, {rows} rows")
+
+
+@app.command("import")
+def import_workbook(
+    ctx: typer.Context,
+    workbook: Annotated[Path, typer.Argument(help="Authoring workbook (.xlsx) to read.", dir_okay=False)],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Checklist YAML to write, e.g. checklists/NAME.yaml.", dir_okay=False)
+    ],
+) -> None:
+    """Convert an authoring workbook back to checklist YAML; nothing is written if any row is invalid."""
+    from secaudit.atomic import atomic_write_text
+    from secaudit.catalog import Layer, load_catalog, yaml_files
+    from secaudit.catalog_xlsx import checklist_yaml, import_checklist
+    from secaudit.errors import InputError
+    from secaudit.workspace import builtin_dir
+
+    if output.suffix.lower() not in (".yaml", ".yml"):
+        raise InputError(f"{output}: the output is checklist YAML; name it NAME.yaml")
+    if not workbook.is_file():
+        raise InputError(f"{workbook}: no such file")
+    folders = [builtin_dir("scanners")]
+    ws = state(ctx).optional_workspace()
+    if ws is not None and ws.local_dir("scanners").is_dir():
+        folders.append(ws.local_dir("scanners"))
+    scanners = load_catalog([Layer("scanners", tuple(yaml_files(folders)))])
+    checklist = import_checklist(workbook, known_checks=set(scanners.checks))
+    atomic_write_text(output, checklist_yaml(checklist, source=workbook.name))
+    info(f"wrote {output}: checklist {checklist.checklist.id}, {len(checklist.controls)} controls")
+
+
+@app.command("soa")
+def soa(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
+    fmt: Annotated[SoaFormat, typer.Option("--format", help="table, json or xlsx.")] = SoaFormat.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (required for xlsx).", dir_okay=False)
+    ] = None,
+    lang: Annotated[Language | None, typer.Option(help="Language of the table.")] = None,
+) -> None:
+    """Statement of applicability: every control of the service's checklists, applicable or not, and why."""
+    import json
+
+    from secaudit.atomic import atomic_write_bytes, atomic_write_text
+    from secaudit.errors import InputError
+    from secaudit.inventory import find_service
+    from secaudit.soa import statement_of_applicability
+
+    st = state(ctx)
+    svc = find_service(st.workspace().services_dir, service)
+    statement = statement_of_applicability(st.catalog(), svc)
+    for name in statement.unknown_checklists:
+        warn(f"service {svc.id} names checklist '{name}', which is not in the catalog")
+    if fmt is SoaFormat.XLSX:
+        if output is None or output.suffix.lower() != ".xlsx":
+            raise InputError("--format xlsx needs --output FILE.xlsx")
+        from secaudit.catalog_xlsx.soa_book import soa_workbook
+
+        atomic_write_bytes(output, soa_workbook(statement))
+        info(f"wrote {output}: {len(statement.applicable)} of {len(statement.entries)} controls apply to {svc.id}")
+    elif fmt is SoaFormat.JSON:
+        if output is None:
+            print_json(statement.as_dict())
+        else:
+            atomic_write_text(output, json.dumps(statement.as_dict(), ensure_ascii=False, indent=2) + "\n")
+            info(f"wrote {output}")
+    else:
+        if output is not None:
+            raise InputError("--output needs --format json or xlsx")
+        _print_soa(statement, (lang or _language(st)).value)
+
+
+def _print_soa(statement: StatementOfApplicability, language: str) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(
+        title=f"{statement.service_id}: {len(statement.applicable)} of {len(statement.entries)} controls apply "
+        f"(catalog {statement.catalog_version})"
+    )
+    for column in ("checklist", "id", "§", "applies"):
+        table.add_column(column, no_wrap=True)
+    for column in ("title", "reason"):
+        table.add_column(column, overflow="fold")
+    for entry in statement.entries:
+        table.add_row(
+            entry.checklist,
+            entry.control.id,
+            entry.control.section,
+            "yes" if entry.applicable else "no",
+            escape(entry.control.title.get(language)),
+            escape(entry.reason.get(language)),
+        )
+    console().print(table)
+
+
+def _checklist(ctx: typer.Context, name: str) -> Checklist:
+    """A checklist by id from the catalog in force, or from a YAML file given by path."""
+    from secaudit.catalog import YAML_SUFFIXES, validate_checklist_file
+    from secaudit.errors import CatalogError, InputError
+    from secaudit.model import Checklist
+    from secaudit.yamlsource import YamlSourceError, load_yaml
+
+    path = Path(name)
+    if path.suffix in YAML_SUFFIXES and path.is_file():
+        try:
+            return validate_checklist_file(load_yaml(path))
+        except YamlSourceError as exc:
+            raise CatalogError(f"invalid checklist {path}", exc.problems) from None
+    catalog = state(ctx).catalog()
+    info_ = catalog.checklists.get(name)
+    if info_ is None:
+        known = ", ".join(sorted(catalog.checklists)) or "none"
+        raise InputError(f"no checklist '{name}' in the catalog (known: {known}), and no such .yaml file")
+    return Checklist(checklist=info_, controls=catalog.controls_of([name]))

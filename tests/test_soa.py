@@ -1,0 +1,89 @@
+"""Statement of applicability: readable reasons for including or excluding a control."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from secaudit.catalog import load_catalog
+from secaudit.inventory import load_service
+from secaudit.model.condition import Condition
+from secaudit.soa import deciding_part, explain, statement_of_applicability
+from secaudit.workspace import builtin_layer
+
+REPO = Path(__file__).resolve().parent.parent
+FACTS = {"internet_facing": False, "payment": False, "cloud": "none", "confidentiality": 2, "network_tier": "lgwan"}
+
+
+def condition(data: dict[str, object]) -> Condition:
+    return Condition.model_validate(data)
+
+
+def test_no_condition_applies_to_every_service() -> None:
+    reason = explain(None, FACTS)
+    assert reason.en == "applies to every service" and reason.ja == "すべてのサービスに適用"
+
+
+def test_exclusion_names_the_condition_and_the_service_value() -> None:
+    reason = explain(condition({"attr": "internet_facing", "equals": True}), FACTS)
+    assert reason.en == "excluded: requires internet_facing = true, but this service has internet_facing = false"
+    assert reason.ja == (
+        "適用外: 条件「internet_facing = true」を満たさない（このサービス: インターネット公開 internet_facing = false）"
+    )
+
+
+def test_compound_all_is_explained_by_its_failing_part_only() -> None:
+    cond = condition({"all": [{"attr": "confidentiality", "gte": 2}, {"attr": "cloud", "in": ["iaas", "saas"]}]})
+    assert deciding_part(cond, FACTS).describe() == "cloud in [iaas, saas]"
+    assert explain(cond, FACTS).en == "excluded: requires cloud in [iaas, saas], but this service has cloud = none"
+
+
+def test_any_and_not_show_every_fact_involved() -> None:
+    either = condition({"any": [{"attr": "payment", "equals": True}, {"attr": "internet_facing", "equals": True}]})
+    assert explain(either, FACTS).en == (
+        "excluded: requires (payment = true or internet_facing = true), "
+        "but this service has payment = false, internet_facing = false"
+    )
+    negated = condition({"not": {"attr": "network_tier", "equals": "lgwan"}})
+    assert (
+        explain(negated, FACTS).en
+        == "excluded: requires not network_tier = lgwan, but this service has network_tier = lgwan"
+    )
+
+
+def test_inclusion_names_the_condition_that_holds() -> None:
+    reason = explain(condition({"attr": "network_tier", "in": ["lgwan", "mynumber"]}), FACTS)
+    assert reason.en == "applies: network_tier in [lgwan, mynumber] holds (this service: network_tier = lgwan)"
+
+
+def test_statement_covers_every_control_of_the_service_checklists() -> None:
+    catalog = load_catalog([builtin_layer()])
+    svc = load_service(REPO / "examples" / "services" / "zeimu-lgwan.yaml")
+    svc = svc.model_copy(update={"checklists": ["web-service", "online-payment", "no-such-list"]})
+    statement = statement_of_applicability(catalog, svc)
+    assert len(statement.entries) == len(catalog.controls_of(["web-service", "online-payment"]))
+    assert statement.unknown_checklists == ("no-such-list",)
+    assert not any(e.applicable for e in statement.entries if e.checklist == "online-payment")
+    assert [e.checklist for e in statement.entries][0] == "web-service"
+    assert [e.checklist for e in statement.entries][-1] == "online-payment"
+    data = statement.as_dict()
+    assert data["summary"]["applicable"] + data["summary"]["not_applicable"] == data["summary"]["controls"]
+    assert all(c["condition"] is None for c in data["controls"] if c["reason"]["en"] == "applies to every service")
+
+
+def test_soa_workbook_protects_text_from_formula_injection() -> None:
+    import io
+
+    import openpyxl
+
+    from secaudit.catalog_xlsx.soa_book import soa_workbook
+    from secaudit.model import LocalizedText
+
+    catalog = load_catalog([builtin_layer()])
+    catalog.controls["WEB-6.3-004"].title = LocalizedText(ja='=HYPERLINK("http://evil")', en="+cmd|' /C calc'!A0")
+    svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml")
+    book = openpyxl.load_workbook(io.BytesIO(soa_workbook(statement_of_applicability(catalog, svc))))
+    rows = {r[1].value: r for r in book["soa"].iter_rows(min_row=2)}
+    title_ja, title_en = rows["WEB-6.3-004"][5], rows["WEB-6.3-004"][6]
+    assert title_ja.data_type == "s" and title_ja.value == '\'=HYPERLINK("http://evil")'
+    assert title_en.value.startswith("'+")
+    assert not any(c.data_type == "f" for row in book["soa"].iter_rows() for c in row)
