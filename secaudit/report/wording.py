@@ -16,8 +16,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "dashboard_title": ("オンラインサービス 情報セキュリティ状況一覧", "Online services security dashboard"),
     "advisory_note": (
         "本報告書は助言型の情報セキュリティ監査の結果であり、対象サービスの安全性を保証するものではありません。",
-        "This is the report of an advisory information security audit; it does not give assurance "
-        "that the service is secure.",
+        "This is the report of an advisory information security audit; it gives no assurance "
+        "about the security of the service.",
     ),
     "s_intro": ("1. 導入", "1. Introduction"),
     "s_summary": ("2. 概要", "2. Summary"),
@@ -236,6 +236,7 @@ FORBIDDEN_ASSURANCE = (
     "no significant issues",
     "no issues were found",
     "is secure",
+    "no deficiencies",
     "fully compliant",
 )
 """Assurance wording an advisory report must never use (tests scan every output for it)."""
