@@ -89,12 +89,15 @@ def root(
 
 
 def _register() -> None:
-    from secaudit.cli import checklist, init, log, service
+    from secaudit.cli import assess, checklist, gate, init, log, risk, service
 
     app.command("init")(init.init)
     app.add_typer(checklist.app, name="checklist")
     app.add_typer(service.app, name="service")
     app.add_typer(log.app, name="log")
+    app.add_typer(assess.app, name="assess")
+    app.add_typer(risk.app, name="risk")
+    app.command("gate")(gate.gate)
 
 
 _register()

@@ -26,6 +26,7 @@ class GatePolicy(StrictModel):
     require_answers: bool = True
     require_scan: bool = True
     max_scan_age_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    block_unplanned: bool = False
 
 
 class ScanSettings(StrictModel):

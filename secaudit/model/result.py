@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, field_validator
 
 from secaudit.model.common import ControlType, Domain, LocalizedText, Severity, Slug, StrictModel
 
@@ -53,6 +53,35 @@ class ControlResult(StrictModel):
     overridden: bool = False
     reason: str = ""
     trail: list[TrailEntry] = Field(default_factory=list)
+    checks: list[str] = Field(default_factory=list)
+    basis: str = ""
+    underlying_status: ResultStatus | None = None
+    waived_by: str | None = None
+
+
+class Review(StrictModel):
+    """An officer's confirmation or override of one control's result.
+
+    ``basis`` is the fingerprint of the evidence the officer looked at; when
+    newer answers or observations change it, the review lapses.
+    """
+
+    control_id: str
+    result: ResultStatus
+    note: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    reviewer: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    at: dt.datetime
+    basis: str
+
+    @field_validator("result")
+    @classmethod
+    def _reviewable(cls, value: ResultStatus) -> ResultStatus:
+        if value not in REVIEWABLE:
+            raise ValueError(f"a review sets one of {', '.join(s.value for s in REVIEWABLE)}")
+        return value
+
+
+REVIEWABLE = (ResultStatus.PASS, ResultStatus.FAIL, ResultStatus.PARTIAL, ResultStatus.NOT_APPLICABLE)
 
 
 class StatusCounts(StrictModel):
@@ -106,6 +135,22 @@ class Treatment(StrictModel):
     expires: dt.date | None = None
     decided_by: str
     decided_at: dt.datetime
+    residual_likelihood: int | None = None
+    residual_impact: int | None = None
+
+
+class RiskLifecycle(StrictModel):
+    """What the store remembers of a risk between evaluations."""
+
+    risk_id: str
+    service_id: Slug
+    control_id: str
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    last_result: ResultStatus
+    resolved_at: dt.datetime | None = None
+    reopened: int = 0
+    reopened_at: dt.datetime | None = None
 
 
 class RiskEntry(StrictModel):
@@ -128,6 +173,12 @@ class RiskEntry(StrictModel):
     first_seen: dt.datetime | None = None
     resolved_at: dt.datetime | None = None
     details: dict[str, Any] = Field(default_factory=dict)
+    matrix: str = "5x5"
+    score: int = 0
+    inherent_rank: int = 0
+    residual_rank: int = 0
+    reopened: int = 0
+    treatment_note: str = ""
 
 
 class DecisionKind(StrEnum):
@@ -154,3 +205,5 @@ class Decision(StrictModel):
     decision: DecisionKind
     reasons: list[GateReason] = Field(default_factory=list)
     decided_at: dt.datetime
+    strict: bool = False
+    policy: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,151 @@
+"""``secaudit assess``: judge a service's controls; ``assess review``: an officer's override."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from secaudit.cli.common import OutputFormat, console, info, print_json, state
+from secaudit.model import ControlResult, Language, ResultStatus, Scores
+
+
+class AssessGroup(TyperGroup):
+    """``assess SERVICE`` runs the ``show`` command; ``assess review ...`` stays a subcommand."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=AssessGroup,
+    help="Judge every control of a service (assess SERVICE), or review one (assess review).",
+    no_args_is_help=True,
+)
+
+REVIEW_RESULTS = ("pass", "fail", "partial", "not_applicable")
+
+
+def result_row(result: ControlResult) -> dict[str, Any]:
+    """A result as listings and JSON show it."""
+    return result.model_dump(mode="json", exclude_none=True)
+
+
+def scores_dict(scores: Scores) -> dict[str, Any]:
+    """Scores as JSON, with status counts keyed by their value."""
+    return scores.model_dump(mode="json")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
+    lang: Annotated[Language | None, typer.Option(help="Language of titles.")] = None,
+    today: Annotated[
+        str | None, typer.Option(help="Judge dates as of this day (YYYY-MM-DD); default: today.", hidden=True)
+    ] = None,
+) -> None:
+    """Print one result per control of the service, then the scores."""
+    from secaudit.cli.evaluate import evaluate_service
+
+    st = state(ctx)
+    ev = evaluate_service(st, service_id, today=_day(today))
+    if fmt is OutputFormat.JSON:
+        print_json(
+            {
+                "service": ev.service.id,
+                "catalog_version": ev.catalog.version,
+                "results": [result_row(r) for r in ev.results],
+                "scores": scores_dict(ev.scores),
+            }
+        )
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    language = (lang or st.workspace().config.language).value
+    table = Table(title=f"{ev.service.id}: {len(ev.results)} controls")
+    for column in ("control", "severity", "status", "title", "why"):
+        table.add_column(column)
+    for r in ev.results:
+        status = r.status.value
+        if r.status is ResultStatus.WAIVED and r.underlying_status:
+            status += f" ({r.underlying_status.value})"
+        if r.overridden:
+            status += " *reviewed"
+        table.add_row(*(Text(v) for v in (r.control_id, r.severity.value, status, r.title.get(language), r.reason)))
+    out = console()
+    out.print(table)
+    o = ev.scores.overall
+    shown = ", ".join(f"{s.value} {n}" for s, n in o.counts.items() if n)
+    out.print(f"counts: {shown}", markup=False)
+    out.print(
+        f"applicable {o.applicable}, assessed {o.assessed}, coverage {_pct(o.coverage)}, "
+        f"pass rate {_pct(o.pass_rate)} (after waivers {_pct(o.pass_rate_after_waivers)})"
+    )
+    for name, counts in ev.scores.by_domain.items():
+        out.print(f"  {name}: pass rate {_pct(counts.pass_rate)}, coverage {_pct(counts.coverage)}")
+
+
+@app.command("review")
+def review(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
+    control_id: Annotated[str, typer.Argument(metavar="CONTROL", help="Control id.")],
+    result: Annotated[str, typer.Option("--result", help="pass, fail, partial or not_applicable.")],
+    note: Annotated[str, typer.Option("--note", help="Why: what the evidence showed.")],
+    reviewer: Annotated[
+        str | None, typer.Option("--reviewer", help="Who reviewed (default: the auditor in secaudit.yaml).")
+    ] = None,
+) -> None:
+    """Confirm or override a control's result; it lapses when newer answers or observations arrive."""
+    from pydantic import ValidationError
+
+    from secaudit.cli.evaluate import evaluate_service
+    from secaudit.errors import InputError
+    from secaudit.model.result import Review
+    from secaudit.store import reviews
+
+    if result not in REVIEW_RESULTS:
+        raise InputError(f"--result: '{result}' is not one of {', '.join(REVIEW_RESULTS)}")
+    st = state(ctx)
+    ev = evaluate_service(st, service_id)
+    current = ev.result(control_id)
+    if current.status is ResultStatus.NOT_APPLICABLE and not current.self_assessed_status and not current.basis:
+        raise InputError(f"{control_id} does not apply to {service_id} ({current.reason}); nothing to review")
+    who = reviewer or st.workspace().config.auditor
+    if not who:
+        raise InputError("--reviewer: name who reviewed (or set 'auditor' in secaudit.yaml)")
+    try:
+        item = Review(
+            control_id=control_id,
+            result=ResultStatus(result),
+            note=note,
+            reviewer=who,
+            at=dt.datetime.now(dt.UTC),
+            basis=current.basis,
+        )
+    except ValidationError as exc:
+        raise InputError("invalid review: " + "; ".join(e["msg"] for e in exc.errors())) from None
+    self_assessed = current.self_assessed_status or current.underlying_status or current.status
+    reviews.save_review(st.store(), ev.service.id, item, self_assessed)
+    verb = "confirmed" if self_assessed.value == result else f"overridden ({self_assessed.value} -> {result})"
+    info(f"{service_id} {control_id}: {verb} by {who}")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _day(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a date (YYYY-MM-DD)", param_hint="--today") from None

@@ -1,0 +1,57 @@
+"""``secaudit gate``: the launch decision, GO / CONDITIONAL / NO-GO, with every reason."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from secaudit.cli.common import OutputFormat, console, print_json, state
+from secaudit.model import Decision, DecisionKind
+
+
+def exit_code(decision: Decision, strict: bool) -> int:
+    """0 for GO and CONDITIONAL, 1 for NO-GO; CONDITIONAL is 1 too under --strict."""
+    if decision.decision is DecisionKind.NO_GO:
+        return 1
+    if decision.decision is DecisionKind.CONDITIONAL and strict:
+        return 1
+    return 0
+
+
+def gate(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Every requirement on; unplanned risks block; CONDITIONAL exits 1.")
+    ] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
+) -> None:
+    """Decide whether the service may launch: exit 0 for GO or CONDITIONAL, 1 for NO-GO."""
+    from secaudit.cli.evaluate import evaluate_service
+    from secaudit.store import audit_log
+
+    st = state(ctx)
+    ev = evaluate_service(st, service_id, strict=strict)
+    decision = ev.decision
+    audit_log.record(
+        st.store(),
+        st.workspace().config.auditor or "secaudit",
+        "gate.decide",
+        ev.service.id,
+        {
+            "decision": decision.decision.value,
+            "strict": strict,
+            "reasons": [r.model_dump(mode="json") for r in decision.reasons],
+            "catalog_version": ev.catalog.version,
+            "scan_run": ev.last_run.id if ev.last_run else None,
+        },
+    )
+    if fmt is OutputFormat.JSON:
+        print_json(decision.model_dump(mode="json"))
+    else:
+        out = console()
+        out.print(f"{ev.service.id}: [bold]{decision.decision.value}[/bold]" + (" (strict)" if strict else ""))
+        for reason in decision.reasons:
+            out.print(f"  {reason.decision.value:<11} [{reason.clause}] {reason.message}", markup=False)
+    raise typer.Exit(exit_code(decision, strict))

@@ -1,0 +1,253 @@
+"""``secaudit risk``: list, treat, accept, export and import the risk register."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
+from secaudit.model import Language, RiskEntry, Treatment, TreatmentKind
+
+if TYPE_CHECKING:
+    from secaudit.cli.common import AppState
+
+app = typer.Typer(help="The risk register: list, treat, accept, export and import.", no_args_is_help=True)
+
+TREAT_KINDS = ("mitigate", "transfer", "avoid")
+
+
+def entry_dict(entry: RiskEntry) -> dict[str, Any]:
+    """A register entry as JSON: id, control, likelihood, impact, level and status first."""
+    data = entry.model_dump(mode="json")
+    head = {
+        "id": entry.id,
+        "control": entry.control_id,
+        "likelihood": entry.likelihood,
+        "impact": entry.impact,
+        "level": entry.inherent_level,
+        "status": entry.status.value,
+    }
+    return {**head, **data}
+
+
+@app.command("list")
+def list_risks(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
+    lang: Annotated[Language | None, typer.Option(help="Language of titles.")] = None,
+) -> None:
+    """List the register of a service: every fail, partial and error, and risks resolved since."""
+    from secaudit.cli.evaluate import evaluate_service
+
+    st = state(ctx)
+    ev = evaluate_service(st, service_id)
+    if fmt is OutputFormat.JSON:
+        print_json([entry_dict(e) for e in ev.register])
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    language = (lang or st.workspace().config.language).value
+    table = Table(title=f"{ev.service.id}: {len(ev.register)} risks ({st.workspace().config.risk_matrix.value})")
+    for column in ("id", "L", "I", "level", "residual", "status", "title", "treatment"):
+        table.add_column(column, overflow="fold")
+    for e in ev.register:
+        cells = (
+            e.id,
+            str(e.likelihood),
+            str(e.impact),
+            e.inherent_level,
+            e.residual_level,
+            e.status.value,
+            e.title.get(language),
+            e.treatment_note,
+        )
+        table.add_row(*(Text(c) for c in cells))
+    console().print(table)
+
+
+@app.command("treat")
+def treat(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
+    risk_id: Annotated[str, typer.Argument(metavar="RISK_ID", help="Register id, e.g. R-SERVICE-CONTROL.")],
+    kind: Annotated[str, typer.Option("--kind", help="mitigate, transfer or avoid.")],
+    owner: Annotated[str, typer.Option("--owner", help="Who carries out the plan.")],
+    plan: Annotated[str, typer.Option("--plan", help="What will be done.")],
+    due: Annotated[str | None, typer.Option("--due", help="By when (YYYY-MM-DD).")] = None,
+    residual_likelihood: Annotated[int | None, typer.Option(help="Expected likelihood after treatment.")] = None,
+    residual_impact: Annotated[int | None, typer.Option(help="Expected impact after treatment.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who decided (default: the auditor in secaudit.yaml).")] = None,
+) -> None:
+    """Record how a risk will be mitigated, transferred or avoided."""
+    from secaudit.errors import InputError
+
+    if kind not in TREAT_KINDS:
+        raise InputError(f"--kind: '{kind}' is not one of {', '.join(TREAT_KINDS)} (use 'risk accept' to accept)")
+    st = state(ctx)
+    treatment = _treatment(
+        st,
+        kind=TreatmentKind(kind),
+        owner=owner,
+        plan=plan,
+        due=_date(due, "--due"),
+        residual_likelihood=residual_likelihood,
+        residual_impact=residual_impact,
+        decided_by=_who(st, by),
+    )
+    _store(st, service_id, [risk_id], treatment)
+
+
+@app.command("accept")
+def accept(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
+    risk_ids: Annotated[list[str], typer.Argument(metavar="RISK_ID...", help="Register ids to accept.")],
+    approver: Annotated[str, typer.Option("--approver", help="Who approved the exception (例外措置).")],
+    justification: Annotated[str, typer.Option("--justification", help="Why the risk is acceptable.")],
+    expires: Annotated[str, typer.Option("--expires", help="When the acceptance lapses (YYYY-MM-DD).")],
+    by: Annotated[str | None, typer.Option("--by", help="Who recorded it (default: the approver).")] = None,
+) -> None:
+    """Accept risks as an approved exception (例外措置) until an expiry date."""
+    st = state(ctx)
+    expiry = _date(expires, "--expires")
+    treatment = _treatment(
+        st,
+        kind=TreatmentKind.ACCEPT,
+        approver=approver,
+        justification=justification,
+        expires=expiry,
+        decided_by=by or approver,
+    )
+    if expiry is not None and expiry < dt.date.today():
+        warn(f"the acceptance expired on {expiry}; the risks count as open")
+    _store(st, service_id, risk_ids, treatment)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="FILE.xlsx, FILE.csv or FILE.json.")],
+) -> None:
+    """Write the register to a workbook (officers fill in the treatment columns), CSV or JSON."""
+    from secaudit.cli.evaluate import evaluate_service
+    from secaudit.errors import InputError
+    from secaudit.registerbook import register_csv, register_json, register_xlsx
+    from secaudit.store import atomic_write_bytes, atomic_write_text
+
+    suffix = output.suffix.lower()
+    if suffix not in (".xlsx", ".csv", ".json"):
+        raise InputError(f"{output}: the register is exported as .xlsx, .csv or .json")
+    st = state(ctx)
+    ev = evaluate_service(st, service_id)
+    if suffix == ".xlsx":
+        atomic_write_bytes(output, register_xlsx(ev.register, ev.service.id, st.workspace().config.risk_matrix.value))
+    elif suffix == ".csv":
+        atomic_write_text(output, register_csv(ev.register))
+    else:
+        atomic_write_text(output, register_json(ev.register))
+    info(f"wrote {len(ev.register)} risks to {output}")
+
+
+@app.command("import")
+def import_register(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(metavar="FILE.xlsx", help="A register workbook from 'risk export'.")],
+    by: Annotated[str | None, typer.Option("--by", help="Who decided (default: the auditor in secaudit.yaml).")] = None,
+) -> None:
+    """Store the treatment decisions officers wrote into an exported register (all rows valid, or nothing)."""
+    from secaudit.cli.evaluate import evaluate_service
+    from secaudit.errors import InputError, Problem
+    from secaudit.registerbook import MAX_BYTES, RegisterFileError, read_register_xlsx
+    from secaudit.risk import validate_treatment
+    from secaudit.store import risks
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    if path.stat().st_size > MAX_BYTES:
+        raise RegisterFileError(f"{path.name}: {path.stat().st_size} bytes is more than the {MAX_BYTES} allowed")
+    st = state(ctx)
+    who = _who(st, by)
+    parsed = read_register_xlsx(path.read_bytes(), path.name, who, dt.datetime.now(dt.UTC))
+    ev = evaluate_service(st, parsed.service_id)
+    size = 3 if st.workspace().config.risk_matrix.value == "3x3" else 5
+    known = {e.id: e for e in ev.register}
+    current = risks.latest_treatments(st.store(), ev.service.id)
+    problems: list[Problem] = []
+    changed = []
+    for item in parsed.treatments:
+        where = f"Register!row {item.row}"
+        if item.risk_id not in known:
+            problems.append(Problem(f"{where} column 'risk_id'", f"{item.risk_id} is not in the current register"))
+            continue
+        for message in validate_treatment(item.treatment, size):
+            column, _, text = message.partition(": ")
+            problems.append(Problem(f"{where} column '{column}'", text))
+        if not _same(current.get(item.risk_id), item.treatment):
+            changed.append((item.risk_id, item.control_id, item.treatment))
+    if problems:
+        raise RegisterFileError(f"{path.name}: {len(problems)} problem(s); nothing was stored", problems)
+    risks.save_treatments(st.store(), ev.service.id, changed, f"import {path.name}")
+    info(f"{path.name}: {len(changed)} treatment(s) stored, {len(parsed.treatments) - len(changed)} unchanged")
+
+
+def _same(old: Treatment | None, new: Treatment) -> bool:
+    if old is None:
+        return False
+    ignore = {"decided_by", "decided_at"}
+    return old.model_dump(exclude=ignore) == new.model_dump(exclude=ignore)
+
+
+def _treatment(st: AppState, **fields: Any) -> Treatment:
+    from pydantic import ValidationError
+
+    from secaudit.errors import InputError
+    from secaudit.risk import validate_treatment
+
+    try:
+        treatment = Treatment(decided_at=dt.datetime.now(dt.UTC), **fields)
+    except ValidationError as exc:
+        raise InputError(
+            "invalid treatment: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        ) from None
+    size = 3 if st.workspace().config.risk_matrix.value == "3x3" else 5
+    problems = validate_treatment(treatment, size)
+    if problems:
+        raise InputError("invalid treatment: " + "; ".join(problems))
+    return treatment
+
+
+def _store(st: AppState, service_id: str, risk_ids: list[str], treatment: Treatment) -> None:
+    from secaudit.cli.evaluate import evaluate_service
+    from secaudit.store import risks
+
+    ev = evaluate_service(st, service_id)
+    entries = [ev.risk(rid) for rid in risk_ids]
+    risks.save_treatments(st.store(), ev.service.id, [(e.id, e.control_id, treatment) for e in entries], "cli")
+    for entry in entries:
+        info(f"{entry.id}: {treatment.kind.value} recorded")
+
+
+def _who(st: AppState, by: str | None) -> str:
+    from secaudit.errors import InputError
+
+    who = by or st.workspace().config.auditor
+    if not who:
+        raise InputError("--by: name who decided (or set 'auditor' in secaudit.yaml)")
+    return who
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    from secaudit.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option}: '{text}' is not a date (YYYY-MM-DD)") from None

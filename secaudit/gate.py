@@ -1,0 +1,219 @@
+"""The launch decision: GO, CONDITIONAL or NO-GO, with every reason.
+
+Pure. The policy is ``GatePolicy`` from ``secaudit.yaml``; the clauses are
+listed in docs/risk.md. Each reason names the risks or controls behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from secaudit.model import (
+    ControlResult,
+    Decision,
+    DecisionKind,
+    GatePolicy,
+    GateReason,
+    ResultStatus,
+    RiskEntry,
+    RiskStatus,
+    ScanRun,
+    Service,
+    Treatment,
+    TreatmentKind,
+)
+
+OPEN_STATUSES = frozenset({RiskStatus.OPEN, RiskStatus.TREATING, RiskStatus.REOPENED})
+_ORDER = {DecisionKind.GO: 0, DecisionKind.CONDITIONAL: 1, DecisionKind.NO_GO: 2}
+
+
+def has_plan(treatment: Treatment | None) -> bool:
+    """True for a mitigate, transfer or avoid decision that says what will be done."""
+    return treatment is not None and treatment.kind is not TreatmentKind.ACCEPT and bool((treatment.plan or "").strip())
+
+
+def decide(
+    service: Service,
+    results: Sequence[ControlResult],
+    register: Sequence[RiskEntry],
+    policy: GatePolicy,
+    last_run: ScanRun | None,
+    run_errors: int,
+    now: dt.datetime,
+    strict: bool = False,
+) -> Decision:
+    """Apply the gate policy; ``strict`` turns on every requirement and blocks unplanned risks too."""
+    require_answers = policy.require_answers or strict
+    require_scan = policy.require_scan or strict
+    block_unplanned = policy.block_unplanned or strict
+    reasons: list[GateReason] = []
+    reasons += _risk_reasons(register, policy, block_unplanned)
+    if require_answers:
+        reasons += _answer_reasons(results)
+    if require_scan:
+        reasons += _scan_reasons(service, results, policy, last_run, run_errors, now)
+    reasons += _accepted_notes(register)
+    decision = max((r.decision for r in reasons), key=_ORDER.__getitem__, default=DecisionKind.GO)
+    if decision is DecisionKind.GO and not any(r.decision is DecisionKind.GO for r in reasons):
+        reasons.append(
+            GateReason(clause="clear", decision=DecisionKind.GO, message="no open risk, missing answer or scan gap")
+        )
+    return Decision(
+        service_id=service.id,
+        decision=decision,
+        reasons=reasons,
+        decided_at=now,
+        strict=strict,
+        policy={
+            **policy.model_dump(mode="json"),
+            "require_answers": require_answers,
+            "require_scan": require_scan,
+            "block_unplanned": block_unplanned,
+        },
+    )
+
+
+def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unplanned: bool) -> list[GateReason]:
+    reasons = []
+    open_risks = sorted(
+        (e for e in register if e.status in OPEN_STATUSES), key=lambda e: (-e.level_rank, -e.score, e.id)
+    )
+    low = []
+    for entry in open_risks:
+        label = f"{entry.id} ({entry.inherent_level}, {entry.status.value}): {entry.title.en} / {entry.title.ja}"
+        refs = [entry.id, entry.control_id]
+        if entry.level_rank >= policy.block_at.rank:
+            reasons.append(
+                GateReason(
+                    clause="open-risk",
+                    decision=DecisionKind.NO_GO,
+                    message=f"{label} is open at or above {policy.block_at.value}; {entry.treatment_note}",
+                    refs=refs,
+                )
+            )
+        elif entry.level_rank >= policy.conditional_at.rank:
+            if has_plan(entry.treatment):
+                reasons.append(
+                    GateReason(
+                        clause="treatment-plan",
+                        decision=DecisionKind.CONDITIONAL,
+                        message=f"{label} launches under its treatment plan: {entry.treatment_note}",
+                        refs=refs,
+                    )
+                )
+            else:
+                kind = DecisionKind.NO_GO if block_unplanned else DecisionKind.CONDITIONAL
+                reasons.append(
+                    GateReason(
+                        clause="no-treatment-plan",
+                        decision=kind,
+                        message=f"{label} has no treatment plan; record one with 'secaudit risk treat'",
+                        refs=refs,
+                    )
+                )
+        else:
+            low.append(entry)
+    if low:
+        reasons.append(
+            GateReason(
+                clause="low-risks",
+                decision=DecisionKind.GO,
+                message=f"{len(low)} open risk(s) below {policy.conditional_at.value}: " + ", ".join(e.id for e in low),
+                refs=[e.id for e in low],
+            )
+        )
+    return reasons
+
+
+def _answer_reasons(results: Sequence[ControlResult]) -> list[GateReason]:
+    waiting = [r.control_id for r in results if r.status is ResultStatus.AWAITING_ANSWER]
+    if not waiting:
+        return []
+    return [
+        GateReason(
+            clause="answers",
+            decision=DecisionKind.NO_GO,
+            message=f"{len(waiting)} control(s) await required answers: {', '.join(waiting)}",
+            refs=waiting,
+        )
+    ]
+
+
+def scan_required(service: Service, results: Sequence[ControlResult]) -> bool:
+    """A scan is required when the service declares targets and has applicable scan-verified controls."""
+    has_scope = service.scope is not None and bool(service.scope.targets)
+    return has_scope and any(r.checks and r.status is not ResultStatus.NOT_APPLICABLE for r in results)
+
+
+def _scan_reasons(
+    service: Service,
+    results: Sequence[ControlResult],
+    policy: GatePolicy,
+    last_run: ScanRun | None,
+    run_errors: int,
+    now: dt.datetime,
+) -> list[GateReason]:
+    if not scan_required(service, results):
+        return []
+    if last_run is None:
+        return [
+            GateReason(
+                clause="scan-missing",
+                decision=DecisionKind.NO_GO,
+                message="no completed scan on record; run 'secaudit scan' first",
+            )
+        ]
+    reasons = []
+    finished = last_run.finished_at or last_run.started_at
+    age = (_aware(now) - _aware(finished)).days
+    if age > policy.max_scan_age_days:
+        reasons.append(
+            GateReason(
+                clause="scan-stale",
+                decision=DecisionKind.NO_GO,
+                message=f"the latest scan ({last_run.id}, {finished.date()}) is {age} days old; "
+                f"the policy allows {policy.max_scan_age_days}",
+                refs=[last_run.id],
+            )
+        )
+    if run_errors:
+        reasons.append(
+            GateReason(
+                clause="scan-errors",
+                decision=DecisionKind.NO_GO,
+                message=f"{run_errors} check(s) errored in the latest scan ({last_run.id}); an error is never a pass",
+                refs=[last_run.id],
+            )
+        )
+    unscanned = [r.control_id for r in results if r.status is ResultStatus.NOT_SCANNED]
+    if unscanned:
+        reasons.append(
+            GateReason(
+                clause="scan-incomplete",
+                decision=DecisionKind.NO_GO,
+                message=f"{len(unscanned)} control(s) have checks the latest scan did not run: {', '.join(unscanned)}",
+                refs=unscanned,
+            )
+        )
+    return reasons
+
+
+def _accepted_notes(register: Sequence[RiskEntry]) -> list[GateReason]:
+    """Accepted risks no longer stand in the way; the gate counts them but names them only in the register."""
+    accepted = [e for e in register if e.status is RiskStatus.ACCEPTED]
+    if not accepted:
+        return []
+    soonest = min(e.treatment.expires for e in accepted if e.treatment and e.treatment.expires)
+    return [
+        GateReason(
+            clause="accepted",
+            decision=DecisionKind.GO,
+            message=f"{len(accepted)} risk(s) accepted under 例外措置, the first acceptance expiring {soonest} "
+            "(see 'secaudit risk list')",
+        )
+    ]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -1,0 +1,260 @@
+"""The risk register: findings become risks people own, treat or accept.
+
+Pure: no I/O. The store remembers treatments and each risk's lifecycle
+(first seen, resolved, reopened); this module turns those and the current
+results into register entries. The launch decision lives in
+``secaudit.gate`` and is re-exported here as ``decide``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from secaudit.assess import FINDINGS
+from secaudit.catalog import Catalog
+from secaudit.gate import OPEN_STATUSES, decide, has_plan
+from secaudit.model import (
+    ControlResult,
+    LocalizedText,
+    ResultStatus,
+    RiskEntry,
+    RiskStatus,
+    Service,
+    Treatment,
+    TreatmentKind,
+)
+from secaudit.model.config import RiskMatrixKind
+from secaudit.model.result import RiskLifecycle
+from secaudit.risk_matrix import RiskMatrix, matrix_for, rate
+
+__all__ = [
+    "OPEN_STATUSES",
+    "apply_waivers",
+    "build_register",
+    "decide",
+    "has_plan",
+    "risk_id",
+    "validate_treatment",
+]
+
+RESOLVING = frozenset({ResultStatus.PASS, ResultStatus.NOT_APPLICABLE})
+
+
+def risk_id(service_id: str, control_id: str) -> str:
+    """The stable register id of the risk a control raises for a service."""
+    return f"R-{service_id}-{control_id}"
+
+
+def validate_treatment(treatment: Treatment, matrix_size: int = 5) -> list[str]:
+    """What a treatment lacks: an acceptance needs approver, justification and expiry; others owner and plan."""
+    problems = []
+    if treatment.kind is TreatmentKind.ACCEPT:
+        for name in ("approver", "justification", "expires"):
+            value = getattr(treatment, name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                problems.append(f"{name}: an acceptance (例外措置) needs an {name}")
+    else:
+        for name in ("owner", "plan"):
+            value = getattr(treatment, name)
+            if value is None or not value.strip():
+                problems.append(f"{name}: a {treatment.kind.value} treatment needs an {name}")
+    for name in ("residual_likelihood", "residual_impact"):
+        value = getattr(treatment, name)
+        if value is not None and not 1 <= value <= matrix_size:
+            problems.append(f"{name}: must be 1..{matrix_size} on this matrix")
+    return problems
+
+
+def build_register(
+    service: Service,
+    results: Sequence[ControlResult],
+    catalog: Catalog,
+    matrix_kind: RiskMatrixKind,
+    treatments: Mapping[str, Treatment],
+    lifecycle: Mapping[str, RiskLifecycle] | None = None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> list[RiskEntry]:
+    """One entry per fail, partial or error, plus earlier risks now resolved or not reassessed."""
+    day = today or dt.date.today()
+    moment = now or dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    matrix = matrix_for(matrix_kind)
+    known = lifecycle or {}
+    register = []
+    for result in results:
+        rid = risk_id(service.id, result.control_id)
+        life = known.get(rid)
+        status = _underlying(result)
+        if status in FINDINGS:
+            register.append(
+                _entry(service, result, status, rid, life, treatments.get(rid), matrix, catalog, day, moment)
+            )
+        elif life is not None and status in RESOLVING:
+            register.append(_resolved(service, result, rid, life, matrix, catalog, moment))
+        elif life is not None and life.resolved_at is None:
+            entry = _entry(
+                service, result, life.last_result, rid, life, treatments.get(rid), matrix, catalog, day, moment
+            )
+            entry.rationale = (
+                f"not reassessed (now {status.value}); last rated on {life.last_result.value}: {entry.rationale}"
+            )
+            register.append(entry)
+    return register
+
+
+def _underlying(result: ControlResult) -> ResultStatus:
+    if result.status is ResultStatus.WAIVED and result.underlying_status is not None:
+        return result.underlying_status
+    return result.status
+
+
+def _describe(result: ControlResult, status: ResultStatus, catalog: Catalog) -> LocalizedText:
+    control = catalog.controls.get(result.control_id)
+    title = result.title
+    if status is ResultStatus.ERROR:
+        ja_state, en_state = "の実施状況を確認できていない", "could not be verified"
+    elif status is ResultStatus.PARTIAL:
+        ja_state, en_state = "が一部しか満たされていない", "is only partly met"
+    else:
+        ja_state, en_state = "が満たされていない", "is not met"
+    ja = f"「{title.ja}」{ja_state}。"
+    en = f"'{title.en}' {en_state}."
+    if control is not None:
+        ja += control.rationale.ja
+        en += " " + control.rationale.en
+    return LocalizedText(ja=ja, en=en)
+
+
+def _current_treatment(treatment: Treatment | None, life: RiskLifecycle | None, reopening: bool) -> Treatment | None:
+    """A treatment decided before the risk was last resolved belongs to its previous life."""
+    if treatment is None or life is None:
+        return treatment
+    cutoff = life.resolved_at if reopening else life.reopened_at
+    if cutoff is not None and _aware(treatment.decided_at) < _aware(cutoff):
+        return None
+    return treatment
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _entry(
+    service: Service,
+    result: ControlResult,
+    status: ResultStatus,
+    rid: str,
+    life: RiskLifecycle | None,
+    treatment: Treatment | None,
+    matrix: RiskMatrix,
+    catalog: Catalog,
+    today: dt.date,
+    now: dt.datetime,
+) -> RiskEntry:
+    rating = rate(service, result, status, matrix)
+    reopening = life is not None and life.resolved_at is not None
+    reopened = (life.reopened if life else 0) + (1 if reopening else 0)
+    treatment = _current_treatment(treatment, life, reopening)
+    risk_status, note = _lifecycle_status(treatment, reopened, today)
+    residual = rating.level
+    res_l, res_i = rating.likelihood, rating.impact
+    if treatment is not None and treatment.residual_likelihood and treatment.residual_impact:
+        res_l = min(treatment.residual_likelihood, matrix.size)
+        res_i = min(treatment.residual_impact, matrix.size)
+        residual = matrix.level(res_l, res_i)
+    return RiskEntry(
+        id=rid,
+        service_id=service.id,
+        control_id=result.control_id,
+        title=result.title,
+        description=_describe(result, status, catalog),
+        result_status=status,
+        likelihood=rating.likelihood,
+        impact=rating.impact,
+        inherent_level=rating.level.name,
+        residual_level=residual.name,
+        level_rank=rating.level.rank,
+        rationale=rating.explanation,
+        status=risk_status,
+        treatment=treatment,
+        first_seen=life.first_seen if life else now,
+        resolved_at=None,
+        details={"severity": result.severity.value, "residual_likelihood": res_l, "residual_impact": res_i},
+        matrix=matrix.kind.value,
+        score=rating.score,
+        inherent_rank=rating.level.rank,
+        residual_rank=residual.rank,
+        reopened=reopened,
+        treatment_note=note,
+    )
+
+
+def _lifecycle_status(treatment: Treatment | None, reopened: int, today: dt.date) -> tuple[RiskStatus, str]:
+    untreated = RiskStatus.REOPENED if reopened else RiskStatus.OPEN
+    if treatment is None:
+        return untreated, "no treatment decided"
+    if treatment.kind is TreatmentKind.ACCEPT:
+        if treatment.expires is not None and treatment.expires >= today:
+            return RiskStatus.ACCEPTED, f"accepted by {treatment.approver} until {treatment.expires} (例外措置)"
+        return untreated, f"acceptance expired on {treatment.expires}; open again"
+    if has_plan(treatment):
+        due = f", due {treatment.due}" if treatment.due else ""
+        overdue = " (overdue)" if treatment.due is not None and treatment.due < today else ""
+        return RiskStatus.TREATING, f"{treatment.kind.value} by {treatment.owner}{due}{overdue}: {treatment.plan}"
+    return untreated, f"{treatment.kind.value} decided without a plan"
+
+
+def _resolved(
+    service: Service,
+    result: ControlResult,
+    rid: str,
+    life: RiskLifecycle,
+    matrix: RiskMatrix,
+    catalog: Catalog,
+    now: dt.datetime,
+) -> RiskEntry:
+    rating = rate(service, result, life.last_result, matrix)
+    resolved_at = life.resolved_at or now
+    return RiskEntry(
+        id=rid,
+        service_id=service.id,
+        control_id=result.control_id,
+        title=result.title,
+        description=_describe(result, life.last_result, catalog),
+        result_status=_underlying(result),
+        likelihood=rating.likelihood,
+        impact=rating.impact,
+        inherent_level=rating.level.name,
+        residual_level=matrix.levels[0].name,
+        level_rank=rating.level.rank,
+        rationale=f"resolved: the control is now {_underlying(result).value}; was {rating.explanation}",
+        status=RiskStatus.RESOLVED,
+        treatment=None,
+        first_seen=life.first_seen,
+        resolved_at=resolved_at,
+        details={"severity": result.severity.value, "last_result": life.last_result.value},
+        matrix=matrix.kind.value,
+        score=rating.score,
+        inherent_rank=rating.level.rank,
+        residual_rank=matrix.levels[0].rank,
+        reopened=life.reopened,
+        treatment_note=f"resolved on {resolved_at.date()}",
+    )
+
+
+def apply_waivers(results: Sequence[ControlResult], register: Sequence[RiskEntry]) -> list[ControlResult]:
+    """Mark results whose risk is accepted (unexpired) as waived, keeping the failing status underneath."""
+    accepted = {e.control_id: e.id for e in register if e.status is RiskStatus.ACCEPTED}
+    out = []
+    for result in results:
+        if result.control_id in accepted and result.status in FINDINGS:
+            result = result.model_copy(
+                update={
+                    "status": ResultStatus.WAIVED,
+                    "underlying_status": result.status,
+                    "waived_by": accepted[result.control_id],
+                }
+            )
+        out.append(result)
+    return out

@@ -1,0 +1,126 @@
+"""Risk matrices and how a finding is rated on them.
+
+Pure. Likelihood and impact are first worked out on a five-point scale,
+then mapped to the configured matrix, so both matrices rate the same facts
+the same way and each rating can be explained in one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from secaudit.model import ControlResult, ResultStatus, Service
+from secaudit.model.config import RiskMatrixKind
+
+RESULT_LIKELIHOOD = {ResultStatus.FAIL: 3, ResultStatus.PARTIAL: 2, ResultStatus.ERROR: 2}
+
+
+@dataclass(frozen=True)
+class RiskLevel:
+    """A named band of a matrix; ``rank`` lines up with Severity.rank (1 low .. 4 critical)."""
+
+    name: str
+    rank: int
+    min_score: int
+
+
+@dataclass(frozen=True)
+class RiskMatrix:
+    """A likelihood x impact matrix: its size and its bands, lowest first."""
+
+    kind: RiskMatrixKind
+    size: int
+    levels: tuple[RiskLevel, ...]
+
+    def level(self, likelihood: int, impact: int) -> RiskLevel:
+        """The band of ``likelihood x impact``."""
+        if not (1 <= likelihood <= self.size and 1 <= impact <= self.size):
+            raise ValueError(f"likelihood and impact must be 1..{self.size} on the {self.kind.value} matrix")
+        product = likelihood * impact
+        return [lv for lv in self.levels if product >= lv.min_score][-1]
+
+    def scale(self, five_point: int) -> int:
+        """Map a value on the five-point scale to this matrix (1-2 -> 1, 3 -> 2, 4-5 -> 3 on 3x3)."""
+        value = max(1, min(5, five_point))
+        if self.size == 5:
+            return value
+        return 1 if value <= 2 else (2 if value == 3 else 3)
+
+    def level_by_name(self, name: str) -> RiskLevel | None:
+        """The band called ``name`` (case-insensitive), if any."""
+        return next((lv for lv in self.levels if lv.name.lower() == name.lower()), None)
+
+
+MATRICES: dict[RiskMatrixKind, RiskMatrix] = {
+    RiskMatrixKind.FIVE: RiskMatrix(
+        RiskMatrixKind.FIVE,
+        5,
+        (
+            RiskLevel("Low", 1, 1),
+            RiskLevel("Medium", 2, 5),
+            RiskLevel("High", 3, 10),
+            RiskLevel("Critical", 4, 17),
+        ),
+    ),
+    RiskMatrixKind.THREE: RiskMatrix(
+        RiskMatrixKind.THREE,
+        3,
+        (RiskLevel("低", 1, 1), RiskLevel("中", 2, 3), RiskLevel("高", 3, 6)),
+    ),
+}
+
+
+def matrix_for(kind: RiskMatrixKind | str) -> RiskMatrix:
+    """The matrix of ``kind`` (5x5 or 3x3)."""
+    return MATRICES[RiskMatrixKind(kind)]
+
+
+@dataclass(frozen=True)
+class Rating:
+    """Likelihood and impact on a matrix, the band, and why."""
+
+    likelihood: int
+    impact: int
+    level: RiskLevel
+    explanation: str
+
+    @property
+    def score(self) -> int:
+        """likelihood x impact."""
+        return self.likelihood * self.impact
+
+
+def rate(service: Service, result: ControlResult, status: ResultStatus, matrix: RiskMatrix) -> Rating:
+    """Rate a finding: likelihood from the result and exposure, impact from severity and classification."""
+    base = RESULT_LIKELIHOOD.get(status, RESULT_LIKELIHOOD[ResultStatus.FAIL])
+    l_parts = [f"{status.value} {base}"]
+    l5 = base
+    if service.attributes.internet_facing:
+        l5 += 1
+        l_parts.append("+1 internet-facing")
+    if service.attributes.personal_data:
+        l5 += 1
+        l_parts.append("+1 personal data")
+    cls = service.classification
+    i5 = result.severity.rank
+    i_parts = [f"severity {result.severity.value} {i5}"]
+    if cls.confidentiality == 3:
+        i5 += 1
+        i_parts.append("+1 機密性3")
+    elif cls.confidentiality == 1 and cls.integrity == 1 and cls.availability == 1:
+        i5 -= 1
+        i_parts.append("-1 機密性1/完全性1/可用性1")
+    l5 = max(1, min(5, l5))
+    i5 = max(1, min(5, i5))
+    likelihood, impact = matrix.scale(l5), matrix.scale(i5)
+    level = matrix.level(likelihood, impact)
+
+    def show(value: int, five: int, parts: list[str]) -> str:
+        mapped = f"{value}" if matrix.size == 5 else f"{value} (5-pt {five})"
+        return f"{mapped} = {' '.join(parts)}"
+
+    explanation = (
+        f"likelihood {show(likelihood, l5, l_parts)}; impact {show(impact, i5, i_parts)}; "
+        f"{likelihood}x{impact}={likelihood * impact} -> {level.name}"
+    )
+    return Rating(likelihood, impact, level, explanation)

@@ -1,0 +1,217 @@
+"""Risk decisions: treatments and acceptances, and each risk's lifecycle across evaluations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Column, Index, Integer, String, Table, Text, func, select
+from sqlalchemy.engine import Connection
+
+from secaudit.model import RiskEntry, RiskStatus, Treatment, TreatmentKind
+from secaudit.model.result import ResultStatus, RiskLifecycle
+from secaudit.store import audit_log
+from secaudit.store.db import Store
+from secaudit.store.schema import metadata
+
+risk_treatments = Table(
+    "risk_treatments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(63), nullable=False),
+    Column("risk_id", String(140), nullable=False),
+    Column("control_id", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("owner", String(200)),
+    Column("plan", Text),
+    Column("due", String(10)),
+    Column("approver", String(200)),
+    Column("justification", Text),
+    Column("expires", String(10)),
+    Column("residual_likelihood", Integer),
+    Column("residual_impact", Integer),
+    Column("decided_by", String(200), nullable=False),
+    Column("decided_at", String(40), nullable=False),
+    Index("ix_risk_treatments_latest", "service_id", "risk_id", "id"),
+)
+
+risk_lifecycle = Table(
+    "risk_lifecycle",
+    metadata,
+    Column("risk_id", String(140), primary_key=True),
+    Column("service_id", String(63), nullable=False, index=True),
+    Column("control_id", String(64), nullable=False),
+    Column("first_seen", String(40), nullable=False),
+    Column("last_seen", String(40), nullable=False),
+    Column("last_result", String(20), nullable=False),
+    Column("resolved_at", String(40)),
+    Column("reopened", Integer, nullable=False, default=0),
+    Column("reopened_at", String(40)),
+)
+
+
+def save_treatments(
+    store: Store, service_id: str, decisions: Sequence[tuple[str, str, Treatment]], source: str
+) -> None:
+    """Record treatments as (risk id, control id, treatment) in one transaction, each logged."""
+    with store.write() as conn:
+        for rid, control_id, treatment in decisions:
+            _insert_treatment(conn, service_id, rid, control_id, treatment, source)
+
+
+def save_treatment(store: Store, service_id: str, rid: str, control_id: str, treatment: Treatment) -> None:
+    """Record one treatment or acceptance and log it."""
+    save_treatments(store, service_id, [(rid, control_id, treatment)], "cli")
+
+
+def _insert_treatment(conn: Connection, service_id: str, rid: str, control_id: str, t: Treatment, source: str) -> None:
+    conn.execute(
+        risk_treatments.insert().values(
+            service_id=service_id,
+            risk_id=rid,
+            control_id=control_id,
+            kind=t.kind.value,
+            owner=t.owner,
+            plan=t.plan,
+            due=t.due.isoformat() if t.due else None,
+            approver=t.approver,
+            justification=t.justification,
+            expires=t.expires.isoformat() if t.expires else None,
+            residual_likelihood=t.residual_likelihood,
+            residual_impact=t.residual_impact,
+            decided_by=t.decided_by,
+            decided_at=t.decided_at.isoformat(),
+        )
+    )
+    action = "risk.accept" if t.kind is TreatmentKind.ACCEPT else "risk.treat"
+    details = {"risk": rid, "control": control_id, "source": source, **t.model_dump(mode="json", exclude_none=True)}
+    audit_log.append(conn, t.decided_by, action, service_id, details)
+
+
+def latest_treatments(store: Store, service_id: str) -> dict[str, Treatment]:
+    """The treatment in force for each risk of a service."""
+    latest = (
+        select(func.max(risk_treatments.c.id).label("id"))
+        .where(risk_treatments.c.service_id == service_id)
+        .group_by(risk_treatments.c.risk_id)
+        .subquery()
+    )
+    with store.read() as conn:
+        rows = conn.execute(select(risk_treatments).join(latest, latest.c.id == risk_treatments.c.id)).mappings()
+        return {r["risk_id"]: _treatment(r) for r in rows}
+
+
+def treatment_history(store: Store, service_id: str, rid: str) -> list[Treatment]:
+    """Every treatment decided for one risk, oldest first."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(risk_treatments)
+            .where(risk_treatments.c.service_id == service_id, risk_treatments.c.risk_id == rid)
+            .order_by(risk_treatments.c.id)
+        ).mappings()
+        return [_treatment(r) for r in rows]
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _treatment(row: Any) -> Treatment:
+    return Treatment(
+        kind=TreatmentKind(row["kind"]),
+        owner=row["owner"],
+        plan=row["plan"],
+        due=_date(row["due"]),
+        approver=row["approver"],
+        justification=row["justification"],
+        expires=_date(row["expires"]),
+        residual_likelihood=row["residual_likelihood"],
+        residual_impact=row["residual_impact"],
+        decided_by=row["decided_by"],
+        decided_at=dt.datetime.fromisoformat(row["decided_at"]),
+    )
+
+
+def lifecycle_of(store: Store, service_id: str) -> dict[str, RiskLifecycle]:
+    """What is remembered of each risk a service has ever had."""
+    with store.read() as conn:
+        rows = conn.execute(select(risk_lifecycle).where(risk_lifecycle.c.service_id == service_id)).mappings()
+        return {r["risk_id"]: _lifecycle(r) for r in rows}
+
+
+def _lifecycle(row: Any) -> RiskLifecycle:
+    return RiskLifecycle(
+        risk_id=row["risk_id"],
+        service_id=row["service_id"],
+        control_id=row["control_id"],
+        first_seen=dt.datetime.fromisoformat(row["first_seen"]),
+        last_seen=dt.datetime.fromisoformat(row["last_seen"]),
+        last_result=ResultStatus(row["last_result"]),
+        resolved_at=_moment(row["resolved_at"]),
+        reopened=row["reopened"],
+        reopened_at=_moment(row["reopened_at"]),
+    )
+
+
+def sync_lifecycle(
+    store: Store, service_id: str, register: Sequence[RiskEntry], now: dt.datetime, actor: str = "secaudit"
+) -> list[tuple[str, str]]:
+    """Remember new, resolved and reopened risks; return the (risk id, event) pairs recorded."""
+    known = lifecycle_of(store, service_id)
+    events: list[tuple[str, str]] = []
+    with store.write() as conn:
+        for entry in register:
+            life = known.get(entry.id)
+            event = _transition(conn, entry, life, now)
+            if event:
+                events.append((entry.id, event))
+                audit_log.append(
+                    conn,
+                    actor,
+                    f"risk.{event}",
+                    service_id,
+                    {"risk": entry.id, "control": entry.control_id, "level": entry.inherent_level},
+                )
+    return events
+
+
+def _transition(conn: Connection, entry: RiskEntry, life: RiskLifecycle | None, now: dt.datetime) -> str | None:
+    stamp = now.isoformat()
+    resolved = entry.status is RiskStatus.RESOLVED
+    if life is None:
+        if resolved:
+            return None
+        conn.execute(
+            risk_lifecycle.insert().values(
+                risk_id=entry.id,
+                service_id=entry.service_id,
+                control_id=entry.control_id,
+                first_seen=(entry.first_seen or now).isoformat(),
+                last_seen=stamp,
+                last_result=entry.result_status.value,
+                reopened=0,
+            )
+        )
+        return "opened"
+    where = risk_lifecycle.c.risk_id == entry.id
+    if resolved:
+        if life.resolved_at is not None:
+            return None
+        conn.execute(risk_lifecycle.update().where(where).values(resolved_at=stamp))
+        return "resolved"
+    finding = entry.result_status in (ResultStatus.FAIL, ResultStatus.PARTIAL, ResultStatus.ERROR)
+    values: dict[str, Any] = {"last_seen": stamp}
+    if finding:
+        values["last_result"] = entry.result_status.value
+    if life.resolved_at is not None:
+        values.update(resolved_at=None, reopened=life.reopened + 1, reopened_at=stamp)
+        conn.execute(risk_lifecycle.update().where(where).values(**values))
+        return "reopened"
+    if finding and entry.result_status is not life.last_result:
+        conn.execute(risk_lifecycle.update().where(where).values(**values))
+    return None

@@ -1,0 +1,227 @@
+"""Register files: xlsx round trip, CSV/JSON export, formula injection, and hostile workbooks."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from secaudit import registerbook
+from secaudit.assess import assess
+from secaudit.model import RiskEntry, Treatment
+from secaudit.model.config import RiskMatrixKind
+from secaudit.registerbook import (
+    COLUMNS,
+    RegisterFileError,
+    read_register_xlsx,
+    register_csv,
+    register_json,
+    register_xlsx,
+)
+from secaudit.risk import build_register
+from tests.assessment_data import NOW, TODAY, answers, catalog, control, service, yes_no
+
+HOSTILE = '=HYPERLINK("http://evil.example/","click")'
+
+
+def register(treatment: Treatment | None = None) -> list[RiskEntry]:
+    a = control("TEC-6.1-001", questions=[yes_no()])
+    b = control("HUM-5.4-001", questions=[yes_no()], control_type="human")
+    cat = catalog(a, b)
+    given = {**answers(a.id, q1="no"), **answers(b.id, q1="no")}
+    results = assess(service(), cat, given, [], today=TODAY)
+    treatments = {"R-svc-TEC-6.1-001": treatment} if treatment else {}
+    return build_register(service(), results, cat, RiskMatrixKind.FIVE, treatments, None, TODAY, now=NOW)
+
+
+def workbook_bytes(entries: list[RiskEntry], edit=None) -> bytes:
+    data = register_xlsx(entries, "svc", "5x5")
+    if edit is None:
+        return data
+    wb = load_workbook(io.BytesIO(data))
+    edit(wb["Register"], wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def set_cells(sheet, row: int, **values) -> None:
+    for name, value in values.items():
+        sheet.cell(row=row, column=COLUMNS.index(name) + 1, value=value)
+
+
+def read(data: bytes, name: str = "register.xlsx"):
+    return read_register_xlsx(data, name, "佐藤", NOW)
+
+
+def test_export_lists_every_entry_with_editable_treatment_columns() -> None:
+    wb = load_workbook(io.BytesIO(workbook_bytes(register())))
+    sheet = wb["Register"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == list(COLUMNS)
+    assert [r[0] for r in rows[1:]] == ["R-svc-TEC-6.1-001", "R-svc-HUM-5.4-001"]
+    assert wb["_meta"].sheet_state == "hidden"
+
+
+def test_round_trip_officer_edits_come_back_as_treatments() -> None:
+    def edit(sheet, _wb):
+        set_cells(
+            sheet, 2, treatment="mitigate", owner="情報政策課", plan="TLS設定の変更", due=dt.datetime(2027, 1, 31)
+        )
+        set_cells(sheet, 3, treatment="受容", approver="CISO", justification="代替策で監視", expires="2027-03-31")
+
+    imported = read(workbook_bytes(register(), edit))
+    assert imported.service_id == "svc"
+    by_id = {i.risk_id: i for i in imported.treatments}
+    mitigate = by_id["R-svc-TEC-6.1-001"].treatment
+    assert (mitigate.kind.value, mitigate.owner, mitigate.plan, mitigate.due) == (
+        "mitigate",
+        "情報政策課",
+        "TLS設定の変更",
+        dt.date(2027, 1, 31),
+    )
+    accept = by_id["R-svc-HUM-5.4-001"].treatment
+    assert (accept.kind.value, accept.approver, accept.expires) == ("accept", "CISO", dt.date(2027, 3, 31))
+    assert accept.decided_by == "佐藤" and by_id["R-svc-HUM-5.4-001"].row == 3
+
+
+def test_existing_treatments_survive_an_unedited_round_trip() -> None:
+    t = Treatment(kind="transfer", owner="委託先", plan="契約で移転", decided_by="x", decided_at=NOW)
+    (item,) = read(workbook_bytes(register(t))).treatments
+    assert (item.treatment.kind.value, item.treatment.owner, item.treatment.plan) == (
+        "transfer",
+        "委託先",
+        "契約で移転",
+    )
+
+
+def test_formula_text_is_neutralised_on_export_and_restored_on_import() -> None:
+    t = Treatment(kind="mitigate", owner="@owner", plan=HOSTILE, decided_by="x", decided_at=NOW)
+    data = workbook_bytes(register(t))
+    sheet = load_workbook(io.BytesIO(data))["Register"]
+    cell = sheet.cell(row=2, column=COLUMNS.index("plan") + 1)
+    assert cell.data_type == "s" and cell.value == "'" + HOSTILE
+    assert sheet.cell(row=2, column=COLUMNS.index("owner") + 1).value == "'@owner"
+    (item,) = read(data).treatments
+    assert item.treatment.plan == HOSTILE and item.treatment.owner == "@owner"
+
+
+def test_csv_and_json_exports() -> None:
+    t = Treatment(kind="mitigate", owner="課", plan=HOSTILE, decided_by="x", decided_at=NOW)
+    text = register_csv(register(t))
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0]["plan"] == "'" + HOSTILE
+    assert rows[0]["likelihood"] == "3" and rows[1]["treatment"] == ""
+    data = json.loads(register_json(register(t)))
+    assert data[0]["id"] == "R-svc-TEC-6.1-001" and data[0]["treatment"]["plan"] == HOSTILE
+
+
+def test_formula_cells_are_refused_naming_row_and_column() -> None:
+    def edit(sheet, _wb):
+        set_cells(sheet, 2, treatment="mitigate", owner="課", plan="=1+1")
+
+    with pytest.raises(RegisterFileError) as err:
+        read(workbook_bytes(register(), edit))
+    assert [str(p) for p in err.value.problems] == ["Register!row 2 column 'plan': formulas are not accepted"]
+
+
+def test_every_bad_row_is_named_and_nothing_is_returned() -> None:
+    def edit(sheet, _wb):
+        set_cells(sheet, 2, treatment="ignore", owner="課")
+        set_cells(sheet, 3, treatment="accept", approver="CISO", justification="j", expires="next year")
+
+    with pytest.raises(RegisterFileError) as err:
+        read(workbook_bytes(register(), edit))
+    problems = [str(p) for p in err.value.problems]
+    assert "Register!row 2 column 'treatment': 'ignore' is not mitigate, accept, transfer or avoid" in problems
+    assert "Register!row 3 column 'expires': 'next year' is not a date (YYYY-MM-DD)" in problems
+    assert "nothing was stored" in err.value.message
+
+
+def test_incomplete_acceptance_and_plan_are_refused() -> None:
+    def edit(sheet, _wb):
+        set_cells(sheet, 2, treatment="mitigate", owner="課")
+        set_cells(sheet, 3, treatment="accept", approver="CISO", expires="2027-01-01")
+
+    with pytest.raises(RegisterFileError) as err:
+        read(workbook_bytes(register(), edit))
+    where = {p.location for p in err.value.problems}
+    assert where == {"Register!row 2 column 'plan'", "Register!row 3 column 'justification'"}
+
+
+def test_rows_of_another_service_or_repeated_are_refused() -> None:
+    def edit(sheet, _wb):
+        set_cells(sheet, 2, risk_id="R-other-TEC-6.1-001")
+        set_cells(sheet, 3, risk_id="R-svc-TEC-6.1-001", control="TEC-6.1-001")
+        set_cells(sheet, 4, risk_id="R-svc-TEC-6.1-001", control="TEC-6.1-001")
+
+    with pytest.raises(RegisterFileError) as err:
+        read(workbook_bytes(register(), edit))
+    messages = [str(p) for p in err.value.problems]
+    assert any("row 2" in m and "is not a risk of svc" in m for m in messages)
+    assert any("row 4" in m and "appears again (first on row 3)" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("register.xlsm", b"PK", "only .xlsx"),
+        ("register.csv", b"risk_id\n", "only .xlsx"),
+        ("register.xlsx", b"not a zip at all", "not a zip container"),
+    ],
+)
+def test_non_workbooks_are_refused(name: str, data: bytes, message: str) -> None:
+    with pytest.raises(RegisterFileError, match=message):
+        read(data, name)
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def test_zip_without_a_workbook_and_macro_workbooks_are_refused() -> None:
+    with pytest.raises(RegisterFileError, match="no xl/workbook.xml"):
+        read(_zip({"hello.txt": b"hi"}))
+    with_macros = _zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>", "xl/vbaProject.bin": b"\0"})
+    with pytest.raises(RegisterFileError, match="macros"):
+        read(with_macros)
+
+
+def test_size_limits_apply_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = workbook_bytes(register())
+    monkeypatch.setattr(registerbook, "MAX_BYTES", len(data) - 1)
+    with pytest.raises(RegisterFileError, match="bytes is more than"):
+        read(data)
+    monkeypatch.setattr(registerbook, "MAX_BYTES", 10**7)
+    monkeypatch.setattr(registerbook, "MAX_UNCOMPRESSED", 1000)
+    with pytest.raises(RegisterFileError, match="unpacks to"):
+        read(data)
+
+
+def test_row_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registerbook, "MAX_ROWS", 1)
+    with pytest.raises(RegisterFileError, match="at most 1 risks"):
+        read(workbook_bytes(register()))
+
+
+def test_a_workbook_not_exported_by_secaudit_is_refused() -> None:
+    def edit(_sheet, wb):
+        del wb["_meta"]
+
+    with pytest.raises(RegisterFileError, match="no '_meta' sheet"):
+        read(workbook_bytes(register(), edit))
+
+    def rename(sheet, _wb):
+        sheet.title = "Sheet1"
+
+    with pytest.raises(RegisterFileError, match="no sheet named 'Register'"):
+        read(workbook_bytes(register(), rename))

@@ -1,0 +1,244 @@
+"""Risk ratings on both matrices, register entries, lifecycle across runs and waivers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from secaudit.assess import assess
+from secaudit.model import ResultStatus, RiskStatus, Treatment, TreatmentKind
+from secaudit.model.config import RiskMatrixKind
+from secaudit.model.result import RiskLifecycle
+from secaudit.risk import apply_waivers, build_register, risk_id, validate_treatment
+from secaudit.risk_matrix import matrix_for
+from tests.assessment_data import NOW, TODAY, answers, catalog, control, service, yes_no
+
+FIVE, THREE = RiskMatrixKind.FIVE, RiskMatrixKind.THREE
+
+
+def register_for(
+    svc, severity: str, value: str, kind: RiskMatrixKind = FIVE, treatments=None, lifecycle=None, today=TODAY
+):
+    ctl = control(severity=severity, questions=[yes_no()])
+    cat = catalog(ctl)
+    results = assess(svc, cat, answers(ctl.id, q1=value), [], today=today)
+    return results, build_register(svc, results, cat, kind, treatments or {}, lifecycle, today, now=NOW)
+
+
+RATINGS = [
+    # exposure and classification         severity  result     5x5 (L, I, level)       3x3 (L, I, level)
+    (
+        "internet, personal data, 機密性3",
+        dict(internet=True, personal=True, classification=(3, 2, 2)),
+        "high",
+        "no",
+        (5, 4, "Critical"),
+        (3, 3, "高"),
+    ),
+    ("internal, 機密性2", dict(), "medium", "no", (3, 2, "Medium"), (2, 1, "低")),
+    ("internal, personal data", dict(personal=True), "high", "no", (4, 3, "High"), (3, 2, "高")),
+    ("internal, all classifications 1", dict(classification=(1, 1, 1)), "low", "no", (3, 1, "Low"), (2, 1, "低")),
+    ("internal, critical control", dict(), "critical", "no", (3, 4, "High"), (2, 3, "高")),
+]
+
+
+@pytest.mark.parametrize(("case", "attrs", "severity", "value", "five", "three"), RATINGS, ids=[r[0] for r in RATINGS])
+def test_ratings_on_both_matrices(case, attrs, severity, value, five, three) -> None:
+    svc = service(**attrs)
+    for kind, expected in ((FIVE, five), (THREE, three)):
+        _, (entry,) = register_for(svc, severity, value, kind)
+        assert (entry.likelihood, entry.impact, entry.inherent_level) == expected, (case, kind)
+        assert entry.matrix == kind.value
+        assert "->" in entry.rationale and "\n" not in entry.rationale
+
+
+def test_partial_is_less_likely_than_fail() -> None:
+    svc = service(internet=True)
+    partial_ctl = control(
+        questions=[
+            {
+                "id": "q1",
+                "type": "choice",
+                "text": {"ja": "q", "en": "q"},
+                "choices": [{"value": "some", "label": {"ja": "一部", "en": "Some"}}],
+                "partial": ["some"],
+            }
+        ]
+    )
+    cat = catalog(partial_ctl)
+    results = assess(svc, cat, answers(partial_ctl.id, q1="some"), [], today=TODAY)
+    (entry,) = build_register(svc, results, cat, FIVE, {}, None, TODAY, now=NOW)
+    assert entry.result_status is ResultStatus.PARTIAL
+    assert entry.likelihood == 3  # partial 2 +1 internet-facing
+    assert "partial 2 +1 internet-facing" in entry.rationale
+
+
+def test_rationale_explains_the_rating_in_one_line() -> None:
+    _, (entry,) = register_for(service(internet=True, personal=True, classification=(3, 2, 2)), "high", "no")
+    assert entry.rationale == (
+        "likelihood 5 = fail 3 +1 internet-facing +1 personal data; impact 4 = severity high 3 +1 機密性3; "
+        "5x4=20 -> Critical"
+    )
+
+
+def test_entry_has_stable_id_and_risk_in_words() -> None:
+    _, (entry,) = register_for(service(), "high", "no")
+    assert entry.id == risk_id("svc", "TEC-6.1-001") == "R-svc-TEC-6.1-001"
+    assert "満たされていない" in entry.description.ja and "理由" in entry.description.ja
+    assert "is not met" in entry.description.en and "Because." in entry.description.en
+
+
+def test_passing_controls_raise_no_risk() -> None:
+    _, register = register_for(service(), "high", "yes")
+    assert register == []
+
+
+def test_matrix_bands() -> None:
+    five, three = matrix_for(FIVE), matrix_for(THREE)
+    assert [five.level(lk, im).name for lk, im in ((1, 4), (1, 5), (3, 3), (2, 5), (4, 4), (4, 5))] == [
+        "Low",
+        "Medium",
+        "Medium",
+        "High",
+        "High",
+        "Critical",
+    ]
+    assert [three.level(lk, im).name for lk, im in ((1, 2), (1, 3), (2, 2), (2, 3), (3, 3))] == [
+        "低",
+        "中",
+        "中",
+        "高",
+        "高",
+    ]
+    with pytest.raises(ValueError):
+        three.level(4, 1)
+
+
+def _accept(expires: dt.date, decided_at: dt.datetime = NOW) -> Treatment:
+    return Treatment(
+        kind=TreatmentKind.ACCEPT,
+        approver="CISO",
+        justification="代替策",
+        expires=expires,
+        decided_by="CISO",
+        decided_at=decided_at,
+    )
+
+
+def _life(**extra) -> RiskLifecycle:
+    data = dict(
+        risk_id="R-svc-TEC-6.1-001",
+        service_id="svc",
+        control_id="TEC-6.1-001",
+        first_seen=NOW - dt.timedelta(days=30),
+        last_seen=NOW - dt.timedelta(days=30),
+        last_result=ResultStatus.FAIL,
+    )
+    return RiskLifecycle(**{**data, **extra})
+
+
+RID = "R-svc-TEC-6.1-001"
+
+
+def test_lifecycle_fail_accept_expire_resolve_reopen() -> None:
+    svc = service()
+    # run 1: the control fails; a new risk is open
+    _, (entry,) = register_for(svc, "high", "no")
+    assert entry.status is RiskStatus.OPEN and entry.first_seen == NOW and entry.reopened == 0
+    life = _life()
+    # accepted until next year: accepted, and the result shows as waived with the failure underneath
+    results, (entry,) = register_for(
+        svc, "high", "no", treatments={RID: _accept(TODAY + dt.timedelta(days=100))}, lifecycle={RID: life}
+    )
+    assert entry.status is RiskStatus.ACCEPTED and entry.first_seen == life.first_seen
+    (waived,) = apply_waivers(results, [entry])
+    assert waived.status is ResultStatus.WAIVED and waived.underlying_status is ResultStatus.FAIL
+    assert waived.waived_by == RID
+    # the acceptance has expired: open again
+    later = TODAY + dt.timedelta(days=101)
+    results, (entry,) = register_for(
+        svc, "high", "no", treatments={RID: _accept(TODAY + dt.timedelta(days=100))}, lifecycle={RID: life}, today=later
+    )
+    assert entry.status is RiskStatus.OPEN and "expired" in entry.treatment_note
+    assert apply_waivers(results, [entry])[0].status is ResultStatus.FAIL
+    # the control passes: resolved, the date kept
+    _, (entry,) = register_for(svc, "high", "yes", lifecycle={RID: life})
+    assert entry.status is RiskStatus.RESOLVED and entry.resolved_at == NOW
+    resolved_life = _life(resolved_at=NOW - dt.timedelta(days=5))
+    _, (entry,) = register_for(svc, "high", "yes", lifecycle={RID: resolved_life})
+    assert entry.resolved_at == NOW - dt.timedelta(days=5)
+    # it fails again: reopened, and the acceptance from its previous life no longer counts
+    old = _accept(TODAY + dt.timedelta(days=100), decided_at=NOW - dt.timedelta(days=20))
+    _, (entry,) = register_for(svc, "high", "no", treatments={RID: old}, lifecycle={RID: resolved_life})
+    assert entry.status is RiskStatus.REOPENED and entry.reopened == 1 and entry.treatment is None
+    # once the store has recorded the reopening it stays reopened until treated
+    reopened_life = _life(reopened=1, reopened_at=NOW - dt.timedelta(days=1))
+    _, (entry,) = register_for(svc, "high", "no", lifecycle={RID: reopened_life})
+    assert entry.status is RiskStatus.REOPENED
+    fresh = _accept(TODAY + dt.timedelta(days=10))
+    _, (entry,) = register_for(svc, "high", "no", treatments={RID: fresh}, lifecycle={RID: reopened_life})
+    assert entry.status is RiskStatus.ACCEPTED
+
+
+def test_mitigation_plan_means_treating_with_residual_level() -> None:
+    plan = Treatment(
+        kind=TreatmentKind.MITIGATE,
+        owner="情報政策課",
+        plan="MFA を導入",
+        due=TODAY + dt.timedelta(days=30),
+        residual_likelihood=1,
+        residual_impact=3,
+        decided_by="佐藤",
+        decided_at=NOW,
+    )
+    _, (entry,) = register_for(service(personal=True), "high", "no", treatments={RID: plan})
+    assert entry.status is RiskStatus.TREATING
+    assert (entry.inherent_level, entry.residual_level) == ("High", "Low")
+    assert "MFA を導入" in entry.treatment_note and "情報政策課" in entry.treatment_note
+
+
+def test_overdue_plan_is_flagged() -> None:
+    plan = Treatment(
+        kind=TreatmentKind.MITIGATE,
+        owner="課",
+        plan="直す",
+        due=TODAY - dt.timedelta(days=1),
+        decided_by="佐藤",
+        decided_at=NOW,
+    )
+    _, (entry,) = register_for(service(), "high", "no", treatments={RID: plan})
+    assert "overdue" in entry.treatment_note
+
+
+def test_unassessed_control_keeps_its_open_risk() -> None:
+    ctl = control(questions=[yes_no()])
+    cat = catalog(ctl)
+    results = assess(service(), cat, {}, [], today=TODAY)
+    assert results[0].status is ResultStatus.AWAITING_ANSWER
+    (entry,) = build_register(service(), results, cat, FIVE, {}, {RID: _life()}, TODAY, now=NOW)
+    assert entry.status is RiskStatus.OPEN
+    assert entry.result_status is ResultStatus.FAIL
+    assert entry.rationale.startswith("not reassessed (now awaiting_answer)")
+
+
+@pytest.mark.parametrize(
+    ("treatment", "problem"),
+    [
+        (dict(kind="accept", approver="CISO", justification="j"), "expires"),
+        (dict(kind="accept", justification="j", expires=TODAY), "approver"),
+        (dict(kind="accept", approver="CISO", justification="  ", expires=TODAY), "justification"),
+        (dict(kind="mitigate", plan="p"), "owner"),
+        (dict(kind="transfer", owner="o"), "plan"),
+        (dict(kind="avoid", owner="o", plan="p", residual_impact=4), "residual_impact"),
+    ],
+)
+def test_treatment_requirements(treatment: dict, problem: str) -> None:
+    t = Treatment(decided_by="x", decided_at=NOW, **treatment)
+    problems = validate_treatment(t, matrix_size=3)
+    assert any(p.startswith(problem) for p in problems), problems
+
+
+def test_complete_treatments_pass_validation() -> None:
+    assert validate_treatment(_accept(TODAY)) == []
+    assert validate_treatment(Treatment(kind="avoid", owner="o", plan="p", decided_by="x", decided_at=NOW)) == []
