@@ -61,11 +61,10 @@ def matrix_levels(size: int, register: list[RiskEntry]) -> dict[tuple[int, int],
     return levels
 
 
-def risk_matrix(size: int, register: list[RiskEntry], open_risks: list[RiskEntry], t: Wording) -> Markup:
-    """The risk matrix as a heat map, with the number of open risks in each cell."""
+def risk_matrix(size: int, levels: dict[tuple[int, int], str], open_risks: list[RiskEntry], t: Wording) -> Markup:
+    """The risk matrix as a heat map (cell levels as given), with the number of open risks in each cell."""
     cell, left, top = 64, 58, 14
     width, height = left + size * cell + 12, top + size * cell + 50
-    levels = matrix_levels(size, register)
     placed: dict[tuple[int, int], list[str]] = {}
     for risk in open_risks:
         key = (min(max(risk.likelihood, 1), size), min(max(risk.impact, 1), size))
@@ -77,7 +76,7 @@ def risk_matrix(size: int, register: list[RiskEntry], open_risks: list[RiskEntry
     for lk in range(1, size + 1):
         for im in range(1, size + 1):
             x, y = left + (lk - 1) * cell, top + (size - im) * cell
-            level = levels[(lk, im)]
+            level = level_key(levels.get((lk, im), default_level(lk, im, size)))
             colour = LEVEL_COLOURS.get(level, "#eeeeee")
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{colour}" stroke="#ffffff" '

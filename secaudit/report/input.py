@@ -90,6 +90,7 @@ class ReportInput:
     history: list[ScorePoint] = field(default_factory=list)
     drift: list[DriftItem] | None = None
     catalog_version: str = ""
+    matrix_levels: dict[tuple[int, int], str] | None = None
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def __post_init__(self) -> None:

@@ -257,9 +257,13 @@ def build_view(data: ReportInput, lang: Language) -> ReportView:
         tz=_zone(data.config.timezone),
     )
     view.opinion = opinion_paragraphs(view)
-    view.levels = charts.matrix_levels(matrix_size, data.register)
+    view.levels = (
+        {cell: charts.level_key(name) for cell, name in data.matrix_levels.items()}
+        if data.matrix_levels
+        else charts.matrix_levels(matrix_size, data.register)
+    )
     view.charts = {
-        "matrix": charts.risk_matrix(matrix_size, data.register, open_risks, t),
+        "matrix": charts.risk_matrix(matrix_size, view.levels, open_risks, t),
         "domains": charts.domain_bars(data.scores.by_domain, t),
         "trend": charts.score_trend(data.history, data.scores.overall.pass_rate, data.generated_at, view.when, t),
     }

@@ -16,7 +16,9 @@ from secaudit.model import Language
 from secaudit.report import ReportFormat, ReportInput, produce
 from tests.report.conftest import build_input
 
-SCHEMA = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "oscal_assessment-results_schema-1.2.1.json"
+SCHEMA = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "oscal_assessment-results_schema-1.2.1.json"
+)
 URI = regex.compile(r"^[a-zA-Z][a-zA-Z0-9+\-.]*:\S+$")
 
 

@@ -38,7 +38,9 @@ def test_pdf_is_produced(report_input: ReportInput, lang: Language) -> None:
     assert data.rstrip().endswith(b"%%EOF")
 
 
-def test_missing_weasyprint_is_an_environment_failure(monkeypatch: pytest.MonkeyPatch, report_input: ReportInput) -> None:
+def test_missing_weasyprint_is_an_environment_failure(
+    monkeypatch: pytest.MonkeyPatch, report_input: ReportInput
+) -> None:
     from secaudit.errors import ExitCode
     from secaudit.report import render
 
