@@ -13,7 +13,7 @@ import pytest
 from secaudit.model import Language, ResultStatus
 from secaudit.report import ReportFormat, ReportInput, produce
 from secaudit.report.wording import FORBIDDEN_ASSURANCE
-from tests.report.conftest import HOSTILE_ANSWER, HOSTILE_BANNER, build_input
+from tests.report.conftest import HOSTILE_BANNER, build_input
 
 TEXT_FORMATS = [f for f in ReportFormat if f is not ReportFormat.PDF]
 HEADINGS = {
