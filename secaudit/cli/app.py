@@ -90,6 +90,7 @@ def root(
 
 def _register() -> None:
     from secaudit.cli import assess, checklist, gate, init, log, risk, service
+    from secaudit.cli import dashboard as dashboard_cli
     from secaudit.cli import report as report_cli
 
     app.command("init")(init.init)
@@ -100,6 +101,7 @@ def _register() -> None:
     app.add_typer(risk.app, name="risk")
     app.command("gate")(gate.gate)
     app.command("report")(report_cli.report)
+    app.command("dashboard")(dashboard_cli.dashboard)
 
 
 _register()

@@ -69,7 +69,7 @@ def render_template(name: str, context: dict[str, Any], workspace_reports: Path 
     try:
         template = env.get_template(name)
         css = {}
-        for css_name in ("report.css",):
+        for css_name in ("report.css", "dashboard.css"):
             try:
                 source, _, _ = env.loader.get_source(env, css_name)  # type: ignore[union-attr]
                 css[css_name] = css_markup(source)

@@ -128,7 +128,8 @@ class ReportView:
         return "" if value is None else str(value)
 
 
-def _zone(name: str) -> dt.tzinfo:
+def zone(name: str) -> dt.tzinfo:
+    """The time zone called ``name``; UTC when the name is unknown."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -254,7 +255,7 @@ def build_view(data: ReportInput, lang: Language) -> ReportView:
         observations=sorted(data.observations, key=lambda o: (o.status != "fail", o.check_id, o.target)),
         opinion=[],
         matrix_size=matrix_size,
-        tz=_zone(data.config.timezone),
+        tz=zone(data.config.timezone),
     )
     view.opinion = opinion_paragraphs(view)
     view.levels = (

@@ -187,3 +187,30 @@ def test_pdf_without_weasyprint_exits_3(evidence: Path, tmp_path: Path, monkeypa
     assert result.exit_code == 3
     assert "weasyprint" in result.stderr.lower() and "apt-get install" in result.stderr
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_dashboard_json_lists_every_service_attention_first(evidence: Path) -> None:
+    result = run_cli(["dashboard", "--format", "json"], evidence)
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    services = [s["service"] for s in doc["services"]]
+    assert sorted(services) == ["kosodate-portal", "mynumber-kyufu", "zeimu-lgwan"]
+    assert all(s["decision"] == "NO-GO" for s in doc["services"])
+    assert services[0] == "kosodate-portal"  # every one is NO-GO; it launches first
+    kosodate = doc["services"][0]
+    assert kosodate["last_scan"]["run"] == "run-1"
+    assert kosodate["questionnaire"]["answered"] >= 9
+    assert kosodate["open_risks"]["high"] + kosodate["open_risks"]["critical"] >= 1
+
+
+def test_dashboard_html_default_path_and_broken_service_listed(evidence: Path) -> None:
+    (evidence / "services" / "broken.yaml").write_text("id: broken\nname: 1\n")
+    result = run_cli(["dashboard"], evidence)
+    assert result.exit_code == 0, result.stderr
+    path = Path(result.stdout.strip())
+    assert path == evidence / ".secaudit" / "reports" / "dashboard.html"
+    html = path.read_text()
+    assert "子育て支援オンライン申請" in html and "broken" in html
+    assert "broken" in result.stderr
+    en = run_cli(["dashboard", "--lang", "en", "-o", str(evidence / "d.html")], evidence)
+    assert en.exit_code == 0 and "Launch decision" in (evidence / "d.html").read_text()
