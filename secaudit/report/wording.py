@@ -159,6 +159,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "open_risks": ("未対応リスク", "Open risks"),
     "last_scan": ("最終スキャン", "Last scan"),
     "never": ("未実施", "never"),
+    "days_left": ("あと{n}日", "in {n} days"),
+    "days_past": ("{n}日経過", "{n} days ago"),
     "score": ("適合率", "Score"),
     "services_count": ("{n}サービス", "{n} services"),
     "attention": ("要対応", "Needs attention"),
