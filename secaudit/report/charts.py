@@ -63,7 +63,7 @@ def matrix_levels(size: int, register: list[RiskEntry]) -> dict[tuple[int, int],
 
 def risk_matrix(size: int, levels: dict[tuple[int, int], str], open_risks: list[RiskEntry], t: Wording) -> Markup:
     """The risk matrix as a heat map (cell levels as given), with the number of open risks in each cell."""
-    cell, left, top = 64, 58, 14
+    cell, left, top = 50, 50, 14
     width, height = left + size * cell + 12, top + size * cell + 50
     placed: dict[tuple[int, int], list[str]] = {}
     for risk in open_risks:
@@ -87,8 +87,8 @@ def risk_matrix(size: int, levels: dict[tuple[int, int], str], open_risks: list[
             if ids:
                 cx, cy = x + cell / 2, y + cell / 2
                 parts.append(
-                    f'<circle cx="{cx}" cy="{cy}" r="17" fill="#1f2d3d"><title>{_x(", ".join(ids))}</title></circle>'
-                    f'<text x="{cx}" y="{cy + 5}" text-anchor="middle" font-size="15" font-weight="bold" '
+                    f'<circle cx="{cx}" cy="{cy}" r="14" fill="#1f2d3d"><title>{_x(", ".join(ids))}</title></circle>'
+                    f'<text x="{cx}" y="{cy + 5}" text-anchor="middle" font-size="13" font-weight="bold" '
                     f'fill="#ffffff">{len(ids)}</text>'
                 )
     for n in range(1, size + 1):
@@ -114,7 +114,7 @@ def domain_bars(by_domain: dict[str, StatusCounts], t: Wording) -> Markup:
     label_w, bar_w, row_h, top = 190, 380, 24, 8
     legend_h = 22 * ((len(STATUS_COLOURS) + 3) // 4)
     height = top + max(len(domains), 1) * row_h + 12 + legend_h
-    width = label_w + bar_w + 50
+    width = max(label_w + bar_w + 50, 40 + 4 * 125)
     most = max((sum(v for k, v in by_domain[d].counts.items() if k in STATUS_COLOURS) for d in domains), default=0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-domains" width="{width}" height="{height}" '
@@ -143,7 +143,7 @@ def domain_bars(by_domain: dict[str, StatusCounts], t: Wording) -> Markup:
         parts.append(f'<text x="{x + 5:.1f}" y="{y + 15}" font-size="11">{total}</text>')
     legend_y = top + max(len(domains), 1) * row_h + 12
     for j, (status, colour) in enumerate(STATUS_COLOURS.items()):
-        lx, ly = label_w + (j % 4) * 110 - 150, legend_y + (j // 4) * 22
+        lx, ly = 40 + (j % 4) * 125, legend_y + (j // 4) * 22
         parts.append(
             f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{colour}"/>'
             f'<text x="{lx + 17}" y="{ly + 10}" font-size="11">{_x(t.status_name(status))}</text>'
@@ -164,7 +164,7 @@ def score_trend(
     if current is not None:
         points.append((now, current))
     points.sort(key=lambda p: p[0])
-    left, top, plot_w, plot_h = 46, 12, 440, 150
+    left, top, plot_w, plot_h = 40, 12, 270, 150
     width, height = left + plot_w + 24, top + plot_h + 44
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-trend" width="{width}" height="{height}" '

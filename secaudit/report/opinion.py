@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from secaudit.report.view import ReportView
 
 
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def _count(view: ReportView, status: ResultStatus) -> int:
     return sum(1 for r in view.data.results if r.status is status)
 
@@ -68,7 +72,7 @@ def opinion_paragraphs(view: ReportView) -> list[str]:
             out.append("開始不可の理由となった事項が解消されるまで、サービスの開始を見合わせることを推奨します。")
         return out
     out.append(
-        f"We reviewed the {applicable} controls that apply to {view.service_name} ({view.organisation}) through "
+        f"We reviewed the {_n(applicable, 'control')} that apply to {view.service_name} ({view.organisation}) through "
         "questionnaire answers, the documents offered as evidence, and technical verification. The opinion below "
         "is advice based on what these procedures showed."
     )
@@ -76,7 +80,7 @@ def opinion_paragraphs(view: ReportView) -> list[str]:
     if must_fix:
         deadline = f"before the planned launch on {launch}" if launch else "promptly"
         out.append(
-            f"This report records {len(must_fix)} findings that should be fixed ({serious} at risk level high or "
+            f"This report records {_n(len(must_fix), 'finding')} that should be fixed ({serious} at risk level high or "
             f"above). We recommend fixing them {deadline} and reporting the outcome to the security officer."
         )
     else:
@@ -85,18 +89,21 @@ def opinion_paragraphs(view: ReportView) -> list[str]:
             "limited scope and do not give assurance on matters not described here."
         )
     if view.recommendations:
-        out.append(f"This report makes {len(view.recommendations)} recommendations; we advise planning them in.")
+        out.append(f"This report makes {_n(len(view.recommendations), 'recommendation')}; we advise planning the work.")
     if view.not_assessed:
         out.append(
-            f"{view.not_assessed} controls could not be assessed ({_count(view, ResultStatus.AWAITING_ANSWER)} "
+            f"{_n(view.not_assessed, 'control')} could not be assessed ({_count(view, ResultStatus.AWAITING_ANSWER)} "
             f"awaiting answers, {_count(view, ResultStatus.NOT_SCANNED)} not scanned, "
             f"{_count(view, ResultStatus.ERROR)} in error). We recommend completing the answers and repeating the "
             "checks so that the decision rests on complete information."
         )
     if waived:
-        out.append(f"{len(waived)} are accepted as exceptions; we recommend reassessing them when they expire.")
+        out.append(
+            f"{_n(len(waived), 'finding')} accepted as an exception (例外措置); we recommend reassessing "
+            "each when its acceptance expires."
+        )
     if view.good_practice:
-        out.append(f"We noted good practice in {len(view.good_practice)} high-severity controls.")
+        out.append(f"We noted good practice in {_n(len(view.good_practice), 'high-severity control')}.")
     if decision is DecisionKind.NO_GO:
         out.append("We recommend not launching the service until the causes of the NO-GO decision are resolved.")
     return out
