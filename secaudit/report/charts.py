@@ -8,12 +8,13 @@ result is returned as ``Markup`` so templates can embed it as it is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 
 from markupsafe import Markup
 
 from secaudit.model import Domain, RiskEntry, StatusCounts
+from secaudit.report.input import ScorePoint
 from secaudit.report.wording import Wording
 
 LEVEL_COLOURS = {"low": "#d4ecd4", "medium": "#fdf0b5", "high": "#f8c48f", "critical": "#e98b83"}
@@ -153,14 +154,14 @@ def domain_bars(by_domain: dict[str, StatusCounts], t: Wording) -> Markup:
 
 
 def score_trend(
-    history: list[object],
+    history: Sequence[ScorePoint],
     current: float | None,
     now: dt.datetime,
     when: Callable[[dt.datetime], str],
     t: Wording,
 ) -> Markup:
     """The overall pass rate over past assessments and this one; a single point when there is no history."""
-    points = [(p.at, p.pass_rate) for p in history if getattr(p, "pass_rate", None) is not None]  # type: ignore[attr-defined]
+    points = [(p.at, p.pass_rate) for p in history if p.pass_rate is not None]
     if current is not None:
         points.append((now, current))
     points.sort(key=lambda p: p[0])

@@ -66,4 +66,5 @@ def junit_document(view: ReportView) -> bytes:
         elif result.status is ResultStatus.WAIVED:
             ET.SubElement(case, "system-out").text = _clean(f"waived: {result.reason}")
     ET.indent(suites)
-    return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
+    body: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+    return body + b"\n"

@@ -154,7 +154,7 @@ class _Builder:
         lang = self.view.lang
         control = self.data.controls.get(entry.control_id)
         treatment = entry.treatment
-        remediations = []
+        remediations: list[dict[str, Any]] = []
         if control is not None:
             remediations.append(
                 {
@@ -272,7 +272,7 @@ class _Builder:
         ]
         service = data.service
         launched = service.launch_date is not None and service.launch_date <= data.generated_at.date()
-        document = {
+        document: dict[str, Any] = {
             "uuid": stable_uuid(self.sid, "assessment-results"),
             "metadata": {
                 "title": line(f"{view.title}: {view.service_name}"),
@@ -336,8 +336,8 @@ class _Builder:
                 }
             ],
         }
-        document["metadata"]["props"] = [p for p in document["metadata"]["props"] if p]
-        return prune(document)
+        pruned: dict[str, Any] = prune(document)
+        return pruned
 
 
 def oscal_document(view: ReportView) -> bytes:

@@ -214,3 +214,40 @@ def test_dashboard_html_default_path_and_broken_service_listed(evidence: Path) -
     assert "broken" in result.stderr
     en = run_cli(["dashboard", "--lang", "en", "-o", str(evidence / "d.html")], evidence)
     assert en.exit_code == 0 and "Launch decision" in (evidence / "d.html").read_text()
+
+
+def test_drift_recorded_by_the_scheduler_appears_in_report_and_dashboard(
+    evidence: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+    from dataclasses import dataclass, field
+
+    @dataclass
+    class Record:
+        fingerprint: str
+        state: str
+        message: str
+        detected_at: dt.datetime | None = None
+
+    @dataclass
+    class Comparison:
+        compared_at: dt.datetime
+        items: list[Record] = field(default_factory=list)
+
+    now = dt.datetime.now(dt.UTC)
+    comparisons = {SERVICE: Comparison(now, [Record("f1", "new", f"new open port 8080 {BANNER}", None)])}
+    fake = types.ModuleType("secaudit.store.drift")
+    fake.latest_comparison = lambda store, service_id: comparisons.get(service_id)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "secaudit.store.drift", fake)
+
+    out = tmp_path / "r.json"
+    assert run_cli(["report", SERVICE, "--format", "json", "-o", str(out)], evidence).exit_code == 0
+    drift = json.loads(out.read_text())["drift"]
+    assert drift[0]["state"] == "new" and drift[0]["fingerprint"] == "f1"
+    html = tmp_path / "r.html"
+    assert run_cli(["report", SERVICE, "--lang", "en", "-o", str(html)], evidence).exit_code == 0
+    assert "Drift since the previous run" in html.read_text() and BANNER not in html.read_text()
+    board = json.loads(run_cli(["dashboard", "--format", "json"], evidence).stdout)
+    drift_by_service = {s["service"]: s["drift"] for s in board["services"]}
+    assert drift_by_service == {"kosodate-portal": {"new": 1}, "mynumber-kyufu": None, "zeimu-lgwan": None}
