@@ -32,6 +32,8 @@ FONT = "font-family=\"'Noto Sans CJK JP', 'Noto Sans JP', sans-serif\""
 
 
 def _x(value: object) -> str:
+    if isinstance(value, Markup):  # already escaped (our wording)
+        return str(value)
     return escape(str(value), quote=True)
 
 
