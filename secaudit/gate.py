@@ -155,7 +155,18 @@ def _scan_reasons(
     now: dt.datetime,
 ) -> list[GateReason]:
     if not scan_required(service, results):
-        return []
+        unscanned = [r.control_id for r in results if r.status is ResultStatus.NOT_SCANNED]
+        if not unscanned:
+            return []
+        return [
+            GateReason(
+                clause="scan-not-declared",
+                decision=DecisionKind.GO,
+                message=f"{len(unscanned)} control(s) cannot be verified by scan (no targets in scope): "
+                + ", ".join(unscanned),
+                refs=unscanned,
+            )
+        ]
     if last_run is None:
         return [
             GateReason(

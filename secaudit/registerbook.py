@@ -232,6 +232,10 @@ def read_register_xlsx(data: bytes, name: str, decided_by: str, decided_at: dt.d
         service_id = _meta_service(wb, name)
         sheet = wb[SHEET]
         rows = _sheet_rows(sheet, name)
+    except RegisterFileError:
+        raise
+    except Exception as exc:  # sheets are parsed lazily: a damaged or hostile part fails here
+        raise RegisterFileError(f"{name}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
     finally:
         wb.close()
     return _parse_rows(rows, name, service_id, decided_by, decided_at)
@@ -260,7 +264,7 @@ def _sheet_rows(sheet: Any, name: str) -> list[tuple[int, list[Any]]]:
     for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
         if number > MAX_ROWS + 1:
             raise RegisterFileError(f"{name}: {SHEET} has more than {MAX_ROWS} rows")
-        values = []
+        values: list[Any] = []
         for cell in cells:
             if getattr(cell, "data_type", None) == "f":
                 header = rows[0][1] if rows else []

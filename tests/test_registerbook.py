@@ -225,3 +225,18 @@ def test_a_workbook_not_exported_by_secaudit_is_refused() -> None:
 
     with pytest.raises(RegisterFileError, match="no sheet named 'Register'"):
         read(workbook_bytes(register(), rename))
+
+
+def test_xml_entities_are_refused() -> None:
+    data = workbook_bytes(register())
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = bomb + content.split(b"?>", 1)[-1]
+            target.writestr(info, content)
+    with pytest.raises(RegisterFileError, match="cannot read the workbook"):
+        read(out.getvalue())

@@ -375,3 +375,24 @@ def test_three_by_three_matrix_from_the_workspace_config(evidence: Path) -> None
     assert {e["level"] for e in entries} == {"高"}
     assert all(e["likelihood"] <= 3 and e["impact"] <= 3 for e in entries)
     assert run_cli(["gate", SERVICE], evidence).exit_code == 1
+
+
+def test_gate_exit_code_from_a_real_process(evidence: Path) -> None:
+    from tests.conftest import run_subprocess
+
+    done = run_subprocess(["gate", SERVICE, "--format", "json"], env={"SECAUDIT_WORKSPACE": str(evidence)})
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["decision"] == "NO-GO"
+
+
+def test_service_without_scope_needs_no_scan(workspace: Path) -> None:
+    service = "mynumber-kyufu"
+    answered = {k: v for k, v in ALL_ANSWERED.items() if k[0] not in ("HUM-5.3-001", "HUM-5.4-001")}
+    answered.update({("HUM-5.3-001", "q1"): "yes", ("HUM-5.3-001", "q2"): "done", ("HUM-5.4-001", "q1"): "yes"})
+    save_answers(workspace, answered, service=service)
+    decision = json.loads(run_cli(["gate", service, "--format", "json"], workspace).stdout)
+    clauses = {r["clause"] for r in decision["reasons"]}
+    assert not {"scan-missing", "scan-incomplete"} & clauses
+    assert "scan-not-declared" in clauses
+    results = json.loads(run_cli(["assess", service, "--format", "json"], workspace).stdout)["results"]
+    assert {r["control_id"]: r["status"] for r in results}["TEC-6.1-002"] == "not_scanned"
