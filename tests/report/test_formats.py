@@ -156,3 +156,15 @@ def test_csv_register_is_formula_safe(report_input: ReportInput) -> None:
     owner = next(r["owner"] for r in rows if r["control_id"] == "TEC-6.5-001")
     assert owner.startswith("'=HYPERLINK")
     assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r.values())
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
+def test_a_service_with_no_evidence_yet_renders_with_empty_states(fmt: ReportFormat) -> None:
+    data = build_input(last_run=None, observations=[], answers=[], register=[], history=[], drift=None)
+    for result in data.results:
+        result.trail = []
+    text = produce(data, fmt, Language.EN).decode("utf-8-sig")
+    if fmt in (ReportFormat.HTML, ReportFormat.MD):
+        assert "No scan has been run." in text
+        assert "The risk register is empty." in text
+        assert "Drift since the previous run" not in text  # no drift data: the section is left out

@@ -125,3 +125,16 @@ def test_oscal_ids_are_stable_across_runs() -> None:
 
     assert uuids(first) == uuids(second)
     assert len(set(uuids(first))) == len(uuids(first))
+
+
+def test_oscal_of_a_service_with_no_evidence_yet_is_still_valid(validator: Draft7Validator) -> None:
+    data = build_input(last_run=None, observations=[], answers=[], register=[], history=[], drift=None)
+    for result in data.results:
+        result.trail = []
+        if result.status.value != "not_applicable":
+            result.status = result.status.__class__("awaiting_answer")
+    doc = json.loads(produce(data, ReportFormat.OSCAL, Language.JA))
+    errors = list(validator.iter_errors(doc))
+    assert errors == [], [e.message[:200] for e in errors[:5]]
+    result = doc["assessment-results"]["results"][0]
+    assert "observations" not in result and "findings" not in result and "risks" not in result
