@@ -90,6 +90,8 @@ def root(
 
 def _register() -> None:
     from secaudit.cli import assess, checklist, gate, init, log, risk, service
+    from secaudit.cli import dashboard as dashboard_cli
+    from secaudit.cli import report as report_cli
 
     app.command("init")(init.init)
     app.add_typer(checklist.app, name="checklist")
@@ -98,6 +100,8 @@ def _register() -> None:
     app.add_typer(assess.app, name="assess")
     app.add_typer(risk.app, name="risk")
     app.command("gate")(gate.gate)
+    app.command("report")(report_cli.report)
+    app.command("dashboard")(dashboard_cli.dashboard)
 
 
 _register()

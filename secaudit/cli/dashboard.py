@@ -1,0 +1,78 @@
+"""``secaudit dashboard``: every service at a glance, what needs attention first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from secaudit.cli.common import info, state, warn
+from secaudit.model import Language
+
+if TYPE_CHECKING:
+    from secaudit.cli.common import AppState
+    from secaudit.report.dashboard import Dashboard
+
+DASHBOARD_FORMATS = ("html", "json")
+
+
+def collect_dashboard(st: AppState, now: dt.datetime | None = None) -> Dashboard:
+    """Evaluate every service of the workspace; a service that cannot be evaluated is listed, not fatal."""
+    from secaudit.cli.evaluate import evaluate_service
+    from secaudit.cli.report import report_input
+    from secaudit.errors import SecauditError
+    from secaudit.inventory import service_files
+    from secaudit.report.dashboard import build_dashboard, row_from_input
+
+    moment = now or dt.datetime.now(dt.UTC)
+    ws = st.workspace()
+    rows, failures = [], []
+    for path in service_files(ws.services_dir):
+        service_id = path.stem
+        try:
+            evaluation = evaluate_service(st, service_id, now=moment)
+        except SecauditError as exc:
+            failures.append((service_id, "; ".join(exc.lines())))
+            continue
+        rows.append(row_from_input(report_input(st, evaluation, moment, with_history=False)))
+    return build_dashboard(ws.config, rows, moment, failures)
+
+
+def dashboard(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (HTML default: .secaudit/reports/dashboard.html)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="html or json (json prints to stdout without -o).")
+    ] = "html",
+    lang: Annotated[Language | None, typer.Option("--lang", help="ja or en (default: the workspace language).")] = None,
+) -> None:
+    """Show every service with its launch date, decision, score, open risks, last scan, drift and answers."""
+    from secaudit.atomic import atomic_write_bytes, private_dir
+    from secaudit.report import ReportError
+    from secaudit.report.dashboard import dashboard_html, dashboard_json
+
+    if fmt not in DASHBOARD_FORMATS:
+        raise ReportError(f"--format: unknown format '{fmt}' (choose from {', '.join(DASHBOARD_FORMATS)})")
+    st = state(ctx)
+    ws = st.workspace()
+    board = collect_dashboard(st)
+    for service_id, message in board.failures:
+        warn(f"{service_id}: not evaluated: {message}")
+    if fmt == "json":
+        body = dashboard_json(board)
+        if output is None:
+            typer.echo(body.decode("utf-8"), nl=False)
+            return
+    else:
+        body = dashboard_html(board, lang or ws.config.language, ws.local_dir("reports"))
+    if output is None:
+        ws.ensure_data_dir()
+        output = private_dir(ws.data_dir / "reports") / "dashboard.html"
+    atomic_write_bytes(output, body, mode=0o600)
+    info(f"dashboard of {len(board.rows)} services written")
+    typer.echo(str(output))

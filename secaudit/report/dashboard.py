@@ -1,0 +1,227 @@
+"""The portfolio dashboard: every service at a glance, what needs attention first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secaudit import __version__
+from secaudit.model import DecisionKind, Language, LocalizedText, ResultStatus, RunStatus, ScanRun, WorkspaceConfig
+from secaudit.report.charts import level_key
+from secaudit.report.input import DriftItem, ReportInput
+from secaudit.report.render import render_template
+from secaudit.report.view import OPEN_RISK_STATUSES, zone
+from secaudit.report.wording import Wording
+
+DECISION_ORDER = {DecisionKind.NO_GO: 0, DecisionKind.CONDITIONAL: 1, None: 2, DecisionKind.GO: 3}
+LEVEL_ORDER = ("critical", "high", "medium", "low")
+
+
+@dataclass
+class DashboardRow:
+    """One service on the dashboard."""
+
+    service_id: str
+    name: LocalizedText
+    department: str
+    launch_date: dt.date | None
+    decision: DecisionKind | None
+    reason: str
+    pass_rate: float | None
+    coverage: float | None
+    open_risks: dict[str, int]
+    last_scan: ScanRun | None
+    drift: list[DriftItem] | None
+    answered: int
+    questions: int
+
+    @property
+    def open_total(self) -> int:
+        """How many risks are open (any level)."""
+        return sum(self.open_risks.values())
+
+    @property
+    def drift_counts(self) -> dict[str, int]:
+        """Drift items by state (new, resolved, changed)."""
+        counts: dict[str, int] = {}
+        for item in self.drift or []:
+            counts[item.state.value] = counts.get(item.state.value, 0) + 1
+        return counts
+
+    @property
+    def progress(self) -> float | None:
+        """Share of the asked, required questions that have an answer."""
+        return self.answered / self.questions if self.questions else None
+
+
+def questionnaire_progress(data: ReportInput) -> tuple[int, int]:
+    """(answered, asked) over the required questions of applicable controls; follow-ups count once asked."""
+    given = {(a.control_id, a.question_id): a for a in data.answers}
+    answered = asked = 0
+    for result in data.results:
+        control = data.controls.get(result.control_id)
+        if control is None or result.status is ResultStatus.NOT_APPLICABLE:
+            continue
+        for question in control.questions:
+            if not question.required:
+                continue
+            if question.depends_on is not None:
+                parent = given.get((control.id, question.depends_on.question))
+                values = parent.value if parent is not None else None
+                chosen = {str(v) for v in values} if isinstance(values, list) else {str(values)}
+                if parent is None or not chosen & set(question.depends_on.answer_in):
+                    continue
+            asked += 1
+            answered += (control.id, question.id) in given
+    return answered, asked
+
+
+def row_from_input(data: ReportInput) -> DashboardRow:
+    """The dashboard row of one evaluated service."""
+    open_risks: dict[str, int] = {}
+    for risk in data.register:
+        if risk.status in OPEN_RISK_STATUSES:
+            key = level_key(risk.residual_level)
+            open_risks[key] = open_risks.get(key, 0) + 1
+    answered, asked = questionnaire_progress(data)
+    reason = data.decision.reasons[0].message if data.decision.reasons else ""
+    return DashboardRow(
+        service_id=data.service.id,
+        name=data.service.name,
+        department=data.service.department,
+        launch_date=data.service.launch_date,
+        decision=data.decision.decision,
+        reason=reason,
+        pass_rate=data.scores.overall.pass_rate,
+        coverage=data.scores.overall.coverage,
+        open_risks=open_risks,
+        last_scan=data.last_run,
+        drift=data.drift,
+        answered=answered,
+        questions=asked,
+    )
+
+
+def attention_key(row: DashboardRow) -> tuple[int, dt.date, int, str]:
+    """Sort key: NO-GO first, then CONDITIONAL, undecided, GO; within each the nearest launch date first."""
+    launch = row.launch_date or dt.date.max
+    return (DECISION_ORDER.get(row.decision, 2), launch, -row.open_total, row.service_id)
+
+
+@dataclass
+class Dashboard:
+    """Every service of the workspace, sorted by what needs attention first."""
+
+    config: WorkspaceConfig
+    rows: list[DashboardRow]
+    generated_at: dt.datetime
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.rows = sorted(self.rows, key=attention_key)
+
+    def by_decision(self) -> dict[str, int]:
+        """How many services have each decision."""
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            key = row.decision.value if row.decision else "none"
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+
+def build_dashboard(
+    config: WorkspaceConfig,
+    rows: Iterable[DashboardRow],
+    generated_at: dt.datetime | None = None,
+    failures: list[tuple[str, str]] | None = None,
+) -> Dashboard:
+    """A dashboard over ``rows`` (any order); ``failures`` lists services that could not be evaluated."""
+    return Dashboard(config, list(rows), generated_at or dt.datetime.now(dt.UTC), list(failures or []))
+
+
+def dashboard_json(board: Dashboard) -> bytes:
+    """The dashboard as JSON, rows in attention order."""
+    rows = [
+        {
+            "service": row.service_id,
+            "name": row.name.model_dump(),
+            "department": row.department,
+            "launch_date": row.launch_date.isoformat() if row.launch_date else None,
+            "decision": row.decision.value if row.decision else None,
+            "reason": row.reason,
+            "pass_rate": row.pass_rate,
+            "coverage": row.coverage,
+            "open_risks": {level: row.open_risks.get(level, 0) for level in _levels(board)},
+            "last_scan": None
+            if row.last_scan is None
+            else {
+                "run": row.last_scan.id,
+                "profile": row.last_scan.profile,
+                "started_at": row.last_scan.started_at.isoformat(),
+                "status": row.last_scan.status.value,
+            },
+            "drift": None if row.drift is None else row.drift_counts,
+            "questionnaire": {"answered": row.answered, "questions": row.questions},
+        }
+        for row in board.rows
+    ]
+    document = {
+        "format": "secaudit-dashboard",
+        "format_version": 1,
+        "secaudit_version": __version__,
+        "generated_at": board.generated_at.isoformat(),
+        "services": rows,
+        "decisions": board.by_decision(),
+        "failures": [{"service": sid, "error": message} for sid, message in board.failures],
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _levels(board: Dashboard) -> list[str]:
+    seen = {level for row in board.rows for level in row.open_risks}
+    matrix = LEVEL_ORDER if str(board.config.risk_matrix) == "5x5" else LEVEL_ORDER[1:]
+    return [*matrix, *sorted(seen - set(matrix))]
+
+
+@dataclass
+class DashboardView:
+    """What the dashboard template shows."""
+
+    board: Dashboard
+    lang: Language
+    t: Wording
+    levels: list[str]
+    tz: dt.tzinfo
+    today: dt.date
+
+    def when(self, value: dt.datetime | dt.date | None) -> str:
+        """A time in the workspace time zone, or '-'."""
+        if value is None:
+            return "-"
+        if isinstance(value, dt.datetime):
+            return value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        return value.isoformat()
+
+    def days_left(self, value: dt.date | None) -> int | None:
+        """Days from today to ``value``."""
+        return None if value is None else (value - self.today).days
+
+    def percent(self, value: float | None) -> str:
+        """A rate as a percentage, or '-'."""
+        return "-" if value is None else f"{value * 100:.0f}%"
+
+    def scan_ok(self, run: ScanRun | None) -> bool:
+        """True when the last scan completed."""
+        return run is not None and run.status is RunStatus.COMPLETED
+
+
+def dashboard_html(board: Dashboard, lang: Language, templates: Path | None = None) -> bytes:
+    """The dashboard as one self-contained HTML page."""
+    tz = zone(board.config.timezone)
+    view = DashboardView(board, lang, Wording(lang), _levels(board), tz, board.generated_at.astimezone(tz).date())
+    context: dict[str, Any] = {"d": view, "t": view.t}
+    return render_template("dashboard.html.j2", context, templates).encode("utf-8")

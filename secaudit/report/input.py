@@ -1,0 +1,140 @@
+"""What a report is made from: one service's evaluation, plus optional history and drift.
+
+The report never queries anything itself: the CLI gathers these values (from
+the store, the catalog and the assessment) and hands them over in one
+``ReportInput``. History and drift are optional so that a report can be made
+before any scheduled scan has run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from secaudit.errors import InputError
+from secaudit.model import (
+    Answer,
+    Check,
+    Control,
+    ControlResult,
+    Decision,
+    Observation,
+    RiskEntry,
+    ScanRun,
+    Scores,
+    Service,
+    WorkspaceConfig,
+)
+
+
+class ReportError(InputError):
+    """A report could not be made from what it was given (bad template, unknown format)."""
+
+
+class DriftState(StrEnum):
+    """How something changed between two scan runs."""
+
+    NEW = "new"
+    RESOLVED = "resolved"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    """One change between scan runs, as the schedule part reports it (generic on purpose)."""
+
+    fingerprint: str
+    state: DriftState
+    summary: str
+    detected_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    """The overall pass rate at one past assessment, for the trend chart."""
+
+    at: dt.datetime
+    pass_rate: float | None
+    label: str = ""
+
+
+class CatalogView(Protocol):
+    """The part of a catalog a report needs (``secaudit.catalog.Catalog`` fits)."""
+
+    controls: dict[str, Control]
+    checks: dict[str, Check]
+
+    @property
+    def version(self) -> str:
+        """A short fingerprint of the catalog."""
+
+
+@dataclass
+class ReportInput:
+    """Everything one service's report is made from; plain values, no I/O."""
+
+    config: WorkspaceConfig
+    service: Service
+    controls: Mapping[str, Control]
+    checks: Mapping[str, Check]
+    results: list[ControlResult]
+    scores: Scores
+    register: list[RiskEntry]
+    decision: Decision
+    last_run: ScanRun | None = None
+    observations: list[Observation] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    history: list[ScorePoint] = field(default_factory=list)
+    drift: list[DriftItem] | None = None
+    catalog_version: str = ""
+    matrix_levels: dict[tuple[int, int], str] | None = None
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    def __post_init__(self) -> None:
+        if self.generated_at.tzinfo is None:
+            raise ReportError("generated_at must be timezone-aware")
+
+    def answers_of(self, control_id: str) -> list[Answer]:
+        """The answers in force for one control, in question order of the catalog."""
+        control = self.controls.get(control_id)
+        order = {q.id: i for i, q in enumerate(control.questions)} if control else {}
+        found = [a for a in self.answers if a.control_id == control_id]
+        return sorted(found, key=lambda a: (order.get(a.question_id, len(order)), a.question_id))
+
+
+def answers_as_list(answers: Mapping[tuple[str, str], Answer] | Iterable[Answer]) -> list[Answer]:
+    """Answers given either as ``latest_answers``' mapping or as a plain list."""
+    if isinstance(answers, Mapping):
+        return list(answers.values())
+    return list(answers)
+
+
+def from_evaluation(
+    evaluation: Any,
+    config: WorkspaceConfig,
+    catalog: CatalogView,
+    history: list[ScorePoint] | None = None,
+    drift: list[DriftItem] | None = None,
+    generated_at: dt.datetime | None = None,
+) -> ReportInput:
+    """A ReportInput from an ``Evaluation`` (service, results, scores, register, decision, ...)."""
+    return ReportInput(
+        config=config,
+        service=evaluation.service,
+        controls=catalog.controls,
+        checks=catalog.checks,
+        results=list(evaluation.results),
+        scores=evaluation.scores,
+        register=list(evaluation.register),
+        decision=evaluation.decision,
+        last_run=evaluation.last_run,
+        observations=list(evaluation.observations),
+        answers=answers_as_list(evaluation.answers),
+        history=list(history or []),
+        drift=drift,
+        catalog_version=catalog.version,
+        generated_at=generated_at or dt.datetime.now(dt.UTC),
+    )

@@ -1,0 +1,109 @@
+"""The audit opinion (意見), written from the results in advisory wording.
+
+An advisory audit (助言型監査) says what its procedures found and what it
+recommends; it never states that a service has no problems. Every sentence is
+generated from counts in the view, so the opinion cannot drift from the
+findings it summarises.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from secaudit.model import DecisionKind, Language, ResultStatus
+
+if TYPE_CHECKING:
+    from secaudit.report.view import ReportView
+
+
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def _count(view: ReportView, status: ResultStatus) -> int:
+    return sum(1 for r in view.data.results if r.status is status)
+
+
+def opinion_paragraphs(view: ReportView) -> list[str]:
+    """The paragraphs of the opinion section, in the view's language."""
+    ja = view.lang is Language.JA
+    data = view.data
+    applicable = data.scores.overall.applicable
+    decision = data.decision.decision
+    serious = sum(1 for f in view.findings if not f.waived and f.risk is not None and f.risk.level_rank >= 3)
+    must_fix = [f for f in view.findings if not f.waived]
+    waived = [f for f in view.findings if f.waived]
+    launch = data.service.launch_date.isoformat() if data.service.launch_date else None
+    out: list[str] = []
+    if ja:
+        out.append(
+            f"{view.organisation}の「{view.service_name}」について、適用される{applicable}件の管理策を対象に、"
+            "質問票による回答の確認、根拠資料の閲覧及び技術的検証を行いました。以下の意見は、これらの手続の範囲で"
+            "得られた情報に基づく助言です。"
+        )
+        out.append(f"判定方針に照らしたサービス開始判定は「{view.t.decision_name(decision.value)}」です。")
+        if must_fix:
+            deadline = f"サービス開始予定日（{launch}）まで" if launch else "速やか"
+            out.append(
+                f"是正を要する指摘事項を{len(must_fix)}件記載しました（うちリスクレベルが高以上のもの{serious}件）。"
+                f"{deadline}に是正し、その結果を情報セキュリティ担当に報告することを推奨します。"
+            )
+        else:
+            out.append(
+                "今回の手続において、是正を求める指摘事項として記載するものはありませんでした。"
+                "ただし、手続は限られた範囲で実施したものであり、記載のない事項の適切性を保証するものではありません。"
+            )
+        if view.recommendations:
+            out.append(f"改善提言を{len(view.recommendations)}件記載しました。計画的に対応することを推奨します。")
+        if view.not_assessed:
+            out.append(
+                f"{view.not_assessed}件の管理策は評価を完了できませんでした（回答待ち"
+                f"{_count(view, ResultStatus.AWAITING_ANSWER)}件、未検証{_count(view, ResultStatus.NOT_SCANNED)}件、"
+                f"エラー{_count(view, ResultStatus.ERROR)}件）。回答の提出と検証の再実施により、"
+                "判定の前提を確定させることを推奨します。"
+            )
+        if waived:
+            out.append(
+                f"{len(waived)}件は例外措置により受容されています。有効期限の到来時に改めて評価することを推奨します。"
+            )
+        if view.good_practice:
+            out.append(f"重要度の高い{len(view.good_practice)}件の管理策について、良好な取組が見られました。")
+        if decision is DecisionKind.NO_GO:
+            out.append("開始不可の理由となった事項が解消されるまで、サービスの開始を見合わせることを推奨します。")
+        return out
+    out.append(
+        f"We reviewed the {_n(applicable, 'control')} that apply to {view.service_name} ({view.organisation}) through "
+        "questionnaire answers, the documents offered as evidence, and technical verification. The opinion below "
+        "is advice based on what these procedures showed."
+    )
+    out.append(f"Against the gate policy, the launch decision is {view.t.decision_name(decision.value)}.")
+    if must_fix:
+        deadline = f"before the planned launch on {launch}" if launch else "promptly"
+        out.append(
+            f"This report records {_n(len(must_fix), 'finding')} that should be fixed ({serious} at risk level high or "
+            f"above). We recommend fixing them {deadline} and reporting the outcome to the security officer."
+        )
+    else:
+        out.append(
+            "The procedures performed gave rise to no finding that this report asks to be fixed. They covered a "
+            "limited scope and do not give assurance on matters not described here."
+        )
+    if view.recommendations:
+        out.append(f"This report makes {_n(len(view.recommendations), 'recommendation')}; we advise planning the work.")
+    if view.not_assessed:
+        out.append(
+            f"{_n(view.not_assessed, 'control')} could not be assessed ({_count(view, ResultStatus.AWAITING_ANSWER)} "
+            f"awaiting answers, {_count(view, ResultStatus.NOT_SCANNED)} not scanned, "
+            f"{_count(view, ResultStatus.ERROR)} in error). We recommend completing the answers and repeating the "
+            "checks so that the decision rests on complete information."
+        )
+    if waived:
+        out.append(
+            f"{_n(len(waived), 'finding')} accepted as an exception (例外措置); we recommend reassessing "
+            "each when its acceptance expires."
+        )
+    if view.good_practice:
+        out.append(f"We noted good practice in {_n(len(view.good_practice), 'high-severity control')}.")
+    if decision is DecisionKind.NO_GO:
+        out.append("We recommend not launching the service until the causes of the NO-GO decision are resolved.")
+    return out

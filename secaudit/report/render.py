@@ -1,0 +1,118 @@
+"""Rendering templates from ``reports/``: HTML, Markdown and PDF.
+
+Templates come from the workspace's ``reports/`` first, then the shipped
+``reports/`` folder, so a workspace overrides any template by file name.
+Autoescaping is always on, for every file name and for strings: a service
+banner is attacker-controlled text. Markdown output additionally escapes
+Markdown syntax and table pipes in every value it prints.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from markupsafe import Markup, escape
+
+from secaudit.errors import EnvironmentFailure
+from secaudit.report.input import ReportError
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^(\s*)([#+-])(?=\s|$)")
+_MD_NUMBERED = re.compile(r"^(\s*\d+)\.(?=\s|$)")
+
+
+def template_dirs(workspace_reports: Path | None) -> list[Path]:
+    """Where templates are looked up, first match wins: the workspace's, then the shipped ones."""
+    from secaudit.workspace import builtin_dir
+
+    dirs = [workspace_reports] if workspace_reports is not None and workspace_reports.is_dir() else []
+    return [*dirs, builtin_dir("reports")]
+
+
+def markdown_escape(value: object) -> Markup:
+    """Text made safe for Markdown: HTML-escaped, Markdown syntax and pipes backslashed, one line."""
+    if isinstance(value, Markup):
+        return value
+    text = "" if value is None else str(value)
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+    text = _MD_NUMBERED.sub(r"\1\\.", _MD_LINE_START.sub(r"\1\\\2", text))
+    return Markup(str(escape(text)))  # noqa: S704  (escaped just above)
+
+
+def _environment(dirs: list[Path], markdown: bool) -> Environment:
+    loader = ChoiceLoader([FileSystemLoader(str(d)) for d in dirs])
+    env = Environment(
+        loader=loader,
+        autoescape=select_autoescape(default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=markdown_escape if markdown else None,
+    )
+    env.filters["css"] = css_markup
+    return env
+
+
+def css_markup(text: str) -> Markup:
+    """CSS for a ``<style>`` element: quotes kept, but it can never close the element."""
+    return Markup(str(text).replace("</", "<\\/"))  # noqa: S704  (a style body cannot break out now)
+
+
+def render_template(name: str, context: dict[str, Any], workspace_reports: Path | None = None) -> str:
+    """Render template ``name`` (e.g. ``report.html.j2``) with ``context``."""
+    dirs = template_dirs(workspace_reports)
+    env = _environment(dirs, markdown=name.endswith(".md.j2"))
+    try:
+        template = env.get_template(name)
+        css = {}
+        for css_name in ("report.css", "dashboard.css"):
+            try:
+                source, _, _ = env.loader.get_source(env, css_name)  # type: ignore[union-attr]
+                css[css_name] = css_markup(source)
+            except TemplateError:
+                css[css_name] = Markup("")
+        return template.render(**context, css=css)
+    except TemplateError as exc:
+        where = getattr(exc, "filename", None) or name
+        line = getattr(exc, "lineno", None)
+        raise ReportError(f"template {where}{f':{line}' if line else ''}: {exc}") from exc
+
+
+class PdfUnavailable(EnvironmentFailure):
+    """WeasyPrint (or the system libraries it needs) is not installed."""
+
+
+PDF_HINT = (
+    "PDF output needs WeasyPrint and its system libraries: pip install 'secaudit[pdf]' and "
+    "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk"
+)
+
+
+def pdf_available() -> str | None:
+    """None when PDF output works here; otherwise why not."""
+    try:
+        import weasyprint  # noqa: F401
+    except Exception as exc:  # OSError when pango is missing, ImportError when weasyprint is
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    raise ValueError(f"reports load nothing from outside; refused {url[:80]!r}")
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print the HTML report to PDF with WeasyPrint; nothing outside the document is ever fetched."""
+    problem = pdf_available()
+    if problem is not None:
+        raise PdfUnavailable(f"cannot write PDF ({problem}). {PDF_HINT}")
+    import weasyprint
+
+    document = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch)
+    data = document.write_pdf()
+    assert isinstance(data, bytes)
+    return data

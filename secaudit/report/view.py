@@ -1,0 +1,271 @@
+"""The report's view model: what each section shows, computed once from a ReportInput.
+
+Templates only lay this out; every decision about what is a finding, a
+recommendation or good practice, and the opinion's wording, is made here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from markupsafe import Markup
+
+from secaudit.model import (
+    Answer,
+    Control,
+    ControlResult,
+    Language,
+    Observation,
+    ResultStatus,
+    RiskEntry,
+    RiskStatus,
+    Severity,
+    StatusCounts,
+    TrailEntry,
+)
+from secaudit.report import charts
+from secaudit.report.input import ReportInput
+from secaudit.report.opinion import opinion_paragraphs
+from secaudit.report.wording import Wording
+
+STATUS_ORDER = [s.value for s in ResultStatus]
+OPEN_RISK_STATUSES = {RiskStatus.OPEN, RiskStatus.TREATING, RiskStatus.REOPENED}
+NOT_ASSESSED = {ResultStatus.AWAITING_ANSWER, ResultStatus.NOT_SCANNED, ResultStatus.ERROR}
+
+
+@dataclass
+class FindingView:
+    """One control in the findings, recommendations or good-practice section."""
+
+    result: ControlResult
+    control: Control | None
+    risk: RiskEntry | None
+    title: str
+    rationale: str
+    remediation: str
+    references: list[str]
+    evidence: list[TrailEntry]
+    waived: bool = False
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        """Sort key: risk level first, then severity (higher first)."""
+        return (self.risk.level_rank if self.risk else 0, self.result.severity.rank)
+
+
+@dataclass
+class ControlRow:
+    """One line of Appendix A: a control, its result, and the trail behind it."""
+
+    result: ControlResult
+    title: str
+    section: str
+    answers: list[Answer]
+    trail: list[TrailEntry]
+
+
+@dataclass
+class Method:
+    """One audit technique used, and how many pieces of evidence it produced."""
+
+    name: str
+    count: int
+
+
+@dataclass
+class ReportView:
+    """Everything the report templates show, in one language."""
+
+    data: ReportInput
+    lang: Language
+    t: Wording
+    title: str
+    organisation: str
+    service_name: str
+    auditor: str
+    period_start: dt.datetime | None
+    period_end: dt.datetime
+    methods: list[Method]
+    status_counts: list[tuple[str, int]]
+    not_assessed: int
+    findings: list[FindingView]
+    recommendations: list[FindingView]
+    good_practice: list[FindingView]
+    register: list[RiskEntry]
+    open_risks: list[RiskEntry]
+    controls: list[ControlRow]
+    observations: list[Observation]
+    opinion: list[str]
+    matrix_size: int
+    charts: dict[str, Markup] = field(default_factory=dict)
+    levels: dict[tuple[int, int], str] = field(default_factory=dict)
+    tz: dt.tzinfo = dt.UTC
+
+    def when(self, value: dt.datetime | dt.date | None) -> str:
+        """A time in the workspace's time zone (a date as it is); '-' when missing."""
+        if value is None:
+            return "-"
+        if isinstance(value, dt.datetime):
+            aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+            return aware.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+        return value.isoformat()
+
+    def percent(self, value: float | None) -> str:
+        """A rate as a percentage, or '-' when it cannot be computed."""
+        return "-" if value is None else f"{value * 100:.1f}%"
+
+    def level_class(self, level: str) -> str:
+        """The CSS class suffix of a risk level (low, medium, high, critical, or the level as given)."""
+        return charts.level_key(level)
+
+    def text(self, value: object) -> str:
+        """A LocalizedText in the report's language; other values as strings."""
+        getter = getattr(value, "get", None)
+        if callable(getter) and hasattr(value, "ja"):
+            return str(getter(self.lang))
+        return "" if value is None else str(value)
+
+
+def zone(name: str) -> dt.tzinfo:
+    """The time zone called ``name``; UTC when the name is unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def counts_in_order(counts: StatusCounts) -> list[tuple[str, int]]:
+    """Status counts in the fixed status order, zeros left out."""
+    by_name = {str(k): v for k, v in counts.counts.items()}
+    return [(s, by_name[s]) for s in STATUS_ORDER if by_name.get(s)]
+
+
+def _finding(data: ReportInput, result: ControlResult, risk: RiskEntry | None, lang: Language) -> FindingView:
+    control = data.controls.get(result.control_id)
+    remediation = control.remediation.get(lang) if control else ""
+    extra = []
+    for entry in result.trail:
+        check = data.checks.get(entry.ref) if entry.kind == "observation" else None
+        if check is not None and check.remediation is not None and entry.verdict != "pass":
+            extra.append(check.remediation.get(lang))
+    remediation = " ".join(dict.fromkeys([r for r in [remediation, *extra] if r]))
+    refs = (
+        [f"{r.framework.value} {r.id}" + (f" ({r.edition})" if r.edition else "") for r in control.references]
+        if control
+        else []
+    )
+    return FindingView(
+        result=result,
+        control=control,
+        risk=risk,
+        title=result.title.get(lang),
+        rationale=control.rationale.get(lang) if control else "",
+        remediation=remediation,
+        references=refs,
+        evidence=list(result.trail),
+        waived=result.status is ResultStatus.WAIVED,
+    )
+
+
+def _is_must_fix(result: ControlResult) -> bool:
+    if result.status is ResultStatus.WAIVED:
+        return True
+    return result.status is ResultStatus.FAIL and result.severity is not Severity.LOW
+
+
+def _is_recommendation(result: ControlResult) -> bool:
+    if result.status is ResultStatus.PARTIAL:
+        return True
+    return result.status is ResultStatus.FAIL and result.severity is Severity.LOW
+
+
+def _is_good_practice(result: ControlResult) -> bool:
+    return result.status is ResultStatus.PASS and result.severity in (Severity.HIGH, Severity.CRITICAL)
+
+
+def _methods(data: ReportInput, t: Wording) -> list[Method]:
+    with_evidence = sum(1 for a in data.answers if a.evidence)
+    methods = [
+        Method(t.method_document_review, with_evidence),
+        Method(t.method_interview, len(data.answers)),
+        Method(t.method_scan, len(data.observations)),
+    ]
+    return methods
+
+
+def _period(data: ReportInput) -> dt.datetime | None:
+    moments = [a.answered_at for a in data.answers] + [o.observed_at for o in data.observations]
+    if data.last_run is not None:
+        moments.append(data.last_run.started_at)
+    aware = [m if m.tzinfo else m.replace(tzinfo=dt.UTC) for m in moments]
+    return min(aware) if aware else None
+
+
+def build_view(data: ReportInput, lang: Language) -> ReportView:
+    """The view model of one report in ``lang``."""
+    t = Wording(lang)
+    risks_by_control = {r.control_id: r for r in data.register}
+    findings, recommendations, good = [], [], []
+    for result in data.results:
+        risk = risks_by_control.get(result.control_id)
+        if _is_must_fix(result):
+            findings.append(_finding(data, result, risk, lang))
+        elif _is_recommendation(result):
+            recommendations.append(_finding(data, result, risk, lang))
+        elif _is_good_practice(result):
+            good.append(_finding(data, result, risk, lang))
+    findings.sort(key=lambda f: (f.waived, (-f.rank[0], -f.rank[1]), f.result.control_id))
+    recommendations.sort(key=lambda f: ((-f.rank[0], -f.rank[1]), f.result.control_id))
+    good.sort(key=lambda f: (-f.result.severity.rank, f.result.control_id))
+    register = sorted(data.register, key=lambda r: (-r.level_rank, r.control_id))
+    open_risks = [r for r in register if r.status in OPEN_RISK_STATUSES]
+    controls = [
+        ControlRow(
+            result=r,
+            title=r.title.get(lang),
+            section=data.controls[r.control_id].section if r.control_id in data.controls else "",
+            answers=data.answers_of(r.control_id),
+            trail=list(r.trail),
+        )
+        for r in sorted(data.results, key=lambda r: (r.domain.section, r.control_id))
+    ]
+    matrix_size = 3 if str(data.config.risk_matrix) == "3x3" else 5
+    not_assessed = sum(1 for r in data.results if r.status in NOT_ASSESSED)
+    view = ReportView(
+        data=data,
+        lang=lang,
+        t=t,
+        title=t.report_title,
+        organisation=data.config.organisation.get(lang),
+        service_name=data.service.name.get(lang),
+        auditor=data.config.auditor or data.service.security_officer.name,
+        period_start=_period(data),
+        period_end=data.generated_at,
+        methods=_methods(data, t),
+        status_counts=counts_in_order(data.scores.overall),
+        not_assessed=not_assessed,
+        findings=findings,
+        recommendations=recommendations,
+        good_practice=good,
+        register=register,
+        open_risks=open_risks,
+        controls=controls,
+        observations=sorted(data.observations, key=lambda o: (o.status != "fail", o.check_id, o.target)),
+        opinion=[],
+        matrix_size=matrix_size,
+        tz=zone(data.config.timezone),
+    )
+    view.opinion = opinion_paragraphs(view)
+    view.levels = (
+        {cell: charts.level_key(name) for cell, name in data.matrix_levels.items()}
+        if data.matrix_levels
+        else charts.matrix_levels(matrix_size, data.register)
+    )
+    view.charts = {
+        "matrix": charts.risk_matrix(matrix_size, view.levels, open_risks, t),
+        "domains": charts.domain_bars(data.scores.by_domain, t),
+        "trend": charts.score_trend(data.history, data.scores.overall.pass_rate, data.generated_at, view.when, t),
+    }
+    return view

@@ -1,0 +1,303 @@
+"""The fixed wording of reports and the dashboard, in Japanese and English.
+
+Templates show these through ``t.<key>``; a workspace that overrides a template
+can still use them. Opinion sentences are advisory (助言型): they describe what
+the procedures found and recommend; they never give assurance.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from secaudit.model import Language
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "report_title": ("情報セキュリティ監査報告書", "Information security audit report"),
+    "dashboard_title": ("オンラインサービス 情報セキュリティ状況一覧", "Online services security dashboard"),
+    "advisory_note": (
+        "本報告書は助言型の情報セキュリティ監査の結果であり、対象サービスの安全性を保証するものではありません。",
+        "This is the report of an advisory information security audit; it gives no assurance "
+        "about the security of the service.",
+    ),
+    "s_intro": ("1. 導入", "1. Introduction"),
+    "s_summary": ("2. 概要", "2. Summary"),
+    "s_opinion": ("3. 意見", "3. Opinion"),
+    "s_findings": ("4. 指摘事項", "4. Findings"),
+    "s_recommendations": ("5. 改善提言", "5. Recommendations"),
+    "s_good": ("6. 良好事項", "6. Good practice"),
+    "s_register": ("7. リスク登録簿", "7. Risk register"),
+    "s_appendices": ("付録", "Appendices"),
+    "a_controls": ("付録A 全管理策の評価結果と根拠", "Appendix A. Every control, its result and trail"),
+    "a_scan": ("付録B 技術的検証（スキャン）の詳細", "Appendix B. Scan details"),
+    "a_method": ("付録C スコアとリスクレベルの算定方法", "Appendix C. How scores and risk levels were computed"),
+    "service": ("対象サービス", "Service"),
+    "service_id": ("サービスID", "Service id"),
+    "department": ("所管課", "Department"),
+    "owner": ("サービス責任者", "Service owner"),
+    "organisation": ("団体名", "Organisation"),
+    "launch_date": ("サービス開始予定日", "Launch date"),
+    "classification": ("情報資産の分類", "Classification"),
+    "classification_value": (
+        "機密性{c} / 完全性{i} / 可用性{a}",
+        "Confidentiality {c} / integrity {i} / availability {a}",
+    ),
+    "attributes": ("サービスの特性", "Service attributes"),
+    "scope": ("監査の範囲と対象", "Scope and targets"),
+    "scope_checklists": ("適用したチェックリスト", "Checklists applied"),
+    "scope_targets": ("技術的検証の対象", "Scan targets"),
+    "scope_authorised": ("検証の承認", "Scan authorised by"),
+    "no_scope": ("技術的検証の対象は定義されていません。", "No scan targets are declared."),
+    "period": ("監査期間", "Audit period"),
+    "auditor": ("監査実施者", "Auditor"),
+    "methods": ("監査手続", "Methods used"),
+    "method_document_review": ("文書の閲覧", "Document review"),
+    "method_interview": ("質問票によるヒアリング", "Interview by questionnaire"),
+    "method_scan": ("技術的検証（スキャン）", "Technical verification (scan)"),
+    "method_count": ("{n}件", "{n} items"),
+    "catalog_version": ("チェックリスト版", "Catalog version"),
+    "generated_at": ("作成日時", "Generated"),
+    "decision": ("サービス開始判定", "Launch decision"),
+    "decision_GO": ("開始可 (GO)", "GO"),
+    "decision_CONDITIONAL": ("条件付き開始可 (CONDITIONAL)", "CONDITIONAL"),
+    "decision_NO-GO": ("開始不可 (NO-GO)", "NO-GO"),
+    "decision_none": ("未判定", "Not decided"),
+    "reasons": ("判定理由", "Why"),
+    "no_reasons": ("判定方針のいずれの条項にも該当しませんでした。", "No clause of the gate policy applied."),
+    "scores": ("スコア", "Scores"),
+    "pass_rate": ("適合率", "Pass rate"),
+    "pass_rate_after_waivers": ("適合率（例外措置考慮後）", "Pass rate after waivers"),
+    "coverage": ("評価済みの割合", "Coverage"),
+    "counts": ("評価結果の件数", "Results by status"),
+    "applicable": ("適用管理策", "Applicable controls"),
+    "assessed": ("評価済み", "Assessed"),
+    "not_assessed_note": (
+        "{n}件の管理策は回答待ち・未検証・エラーのため評価できていません。これらは適合率の分母に含まれていません。",
+        "{n} controls could not be assessed (awaiting answers, not scanned or errored); "
+        "they are not in the pass rate's denominator.",
+    ),
+    "chart_matrix": ("リスクマトリクス（未対応リスクの分布）", "Risk matrix (open risks)"),
+    "chart_domains": ("分野別の評価結果", "Results per domain"),
+    "chart_trend": ("適合率の推移", "Pass rate over time"),
+    "likelihood": ("発生可能性", "Likelihood"),
+    "impact": ("影響度", "Impact"),
+    "likelihood_short": ("可能性", "L"),
+    "impact_short": ("影響", "I"),
+    "findings_none": (
+        "今回の手続において、是正を求める指摘事項として記載するものはありません。",
+        "The procedures performed gave rise to no finding that this report asks to be fixed.",
+    ),
+    "recommendations_none": ("改善提言として記載するものはありません。", "No recommendation is made."),
+    "good_none": ("良好事項として記載するものはありません。", "No good practice is recorded."),
+    "register_none": ("リスク登録簿に登録されたリスクはありません。", "The risk register is empty."),
+    "control": ("管理策", "Control"),
+    "severity": ("重要度", "Severity"),
+    "status": ("結果", "Result"),
+    "risk_level": ("リスクレベル", "Risk level"),
+    "inherent": ("固有", "Inherent"),
+    "residual": ("残留", "Residual"),
+    "evidence": ("根拠", "Evidence"),
+    "remediation": ("是正の方法", "Remediation"),
+    "rationale": ("理由", "Why it matters"),
+    "reference": ("参照", "References"),
+    "risk_id": ("リスクID", "Risk id"),
+    "treatment": ("対応", "Treatment"),
+    "risk_owner": ("責任者", "Owner"),
+    "due": ("期限", "Due"),
+    "risk_status": ("状態", "Status"),
+    "approver": ("承認者", "Approver"),
+    "expires": ("有効期限", "Expires"),
+    "waived_badge": ("例外措置により受容", "Accepted as an exception"),
+    "kind_answer": ("回答", "Answer"),
+    "kind_observation": ("観測", "Observation"),
+    "kind_review": ("レビュー", "Review"),
+    "who": ("回答者", "Who"),
+    "when": ("日時", "When"),
+    "target": ("対象", "Target"),
+    "baseline": ("基準", "Baseline"),
+    "check": ("チェック", "Check"),
+    "no_trail": ("根拠となる記録はありません。", "No evidence recorded."),
+    "no_scan": ("技術的検証（スキャン）は実施されていません。", "No scan has been run."),
+    "scan_run": ("スキャン実行", "Scan run"),
+    "profile": ("プロファイル", "Profile"),
+    "started": ("開始", "Started"),
+    "finished": ("終了", "Finished"),
+    "run_status": ("状態", "Status"),
+    "versions": ("ツールの版", "Tool versions"),
+    "observations": ("観測結果", "Observations"),
+    "drift": ("前回からの変化", "Drift since the previous run"),
+    "drift_none": ("前回のスキャンからの変化はありません。", "Nothing changed since the previous scan."),
+    "drift_short_none": ("変化なし", "no change"),
+    "drift_unavailable": ("記録なし", "no data yet"),
+    "drift_new": ("新規", "New"),
+    "drift_resolved": ("解消", "Resolved"),
+    "drift_changed": ("変化", "Changed"),
+    "method_scores": (
+        "適合率は、適用される管理策のうち評価できたもの（適合・不適合・一部適合）に占める適合の割合です。"
+        "回答待ち・未検証・エラーの管理策は分母から除き、その件数を別に示します。"
+        "例外措置考慮後の適合率は、例外措置により受容された管理策を適合と同様に数えた値です。",
+        "The pass rate is the share of passes among the applicable controls that could be assessed "
+        "(pass, fail, partial). Controls awaiting answers, not scanned or in error are left out of the "
+        "denominator and counted separately. The pass rate after waivers counts controls accepted as "
+        "exceptions like passes.",
+    ),
+    "method_risk": (
+        "リスクレベルは影響度と発生可能性の組合せで決まります。影響度はサービスの情報資産の分類"
+        "（機密性・完全性・可用性）と管理策の重要度から、発生可能性はインターネットへの公開などの"
+        "露出から算定します。下表は本報告書で用いた{size}のマトリクスです。",
+        "The risk level combines impact and likelihood. Impact follows the service's classification "
+        "(confidentiality, integrity, availability) and the control's severity; likelihood follows the "
+        "exposure, such as being reachable from the Internet. The table shows the {size} matrix used here.",
+    ),
+    "method_status": (
+        "各管理策の結果は、質問票の回答（ヒアリング・文書の閲覧）と技術的検証の観測から判定しました。"
+        "エラーとなった検証は適合とも不適合とも扱いません。",
+        "Each control's result was judged from questionnaire answers (interview, document review) and "
+        "scan observations. An errored check counts neither as a pass nor as a fail.",
+    ),
+    "history_one": ("評価は今回が初回です。", "This is the first assessment."),
+    "answered": ("回答状況", "Questionnaire"),
+    "open_risks": ("未対応リスク", "Open risks"),
+    "last_scan": ("最終スキャン", "Last scan"),
+    "never": ("未実施", "never"),
+    "days_left": ("あと{n}日", "in {n} days"),
+    "days_past": ("{n}日経過", "{n} days ago"),
+    "score": ("適合率", "Score"),
+    "services_count": ("{n}サービス", "{n} services"),
+    "attention": ("要対応", "Needs attention"),
+    "page": ("ページ", "Page"),
+    "signature": ("承認", "Approval"),
+    "signature_ciso": ("最高情報セキュリティ責任者（CISO）", "Chief Information Security Officer (CISO)"),
+    "signature_officer": ("情報セキュリティ担当", "Security officer"),
+    "date": ("日付", "Date"),
+    "attr_internet_facing": ("インターネット公開", "Internet-facing"),
+    "attr_personal_data": ("個人情報", "Personal data"),
+    "attr_mynumber": ("マイナンバー", "My Number"),
+    "attr_payment": ("決済", "Payment"),
+    "attr_cloud": ("クラウド利用", "Cloud"),
+    "attr_outsourced": ("業務委託", "Outsourced"),
+    "attr_network_tier": ("ネットワーク層", "Network tier"),
+    "yes": ("はい", "yes"),
+    "no": ("いいえ", "no"),
+}
+
+STATUS_TEXT: dict[str, tuple[str, str]] = {
+    "pass": ("適合", "Pass"),
+    "fail": ("不適合", "Fail"),
+    "partial": ("一部適合", "Partial"),
+    "not_applicable": ("対象外", "Not applicable"),
+    "awaiting_answer": ("回答待ち", "Awaiting answer"),
+    "not_scanned": ("未検証", "Not scanned"),
+    "error": ("エラー", "Error"),
+    "waived": ("例外措置", "Waived"),
+}
+
+SEVERITY_TEXT: dict[str, tuple[str, str]] = {
+    "low": ("低", "Low"),
+    "medium": ("中", "Medium"),
+    "high": ("高", "High"),
+    "critical": ("重大", "Critical"),
+}
+
+DOMAIN_TEXT: dict[str, tuple[str, str]] = {
+    "ORG": ("組織体制", "Organisation"),
+    "ASSET": ("情報資産の分類と管理", "Information assets"),
+    "NET": ("情報システム全体の強靱性", "Network resilience"),
+    "PHY": ("物理的セキュリティ", "Physical security"),
+    "HUM": ("人的セキュリティ", "Human security"),
+    "TEC": ("技術的セキュリティ", "Technical security"),
+    "OPS": ("運用", "Operations"),
+    "VEND": ("業務委託と外部サービス", "Outsourcing and cloud"),
+    "EVAL": ("評価・見直し", "Evaluation and review"),
+}
+
+TREATMENT_TEXT: dict[str, tuple[str, str]] = {
+    "mitigate": ("低減", "Mitigate"),
+    "accept": ("受容", "Accept"),
+    "transfer": ("移転", "Transfer"),
+    "avoid": ("回避", "Avoid"),
+}
+
+RISK_STATUS_TEXT: dict[str, tuple[str, str]] = {
+    "open": ("未対応", "Open"),
+    "treating": ("対応中", "Treating"),
+    "accepted": ("受容", "Accepted"),
+    "resolved": ("解消", "Resolved"),
+    "reopened": ("再発", "Reopened"),
+}
+
+LEVEL_TEXT: dict[str, tuple[str, str]] = {
+    "low": ("低", "Low"),
+    "medium": ("中", "Medium"),
+    "high": ("高", "High"),
+    "critical": ("重大", "Critical"),
+}
+
+FORBIDDEN_ASSURANCE = (
+    "問題は認められなかった",
+    "問題は認められません",
+    "問題はありません",
+    "no significant issues",
+    "no issues were found",
+    "is secure",
+    "no deficiencies",
+    "fully compliant",
+)
+"""Assurance wording an advisory report must never use (tests scan every output for it)."""
+
+
+def _pick(pair: tuple[str, str], lang: Language) -> Markup:
+    # Our own fixed wording: escaped once here, then trusted by every template (HTML and Markdown).
+    return escape(pair[1] if lang is Language.EN else pair[0])
+
+
+class Wording:
+    """The fixed texts in one language: ``w.report_title``, ``w.status('fail')``, ..."""
+
+    def __init__(self, lang: Language) -> None:
+        self.lang = lang
+
+    def __getattr__(self, key: str) -> str:
+        try:
+            return _pick(_TEXT[key], self.lang)
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __getitem__(self, key: str) -> str:
+        return _pick(_TEXT[key], self.lang)
+
+    def fmt(self, key: str, **values: object) -> str:
+        """A text with ``{placeholders}`` filled in (the values are escaped)."""
+        return _pick(_TEXT[key], self.lang).format(**values)
+
+    def attribute(self, key: str, value: object) -> Markup:
+        """One service attribute as 'name: value' with yes/no spelt out."""
+        shown = self["yes"] if value is True else self["no"] if value is False else escape(str(value))
+        return self[f"attr_{key}"] + escape(": ") + shown
+
+    def status_name(self, value: str) -> str:
+        """The name of a result status."""
+        return _pick(STATUS_TEXT.get(value, (value, value)), self.lang)
+
+    def severity_name(self, value: str) -> str:
+        """The name of a severity."""
+        return _pick(SEVERITY_TEXT.get(value, (value, value)), self.lang)
+
+    def domain_name(self, value: str) -> str:
+        """The name of a MIC guideline section."""
+        return _pick(DOMAIN_TEXT.get(value, (value, value)), self.lang)
+
+    def treatment_name(self, value: str) -> str:
+        """The name of a treatment."""
+        return _pick(TREATMENT_TEXT.get(value, (value, value)), self.lang)
+
+    def risk_status_name(self, value: str) -> str:
+        """The name of a risk status."""
+        return _pick(RISK_STATUS_TEXT.get(value, (value, value)), self.lang)
+
+    def level_name(self, value: str) -> str:
+        """The name of a risk level (known levels are translated, others shown as given)."""
+        return _pick(LEVEL_TEXT.get(value.lower(), (value, value)), self.lang)
+
+    def decision_name(self, value: str | None) -> str:
+        """The name of a launch decision."""
+        return _pick(_TEXT.get(f"decision_{value}", _TEXT["decision_none"]), self.lang)

@@ -1,0 +1,49 @@
+"""Optional: open the HTML report in headless Chromium and save a screenshot (skipped without Chromium)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from secaudit.model import Language
+from secaudit.report import ReportFormat, ReportInput, produce
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test-browser installs it)")
+@pytest.mark.parametrize("lang", list(Language))
+def test_report_renders_in_headless_chromium(report_input: ReportInput, tmp_path: Path, lang: Language) -> None:
+    assert CHROMIUM is not None
+    page = tmp_path / f"report-{lang.value}.html"
+    page.write_bytes(produce(report_input, ReportFormat.HTML, lang))
+    shot = tmp_path / f"report-{lang.value}.png"
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1240,1754",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 30_000  # a rendered page with text and charts, not a blank one
+    print(f"screenshot: {shot}")

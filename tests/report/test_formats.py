@@ -1,0 +1,170 @@
+"""Every format, in both languages, for the synthetic evaluation of the demo service."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from secaudit.model import Language, ResultStatus
+from secaudit.report import ReportFormat, ReportInput, produce
+from secaudit.report.wording import FORBIDDEN_ASSURANCE
+from tests.report.conftest import HOSTILE_BANNER, build_input
+
+TEXT_FORMATS = [f for f in ReportFormat if f is not ReportFormat.PDF]
+HEADINGS = {
+    Language.JA: ["導入", "概要", "意見", "指摘事項", "改善提言", "良好事項", "リスク登録簿", "付録"],
+    Language.EN: [
+        "Introduction",
+        "Summary",
+        "Opinion",
+        "Findings",
+        "Recommendations",
+        "Good practice",
+        "Risk register",
+        "Appendices",
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", list(Language))
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
+def test_every_format_renders_in_both_languages(report_input: ReportInput, fmt: ReportFormat, lang: Language) -> None:
+    data = produce(report_input, fmt, lang)
+    text = data.decode("utf-8-sig")
+    assert "kosodate-portal" in text or fmt is ReportFormat.CSV
+    for phrase in FORBIDDEN_ASSURANCE:
+        assert phrase not in text
+
+
+@pytest.mark.parametrize("fmt", [ReportFormat.HTML, ReportFormat.MD])
+@pytest.mark.parametrize("lang", list(Language))
+def test_sections_come_in_the_municipal_order(report_input: ReportInput, fmt: ReportFormat, lang: Language) -> None:
+    text = produce(report_input, fmt, lang).decode()
+    positions = [text.find(heading) for heading in HEADINGS[lang]]
+    assert all(p >= 0 for p in positions), positions
+    assert positions == sorted(positions)
+
+
+def test_html_is_self_contained_and_escapes_hostile_text(report_input: ReportInput) -> None:
+    html = produce(report_input, ReportFormat.HTML, Language.JA).decode()
+    assert HOSTILE_BANNER not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<script" not in html.lower()
+    assert re.findall(r"<[^>]*\s(?:src|href|srcset|action)\s*=", html) == []  # nothing is ever loaded
+    assert "<link" not in html and "@import" not in html and "url(" not in html
+    assert "https://localhost:8443/" in html  # targets are shown as text
+    assert "@page" in html and "Noto Sans CJK JP" in html
+    assert html.count("<svg") == 3
+
+
+def test_markdown_escapes_html_and_table_pipes(report_input: ReportInput) -> None:
+    md = produce(report_input, ReportFormat.MD, Language.EN).decode()
+    assert HOSTILE_BANNER not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "<img" not in md
+    assert "\\| col \\|" in md
+    assert "\\*\\*bold\\*\\*" in md
+    assert "\\[link\\](javascript:alert(3))" in md
+    for row in (line for line in md.splitlines() if line.startswith("| ORG-1-001")):
+        unescaped = row.replace("\\|", "")
+        assert unescaped.count("|") == 4  # the three columns survive hostile pipes
+
+
+def test_findings_are_ordered_by_risk_level_with_evidence_and_remediation(report_input: ReportInput) -> None:
+    md = produce(report_input, ReportFormat.MD, Language.EN).decode()
+    findings = md.split("## 4. Findings")[1].split("## 5. Recommendations")[0]
+    order = [findings.find(c) for c in ("TEC-6.1-002", "HUM-5.4-001", "TEC-6.5-001", "TEC-6.2-001")]
+    assert all(p >= 0 for p in order) and order == sorted(order)
+    assert "Remediation" in findings and "Strict-Transport-Security missing" in findings
+    recommendations = md.split("## 5. Recommendations")[1].split("## 6. Good practice")[0]
+    assert "HUM-5.2-001" in recommendations and "TEC-6.1-002" not in recommendations
+    good = md.split("## 6. Good practice")[1].split("## 7. Risk register")[0]
+    assert "HUM-5.3-001" in good and "TEC-6.1-001" in good and "ORG-1-001" not in good
+
+
+def test_opinion_without_findings_stays_advisory() -> None:
+    data = build_input(hostile=False)
+    for result in data.results:
+        if result.status in (ResultStatus.FAIL, ResultStatus.PARTIAL, ResultStatus.WAIVED):
+            result.status = ResultStatus.PASS
+    data.register = []
+    for lang in Language:
+        text = produce(data, ReportFormat.HTML, lang).decode()
+        for phrase in FORBIDDEN_ASSURANCE:
+            assert phrase not in text
+    en = produce(data, ReportFormat.MD, Language.EN).decode()
+    assert "do not give assurance" in en
+
+
+def test_json_carries_everything(report_input: ReportInput) -> None:
+    doc = json.loads(produce(report_input, ReportFormat.JSON, Language.EN))
+    assert doc["service"]["id"] == "kosodate-portal"
+    assert doc["decision"]["decision"] == "NO-GO"
+    assert len(doc["results"]) == len(report_input.results)
+    assert len(doc["observations"]) == len(report_input.observations)
+    assert doc["findings"][0] == "TEC-6.1-002"
+    assert doc["drift"][0]["state"] == "new"
+    assert any(HOSTILE_BANNER in o["evidence"] for o in doc["observations"])  # data stays data in JSON
+
+
+def test_sarif_lists_failed_and_errored_observations(report_input: ReportInput) -> None:
+    doc = json.loads(produce(report_input, ReportFormat.SARIF, Language.EN))
+    assert doc["version"] == "2.1.0"
+    run = doc["runs"][0]
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    results = run["results"]
+    failed = [o for o in report_input.observations if o.status.value != "pass"]
+    assert len(results) == len(failed) == 4
+    for result in results:
+        assert rules[result["ruleIndex"]] == result["ruleId"]
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri in ("tcp://localhost", "https://localhost:8443/")
+    errored = next(r for r in results if r["ruleId"] == "http.csp")
+    assert errored["kind"] == "review" and errored["level"] == "none"
+    ports = next(r for r in results if r["ruleId"] == "ports.unexpected-open")
+    assert ports["kind"] == "fail" and ports["level"] == "error"
+
+
+def test_junit_has_one_case_per_control(report_input: ReportInput) -> None:
+    root = ET.fromstring(produce(report_input, ReportFormat.JUNIT, Language.JA))
+    suite = root.find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    assert len(cases) == len(report_input.results)
+    by_id = {c.get("name", "").split()[0]: c for c in cases}
+    assert by_id["HUM-5.4-001"].find("failure") is not None
+    assert by_id["HUM-5.2-001"].find("failure") is not None  # partial fails too
+    assert by_id["TEC-6.6-001"].find("error") is not None
+    assert by_id["PHY-4.4-001"].find("skipped") is not None
+    assert by_id["PHY-4.1-001"].find("skipped") is not None
+    assert list(by_id["HUM-5.3-001"]) == []
+    assert suite.get("failures") == "4" and suite.get("errors") == "1" and suite.get("skipped") == "3"
+
+
+def test_csv_register_is_formula_safe(report_input: ReportInput) -> None:
+    raw = produce(report_input, ReportFormat.CSV, Language.JA)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [r["control_id"] for r in rows][:2] == ["TEC-6.1-002", "HUM-5.4-001"]
+    owner = next(r["owner"] for r in rows if r["control_id"] == "TEC-6.5-001")
+    assert owner.startswith("'=HYPERLINK")
+    assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r.values())
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
+def test_a_service_with_no_evidence_yet_renders_with_empty_states(fmt: ReportFormat) -> None:
+    data = build_input(last_run=None, observations=[], answers=[], register=[], history=[], drift=None)
+    for result in data.results:
+        result.trail = []
+    text = produce(data, fmt, Language.EN).decode("utf-8-sig")
+    if fmt in (ReportFormat.HTML, ReportFormat.MD):
+        assert "No scan has been run." in text
+        assert "The risk register is empty." in text
+        assert "Drift since the previous run" not in text  # no drift data: the section is left out
