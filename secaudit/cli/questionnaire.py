@@ -205,6 +205,10 @@ def _ask_item(session: TerminalSession, item: QuestionItem, language: Language, 
             if text.strip() == "-" or not text.strip() or (shown and text == shown):
                 session.skip(item)
                 return True
+            problem = session.value_problem(item, text)
+            if problem is not None:
+                warn(problem)
+                continue
             evidence = None
             if item.question.requires_evidence:
                 evidence = _ask(
@@ -243,7 +247,8 @@ def status(
     from rich.table import Table
 
     table = Table(title=f"questionnaires ({len(rows)} services)")
-    for column in ("service", "answered", "applicable", "required missing", "last import", "unfinished"):
+    table.add_column("service", no_wrap=True)
+    for column in ("answered", "applicable", "required missing", "last import", "unfinished"):
         table.add_column(column)
     for row in rows:
         last = row.last_import

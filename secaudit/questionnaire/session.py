@@ -15,7 +15,7 @@ from secaudit.errors import Problem
 from secaudit.model import Answer, AnswerSource, QuestionType, Service
 from secaudit.questionnaire.items import AnswerKey, QuestionItem, question_items
 from secaudit.questionnaire.validation import RawAnswer, condition_met, validate_one, validate_submission
-from secaudit.questionnaire.values import MULTI_SEPARATOR
+from secaudit.questionnaire.values import MULTI_SEPARATOR, ValueProblem, parse_value
 from secaudit.store import Store, utcnow
 from secaudit.store.answers import AnswerSet, latest_answers
 from secaudit.store.drafts import Draft, commit_drafts, drafts_of, save_draft
@@ -80,6 +80,14 @@ class TerminalSession:
         if item.question.type is not QuestionType.MULTI_CHOICE and len(picked) != 1:
             return text
         return MULTI_SEPARATOR.join(choices[n - 1].label.get(self.lang) for n in picked)
+
+    def value_problem(self, item: QuestionItem, value: str) -> str | None:
+        """Why ``value`` does not fit the question (checked before asking for evidence), or None."""
+        try:
+            parse_value(item.question, self.interpret(item, value), self.lang, self.today)
+        except ValueProblem as exc:
+            return str(exc)
+        return None
 
     def answer(self, item: QuestionItem, value: str, evidence: str | None, comment: str | None) -> list[Problem]:
         """Check one answer with the import rules; save it as a draft when it passes, else return problems."""

@@ -105,7 +105,7 @@ def test_prompts_stop_and_resume_where_the_owner_stopped(qworkspace: Path) -> No
     assert counts(qworkspace)["answers"] == 0
     status = json.loads(run_cli(["questionnaire", "status", "qtest-svc", "--format", "json"], qworkspace).stdout)
     assert status[0]["unfinished_terminal_answers"] == 2
-    second = _prompt(qworkspace, f"1;2\n\nabc\n\n10\n\n{TODAY.isoformat()}\n診断報告書\n\n-\n")
+    second = _prompt(qworkspace, f"1;2\n\nabc\n10\n\n{TODAY.isoformat()}\n診断報告書\n\n-\n")
     assert second.exit_code == 0, second.output
     assert "resuming: 2 question(s)" in second.stderr
     assert "'abc' is not a number" in second.stderr
