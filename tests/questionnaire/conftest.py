@@ -120,6 +120,11 @@ GOOD = {
 @pytest.fixture
 def qworkspace(workspace: Path) -> Path:
     """The shared test workspace plus the ``qtest`` checklist and the ``qtest-svc`` service."""
+    return add_qtest(workspace)
+
+
+def add_qtest(workspace: Path) -> Path:
+    """Add the ``qtest`` checklist and the ``qtest-svc`` service to ``workspace``."""
     (workspace / "checklists").mkdir(exist_ok=True)
     (workspace / "checklists" / "qtest.yaml").write_text(QTEST_CHECKLIST, encoding="utf-8")
     (workspace / "services" / "qtest-svc.yaml").write_text(QTEST_SERVICE, encoding="utf-8")
