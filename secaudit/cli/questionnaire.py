@@ -142,14 +142,12 @@ def answer(
 
 
 def _interactive(st: AppState, service: Service, language: Language, answered_by: str | None) -> None:
-    from rich.prompt import Prompt
-
     from secaudit.questionnaire.session import TerminalSession
 
     out = console(stderr=True)
     who = (answered_by or "").strip()
     while not who:
-        who = _ask(Prompt, "Answered by (your name)" if language is Language.EN else "回答者の氏名", "").strip()
+        who = _ask("Answered by (your name)" if language is Language.EN else "回答者の氏名", "").strip()
     session = TerminalSession(st.store(), st.catalog(), service, who, language.value, _today())
     if session.resumed:
         out.print(f"resuming: {session.resumed} question(s) already dealt with in an unfinished session")
@@ -159,7 +157,7 @@ def _interactive(st: AppState, service: Service, language: Language, answered_by
         else "Enter: 現在の回答のまま（未回答ならスキップ）、'-': スキップ、'q': 中断（次回この続きから再開）"
     )
     for item in session.pending():
-        if not _ask_item(session, item, language, Prompt):
+        if not _ask_item(session, item, language):
             info(f"stopped; progress saved. Run 'secaudit questionnaire answer {service.id}' to continue.")
             return
     result = session.finish(actor())
@@ -175,14 +173,16 @@ class _Stop(Exception):
     """The owner asked to stop, or input ended."""
 
 
-def _ask(prompt: type, text: str, default: str) -> str:
+def _ask(text: str, default: str) -> str:
+    from rich.prompt import Prompt
+
     try:
-        return str(prompt.ask(text, default=default, show_default=bool(default), console=console(stderr=True)))
+        return str(Prompt.ask(text, default=default, show_default=bool(default), console=console(stderr=True)))
     except EOFError:
         raise _Stop from None
 
 
-def _ask_item(session: TerminalSession, item: QuestionItem, language: Language, prompt: type) -> bool:
+def _ask_item(session: TerminalSession, item: QuestionItem, language: Language) -> bool:
     """Ask one question until it is answered, skipped or the owner stops; False when stopping."""
     from secaudit.questionnaire.export import guidance_text
     from secaudit.questionnaire.values import display_value
@@ -199,24 +199,20 @@ def _ask_item(session: TerminalSession, item: QuestionItem, language: Language, 
     shown = display_value(item.question, current, lang) if current is not None else ""
     while True:
         try:
-            text = _ask(prompt, "Answer" if language is Language.EN else "回答", shown)
+            text = _ask("Answer" if language is Language.EN else "回答", shown)
             if text.strip().lower() == "q":
                 raise _Stop
             if text.strip() == "-" or not text.strip() or (shown and text == shown):
                 session.skip(item)
                 return True
-            problem = session.value_problem(item, text)
-            if problem is not None:
-                warn(problem)
+            unfit = session.value_problem(item, text)
+            if unfit is not None:
+                warn(unfit)
                 continue
             evidence = None
             if item.question.requires_evidence:
-                evidence = _ask(
-                    prompt, "Evidence reference" if language is Language.EN else "証跡（資料名・保管場所）", ""
-                )
-            comment = _ask(
-                prompt, "Comment (Enter: none)" if language is Language.EN else "コメント（Enter: なし）", ""
-            )
+                evidence = _ask("Evidence reference" if language is Language.EN else "証跡（資料名・保管場所）", "")
+            comment = _ask("Comment (Enter: none)" if language is Language.EN else "コメント（Enter: なし）", "")
         except _Stop:
             return False
         problems = session.answer(item, text, evidence or None, comment or None)

@@ -194,7 +194,7 @@ def store_answers_file(
             service_id=service.id,
             control_id=a.item.control.id,
             question_id=a.item.question.id,
-            value=a.value,  # type: ignore[arg-type]
+            value=a.value,
             evidence=a.evidence,
             comment=a.comment,
             answered_by=who[:200],

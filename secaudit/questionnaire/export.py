@@ -255,9 +255,9 @@ def _write_metadata(
     for column, title in enumerate(L.META_TABLE_HEADER, start=1):
         ws.cell(table_row, column, title)
     for offset, item in enumerate(items):
-        values = (L.FIRST_ROW + offset, item.number, item.control.id, item.question.id, item.question.fingerprint())
-        for column, value in enumerate(values, start=1):
-            ws.cell(table_row + 1 + offset, column, value)
+        cells = (L.FIRST_ROW + offset, item.number, item.control.id, item.question.id, item.question.fingerprint())
+        for column, cell in enumerate(cells, start=1):
+            ws.cell(table_row + 1 + offset, column, cell)
 
 
 def export_questionnaire(

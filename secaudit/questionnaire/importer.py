@@ -212,7 +212,7 @@ def _store(
             service_id=service.id,
             control_id=a.item.control.id,
             question_id=a.item.question.id,
-            value=a.value,  # type: ignore[arg-type]
+            value=a.value,
             evidence=a.evidence,
             comment=a.comment,
             answered_by=answered_by,

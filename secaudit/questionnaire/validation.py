@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from secaudit.errors import Problem
@@ -120,7 +120,7 @@ def validate_submission(
     lang: str,
     today: dt.date,
     locate: Locate,
-    in_force: dict[AnswerKey, object] | None = None,
+    in_force: Mapping[AnswerKey, object] | None = None,
     rejected: set[AnswerKey] | None = None,
 ) -> Validation:
     """Apply every rule to a submission.
@@ -132,13 +132,13 @@ def validate_submission(
     by_key = {item.key: item for item in ordered}
     raw_by_key: dict[AnswerKey, RawAnswer] = {}
     result = Validation(rejected=set(rejected or ()))
-    for raw in raws:
-        if raw.key not in by_key:
+    for given in raws:
+        if given.key not in by_key:
             result.errors.append(
-                Problem(locate(raw.key, "answer"), f"{'/'.join(raw.key)} is not in this questionnaire")
+                Problem(locate(given.key, "answer"), f"{'/'.join(given.key)} is not in this questionnaire")
             )
             continue
-        raw_by_key[raw.key] = raw
+        raw_by_key[given.key] = given
     earlier = in_force or {}
     for item in ordered:  # parents come before their follow-ups
         if item.key in result.rejected:
