@@ -14,6 +14,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from secaudit.atomic import atomic_write_bytes
@@ -89,7 +90,7 @@ def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], l
     for offset, item in enumerate(items):
         row = L.FIRST_ROW + offset
         question = item.question
-        fixed = {
+        fixed: dict[int, str | int] = {
             L.COL_NO: item.number,
             L.COL_CONTROL: item.control.id,
             L.COL_DOMAIN: L.domain_name(item.control.domain, item.control.section, lang),
@@ -102,11 +103,11 @@ def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], l
             cell.border = BORDER
             cell.fill = LOCKED_FILL
         for column in L.ANSWER_COLUMNS.values():
-            cell = ws.cell(row, column)
-            cell.protection = UNLOCKED
-            cell.alignment = WRAP
-            cell.border = BORDER
-            cell.fill = INPUT_FILL
+            blank = ws.cell(row, column)
+            blank.protection = UNLOCKED
+            blank.alignment = WRAP
+            blank.border = BORDER
+            blank.fill = INPUT_FILL
         answer_ref = f"{L.column_letter(L.COL_ANSWER)}{row}"
         if question.type in (QuestionType.YES_NO, QuestionType.CHOICE):
             labels = tuple(allowed_labels(question, lang))
@@ -134,7 +135,7 @@ def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], l
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.protection.sheet = True
     ws.protection.password = secrets.token_urlsafe(12)
     ws.protection.autoFilter = False  # False means "allowed" in the OOXML protection flags
@@ -224,7 +225,7 @@ def _highlight_when_missing(
             label = item.parent.label_of(value, lang).replace('"', '""')
             tests.append(f'ISNUMBER(SEARCH("{label}",{parent_ref}))')
         formula = f"AND({blank},OR({','.join(tests)}))"
-    ws.conditional_formatting.add(answer.replace("$", ""), FormulaRule(formula=[formula], fill=MISSING_FILL))
+    ws.conditional_formatting.add(answer.replace("$", ""), FormulaRule(formula=[formula], fill=MISSING_FILL))  # type: ignore[no-untyped-call]
 
 
 def _write_metadata(
@@ -237,7 +238,7 @@ def _write_metadata(
     answers_sheet: str,
     instructions_sheet: str,
 ) -> None:
-    pairs = [
+    pairs: list[tuple[str, str | int]] = [
         ("format", L.FORMAT_TAG),
         ("service_id", service.id),
         ("questionnaire_id", questionnaire_id),
@@ -255,7 +256,13 @@ def _write_metadata(
     for column, title in enumerate(L.META_TABLE_HEADER, start=1):
         ws.cell(table_row, column, title)
     for offset, item in enumerate(items):
-        cells = (L.FIRST_ROW + offset, item.number, item.control.id, item.question.id, item.question.fingerprint())
+        cells: tuple[int | str, ...] = (
+            L.FIRST_ROW + offset,
+            item.number,
+            item.control.id,
+            item.question.id,
+            item.question.fingerprint(),
+        )
         for column, cell in enumerate(cells, start=1):
             ws.cell(table_row + 1 + offset, column, cell)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.worksheet import Worksheet
@@ -15,7 +16,7 @@ ANSWERED_BY_ROW = 9
 ANSWERED_BY_CELL = f"B{ANSWERED_BY_ROW}"
 _FILL = PatternFill("solid", fgColor="FFF2CC")
 
-_TEXT = {
+_TEXT: dict[Language, dict[str, Any]] = {
     Language.JA: {
         "title": "情報セキュリティ対策 確認質問票",
         "labels": (
@@ -92,7 +93,7 @@ def write_instructions(
     text = _TEXT[lang]
     ws["A1"] = text["title"]
     ws["A1"].font = Font(bold=True, size=14)
-    values = (
+    values: tuple[str | int | None, ...] = (
         f"{service.name.get(lang)} ({service.id})",
         service.department,
         f"{service.owner.name} <{service.owner.email}>",
