@@ -35,7 +35,7 @@ class WorkbookLimits:
 
     max_file_bytes: int = 10 * 1024 * 1024
     max_entries: int = 500
-    max_uncompressed_bytes: int = 100 * 1024 * 1024
+    max_uncompressed_bytes: int = 20 * 1024 * 1024
     max_entry_ratio: int = 100
     ratio_floor_bytes: int = 1024 * 1024
     max_rows: int = 5000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -12,7 +13,7 @@ from defusedxml import EntitiesForbidden
 from openpyxl.xml.functions import fromstring
 
 from secaudit.questionnaire import HostileWorkbookError
-from secaudit.questionnaire.guards import CFB_MAGIC, read_checked_workbook
+from secaudit.questionnaire.guards import CFB_MAGIC, WorkbookLimits, read_checked_workbook
 from tests.conftest import run_cli
 from tests.questionnaire.conftest import GOOD, counts, export, fill
 
@@ -169,3 +170,13 @@ def test_oversized_file(qworkspace: Path, tmp_path: Path) -> None:
 
 def test_the_valid_workbook_passes_the_guards(filled: Path) -> None:
     assert read_checked_workbook(filled) == filled.read_bytes()
+
+
+def test_package_expanding_past_the_total_limit(filled: Path, tmp_path: Path) -> None:
+    table = bytes(b"ACGT"[i % 4] for i in range(256))
+    noise = os.urandom(512 * 1024).translate(table)  # compresses only about 4-fold: no single part is a bomb
+    big = rewrite(filled, tmp_path / "media.xlsx", {}, add={f"xl/media/image{i}.png": noise for i in range(3)})
+    with pytest.raises(HostileWorkbookError) as caught:
+        read_checked_workbook(big, WorkbookLimits(max_uncompressed_bytes=1024 * 1024))
+    assert "the package expands to" in caught.value.problems[0].message
+    assert "the limit is 1048576" in caught.value.problems[0].message
