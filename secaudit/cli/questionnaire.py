@@ -146,8 +146,12 @@ def _interactive(st: AppState, service: Service, language: Language, answered_by
 
     out = console(stderr=True)
     who = (answered_by or "").strip()
-    while not who:
-        who = _ask("Answered by (your name)" if language is Language.EN else "回答者の氏名", "").strip()
+    try:
+        while not who:
+            who = _ask("Answered by (your name)" if language is Language.EN else "回答者の氏名", "").strip()
+    except _Stop:
+        info("stopped before any question; nothing saved")
+        return
     session = TerminalSession(st.store(), st.catalog(), service, who, language.value, _today())
     if session.resumed:
         out.print(f"resuming: {session.resumed} question(s) already dealt with in an unfinished session")

@@ -136,3 +136,16 @@ def test_prompts_refuse_missing_evidence_and_skip_follow_up(qworkspace: Path) ->
     assert stored[("QT-5.2-001", "q1")].value == "no"
     assert ("QT-5.2-001", "q2") not in stored  # the follow-up was never asked after "no"
     assert "QT-6.1-001/q3" in result.stderr and "required answer missing" in result.stderr
+
+
+def test_prompt_asks_who_answers_when_not_given(qworkspace: Path) -> None:
+    from secaudit.cli.app import app
+
+    env = {"SECAUDIT_WORKSPACE": str(qworkspace)}
+    result = CliRunner().invoke(app, ["questionnaire", "answer", "qtest-svc"], input="", env=env)
+    assert result.exit_code == 0
+    assert "nothing saved" in result.stderr
+    result = CliRunner().invoke(app, ["questionnaire", "answer", "qtest-svc"], input="鈴木\nいいえ\n\n\nq\n", env=env)
+    assert result.exit_code == 0, result.output
+    status = json.loads(run_cli(["questionnaire", "status", "qtest-svc", "--format", "json"], qworkspace).stdout)
+    assert status[0]["unfinished_terminal_answers"] == 1
