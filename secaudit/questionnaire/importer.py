@@ -80,6 +80,7 @@ def import_workbook(request: ImportRequest, path: Path) -> ImportOutcome:
     row_of = {item.key: meta.sheet_row for meta, item in zip(content.meta_rows, items, strict=True)}
 
     def locate(key: AnswerKey, name: str) -> str:
+        """The sheet, row and column of field ``name`` of the answer for ``key``."""
         return content.where(row_of[key], L.ANSWER_COLUMNS[name])
 
     validation = validate_submission(items, raws, content.language, request.today, locate, rejected=rejected)
