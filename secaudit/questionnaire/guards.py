@@ -25,6 +25,7 @@ _ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _DIMENSION = re.compile(rb"""<(?:\w+:)?dimension\s+ref=["'][A-Z]+\d+:[A-Z]+(\d+)["']""")
 _MACRO_NAMES = re.compile(r"vba(Project|ProjectSignature|Data)[^/]*$", re.IGNORECASE)
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
+_WIDE_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<", b"\x00\x00\x00<", b"\x00\x00\xfe\xff")
 _CHUNK = 64 * 1024
 _OVERLAP = 32
 
@@ -104,14 +105,13 @@ def inspect_package(path: Path, data: bytes, limits: WorkbookLimits = DEFAULT_LI
                 path, f"the package expands to {declared} bytes; the limit is {limits.max_uncompressed_bytes}"
             )
         budget = limits.max_uncompressed_bytes
+        # Every part is scanned, whatever its name: a relationship may point openpyxl at any part.
         for info in entries:
-            if info.filename.lower().endswith(_XML_SUFFIXES):
-                budget -= _scan_part(path, archive, info, limits, budget)
+            budget -= _scan_part(path, archive, info, limits, budget)
 
 
 def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: WorkbookLimits, budget: int) -> int:
-    """Stream one XML part; return the bytes it really expanded to."""
-    is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+    """Stream one part; return the bytes it really expanded to."""
     is_types = info.filename == "[Content_Types].xml"
     total = 0
     rows = 0
@@ -125,8 +125,7 @@ def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limi
                     raise _refuse(path, f"part {info.filename} expands beyond its declared size (a zip bomb?)")
                 if first:
                     _check_encoding(path, info.filename, chunk)
-                    if is_sheet:
-                        _check_dimension(path, info.filename, chunk, limits)
+                    _check_dimension(path, info.filename, chunk, limits)
                     first = False
                 window = tail + chunk
                 if _DECLARATION.search(window):
@@ -135,12 +134,11 @@ def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limi
                     )
                 if is_types and b"macroenabled" in window.lower():
                     raise _refuse(path, "the workbook is macro-enabled; save it as a plain .xlsx")
-                if is_sheet:
-                    rows += len(_ROW.findall(chunk)) + _straddling_rows(tail, chunk)
-                    if rows > limits.max_rows:
-                        raise _refuse(
-                            path, f"sheet {info.filename} has more than {limits.max_rows} rows; refused before loading"
-                        )
+                rows += len(_ROW.findall(chunk)) + _straddling_rows(tail, chunk)
+                if rows > limits.max_rows:
+                    raise _refuse(
+                        path, f"sheet {info.filename} has more than {limits.max_rows} rows; refused before loading"
+                    )
                 tail = window[-_OVERLAP:]
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise _refuse(path, f"part {info.filename} is damaged: {exc}") from None
@@ -158,7 +156,9 @@ def _straddling_rows(tail: bytes, chunk: bytes) -> int:
 
 
 def _check_encoding(path: Path, name: str, head: bytes) -> None:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]:
+    start = head.lstrip(b" \t\r\n")[:4]
+    utf16_or_32 = start.startswith(_WIDE_STARTS)
+    if utf16_or_32 or (name.lower().endswith(_XML_SUFFIXES) and b"\x00" in head[:64]):
         raise _refuse(path, f"part {name} is not UTF-8 XML")
     match = _ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
     if match and match[1].lower() not in (b"utf-8", b"utf8"):

@@ -180,3 +180,20 @@ def test_package_expanding_past_the_total_limit(filled: Path, tmp_path: Path) ->
         read_checked_workbook(big, WorkbookLimits(max_uncompressed_bytes=1024 * 1024))
     assert "the package expands to" in caught.value.problems[0].message
     assert "the limit is 1048576" in caught.value.problems[0].message
+
+
+def test_entity_bomb_in_a_part_not_named_xml(qworkspace: Path, filled: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(filled) as z:
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+        sheet = z.read(ANSWERS_SHEET).decode()
+    rels = rels.replace("worksheets/sheet2.xml", "worksheets/sheet2.dat")
+    bomb = tmp_path / "renamed.xlsx"
+    with zipfile.ZipFile(filled) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename == ANSWERS_SHEET:
+                zout.writestr("xl/worksheets/sheet2.dat", BOMB_DTD + sheet)
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                zout.writestr(info.filename, rels)
+            else:
+                zout.writestr(info.filename, zin.read(info.filename))
+    _refused(qworkspace, bomb, "part xl/worksheets/sheet2.dat declares a DTD or entities")
