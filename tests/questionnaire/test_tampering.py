@@ -165,3 +165,13 @@ def test_question_changed_in_catalog_since_export(qworkspace: Path, tmp_path: Pa
     result = run_cli(["questionnaire", "import", str(book)], qworkspace)
     assert result.exit_code == 2
     assert "QT-5.2-001/q1 has changed in the catalog since this questionnaire was exported" in result.stderr
+
+
+def test_service_removed_since_export(qworkspace: Path, tmp_path: Path) -> None:
+    book = export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")
+    fill(book, GOOD)
+    (qworkspace / "services" / "qtest-svc.yaml").unlink()
+    result = run_cli(["questionnaire", "import", str(book)], qworkspace)
+    assert result.exit_code == 2
+    assert "sheet '_secaudit': service: no service 'qtest-svc'" in result.stderr
+    assert counts(qworkspace)["answers"] == 0
