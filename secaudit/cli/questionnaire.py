@@ -44,6 +44,9 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Workbook to write (.xlsx).")] = None,
     lang: Annotated[Language | None, typer.Option("--lang", help="Language of the workbook.")] = None,
     due: Annotated[str | None, typer.Option("--due", metavar="YYYY-MM-DD", help="Answer due date.")] = None,
+    prefill: Annotated[
+        bool, typer.Option("--prefill", help="Write the answers in force into the workbook, for a review round.")
+    ] = False,
 ) -> None:
     """Write the questionnaire workbook for a service (only the controls that apply to it)."""
     from secaudit.inventory import find_service
@@ -62,7 +65,7 @@ def export(
     if path.suffix.lower() != ".xlsx":
         raise QuestionnaireError(f"--output: '{path}' must end in .xlsx")
     result = export_questionnaire(
-        st.store(), st.catalog(), service, path, _language(st, lang), due_date, exported_by=actor()
+        st.store(), st.catalog(), service, path, _language(st, lang), due_date, exported_by=actor(), prefill=prefill
     )
     info(f"wrote {result.path} ({result.questions} questions, questionnaire {result.questionnaire_id})")
 

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,14 +20,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from secaudit.atomic import atomic_write_bytes
 from secaudit.catalog import Catalog
-from secaudit.model import Language, QuestionType, Service
+from secaudit.model import Answer, Language, QuestionType, Service
 from secaudit.questionnaire import layout as L
 from secaudit.questionnaire.cells import neutralise
 from secaudit.questionnaire.instructions import ANSWERED_BY_CELL, write_instructions
-from secaudit.questionnaire.items import QuestionItem, fingerprints, question_items
-from secaudit.questionnaire.values import MULTI_SEPARATOR, allowed_labels
+from secaudit.questionnaire.items import AnswerKey, QuestionItem, fingerprints, question_items
+from secaudit.questionnaire.values import MULTI_SEPARATOR, allowed_labels, display_value
 from secaudit.store import Store
-from secaudit.store.answers import record_questionnaire
+from secaudit.store.answers import latest_answers, record_questionnaire
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 INPUT_FILL = PatternFill("solid", fgColor="FFFFFF")
@@ -55,8 +56,12 @@ def build_workbook(
     catalog_version: str,
     lang: Language,
     due: dt.date | None,
+    prefill: Mapping[AnswerKey, Answer] | None = None,
 ) -> Workbook:
-    """The questionnaire workbook for ``service``: instructions, answers, hidden lists and metadata."""
+    """The questionnaire workbook for ``service``: instructions, answers, hidden lists and metadata.
+
+    ``prefill`` holds answers to write into the answer cells (the answers in force, for a review round).
+    """
     words = L.WORDS[lang]
     wb = Workbook()
     instructions = wb.active
@@ -66,6 +71,8 @@ def build_workbook(
     answers = wb.create_sheet(words.answers)
     lists = wb.create_sheet(L.LISTS_SHEET)
     _write_answers(answers, lists, items, lang)
+    if prefill:
+        _prefill(answers, items, lang, prefill)
     meta = wb.create_sheet(L.META_SHEET)
     _write_metadata(meta, service, items, questionnaire_id, catalog_version, lang, words.answers, words.instructions)
     for sheet in (lists, meta):
@@ -141,6 +148,24 @@ def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], l
     ws.protection.autoFilter = False  # False means "allowed" in the OOXML protection flags
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
+
+
+def _prefill(ws: Worksheet, items: list[QuestionItem], lang: Language, answers: Mapping[AnswerKey, Answer]) -> None:
+    for offset, item in enumerate(items):
+        answer = answers.get(item.key)
+        if answer is None or answer.value is None:
+            continue
+        row = L.FIRST_ROW + offset
+        value = answer.value
+        cell_value: str | int | float | dt.date
+        if isinstance(value, dt.date) or (isinstance(value, int | float) and not isinstance(value, bool)):
+            cell_value = value
+        else:
+            cell_value = neutralise(display_value(item.question, value, lang))
+        ws.cell(row, L.COL_ANSWER, cell_value)
+        for column, note in ((L.COL_EVIDENCE, answer.evidence), (L.COL_COMMENT, answer.comment)):
+            if note:
+                ws.cell(row, column, neutralise(note))
 
 
 def _list_validation(lists: Worksheet, column: int, labels: tuple[str, ...], lang: Language) -> DataValidation:
@@ -275,15 +300,20 @@ def export_questionnaire(
     lang: Language,
     due: dt.date | None,
     exported_by: str,
+    prefill: bool = False,
 ) -> ExportedQuestionnaire:
-    """Write the workbook for ``service`` to ``path`` atomically and record it in the store."""
+    """Write the workbook for ``service`` to ``path`` atomically and record it in the store.
+
+    With ``prefill``, the answers in force are written into the answer cells for the owner to review.
+    """
     from secaudit.questionnaire import QuestionnaireError
 
     items = question_items(catalog, service)
     if not items:
         raise QuestionnaireError(f"no questions apply to service {service.id}; nothing to export")
     questionnaire_id = uuid.uuid4().hex
-    workbook = build_workbook(service, items, questionnaire_id, catalog.version, lang, due)
+    in_force = latest_answers(store, service.id) if prefill else None
+    workbook = build_workbook(service, items, questionnaire_id, catalog.version, lang, due, in_force)
     buffer = io.BytesIO()
     workbook.save(buffer)
     record_questionnaire(

@@ -7,6 +7,8 @@ import os
 import stat
 from pathlib import Path
 
+import openpyxl
+
 from secaudit.store import open_store
 from secaudit.store.answers import answer_history, answer_sets_of, latest_answers
 from secaudit.store.audit_log import entries
@@ -111,3 +113,35 @@ def test_shipped_catalog_round_trip_for_an_example_service(workspace: Path, tmp_
     assert kosodate["required_missing"] == 0
     others = [s for s in status if s["service"] != "kosodate-portal"]
     assert others and all(s["answered"] == 0 and s["last_import"] is None for s in others)
+
+
+def test_prefilled_review_round_keeps_text_that_looks_like_a_formula(qworkspace: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "answered_by: 山田 花子\n"
+        "answers:\n"
+        "  QT-5.2-001/q1: {value: 'yes', evidence: '=規程 第3条', comment: '-特になし'}\n"
+        "  QT-5.2-001/q2: planned\n"
+        "  QT-6.1-001/q1: [vendor, jvn]\n"
+        "  QT-6.1-001/q2: 12.5\n"
+        f"  QT-6.1-001/q3: {{value: {TODAY.isoformat()}, evidence: '@報告書'}}\n",
+        encoding="utf-8",
+    )
+    assert run_cli(["questionnaire", "answer", "qtest-svc", "--from", str(answers)], qworkspace).exit_code == 0
+    book = export(qworkspace, "qtest-svc", tmp_path / "review.xlsx", "--prefill")
+    sheet = openpyxl.load_workbook(book).worksheets[1]
+    assert [sheet[f"F{r}"].value for r in range(2, 5)] == ["はい", "計画中", "ベンダー通知; JVN"]
+    assert sheet["G2"].value == "'=規程 第3条" and sheet["G2"].data_type == "s"
+    assert sheet["H2"].value == "'-特になし"
+    assert sheet["F5"].value == 12.5
+    fill(book, {})
+    result = run_cli(["questionnaire", "import", str(book)], qworkspace)
+    assert result.exit_code == 0, result.stderr
+    store = _store(qworkspace)
+    stored = latest_answers(store, "qtest-svc")
+    assert stored[("QT-5.2-001", "q1")].evidence == "=規程 第3条"
+    assert stored[("QT-5.2-001", "q1")].comment == "-特になし"
+    assert stored[("QT-6.1-001", "q3")].evidence == "@報告書"
+    assert stored[("QT-6.1-001", "q3")].value == TODAY
+    assert stored[("QT-6.1-001", "q2")].value == 12.5
+    assert [a.source.value for a in answer_history(store, "qtest-svc", "QT-5.2-001", "q2")] == ["file", "workbook"]
