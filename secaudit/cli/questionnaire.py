@@ -191,13 +191,16 @@ def _ask(text: str, default: str) -> str:
 
 def _ask_item(session: TerminalSession, item: QuestionItem, language: Language) -> bool:
     """Ask one question until it is answered, skipped or the owner stops; False when stopping."""
+    from rich.markup import escape
+
     from secaudit.questionnaire.export import guidance_text
     from secaudit.questionnaire.values import display_value
 
     out = console(stderr=True)
     lang = language.value
     out.print()
-    out.print(f"[bold]No. {item.number}[/bold]  {item.control.id}  {item.control.title.get(lang)}", markup=True)
+    title = escape(item.control.title.get(lang))
+    out.print(f"[bold]No. {item.number}[/bold]  {item.control.id}  {title}", markup=True)
     out.print(item.display_text(lang), markup=False)
     out.print(guidance_text(item, language), markup=False, style="dim")
     for index, choice in enumerate(item.question.allowed_choices(), start=1):
