@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.engine import Connection
 
 from secaudit.model import Answer, AnswerSource
 from secaudit.store import audit_log
@@ -99,6 +100,16 @@ def _encode(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def encode_value(value: Any) -> str:
+    """An answer value as stored (JSON; dates as ``{"date": "YYYY-MM-DD"}``)."""
+    return _encode(value)
+
+
+def decode_value(text: str) -> Any:
+    """The answer value ``encode_value`` stored."""
+    return _decode(text)
+
+
 def _decode(text: str) -> Any:
     value = json.loads(text)
     if isinstance(value, dict) and set(value) == {"date"}:
@@ -155,54 +166,59 @@ def get_questionnaire(store: Store, questionnaire_id: str) -> dict[str, Any] | N
 def save_answer_set(store: Store, answer_set: AnswerSet, items: list[Answer]) -> str:
     """Store a submission and all its answers in one transaction, and log it."""
     with store.write() as conn:
-        conn.execute(
-            answer_sets.insert().values(
-                id=answer_set.id,
-                service_id=answer_set.service_id,
-                questionnaire_id=answer_set.questionnaire_id,
-                source=answer_set.source.value,
-                source_ref=answer_set.source_ref,
-                sha256=answer_set.sha256,
-                archive_path=answer_set.archive_path,
-                submitted_by=answer_set.submitted_by,
-                received_at=answer_set.received_at.isoformat(),
-                partial=answer_set.partial,
-                answer_count=len(items),
-            )
-        )
-        if items:
-            conn.execute(
-                answers.insert(),
-                [
-                    {
-                        "answer_set_id": answer_set.id,
-                        "service_id": a.service_id,
-                        "control_id": a.control_id,
-                        "question_id": a.question_id,
-                        "value": _encode(a.value),
-                        "evidence": a.evidence,
-                        "comment": a.comment,
-                        "answered_by": a.answered_by,
-                        "answered_at": a.answered_at.isoformat(),
-                    }
-                    for a in items
-                ],
-            )
-        audit_log.append(
-            conn,
-            answer_set.submitted_by,
-            "answers.import",
-            answer_set.service_id,
-            {
-                "answer_set": answer_set.id,
-                "source": answer_set.source.value,
-                "ref": answer_set.source_ref,
-                "sha256": answer_set.sha256,
-                "answers": len(items),
-                "partial": answer_set.partial,
-            },
-        )
+        insert_answer_set(conn, answer_set, items)
     return answer_set.id
+
+
+def insert_answer_set(conn: Connection, answer_set: AnswerSet, items: list[Answer]) -> None:
+    """Insert a submission, its answers and the audit-log entry inside the caller's write transaction."""
+    conn.execute(
+        answer_sets.insert().values(
+            id=answer_set.id,
+            service_id=answer_set.service_id,
+            questionnaire_id=answer_set.questionnaire_id,
+            source=answer_set.source.value,
+            source_ref=answer_set.source_ref,
+            sha256=answer_set.sha256,
+            archive_path=answer_set.archive_path,
+            submitted_by=answer_set.submitted_by,
+            received_at=answer_set.received_at.isoformat(),
+            partial=answer_set.partial,
+            answer_count=len(items),
+        )
+    )
+    if items:
+        conn.execute(
+            answers.insert(),
+            [
+                {
+                    "answer_set_id": answer_set.id,
+                    "service_id": a.service_id,
+                    "control_id": a.control_id,
+                    "question_id": a.question_id,
+                    "value": _encode(a.value),
+                    "evidence": a.evidence,
+                    "comment": a.comment,
+                    "answered_by": a.answered_by,
+                    "answered_at": a.answered_at.isoformat(),
+                }
+                for a in items
+            ],
+        )
+    audit_log.append(
+        conn,
+        answer_set.submitted_by,
+        "answers.import",
+        answer_set.service_id,
+        {
+            "answer_set": answer_set.id,
+            "source": answer_set.source.value,
+            "ref": answer_set.source_ref,
+            "sha256": answer_set.sha256,
+            "answers": len(items),
+            "partial": answer_set.partial,
+        },
+    )
 
 
 def latest_answers(store: Store, service_id: str) -> dict[tuple[str, str], Answer]:
@@ -260,3 +276,31 @@ def _answer(row: Any) -> Answer:
         source_ref=row["source_ref"],
         questionnaire_id=row["questionnaire_id"],
     )
+
+
+def questionnaires_of(store: Store, service_id: str) -> list[dict[str, Any]]:
+    """The questionnaires exported for a service, newest first (without the question table)."""
+    query = (
+        select(
+            questionnaires.c.id,
+            questionnaires.c.exported_at,
+            questionnaires.c.exported_by,
+            questionnaires.c.language,
+            questionnaires.c.catalog_version,
+            questionnaires.c.due,
+            questionnaires.c.file_name,
+        )
+        .where(questionnaires.c.service_id == service_id)
+        .order_by(questionnaires.c.exported_at.desc())
+    )
+    with store.read() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def store_counts(store: Store) -> dict[str, int]:
+    """How many questionnaires, answer sets and answers the store holds (to show nothing changed)."""
+    with store.read() as conn:
+        return {
+            table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in (questionnaires, answer_sets, answers)
+        }

@@ -1,0 +1,269 @@
+"""``secaudit questionnaire``: export and import workbooks, answer at the terminal or from a file, status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
+from secaudit.model import Language
+
+if TYPE_CHECKING:
+    from secaudit.cli.common import AppState
+    from secaudit.model import Service
+    from secaudit.questionnaire.items import QuestionItem
+    from secaudit.questionnaire.session import TerminalSession
+
+app = typer.Typer(help="Send questionnaires to service owners and take their answers back.", no_args_is_help=True)
+
+
+def actor() -> str:
+    """Who runs the command, for the audit log."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _language(st: AppState, lang: Language | None) -> Language:
+    return lang or st.workspace().config.language
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Workbook to write (.xlsx).")] = None,
+    lang: Annotated[Language | None, typer.Option("--lang", help="Language of the workbook.")] = None,
+    due: Annotated[str | None, typer.Option("--due", metavar="YYYY-MM-DD", help="Answer due date.")] = None,
+    prefill: Annotated[
+        bool, typer.Option("--prefill", help="Write the answers in force into the workbook, for a review round.")
+    ] = False,
+) -> None:
+    """Write the questionnaire workbook for a service (only the controls that apply to it)."""
+    from secaudit.inventory import find_service
+    from secaudit.questionnaire import QuestionnaireError
+    from secaudit.questionnaire.export import export_questionnaire
+
+    st = state(ctx)
+    due_date = None
+    if due is not None:
+        try:
+            due_date = dt.date.fromisoformat(due)
+        except ValueError:
+            raise QuestionnaireError(f"--due: '{due}' is not a date (YYYY-MM-DD)") from None
+    service = find_service(st.workspace().services_dir, service_id)
+    path = output or Path(f"{service.id}-questionnaire-{_today():%Y%m%d}.xlsx")
+    if path.suffix.lower() != ".xlsx":
+        raise QuestionnaireError(f"--output: '{path}' must end in .xlsx")
+    result = export_questionnaire(
+        st.store(), st.catalog(), service, path, _language(st, lang), due_date, exported_by=actor(), prefill=prefill
+    )
+    info(f"wrote {result.path} ({result.questions} questions, questionnaire {result.questionnaire_id})")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The filled-in workbook (.xlsx).")],
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Store the valid rows and list the rest (exit 0 with warnings).")
+    ] = False,
+    answered_by: Annotated[
+        str | None, typer.Option("--answered-by", help="Who answered (instead of the workbook's 'answered by' cell).")
+    ] = None,
+) -> None:
+    """Check a filled-in workbook completely, then store its answers as a new answer set (exit 2: nothing stored)."""
+    from secaudit.questionnaire.importer import ImportRequest, import_workbook
+
+    st = state(ctx)
+    ws = st.workspace()
+    request = ImportRequest(
+        store=st.store(),
+        catalog=st.catalog(),
+        services_dir=ws.services_dir,
+        data_dir=ws.ensure_data_dir(),
+        actor=actor(),
+        today=_today(),
+        partial=partial,
+        answered_by=answered_by,
+    )
+    outcome = import_workbook(request, file)
+    for problem in outcome.skipped:
+        warn(f"not stored: {problem}")
+    info(
+        f"stored {outcome.stored} answer(s) for {outcome.service_id} answered by {outcome.answered_by} "
+        f"(answer set {outcome.answer_set_id}; original archived as {outcome.archive_path.name}, "
+        f"sha256 {outcome.sha256})"
+    )
+
+
+@app.command("answer")
+def answer(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="Answers file (YAML) for non-interactive use.")
+    ] = None,
+    answered_by: Annotated[str | None, typer.Option("--answered-by", help="Who answers.")] = None,
+    lang: Annotated[Language | None, typer.Option("--lang", help="Language of the questions.")] = None,
+) -> None:
+    """Answer the questionnaire at the terminal (resumable), or from an answers file with --from."""
+    from secaudit.inventory import find_service
+
+    st = state(ctx)
+    ws = st.workspace()
+    service = find_service(ws.services_dir, service_id)
+    language = _language(st, lang)
+    if from_file is not None:
+        from secaudit.questionnaire.answers_file import store_answers_file
+
+        outcome = store_answers_file(
+            st.store(),
+            st.catalog(),
+            service,
+            from_file,
+            actor=actor(),
+            lang=language.value,
+            today=_today(),
+            data_dir=ws.ensure_data_dir(),
+            answered_by=answered_by,
+        )
+        for problem in outcome.missing:
+            warn(str(problem))
+        info(f"stored {outcome.stored} answer(s) for {service.id} (answer set {outcome.answer_set_id})")
+        return
+    _interactive(st, service, language, answered_by)
+
+
+def _interactive(st: AppState, service: Service, language: Language, answered_by: str | None) -> None:
+    from secaudit.questionnaire.session import TerminalSession
+
+    out = console(stderr=True)
+    who = (answered_by or "").strip()
+    try:
+        while not who:
+            who = _ask("Answered by (your name)" if language is Language.EN else "回答者の氏名", "").strip()
+    except _Stop:
+        info("stopped before any question; nothing saved")
+        return
+    session = TerminalSession(st.store(), st.catalog(), service, who, language.value, _today())
+    if session.resumed:
+        out.print(f"resuming: {session.resumed} question(s) already dealt with in an unfinished session")
+    out.print(
+        "Enter: keep the current answer (or skip), '-': skip, 'q': stop and resume later"
+        if language is Language.EN
+        else "Enter: 現在の回答のまま（未回答ならスキップ）、'-': スキップ、'q': 中断（次回この続きから再開）"
+    )
+    for item in session.pending():
+        if not _ask_item(session, item, language):
+            info(f"stopped; progress saved. Run 'secaudit questionnaire answer {service.id}' to continue.")
+            return
+    result = session.finish(actor())
+    for problem in result.missing:
+        warn(f"required answer missing: {problem}")
+    if result.answer_set_id is None:
+        info("no new answers given; nothing stored")
+    else:
+        info(f"stored {result.stored} answer(s) for {service.id} (answer set {result.answer_set_id})")
+
+
+class _Stop(Exception):
+    """The owner asked to stop, or input ended."""
+
+
+def _ask(text: str, default: str) -> str:
+    from rich.prompt import Prompt
+
+    try:
+        return str(Prompt.ask(text, default=default, show_default=bool(default), console=console(stderr=True)))
+    except EOFError:
+        raise _Stop from None
+
+
+def _ask_item(session: TerminalSession, item: QuestionItem, language: Language) -> bool:
+    """Ask one question until it is answered, skipped or the owner stops; False when stopping."""
+    from rich.markup import escape
+
+    from secaudit.questionnaire.export import guidance_text
+    from secaudit.questionnaire.values import display_value
+
+    out = console(stderr=True)
+    lang = language.value
+    out.print()
+    title = escape(item.control.title.get(lang))
+    out.print(f"[bold]No. {item.number}[/bold]  {item.control.id}  {title}", markup=True)
+    out.print(item.display_text(lang), markup=False)
+    out.print(guidance_text(item, language), markup=False, style="dim")
+    for index, choice in enumerate(item.question.allowed_choices(), start=1):
+        out.print(f"  {index}. {choice.label.get(lang)}", markup=False)
+    current = session.value_of(item.key)
+    shown = display_value(item.question, current, lang) if current is not None else ""
+    while True:
+        try:
+            text = _ask("Answer" if language is Language.EN else "回答", shown)
+            if text.strip().lower() == "q":
+                raise _Stop
+            if text.strip() == "-" or not text.strip() or (shown and text == shown):
+                session.skip(item)
+                return True
+            unfit = session.value_problem(item, text)
+            if unfit is not None:
+                warn(unfit)
+                continue
+            evidence = None
+            if item.question.requires_evidence:
+                evidence = _ask("Evidence reference" if language is Language.EN else "証跡（資料名・保管場所）", "")
+            comment = _ask("Comment (Enter: none)" if language is Language.EN else "コメント（Enter: なし）", "")
+        except _Stop:
+            return False
+        problems = session.answer(item, text, evidence or None, comment or None)
+        if not problems:
+            return True
+        for problem in problems:
+            warn(problem.message)
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    service_id: Annotated[str | None, typer.Argument(metavar="[SERVICE]", help="Service id (default: all).")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
+) -> None:
+    """Answered, applicable and required-but-missing questions, and the last import, per service."""
+    from secaudit.inventory import find_service, load_services
+    from secaudit.questionnaire.status import questionnaire_status
+
+    st = state(ctx)
+    ws = st.workspace()
+    services = [find_service(ws.services_dir, service_id)] if service_id else load_services(ws.services_dir)
+    store, catalog = st.store(), st.catalog()
+    rows = [questionnaire_status(store, catalog, service) for service in services]
+    if fmt is OutputFormat.JSON:
+        print_json([row.as_dict() for row in rows])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"questionnaires ({len(rows)} services)")
+    table.add_column("service", no_wrap=True)
+    for column in ("answered", "applicable", "required missing", "last import", "unfinished"):
+        table.add_column(column)
+    for row in rows:
+        last = row.last_import
+        table.add_row(
+            row.service_id,
+            str(row.answered),
+            str(row.applicable),
+            str(len(row.missing_required)),
+            f"{last['at'][:16]} {last['source']} ({last['answers']})" if last else "-",
+            str(row.drafts or ""),
+        )
+    console().print(table)

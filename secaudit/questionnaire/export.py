@@ -1,0 +1,331 @@
+"""Building the questionnaire workbook a service owner fills in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from secaudit.atomic import atomic_write_bytes
+from secaudit.catalog import Catalog
+from secaudit.model import Answer, Language, QuestionType, Service
+from secaudit.questionnaire import layout as L
+from secaudit.questionnaire.cells import neutralise
+from secaudit.questionnaire.instructions import ANSWERED_BY_CELL, write_instructions
+from secaudit.questionnaire.items import AnswerKey, QuestionItem, fingerprints, question_items
+from secaudit.questionnaire.values import MULTI_SEPARATOR, allowed_labels, display_value
+from secaudit.store import Store
+from secaudit.store.answers import latest_answers, record_questionnaire
+
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+INPUT_FILL = PatternFill("solid", fgColor="FFFFFF")
+LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
+MISSING_FILL = PatternFill("solid", bgColor="FFE699", fgColor="FFE699")
+THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+UNLOCKED = Protection(locked=False)
+
+
+@dataclass(frozen=True)
+class ExportedQuestionnaire:
+    """What an export produced."""
+
+    questionnaire_id: str
+    path: Path
+    questions: int
+    language: Language
+
+
+def build_workbook(
+    service: Service,
+    items: list[QuestionItem],
+    questionnaire_id: str,
+    catalog_version: str,
+    lang: Language,
+    due: dt.date | None,
+    prefill: Mapping[AnswerKey, Answer] | None = None,
+) -> Workbook:
+    """The questionnaire workbook for ``service``: instructions, answers, hidden lists and metadata.
+
+    ``prefill`` holds answers to write into the answer cells (the answers in force, for a review round).
+    """
+    words = L.WORDS[lang]
+    wb = Workbook()
+    instructions = wb.active
+    assert instructions is not None
+    instructions.title = words.instructions
+    write_instructions(instructions, service, questionnaire_id, lang, due, len(items))
+    answers = wb.create_sheet(words.answers)
+    lists = wb.create_sheet(L.LISTS_SHEET)
+    _write_answers(answers, lists, items, lang)
+    if prefill:
+        _prefill(answers, items, lang, prefill)
+    meta = wb.create_sheet(L.META_SHEET)
+    _write_metadata(meta, service, items, questionnaire_id, catalog_version, lang, words.answers, words.instructions)
+    for sheet in (lists, meta):
+        sheet.sheet_state = "veryHidden"
+        sheet.protection.sheet = True
+        sheet.protection.password = secrets.token_urlsafe(12)
+    wb.active = 1
+    wb.security = WorkbookProtection(workbookPassword=secrets.token_urlsafe(12), lockStructure=True)
+    return wb
+
+
+def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], lang: Language) -> None:
+    headers = L.WORDS[lang].headers
+    for column, title in enumerate(headers, start=1):
+        cell = ws.cell(L.HEADER_ROW, column, title)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.border = BORDER
+    validations: dict[tuple[str, ...], DataValidation] = {}
+    list_column = 0
+    for offset, item in enumerate(items):
+        row = L.FIRST_ROW + offset
+        question = item.question
+        fixed: dict[int, str | int] = {
+            L.COL_NO: item.number,
+            L.COL_CONTROL: item.control.id,
+            L.COL_DOMAIN: L.domain_name(item.control.domain, item.control.section, lang),
+            L.COL_QUESTION: neutralise(item.display_text(lang)),
+            L.COL_GUIDANCE: neutralise(guidance_text(item, lang)),
+        }
+        for column, value in fixed.items():
+            cell = ws.cell(row, column, value)
+            cell.alignment = WRAP
+            cell.border = BORDER
+            cell.fill = LOCKED_FILL
+        for column in L.ANSWER_COLUMNS.values():
+            blank = ws.cell(row, column)
+            blank.protection = UNLOCKED
+            blank.alignment = WRAP
+            blank.border = BORDER
+            blank.fill = INPUT_FILL
+        answer_ref = f"{L.column_letter(L.COL_ANSWER)}{row}"
+        if question.type in (QuestionType.YES_NO, QuestionType.CHOICE):
+            labels = tuple(allowed_labels(question, lang))
+            if labels not in validations:
+                list_column += 1
+                validations[labels] = _list_validation(lists, list_column, labels, lang)
+                ws.add_data_validation(validations[labels])
+            validations[labels].add(answer_ref)
+        else:
+            hint = _input_hint(item, lang)
+            if hint:
+                dv = DataValidation(showInputMessage=True, promptTitle=hint[0][:32], prompt=hint[1][:250])
+                ws.add_data_validation(dv)
+                dv.add(answer_ref)
+            if question.type is QuestionType.DATE:
+                ws.cell(row, L.COL_ANSWER).number_format = "yyyy-mm-dd"
+        _highlight_when_missing(ws, item, row, items, lang)
+    last = L.FIRST_ROW + len(items) - 1
+    for column, width in {**L.WIDTHS, **L.ANSWER_WIDTHS}.items():
+        ws.column_dimensions[L.column_letter(column)].width = width
+    ws.freeze_panes = f"{L.column_letter(L.COL_QUESTION)}{L.FIRST_ROW}"
+    ws.auto_filter.ref = f"A{L.HEADER_ROW}:{L.column_letter(L.COL_COMMENT)}{max(last, L.FIRST_ROW)}"
+    ws.print_title_rows = f"{L.HEADER_ROW}:{L.HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.protection.sheet = True
+    ws.protection.password = secrets.token_urlsafe(12)
+    ws.protection.autoFilter = False  # False means "allowed" in the OOXML protection flags
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def _prefill(ws: Worksheet, items: list[QuestionItem], lang: Language, answers: Mapping[AnswerKey, Answer]) -> None:
+    for offset, item in enumerate(items):
+        answer = answers.get(item.key)
+        if answer is None or answer.value is None:
+            continue
+        row = L.FIRST_ROW + offset
+        value = answer.value
+        cell_value: str | int | float | dt.date
+        if isinstance(value, dt.date) or (isinstance(value, int | float) and not isinstance(value, bool)):
+            cell_value = value
+        else:
+            cell_value = neutralise(display_value(item.question, value, lang))
+        ws.cell(row, L.COL_ANSWER, cell_value)
+        for column, note in ((L.COL_EVIDENCE, answer.evidence), (L.COL_COMMENT, answer.comment)):
+            if note:
+                ws.cell(row, column, neutralise(note))
+
+
+def _list_validation(lists: Worksheet, column: int, labels: tuple[str, ...], lang: Language) -> DataValidation:
+    letter = L.column_letter(column) if column <= 26 else f"A{L.column_letter(column - 26)}"
+    for index, label in enumerate(labels, start=1):
+        lists.cell(index, column, neutralise(label))
+    formula = f"'{L.LISTS_SHEET}'!${letter}$1:${letter}${len(labels)}"
+    en = lang is Language.EN
+    return DataValidation(
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Answer" if en else "回答",
+        error="Choose one answer from the list." if en else "一覧から選択してください。",
+    )
+
+
+def _input_hint(item: QuestionItem, lang: Language) -> tuple[str, str] | None:
+    en = lang is Language.EN
+    match item.question.type:
+        case QuestionType.MULTI_CHOICE:
+            labels = allowed_labels(item.question, lang)
+            sep = f"'{MULTI_SEPARATOR}'"
+            text = f"Several allowed, separated by {sep}: " if en else f"複数可（{sep} で区切る）: "
+            return ("Choices" if en else "選択肢", text + " / ".join(labels))
+        case QuestionType.NUMBER:
+            return ("Number" if en else "数値", "Enter a number." if en else "数値を入力してください。")
+        case QuestionType.DATE:
+            return ("Date" if en else "日付", "YYYY-MM-DD")
+        case _:
+            return None
+
+
+def guidance_text(item: QuestionItem, lang: Language) -> str:
+    """The help, expected answer form, evidence rule and evidence examples of one question."""
+    en = lang is Language.EN
+    question = item.question
+    lines = []
+    if question.required:
+        lines.append("Required." if en else "【必須】")
+    if question.type in (QuestionType.YES_NO, QuestionType.CHOICE):
+        lines.append(("Choose: " if en else "選択: ") + " / ".join(allowed_labels(question, lang)))
+    elif question.type is QuestionType.MULTI_CHOICE:
+        labels = " / ".join(allowed_labels(question, lang))
+        lines.append(
+            f"Choose one or more, separated by '{MULTI_SEPARATOR}': {labels}"
+            if en
+            else f"複数選択可（'{MULTI_SEPARATOR}' で区切る）: {labels}"
+        )
+    elif question.type is QuestionType.DATE:
+        lines.append("Date (YYYY-MM-DD)." if en else "日付（YYYY-MM-DD）")
+    elif question.type is QuestionType.NUMBER:
+        lines.append("Number." if en else "数値")
+    if question.help is not None:
+        lines.append(question.help.get(lang))
+    if question.requires_evidence:
+        lines.append(
+            "Evidence reference required unless the answer is non-compliant or not applicable."
+            if en
+            else "適合・一部適合の回答には証跡の記入が必要です。"
+        )
+    if item.control.evidence_examples:
+        examples = ", ".join(e.get(lang) for e in item.control.evidence_examples)
+        lines.append(("Evidence examples: " if en else "証跡の例: ") + examples)
+    return "\n".join(lines)
+
+
+def _highlight_when_missing(
+    ws: Worksheet, item: QuestionItem, row: int, items: list[QuestionItem], lang: Language
+) -> None:
+    if not item.question.required:
+        return
+    answer = f"${L.column_letter(L.COL_ANSWER)}{row}"
+    blank = f"LEN(TRIM({answer}))=0"
+    formula = blank
+    if item.parent is not None and item.question.depends_on is not None:
+        parent_row = L.FIRST_ROW + items.index(item.parent)
+        parent_ref = f"${L.column_letter(L.COL_ANSWER)}${parent_row}"
+        tests = []
+        for value in item.question.depends_on.answer_in:
+            label = item.parent.label_of(value, lang).replace('"', '""')
+            tests.append(f'ISNUMBER(SEARCH("{label}",{parent_ref}))')
+        formula = f"AND({blank},OR({','.join(tests)}))"
+    ws.conditional_formatting.add(answer.replace("$", ""), FormulaRule(formula=[formula], fill=MISSING_FILL))  # type: ignore[no-untyped-call]
+
+
+def _write_metadata(
+    ws: Worksheet,
+    service: Service,
+    items: list[QuestionItem],
+    questionnaire_id: str,
+    catalog_version: str,
+    lang: Language,
+    answers_sheet: str,
+    instructions_sheet: str,
+) -> None:
+    pairs: list[tuple[str, str | int]] = [
+        ("format", L.FORMAT_TAG),
+        ("service_id", service.id),
+        ("questionnaire_id", questionnaire_id),
+        ("catalog_version", catalog_version),
+        ("language", lang.value),
+        ("answers_sheet", answers_sheet),
+        ("instructions_sheet", instructions_sheet),
+        ("answered_by_cell", ANSWERED_BY_CELL),
+        ("rows", len(items)),
+    ]
+    for row, (key, value) in enumerate(pairs, start=1):
+        ws.cell(row, 1, key)
+        ws.cell(row, 2, neutralise(value) if isinstance(value, str) else value)
+    table_row = len(pairs) + 2
+    for column, title in enumerate(L.META_TABLE_HEADER, start=1):
+        ws.cell(table_row, column, title)
+    for offset, item in enumerate(items):
+        cells: tuple[int | str, ...] = (
+            L.FIRST_ROW + offset,
+            item.number,
+            item.control.id,
+            item.question.id,
+            item.question.fingerprint(),
+        )
+        for column, cell in enumerate(cells, start=1):
+            ws.cell(table_row + 1 + offset, column, cell)
+
+
+def export_questionnaire(
+    store: Store,
+    catalog: Catalog,
+    service: Service,
+    path: Path,
+    lang: Language,
+    due: dt.date | None,
+    exported_by: str,
+    prefill: bool = False,
+) -> ExportedQuestionnaire:
+    """Write the workbook for ``service`` to ``path`` atomically and record it in the store.
+
+    With ``prefill``, the answers in force are written into the answer cells for the owner to review.
+    """
+    from secaudit.questionnaire import QuestionnaireError
+
+    items = question_items(catalog, service)
+    if not items:
+        raise QuestionnaireError(f"no questions apply to service {service.id}; nothing to export")
+    questionnaire_id = uuid.uuid4().hex
+    in_force = latest_answers(store, service.id) if prefill else None
+    workbook = build_workbook(service, items, questionnaire_id, catalog.version, lang, due, in_force)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    record_questionnaire(
+        store,
+        questionnaire_id,
+        service.id,
+        exported_by,
+        lang.value,
+        catalog.version,
+        fingerprints(items),
+        due=due,
+        file_name=path.name,
+    )
+    atomic_write_bytes(path, buffer.getvalue())
+    return ExportedQuestionnaire(questionnaire_id, path, len(items), lang)

@@ -1,0 +1,253 @@
+"""Importing a filled-in workbook: check everything, then store all of it or (with --partial) the valid part."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from secaudit.catalog import Catalog
+from secaudit.errors import Problem, ServiceError
+from secaudit.inventory import find_service
+from secaudit.model import Answer, AnswerSource, Service
+from secaudit.questionnaire import QuestionnaireError
+from secaudit.questionnaire import layout as L
+from secaudit.questionnaire.archive import archive_original
+from secaudit.questionnaire.cells import neutralise, restore
+from secaudit.questionnaire.guards import DEFAULT_LIMITS, WorkbookLimits, read_checked_workbook
+from secaudit.questionnaire.items import AnswerKey, QuestionItem
+from secaudit.questionnaire.reader import WorkbookContent, read_workbook
+from secaudit.questionnaire.validation import RawAnswer, ValidAnswer, validate_submission
+from secaudit.store import Store, utcnow
+from secaudit.store.answers import AnswerSet, get_questionnaire, save_answer_set
+
+
+@dataclass
+class ImportOutcome:
+    """What an import stored and what it left out."""
+
+    service_id: str
+    questionnaire_id: str
+    answer_set_id: str
+    stored: int
+    archive_path: Path
+    sha256: str
+    answered_by: str
+    skipped: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """Everything an import needs besides the file."""
+
+    store: Store
+    catalog: Catalog
+    services_dir: Path
+    data_dir: Path
+    actor: str
+    today: dt.date
+    partial: bool = False
+    answered_by: str | None = None
+    limits: WorkbookLimits = DEFAULT_LIMITS
+
+
+def import_workbook(request: ImportRequest, path: Path) -> ImportOutcome:
+    """Check ``path`` completely; store its answers as a new answer set, or raise with every problem."""
+    data = read_checked_workbook(path, request.limits)
+    content = read_workbook(path, data)
+    service, items = _match_questionnaire(request, content)
+    errors: list[Problem] = []
+    rejected: set[AnswerKey] = set()
+    raws: list[RawAnswer] = []
+    for meta, item in zip(content.meta_rows, items, strict=True):
+        row_problems = _row_problems(content, meta.sheet_row, item)
+        if row_problems:
+            errors.extend(row_problems)
+            rejected.add(item.key)
+            continue
+        cells = content.rows[meta.sheet_row]
+        raws.append(
+            RawAnswer(
+                item.key,
+                restore(cells[L.COL_ANSWER - 1].value),
+                restore(cells[L.COL_EVIDENCE - 1].value),
+                restore(cells[L.COL_COMMENT - 1].value),
+            )
+        )
+    for row in content.extra_rows:
+        errors.append(Problem(content.where(row, L.COL_NO), "a row was added below the questionnaire; remove it"))
+    row_of = {item.key: meta.sheet_row for meta, item in zip(content.meta_rows, items, strict=True)}
+
+    def locate(key: AnswerKey, name: str) -> str:
+        """The sheet, row and column of field ``name`` of the answer for ``key``."""
+        return content.where(row_of[key], L.ANSWER_COLUMNS[name])
+
+    validation = validate_submission(items, raws, content.language, request.today, locate, rejected=rejected)
+    errors.extend(validation.errors)
+    answered_by = _answered_by(request, content)
+    if isinstance(answered_by, Problem):
+        errors.insert(0, answered_by)
+        raise QuestionnaireError(f"{path.name}: refused, nothing stored", errors + validation.missing)
+    problems = errors + validation.missing
+    if problems and not request.partial:
+        raise QuestionnaireError(
+            f"{path.name}: {len(problems)} problem(s); nothing stored (fix them, or import with --partial)", problems
+        )
+    if not validation.accepted:
+        raise QuestionnaireError(f"{path.name}: no valid answers to store", problems)
+    return _store(request, path, data, content, service, answered_by, list(validation.accepted.values()), problems)
+
+
+def _match_questionnaire(request: ImportRequest, content: WorkbookContent) -> tuple[Service, list[QuestionItem]]:
+    where = f"{content.path.name}: sheet '{L.META_SHEET}'"
+    record = get_questionnaire(request.store, content.questionnaire_id)
+    if record is None:
+        raise QuestionnaireError(
+            f"{content.path.name}: refused, nothing stored",
+            [Problem(where, f"questionnaire {content.questionnaire_id} was never exported from this workspace")],
+        )
+    if record["service_id"] != content.service_id:
+        raise QuestionnaireError(
+            f"{content.path.name}: refused, nothing stored",
+            [
+                Problem(
+                    where,
+                    f"service id '{content.service_id}' does not match the exported questionnaire "
+                    f"(service '{record['service_id']}')",
+                )
+            ],
+        )
+    try:
+        service = find_service(request.services_dir, content.service_id)
+    except ServiceError as exc:
+        raise QuestionnaireError(
+            f"{content.path.name}: refused, nothing stored", [Problem(where, f"service: {exc.message}")]
+        ) from None
+    exported: dict[str, str] = record["questions"]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    items: list[QuestionItem] = []
+    by_ref: dict[str, QuestionItem] = {}
+    for meta in content.meta_rows:
+        ref = f"{meta.control_id}/{meta.question_id}"
+        control = request.catalog.controls.get(meta.control_id)
+        question = control.question(meta.question_id) if control else None
+        if ref in seen or exported.get(ref) != meta.fingerprint or control is None or question is None:
+            problems.append(Problem(where, f"question table does not match the exported questionnaire at {ref}"))
+            continue
+        seen.add(ref)
+        if question.fingerprint() != meta.fingerprint:
+            problems.append(
+                Problem(
+                    content.where(meta.sheet_row, L.COL_QUESTION),
+                    f"{ref} has changed in the catalog since this questionnaire was exported; export a new one",
+                )
+            )
+            continue
+        parent = by_ref.get(f"{control.id}/{question.depends_on.question}") if question.depends_on else None
+        item = QuestionItem(meta.number, control, question, parent)
+        by_ref[ref] = item
+        items.append(item)
+    if not problems and seen != set(exported):
+        problems.append(Problem(where, "question table does not list every exported question"))
+    if problems:
+        raise QuestionnaireError(f"{content.path.name}: refused, nothing stored", problems)
+    return service, items
+
+
+def _row_problems(content: WorkbookContent, row: int, item: QuestionItem) -> list[Problem]:
+    cells = content.rows.get(row)
+    if cells is None:
+        return [Problem(content.where(row, L.COL_NO), f"row for No. {item.number} ({item.ref}) is missing")]
+    lang = content.language
+    expected = {
+        L.COL_NO: item.number,
+        L.COL_CONTROL: item.control.id,
+        L.COL_QUESTION: neutralise(item.display_text(lang)),
+    }
+    problems = []
+    for column, want in expected.items():
+        got = cells[column - 1].value
+        if got != want and str(got if got is not None else "").strip() != str(want):
+            problems.append(
+                Problem(
+                    content.where(row, column),
+                    f"does not match the exported questionnaire (expected No. {item.number}, {item.ref}: "
+                    "question text edited, or rows moved or swapped)",
+                )
+            )
+            break
+    for name, column in L.ANSWER_COLUMNS.items():
+        if cells[column - 1].formula:
+            problems.append(Problem(content.where(row, column), f"{name} is a formula; formulas are not accepted"))
+    return problems
+
+
+def _answered_by(request: ImportRequest, content: WorkbookContent) -> str | Problem:
+    if request.answered_by and request.answered_by.strip():
+        return request.answered_by.strip()[:200]
+    where = f"{content.path.name}: sheet '{content.instructions_sheet}', cell {content.answered_by_cell}"
+    cell = content.answered_by
+    if cell.formula:
+        return Problem(where, "'answered by' is a formula; write the name")
+    if cell.value is None or not str(cell.value).strip():
+        return Problem(where, "who answered is missing: fill in the 'answered by' cell, or pass --answered-by")
+    return str(cell.value).strip()[:200]
+
+
+def _store(
+    request: ImportRequest,
+    path: Path,
+    data: bytes,
+    content: WorkbookContent,
+    service: Service,
+    answered_by: str,
+    accepted: list[ValidAnswer],
+    skipped: list[Problem],
+) -> ImportOutcome:
+    archived = archive_original(request.data_dir, service.id, data)
+    now = utcnow()
+    answers = [
+        Answer(
+            service_id=service.id,
+            control_id=a.item.control.id,
+            question_id=a.item.question.id,
+            value=a.value,
+            evidence=a.evidence,
+            comment=a.comment,
+            answered_by=answered_by,
+            answered_at=now,
+            source=AnswerSource.WORKBOOK,
+            source_ref=path.name[:500],
+            questionnaire_id=content.questionnaire_id,
+        )
+        for a in accepted
+    ]
+    answer_set = AnswerSet(
+        service_id=service.id,
+        source=AnswerSource.WORKBOOK,
+        submitted_by=request.actor,
+        questionnaire_id=content.questionnaire_id,
+        source_ref=path.name[:500],
+        sha256=archived.sha256,
+        archive_path=str(archived.path),
+        partial=bool(skipped),
+        received_at=now,
+    )
+    try:
+        set_id = save_answer_set(request.store, answer_set, answers)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            archived.path.unlink()
+        raise
+    return ImportOutcome(
+        service.id,
+        content.questionnaire_id,
+        set_id,
+        len(answers),
+        archived.path,
+        archived.sha256,
+        answered_by,
+        skipped,
+    )

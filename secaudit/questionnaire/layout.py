@@ -1,0 +1,80 @@
+"""The fixed shape of a questionnaire workbook, shared by export and import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from secaudit.model import Domain, Language
+
+FORMAT_TAG = "secaudit-questionnaire/1"
+META_SHEET = "_secaudit"
+LISTS_SHEET = "_lists"
+HEADER_ROW = 1
+FIRST_ROW = 2
+META_TABLE_HEADER = ("row", "no", "control_id", "question_id", "fingerprint")
+
+# Columns of the answers sheet (1-based), in order.
+COL_NO, COL_CONTROL, COL_DOMAIN, COL_QUESTION, COL_GUIDANCE, COL_ANSWER, COL_EVIDENCE, COL_COMMENT = range(1, 9)
+ANSWER_COLUMNS = {"answer": COL_ANSWER, "evidence": COL_EVIDENCE, "comment": COL_COMMENT}
+WIDTHS = {COL_NO: 6, COL_CONTROL: 15, COL_DOMAIN: 20, COL_QUESTION: 60, COL_GUIDANCE: 50}
+ANSWER_WIDTHS = {COL_ANSWER: 24, COL_EVIDENCE: 32, COL_COMMENT: 32}
+
+
+@dataclass(frozen=True)
+class SheetWords:
+    """Sheet names and headers in one language."""
+
+    instructions: str
+    answers: str
+    headers: tuple[str, ...]
+
+
+WORDS = {
+    Language.JA: SheetWords(
+        "記入方法",
+        "回答",
+        ("No", "管理策ID", "分野", "質問", "補足・証跡の例", "回答", "証跡（資料名・保管場所）", "コメント"),
+    ),
+    Language.EN: SheetWords(
+        "Instructions",
+        "Answers",
+        (
+            "No",
+            "Control ID",
+            "Domain",
+            "Question",
+            "Guidance and evidence examples",
+            "Answer",
+            "Evidence reference",
+            "Comment",
+        ),
+    ),
+}
+
+DOMAIN_NAMES = {
+    Domain.ORG: ("組織体制", "Organisation"),
+    Domain.ASSET: ("情報資産の分類と管理", "Information assets"),
+    Domain.NET: ("情報システム全体の強靱性の向上", "Network resilience (three tiers)"),
+    Domain.PHY: ("物理的セキュリティ", "Physical security"),
+    Domain.HUM: ("人的セキュリティ", "Human security"),
+    Domain.TEC: ("技術的セキュリティ", "Technical security"),
+    Domain.OPS: ("運用", "Operations"),
+    Domain.VEND: ("業務委託と外部サービスの利用", "Outsourcing and external services"),
+    Domain.EVAL: ("評価・見直し", "Evaluation and review"),
+}
+
+
+def domain_name(domain: Domain, section: str, lang: Language | str) -> str:
+    """``§5.2 人的セキュリティ``: the guideline section and domain name."""
+    ja, en = DOMAIN_NAMES[domain]
+    return f"§{section} {en if str(lang) == Language.EN else ja}"
+
+
+def column_letter(column: int) -> str:
+    """A for 1, B for 2, ... (the answers sheet has fewer than 27 columns)."""
+    return chr(ord("A") + column - 1)
+
+
+def column_name(column: int, lang: Language | str) -> str:
+    """The header of ``column`` in ``lang``."""
+    return WORDS[Language(str(lang))].headers[column - 1]

@@ -1,0 +1,127 @@
+"""The exported workbook: what the owner sees, what is protected, what is hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from secaudit.catalog import load_catalog
+from secaudit.inventory import find_service
+from secaudit.questionnaire import layout as L
+from secaudit.store import open_store
+from secaudit.store.answers import get_questionnaire
+from secaudit.workspace import find_workspace
+from tests.conftest import run_cli
+from tests.questionnaire.conftest import export
+
+
+def _meta(wb: openpyxl.Workbook) -> dict[str, object]:
+    return {r[0]: r[1] for r in wb[L.META_SHEET].iter_rows(max_col=2, values_only=True) if isinstance(r[0], str)}
+
+
+def test_sheets_hidden_metadata_and_store_record(qworkspace: Path, tmp_path: Path) -> None:
+    book = export(qworkspace, "qtest-svc", tmp_path / "q.xlsx", "--due", "2026-12-20")
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames == ["記入方法", "回答", L.LISTS_SHEET, L.META_SHEET]
+    assert wb[L.META_SHEET].sheet_state == "veryHidden"
+    assert wb[L.LISTS_SHEET].sheet_state == "veryHidden"
+    assert wb[L.META_SHEET].protection.sheet
+    assert wb.security.lockStructure
+    meta = _meta(wb)
+    assert meta["service_id"] == "qtest-svc"
+    record = get_questionnaire(open_store(find_workspace(qworkspace).database_url), str(meta["questionnaire_id"]))
+    assert record is not None and record["service_id"] == "qtest-svc" and record["due"] == "2026-12-20"
+    assert meta["catalog_version"] == record["catalog_version"]
+    rows = list(wb[L.META_SHEET].iter_rows(max_col=5, values_only=True))
+    table = rows[rows.index(L.META_TABLE_HEADER) + 1 :]
+    assert {f"{r[2]}/{r[3]}": r[4] for r in table} == record["questions"]
+    instructions = wb["記入方法"]
+    values = [c.value for row in instructions.iter_rows() for c in row if c.value]
+    assert "2026-12-20" in values
+    assert "山田 花子 <yamada@city.example.jp>" in values
+    assert "佐藤 一郎 <sato@city.example.jp>" in values
+    assert instructions["B9"].protection.locked is False
+    assert instructions.protection.sheet
+
+
+def test_answers_sheet_layout_protection_and_print_setup(qworkspace: Path, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(export(qworkspace, "qtest-svc", tmp_path / "q.xlsx"))
+    ws = wb["回答"]
+    assert [c.value for c in ws[1]] == list(L.WORDS["ja"].headers)
+    assert ws.freeze_panes == "D2"
+    assert ws.auto_filter.ref == "A1:H7"
+    assert ws.print_title_rows == "$1:$1"
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
+    assert ws.protection.sheet
+    for row in range(2, 8):
+        assert ws.cell(row, L.COL_QUESTION).alignment.wrap_text
+        for column in range(1, 9):
+            locked = ws.cell(row, column).protection.locked
+            assert locked is (column not in L.ANSWER_COLUMNS.values())
+    assert ws.column_dimensions["D"].width == L.WIDTHS[L.COL_QUESTION]
+    assert len(ws.conditional_formatting) == 5  # the five required questions
+
+
+def test_dropdowns_show_labels_in_the_chosen_language(qworkspace: Path, tmp_path: Path) -> None:
+    for lang, labels in (("ja", ["はい", "いいえ", "該当しない"]), ("en", ["Yes", "No", "Not applicable"])):
+        wb = openpyxl.load_workbook(export(qworkspace, "qtest-svc", tmp_path / f"{lang}.xlsx", "--lang", lang))
+        ws = wb.worksheets[1]
+        lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+        assert len(lists) == 2  # yes/no and the drill-status choice
+        yes_no = next(dv for dv in lists if "F2" in str(dv.sqref))
+        column = yes_no.formula1.split("!")[1].split(":")[0].replace("$", "").rstrip("1")
+        assert [wb[L.LISTS_SHEET][f"{column}{i}"].value for i in range(1, 4)] == labels
+
+
+def test_follow_up_follows_its_question_and_says_when(qworkspace: Path, tmp_path: Path) -> None:
+    ws = openpyxl.load_workbook(export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")).worksheets[1]
+    assert ws["B2"].value == "QT-5.2-001" and ws["B3"].value == "QT-5.2-001"
+    assert ws["D3"].value == "[No. 1 が「はい」の場合に回答] 訓練の状況は？"
+
+
+def test_text_is_protected_from_formula_injection(qworkspace: Path, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(export(qworkspace, "qtest-svc", tmp_path / "q.xlsx"))
+    ws = wb.worksheets[1]
+    assert ws["D4"].value == "'=1+1 脆弱性情報の入手元は？"
+    assert ws["D4"].data_type == "s"
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            assert all(cell.data_type != "f" for cell in row)
+
+
+def test_only_applicable_controls_are_asked(workspace: Path, tmp_path: Path) -> None:
+    ws = find_workspace(workspace)
+    catalog = load_catalog(ws.catalog_layers())
+    for service_id in ("kosodate-portal", "zeimu-lgwan"):
+        book = export(workspace, service_id, tmp_path / f"{service_id}.xlsx")
+        sheet = openpyxl.load_workbook(book).worksheets[1]
+        exported = {sheet.cell(r, L.COL_CONTROL).value for r in range(2, sheet.max_row + 1)}
+        service = find_service(ws.services_dir, service_id)
+        expected = {c.id for c in catalog.applicable_controls(service) if c.questions}
+        assert exported == expected
+        excluded = {a.control.id for a in catalog.applicability(service) if not a.applicable}
+        assert not exported & excluded
+
+
+def test_export_replaces_the_file_atomically(qworkspace: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "q.xlsx"
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    export(qworkspace, "qtest-svc", target)
+    assert [p.name for p in target.parent.iterdir()] == ["q.xlsx"]
+    assert target.read_bytes().startswith(b"PK")
+
+
+def test_export_input_errors(qworkspace: Path, tmp_path: Path) -> None:
+    cases = [
+        (["no-such-service"], "no service 'no-such-service'"),
+        (["qtest-svc", "--due", "2026-13-01"], "--due: '2026-13-01' is not a date"),
+        (["qtest-svc", "-o", str(tmp_path / "q.csv")], "must end in .xlsx"),
+        (["../etc"], "not a valid service id"),
+    ]
+    for args, message in cases:
+        result = run_cli(["questionnaire", "export", *args], qworkspace)
+        assert result.exit_code == 2, args
+        assert message in result.stderr

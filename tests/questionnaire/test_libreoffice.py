@@ -1,0 +1,47 @@
+"""A workbook re-saved by another spreadsheet program (LibreOffice, headless) still imports."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from secaudit.store import open_store
+from secaudit.store.answers import latest_answers
+from secaudit.workspace import find_workspace
+from tests.conftest import run_cli
+from tests.questionnaire.conftest import GOOD, export, fill
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed; re-save test not run")
+def test_workbook_resaved_by_libreoffice_imports(qworkspace: Path, tmp_path: Path) -> None:
+    book = fill(export(qworkspace, "qtest-svc", tmp_path / "q.xlsx"), GOOD)
+    outdir = tmp_path / "resaved"
+    outdir.mkdir()
+    assert SOFFICE is not None
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(outdir),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    resaved = outdir / "q.xlsx"
+    assert resaved.is_file() and resaved.read_bytes() != book.read_bytes()
+    result = run_cli(["questionnaire", "import", str(resaved)], qworkspace)
+    assert result.exit_code == 0, result.stderr
+    stored = latest_answers(open_store(find_workspace(qworkspace).database_url), "qtest-svc")
+    assert stored[("QT-6.1-001", "q1")].value == ["vendor", "jvn"]
+    assert stored[("QT-5.2-001", "q1")].evidence == GOOD["QT-5.2-001/q1"][1]

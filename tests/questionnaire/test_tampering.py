@@ -1,0 +1,177 @@
+"""A tampered workbook is refused with exit 2, every problem named, and the store unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from secaudit.questionnaire import layout as L
+from secaudit.store import open_store
+from secaudit.store.answers import latest_answers
+from secaudit.workspace import find_workspace
+from tests.conftest import run_cli
+from tests.questionnaire.conftest import GOOD, counts, export, fill, rows_by_ref
+
+
+def _edit_question_text(wb: openpyxl.Workbook) -> None:
+    wb.worksheets[1].cell(2, L.COL_QUESTION).value = "研修は不要ですか。"
+
+
+def _swap_rows(wb: openpyxl.Workbook) -> None:
+    sheet = wb.worksheets[1]
+    for column in range(1, L.COL_COMMENT + 1):
+        a, b = sheet.cell(5, column), sheet.cell(6, column)
+        a.value, b.value = b.value, a.value
+
+
+def _delete_metadata(wb: openpyxl.Workbook) -> None:
+    del wb[L.META_SHEET]
+
+
+def _change_service(wb: openpyxl.Workbook) -> None:
+    meta = wb[L.META_SHEET]
+    for row in meta.iter_rows(max_col=2):
+        if row[0].value == "service_id":
+            row[1].value = "kosodate-portal"
+
+
+def _answer_outside_list(wb: openpyxl.Workbook) -> None:
+    wb.worksheets[1].cell(2, L.COL_ANSWER).value = "たぶん"
+
+
+def _formula_in_answer(wb: openpyxl.Workbook) -> None:
+    wb.worksheets[1].cell(5, L.COL_ANSWER).value = '=HYPERLINK("http://attacker.example/","7")'
+
+
+def _formula_in_evidence(wb: openpyxl.Workbook) -> None:
+    wb.worksheets[1].cell(2, L.COL_EVIDENCE).value = "=cmd|' /C calc'!A0"
+
+
+def _unknown_questionnaire(wb: openpyxl.Workbook) -> None:
+    meta = wb[L.META_SHEET]
+    for row in meta.iter_rows(max_col=2):
+        if row[0].value == "questionnaire_id":
+            row[1].value = "0" * 32
+
+
+def _added_row(wb: openpyxl.Workbook) -> None:
+    wb.worksheets[1].cell(40, L.COL_ANSWER).value = "はい"
+
+
+CASES: list[tuple[str, Callable[[openpyxl.Workbook], None], str]] = [
+    ("question text edited", _edit_question_text, "sheet '回答', row 2, column D (質問)"),
+    ("two rows swapped", _swap_rows, "sheet '回答', row 5, column A (No)"),
+    ("metadata sheet deleted", _delete_metadata, "metadata sheet '_secaudit' is missing"),
+    ("service id changed", _change_service, "service id 'kosodate-portal' does not match"),
+    ("answer outside the list", _answer_outside_list, "sheet '回答', row 2, column F (回答): 'たぶん' is not one of"),
+    ("formula in an answer cell", _formula_in_answer, "row 5, column F (回答): answer is a formula"),
+    (
+        "formula in an evidence cell",
+        _formula_in_evidence,
+        "row 2, column G (証跡（資料名・保管場所）): evidence is a formula",
+    ),
+    ("unknown questionnaire id", _unknown_questionnaire, "was never exported from this workspace"),
+    ("row added below", _added_row, "row 40, column A (No): a row was added"),
+]
+
+
+@pytest.mark.parametrize(("name", "edit", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_tampered_workbook_is_refused_and_store_unchanged(
+    qworkspace: Path, tmp_path: Path, name: str, edit: Callable[[openpyxl.Workbook], None], expected: str
+) -> None:
+    book = export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")
+    fill(book, GOOD, out=tmp_path / "good.xlsx")
+    first = {**GOOD, "QT-6.1-001/q2": (3, None, "earlier")}
+    fill(book, first, out=tmp_path / "earlier.xlsx")
+    assert run_cli(["questionnaire", "import", str(tmp_path / "earlier.xlsx")], qworkspace).exit_code == 0
+    before = counts(qworkspace)
+    archived_before = sorted((qworkspace / ".secaudit" / "archive").rglob("*"))
+    tampered = fill(tmp_path / "good.xlsx", {}, out=tmp_path / "tampered.xlsx", edit=edit)
+    result = run_cli(["questionnaire", "import", str(tampered)], qworkspace)
+    assert result.exit_code == 2, result.stderr
+    assert expected in result.stderr
+    assert counts(qworkspace) == before
+    assert sorted((qworkspace / ".secaudit" / "archive").rglob("*")) == archived_before
+    store = open_store(find_workspace(qworkspace).database_url)
+    assert latest_answers(store, "qtest-svc")[("QT-6.1-001", "q2")].value == 3
+
+
+def test_every_problem_is_listed_at_once(qworkspace: Path, tmp_path: Path) -> None:
+    book = export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")
+    bad = {
+        "QT-5.2-001/q1": ("はい", None, None),  # evidence missing
+        "QT-6.1-001/q1": ("ベンダー通知; 新聞", None, None),  # one label unknown
+        "QT-6.1-001/q2": ("十日", None, None),
+        "QT-6.1-001/q3": ("2020-02-30", "報告書", None),
+    }
+    fill(book, bad)
+    result = run_cli(["questionnaire", "import", str(book)], qworkspace)
+    assert result.exit_code == 2
+    rows = rows_by_ref(book)
+    lines = result.stderr.splitlines()
+    assert any(f"row {rows['QT-5.2-001/q1']}, column G" in line and "evidence" in line for line in lines)
+    assert any(f"row {rows['QT-6.1-001/q1']}, column F" in line and "'新聞'" in line for line in lines)
+    assert any(f"row {rows['QT-6.1-001/q2']}, column F" in line and "not a number" in line for line in lines)
+    assert any(f"row {rows['QT-6.1-001/q3']}, column F" in line and "not a valid date" in line for line in lines)
+    # the follow-up of a refused answer is neither judged nor reported missing on its own
+    assert not any(f"row {rows['QT-5.2-001/q2']}," in line for line in lines)
+    assert counts(qworkspace)["answers"] == 0
+
+
+def test_follow_up_answered_when_its_condition_is_not_met(qworkspace: Path, tmp_path: Path) -> None:
+    book = export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")
+    fill(book, {**GOOD, "QT-5.2-001/q1": ("いいえ", None, None)})
+    result = run_cli(["questionnaire", "import", str(book)], qworkspace)
+    assert result.exit_code == 2
+    row = rows_by_ref(book)["QT-5.2-001/q2"]
+    assert f"row {row}, column F (回答): follow-up answered, but No. 1" in result.stderr
+
+
+def test_partial_stores_valid_rows_and_lists_the_rest(qworkspace: Path, tmp_path: Path) -> None:
+    book = export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")
+    answers = {**GOOD, "QT-6.1-001/q2": ("たくさん", None, None)}
+    del answers["QT-6.1-001/q3"]
+    fill(book, answers)
+    assert run_cli(["questionnaire", "import", str(book)], qworkspace).exit_code == 2
+    assert counts(qworkspace)["answers"] == 0
+    result = run_cli(["questionnaire", "import", str(book), "--partial"], qworkspace)
+    assert result.exit_code == 0, result.stderr
+    assert "warning: not stored:" in result.stderr and "'たくさん' is not a number" in result.stderr
+    assert "QT-6.1-001/q3: required answer is missing" in result.stderr
+    store = open_store(find_workspace(qworkspace).database_url)
+    stored = latest_answers(store, "qtest-svc")
+    assert set(stored) == {("QT-5.2-001", "q1"), ("QT-5.2-001", "q2"), ("QT-6.1-001", "q1"), ("QT-6.1-001", "q4")}
+
+
+def test_partial_still_refuses_a_file_level_problem(qworkspace: Path, tmp_path: Path) -> None:
+    book = export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")
+    fill(book, GOOD, edit=_delete_metadata)
+    result = run_cli(["questionnaire", "import", str(book), "--partial"], qworkspace)
+    assert result.exit_code == 2
+    assert counts(qworkspace)["answers"] == 0
+
+
+def test_question_changed_in_catalog_since_export(qworkspace: Path, tmp_path: Path) -> None:
+    book = export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")
+    fill(book, GOOD)
+    checklist = qworkspace / "checklists" / "qtest.yaml"
+    checklist.write_text(
+        checklist.read_text(encoding="utf-8").replace("研修を実施していますか。", "研修を毎年実施していますか。"),
+        encoding="utf-8",
+    )
+    result = run_cli(["questionnaire", "import", str(book)], qworkspace)
+    assert result.exit_code == 2
+    assert "QT-5.2-001/q1 has changed in the catalog since this questionnaire was exported" in result.stderr
+
+
+def test_service_removed_since_export(qworkspace: Path, tmp_path: Path) -> None:
+    book = export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")
+    fill(book, GOOD)
+    (qworkspace / "services" / "qtest-svc.yaml").unlink()
+    result = run_cli(["questionnaire", "import", str(book)], qworkspace)
+    assert result.exit_code == 2
+    assert "sheet '_secaudit': service: no service 'qtest-svc'" in result.stderr
+    assert counts(qworkspace)["answers"] == 0
