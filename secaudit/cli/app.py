@@ -89,12 +89,13 @@ def root(
 
 
 def _register() -> None:
-    from secaudit.cli import checklist, init, log, service
+    from secaudit.cli import checklist, init, log, scan, service
 
     app.command("init")(init.init)
     app.add_typer(checklist.app, name="checklist")
     app.add_typer(service.app, name="service")
     app.add_typer(log.app, name="log")
+    app.command("scan")(scan.scan)
 
 
 _register()
