@@ -16,6 +16,7 @@ import ipaddress
 import socket
 import ssl
 import time
+import warnings
 from dataclasses import dataclass
 from functools import cache
 
@@ -32,6 +33,9 @@ VERSIONS: dict[str, ssl.TLSVersion] = {
     "TLSv1.3": ssl.TLSVersion.TLSv1_3,
 }
 LEGACY_CIPHERS = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
+
+# Detecting TLS 1.0 / 1.1 is this probe's job; the stdlib's deprecation of those constants is not news here.
+warnings.filterwarnings("ignore", message=r"ssl\.TLSVersion\.TLSv1(_1)? is deprecated", category=DeprecationWarning)
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,7 @@ def describe_certificate(
         sha256=hashlib.sha256(der).hexdigest(),
         not_before=not_before,
         not_after=not_after,
-        days_left=int((not_after - now).total_seconds() // 86400),
+        days_left=int((not_after - now).total_seconds() / 86400),
         lifespan_days=(not_after - not_before).days,
         san=_san(cert),
         hostname_matches=hostname_matches(cert, hostname),
