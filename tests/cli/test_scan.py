@@ -8,8 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.scan.conftest import loopback, scan_workspace  # noqa: F401  (fixtures shared with tests/scan)
+from tests.scan import conftest as scan_fixtures
 from tests.scan.loopback import Loopback
+
+# the loopback targets and workspace of tests/scan, shared with this module
+loopback = scan_fixtures.loopback
+scan_workspace = scan_fixtures.scan_workspace
 
 
 def _observations(stdout: str) -> dict[tuple[str, str], dict[str, str]]:

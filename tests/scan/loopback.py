@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.server
 import ipaddress
@@ -204,10 +205,8 @@ def serve_banner(loop: Loopback, name: str, banner: bytes) -> int:
             except (TimeoutError, OSError):
                 continue
             with conn:
-                try:
+                with contextlib.suppress(OSError):
                     conn.sendall(banner)
-                except OSError:
-                    pass
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
