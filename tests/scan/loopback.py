@@ -31,8 +31,6 @@ GOOD_HEADERS = {
 }
 LEAKY_HEADERS = {"Set-Cookie": "sid=123; Path=/"}
 
-warnings.filterwarnings("ignore", message=r"ssl\.TLSVersion\.TLSv1(_1)? is deprecated", category=DeprecationWarning)
-
 
 @dataclass
 class TestCA:
@@ -204,9 +202,8 @@ def serve_banner(loop: Loopback, name: str, banner: bytes) -> int:
                 conn, _ = listener.accept()
             except (TimeoutError, OSError):
                 continue
-            with conn:
-                with contextlib.suppress(OSError):
-                    conn.sendall(banner)
+            with conn, contextlib.suppress(OSError):
+                conn.sendall(banner)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -225,7 +222,9 @@ def server_context(cert: Path, key: Path, minimum: ssl.TLSVersion, legacy: bool 
     """A server context offering ``minimum`` and up."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    ctx.minimum_version = minimum
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = minimum
     if legacy:
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     return ctx
@@ -233,6 +232,12 @@ def server_context(cert: Path, key: Path, minimum: ssl.TLSVersion, legacy: bool 
 
 def tls10_server_supported(cert: Path, key: Path) -> tuple[bool, str]:
     """Whether the local OpenSSL can complete a TLS 1.0 handshake with itself (in memory)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _tls10_handshake(cert, key)
+
+
+def _tls10_handshake(cert: Path, key: Path) -> tuple[bool, str]:
     try:
         server = server_context(cert, key, ssl.TLSVersion.TLSv1, legacy=True)
         server.maximum_version = ssl.TLSVersion.TLSv1

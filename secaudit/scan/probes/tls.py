@@ -15,6 +15,7 @@ import hashlib
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -33,9 +34,7 @@ VERSIONS: dict[str, ssl.TLSVersion] = {
     "TLSv1.3": ssl.TLSVersion.TLSv1_3,
 }
 LEGACY_CIPHERS = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
-
-# Detecting TLS 1.0 / 1.1 is this probe's job; the stdlib's deprecation of those constants is not news here.
-warnings.filterwarnings("ignore", message=r"ssl\.TLSVersion\.TLSv1(_1)? is deprecated", category=DeprecationWarning)
+_WARNINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,11 @@ def client_context(version: str) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    ctx.minimum_version = VERSIONS[version]
-    ctx.maximum_version = VERSIONS[version]
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        # detecting TLS 1.0 / 1.1 is the point here; their deprecation in the stdlib is not news
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = VERSIONS[version]
+        ctx.maximum_version = VERSIONS[version]
     if VERSIONS[version] < ssl.TLSVersion.TLSv1_3:
         ctx.set_ciphers(LEGACY_CIPHERS)
     return ctx
