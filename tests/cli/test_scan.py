@@ -137,3 +137,65 @@ def test_unknown_profile_is_input_error(scan_workspace: Path) -> None:
     result = run_cli(["scan", "loopback-good", "--profile", "nope"], scan_workspace)
     assert result.exit_code == 2
     assert "quick" in result.stderr
+
+
+def test_check_with_unknown_assertion_is_refused_before_scanning(scan_workspace: Path) -> None:
+    (scan_workspace / "scanners" / "broken.yaml").write_text(
+        """checks:
+  - id: http.custom-header
+    probe: http
+    title: {ja: 独自ヘッダ, en: Custom header}
+    severity: low
+    assertion: header_present_everywhere
+""",
+        encoding="utf-8",
+    )
+    result = run_cli(["scan", "loopback-good", "--profile", "quick"], scan_workspace)
+    assert result.exit_code == 2
+    assert "check http.custom-header" in result.stderr and "header_present_everywhere" in result.stderr
+
+
+def test_markup_in_headers_is_stored_verbatim(scan_workspace: Path, loopback: Loopback) -> None:
+    from secaudit.store import open_store, scans
+    from secaudit.workspace import find_workspace
+
+    result = run_cli(["scan", "loopback-bad", "--profile", "quick", "--format", "json"], scan_workspace)
+    run_id = json.loads(result.stdout)["run"]["id"]
+    store = open_store(find_workspace(scan_workspace).database_url)
+    leaky = f"http://localhost:{loopback.ports['leaky']}/"
+    [facts] = [f for probe, target, f in scans.facts_of(store, run_id) if probe == "http" and target == leaky]
+    assert facts["headers"]["Server"] == ["Apache/2.4.1"]
+    [observation] = [
+        o for o in scans.observations_of(store, run_id)
+        if o.check_id == "http.server-version-hidden" and o.target == leaky
+    ]
+    assert observation.evidence == "Server: Apache/2.4.1"
+
+
+def test_script_banner_is_stored_verbatim_as_data(scan_workspace: Path, loopback: Loopback) -> None:
+    from secaudit.store import open_store, scans
+    from secaudit.workspace import find_workspace
+    from tests.scan.conftest import write_service
+
+    stray = loopback.ports["stray"]
+    (scan_workspace / "scanners" / "banner.yaml").write_text(
+        f"""profiles:
+  - id: banner-grab
+    title: {{ja: バナー, en: Banner}}
+    probes: [ports]
+    nmap: {{ports: [{stray}], timing: 4, host_timeout_s: 30, scripts: [banner]}}
+""",
+        encoding="utf-8",
+    )
+    write_service(scan_workspace, "banner-host", ["{host: localhost, addresses: [127.0.0.1]}"])
+    result = run_cli(["scan", "banner-host", "--profile", "banner-grab", "--format", "json"], scan_workspace)
+    assert result.exit_code == 1, result.stderr
+    run_id = json.loads(result.stdout)["run"]["id"]
+    store = open_store(find_workspace(scan_workspace).database_url)
+    [(_probe, _target, facts)] = scans.facts_of(store, run_id)
+    banner = "<script>alert(1)</script> StrayDaemon 1.0"
+    assert [p["banner"] for p in facts["ports"]] == [banner]
+    observations = {o.check_id: o for o in scans.observations_of(store, run_id)}
+    assert observations["ports.version-banner-hidden"].status.value == "fail"
+    assert banner in observations["ports.version-banner-hidden"].evidence
+    assert "&lt;" not in observations["ports.version-banner-hidden"].evidence

@@ -100,7 +100,14 @@ class TestCA:
         return cert_path, key_path
 
 
-def make_handler(headers: dict[str, str], server_header: str, trace: bool, redirect: str | None = None) -> type:
+def make_handler(
+    headers: dict[str, str],
+    server_header: str,
+    trace: bool,
+    redirect: str | None = None,
+    body: bytes = b"<html><title>welcome</title><body>hello</body></html>",
+    hits: list[str] | None = None,
+) -> type:
     """A request handler answering GET/HEAD with ``headers``; TRACE echoed only when ``trace``."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -123,10 +130,12 @@ def make_handler(headers: dict[str, str], server_header: str, trace: bool, redir
                 self.wfile.write(body)
 
         def do_GET(self) -> None:
+            if hits is not None:
+                hits.append(self.path)
             if redirect is not None:
                 self._reply(301, b"", {"Location": redirect})
                 return
-            self._reply(200, b"<html><title>welcome</title><body>hello</body></html>", headers)
+            self._reply(200, body, headers)
 
         def do_HEAD(self) -> None:
             self.do_GET()
