@@ -38,9 +38,7 @@ from secaudit.scan.errors import ScanEnvironmentError
 from secaudit.scan.judges import judge, validate_checks
 from secaudit.scan.judges.tls import MinDays
 from secaudit.scan.plan import ProbeTask, build_plan
-from secaudit.scan.probes import http as http_probe
 from secaudit.scan.probes import ports as ports_probe
-from secaudit.scan.probes import tls as tls_probe
 from secaudit.store import Store, scans
 
 AnyFacts = PortFacts | TlsFacts | HttpFacts
@@ -177,8 +175,13 @@ def _run_task(
             assert install is not None
             found = ports_probe.scan_ports(approved, profile.nmap, install)
             return _TaskResult(list(found.facts), found.raw_xml)
+        # imported here: a ports-only run need not pay for httpx and cryptography
         if task.probe is ProbeKind.TLS:
+            from secaudit.scan.probes import tls as tls_probe
+
             return _TaskResult([tls_probe.probe_tls(approved, profile.probe_timeout_s, now)], [])
+        from secaudit.scan.probes import http as http_probe
+
         return _TaskResult([http_probe.probe_http(approved, decision, profile.probe_timeout_s)], [])
     except ScanEnvironmentError:
         raise
