@@ -23,7 +23,9 @@ PROGRESS_RE = re.compile(r"^\[(\d+)/(\d+)\]")
 
 def scan(
     ctx: typer.Context,
-    service_id: Annotated[str | None, typer.Argument(metavar="[SERVICE]", help="The service to scan.")] = None,
+    service_id: Annotated[
+        str | None, typer.Argument(metavar="SERVICE", help="The service to scan (or use --due / --all).")
+    ] = None,
     profile: Annotated[
         str | None, typer.Option("--profile", "-p", help="Scan profile (quick, standard, deep, ...).")
     ] = None,

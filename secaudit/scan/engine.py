@@ -102,6 +102,12 @@ def run_scan(
         service, started.date(), config.scan.denylist, resolver=scope_guard.system_resolver
     )
     tasks = build_plan(decision, profile)
+    if not tasks:
+        raise InputError(
+            f"profile {profile.id} has no probe for any target of service {service.id}",
+            [Problem(f"service {service.id}: scope.targets", f"probes of {profile.id}: "
+                     + ", ".join(p.value for p in profile.probes))],
+        )
     install = ports_probe.locate_nmap() if any(t.probe is ProbeKind.PORTS for t in tasks) else None
     run = ScanRun(
         id=uuid.uuid4().hex,

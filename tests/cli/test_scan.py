@@ -199,3 +199,37 @@ def test_script_banner_is_stored_verbatim_as_data(scan_workspace: Path, loopback
     assert observations["ports.version-banner-hidden"].status.value == "fail"
     assert banner in observations["ports.version-banner-hidden"].evidence
     assert "&lt;" not in observations["ports.version-banner-hidden"].evidence
+
+
+def test_profile_without_a_probe_for_any_target_is_input_error(scan_workspace: Path) -> None:
+    (scan_workspace / "scanners" / "tls-only.yaml").write_text(
+        """profiles:
+  - id: tls-only
+    title: {ja: TLS のみ, en: TLS only}
+    probes: [tls]
+""",
+        encoding="utf-8",
+    )
+    from tests.scan.conftest import write_service
+
+    write_service(scan_workspace, "hosts-only", ["{host: localhost, addresses: [127.0.0.1], ports: [443]}"])
+    result = run_cli(["scan", "hosts-only", "--profile", "tls-only"], scan_workspace)
+    assert result.exit_code == 2
+    assert "no probe for any target" in result.stderr
+
+
+def test_ipv6_loopback_target_is_scanned_with_nmap_6(workspace: Path) -> None:
+    import socket
+
+    from tests.scan.conftest import write_service
+
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as listener:
+        listener.bind(("::1", 0))
+        listener.listen(4)
+        port = listener.getsockname()[1]
+        write_service(workspace, "v6-host", [f"{{host: '::1', ports: [{port}]}}"])
+        result = run_cli(["scan", "v6-host", "--profile", "quick", "--format", "json"], workspace)
+    assert result.exit_code == 0, result.stderr
+    obs = {o["check_id"]: o for o in json.loads(result.stdout)["observations"]}
+    assert obs["ports.expected-open"]["status"] == "pass"
+    assert obs["ports.unexpected-open"]["status"] == "pass"
