@@ -6,13 +6,14 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
 from secaudit.errors import ExitCode, InputError
-from secaudit.model import Severity
+from secaudit.model import Service, Severity
 
 if TYPE_CHECKING:
     from secaudit.catalog import Catalog
@@ -54,7 +55,7 @@ def scan(
 
     st = state(ctx)
     workspace = st.workspace()
-    service = find_service(workspace.services_dir, service_id)
+    service = with_workspace_paths(find_service(workspace.services_dir, service_id), workspace.root)
     catalog = st.catalog()
     store = st.store()
     with _progress() as report:
@@ -68,6 +69,19 @@ def scan(
         warn("every target was unreachable; nothing could be judged")
     if code is not ExitCode.OK:
         raise typer.Exit(int(code))
+
+
+def with_workspace_paths(service: Service, root: Path) -> Service:
+    """The service with relative ``ca_bundle`` paths made relative to the workspace root."""
+    if service.scope is None:
+        return service
+    targets = [
+        t.model_copy(update={"ca_bundle": str(root / t.ca_bundle)})
+        if t.ca_bundle and not Path(t.ca_bundle).is_absolute()
+        else t
+        for t in service.scope.targets
+    ]
+    return service.model_copy(update={"scope": service.scope.model_copy(update={"targets": targets})})
 
 
 def exit_code_of(outcome: ScanOutcome, catalog: Catalog, fail_on: Severity) -> ExitCode:

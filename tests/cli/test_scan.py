@@ -233,3 +233,22 @@ def test_ipv6_loopback_target_is_scanned_with_nmap_6(workspace: Path) -> None:
     obs = {o["check_id"]: o for o in json.loads(result.stdout)["observations"]}
     assert obs["ports.expected-open"]["status"] == "pass"
     assert obs["ports.unexpected-open"]["status"] == "pass"
+
+
+def test_relative_ca_bundle_is_read_from_the_workspace(scan_workspace: Path, loopback: Loopback) -> None:
+    import shutil
+
+    from tests.scan.conftest import write_service
+
+    assert loopback.ca_bundle is not None
+    (scan_workspace / "certs").mkdir()
+    shutil.copy(loopback.ca_bundle, scan_workspace / "certs" / "city-ca.pem")
+    good = loopback.ports["good"]
+    write_service(
+        scan_workspace,
+        "relative-ca",
+        [f"{{url: 'https://localhost:{good}/', addresses: [127.0.0.1], ca_bundle: certs/city-ca.pem}}"],
+    )
+    result = run_cli(["scan", "relative-ca", "--profile", "quick", "--format", "json"], scan_workspace)
+    obs = {o["check_id"]: o for o in json.loads(result.stdout)["observations"]}
+    assert obs["tls.certificate-trusted"]["status"] == "pass", obs["tls.certificate-trusted"]
