@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import assert_never
 
 from pydantic import BaseModel
 
@@ -177,18 +178,22 @@ def _run_task(
 ) -> _TaskResult:
     approved = task.approved
     try:
-        if task.probe is ProbeKind.PORTS:
-            assert install is not None
-            found = ports_probe.scan_ports(approved, profile.nmap, install)
-            return _TaskResult(list(found.facts), found.raw_xml)
-        # imported here: a ports-only run need not pay for httpx and cryptography
-        if task.probe is ProbeKind.TLS:
-            from secaudit.scan.probes import tls as tls_probe
+        # tls and http are imported here: a ports-only run need not pay for httpx and cryptography
+        match task.probe:
+            case ProbeKind.PORTS:
+                assert install is not None
+                found = ports_probe.scan_ports(approved, profile.nmap, install)
+                return _TaskResult(list(found.facts), found.raw_xml)
+            case ProbeKind.TLS:
+                from secaudit.scan.probes import tls as tls_probe
 
-            return _TaskResult([tls_probe.probe_tls(approved, profile.probe_timeout_s, now)], [])
-        from secaudit.scan.probes import http as http_probe
+                return _TaskResult([tls_probe.probe_tls(approved, profile.probe_timeout_s, now)], [])
+            case ProbeKind.HTTP:
+                from secaudit.scan.probes import http as http_probe
 
-        return _TaskResult([http_probe.probe_http(approved, decision, profile.probe_timeout_s)], [])
+                return _TaskResult([http_probe.probe_http(approved, decision, profile.probe_timeout_s)], [])
+            case _ as unreachable:
+                assert_never(unreachable)
     except ScanEnvironmentError:
         raise
     except Exception as exc:  # a probe failure is data, never a crash of the run
