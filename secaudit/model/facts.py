@@ -94,6 +94,7 @@ class TlsFacts(StrictModel):
     ciphers: dict[str, list[str]] = Field(default_factory=dict)
     error: str | None = None
     observed_at: dt.datetime | None = None
+    cipher_enumeration_error: str | None = None
 
 
 class RedirectHop(StrictModel):

@@ -40,6 +40,7 @@ from secaudit.scan.judges import judge, validate_checks
 from secaudit.scan.judges.tls import MinDays
 from secaudit.scan.plan import ProbeTask, build_plan
 from secaudit.scan.probes import ports as ports_probe
+from secaudit.scan.probes.tls_ciphers import enumerate_ciphers, wants_enumeration
 from secaudit.store import Store, scans
 
 AnyFacts = PortFacts | TlsFacts | HttpFacts
@@ -109,7 +110,10 @@ def run_scan(
             [Problem(f"service {service.id}: scope.targets", f"probes of {profile.id}: "
                      + ", ".join(p.value for p in profile.probes))],
         )
-    install = ports_probe.locate_nmap() if any(t.probe is ProbeKind.PORTS for t in tasks) else None
+    needs_nmap = any(
+        t.probe is ProbeKind.PORTS or (t.probe is ProbeKind.TLS and wants_enumeration(profile.nmap)) for t in tasks
+    )
+    install = ports_probe.locate_nmap() if needs_nmap else None
     run = ScanRun(
         id=uuid.uuid4().hex,
         service_id=service.id,
@@ -187,7 +191,12 @@ def _run_task(
             case ProbeKind.TLS:
                 from secaudit.scan.probes import tls as tls_probe
 
-                return _TaskResult([tls_probe.probe_tls(approved, profile.probe_timeout_s, now)], [])
+                facts = tls_probe.probe_tls(approved, profile.probe_timeout_s, now)
+                if install is not None and wants_enumeration(profile.nmap) and facts.error is None:
+                    facts.ciphers, facts.cipher_enumeration_error = enumerate_ciphers(
+                        facts.address, facts.port, profile.nmap, install
+                    )
+                return _TaskResult([facts], [])
             case ProbeKind.HTTP:
                 from secaudit.scan.probes import http as http_probe
 

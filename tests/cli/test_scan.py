@@ -252,3 +252,33 @@ def test_relative_ca_bundle_is_read_from_the_workspace(scan_workspace: Path, loo
     result = run_cli(["scan", "relative-ca", "--profile", "quick", "--format", "json"], scan_workspace)
     obs = {o["check_id"]: o for o in json.loads(result.stdout)["observations"]}
     assert obs["tls.certificate-trusted"]["status"] == "pass", obs["tls.certificate-trusted"]
+
+
+def test_cipher_enumeration_lists_every_suite(scan_workspace: Path, loopback: Loopback) -> None:
+    from secaudit.store import open_store, scans
+    from secaudit.workspace import find_workspace
+    from tests.scan.conftest import write_service
+
+    (scan_workspace / "scanners" / "ciphers.yaml").write_text(
+        """profiles:
+  - id: tls-ciphers
+    title: {ja: 暗号スイート, en: Cipher suites}
+    probes: [tls]
+    nmap: {timing: 4, host_timeout_s: 30, scripts: [ssl-enum-ciphers]}
+""",
+        encoding="utf-8",
+    )
+    good = loopback.ports["good"]
+    ca = loopback.ca_bundle
+    write_service(
+        scan_workspace, "ciphers", [f"{{url: 'https://localhost:{good}/', addresses: [127.0.0.1], ca_bundle: '{ca}'}}"]
+    )
+    result = run_cli(["scan", "ciphers", "--profile", "tls-ciphers", "--format", "json"], scan_workspace)
+    data = json.loads(result.stdout)
+    store = open_store(find_workspace(scan_workspace).database_url)
+    [(_probe, _target, facts)] = scans.facts_of(store, data["run"]["id"])
+    assert facts["cipher_enumeration_error"] is None
+    assert "TLS_AKE_WITH_AES_256_GCM_SHA384" in facts["ciphers"]["TLSv1.3"]
+    # OpenSSL's defaults still accept CBC suites in TLS 1.2, which Mozilla intermediate does not recommend
+    strength = next(o for o in data["observations"] if o["check_id"] == "tls.cipher-strength")
+    assert strength["status"] == "fail" and "CBC" in strength["evidence"]

@@ -24,6 +24,7 @@ class HostReport:
     state: str | None = None
     ports: list[PortInfo] = field(default_factory=list)
     scripts: dict[str, str] = field(default_factory=dict)
+    ciphers: dict[int, dict[str, list[str]]] = field(default_factory=dict)
     error: str | None = None
 
 
@@ -96,10 +97,24 @@ def _host(host: Element) -> HostReport | None:
         for script in port.findall("script"):
             if script.get("id"):
                 report.scripts[f"{port.get('portid')}/{script.get('id')}"] = script.get("output", "")
+            if script.get("id") == "ssl-enum-ciphers" and (port.get("portid") or "").isdigit():
+                report.ciphers[int(port.get("portid", "0"))] = _enumerated_ciphers(script)
     for script in host.findall("hostscript/script"):
         if script.get("id"):
             report.scripts[f"host/{script.get('id')}"] = script.get("output", "")
     return report
+
+
+def _enumerated_ciphers(script: Element) -> dict[str, list[str]]:
+    """ssl-enum-ciphers' structured output: suite names per protocol (``TLSv1.0`` named ``TLSv1``)."""
+    found: dict[str, list[str]] = {}
+    for version in script.findall("table"):
+        key = version.get("key") or ""
+        if not key.startswith(("TLSv", "SSLv")):
+            continue
+        names = [e.text or "" for e in version.findall("table[@key='ciphers']/table/elem[@key='name']")]
+        found["TLSv1" if key == "TLSv1.0" else key] = [n for n in names if n]
+    return found
 
 
 def _port(port: Element) -> PortInfo | None:
