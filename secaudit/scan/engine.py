@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import assert_never
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
 
@@ -82,6 +83,18 @@ def with_workspace_defaults(parameters: dict[str, BaseModel], config: WorkspaceC
     return filled
 
 
+def local_date(moment: dt.datetime, config: WorkspaceConfig) -> dt.date:
+    """The date at ``moment`` in the workspace's time zone: an authorisation ends at local midnight."""
+    try:
+        zone = ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(f"unknown time zone {config.timezone!r} in secaudit.yaml", [
+            Problem("secaudit.yaml: timezone", str(exc))
+        ]) from None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(zone).date()
+
+
 def run_scan(
     service: Service,
     catalog: Catalog,
@@ -101,7 +114,7 @@ def run_scan(
     checks = [c for c in catalog.checks.values() if c.probe in profile.probes]
     parameters = with_workspace_defaults(validate_checks(checks), config)
     decision = scope_guard.check_scope(
-        service, started.date(), config.scan.denylist, resolver=scope_guard.system_resolver
+        service, local_date(started, config), config.scan.denylist, resolver=scope_guard.system_resolver
     )
     tasks = build_plan(decision, profile)
     if not tasks:

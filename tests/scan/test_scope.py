@@ -252,3 +252,19 @@ def test_engine_refuses_constructed_option_target_without_storing_a_run(
         run_scan(service, load_catalog(ws.catalog_layers()), store, ws.config, "quick")
     assert nmap_calls == []
     assert scans.runs_of(store, "svc") == []
+
+
+def test_authorisation_ends_at_local_midnight(workspace: Path, nmap_calls: list[Any]) -> None:
+    from secaudit.catalog import load_catalog
+    from secaudit.scan.engine import run_scan
+    from secaudit.store import open_store
+    from secaudit.workspace import find_workspace
+
+    ws = find_workspace(workspace)
+    assert ws.config.timezone == "Asia/Tokyo"
+    service = _service([{"host": "127.0.0.1", "ports": [80]}], until="2026-11-25")
+    # 16:00 UTC on the 25th is already 01:00 on the 26th in Tokyo
+    late = dt.datetime(2026, 11, 25, 16, 0, tzinfo=dt.UTC)
+    with pytest.raises(ScopeError, match="nothing was scanned"):
+        run_scan(service, load_catalog(ws.catalog_layers()), open_store(ws.database_url), ws.config, "quick", now=late)
+    assert nmap_calls == []
