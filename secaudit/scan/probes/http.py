@@ -102,7 +102,7 @@ def probe_http(approved: ApprovedTarget, scope: ScopeDecision, timeout_s: float)
         _fill_final(facts, final)
         _https_redirect(visit, url, facts)
         _methods(visit, final.url, facts)
-        _listing(visit, url, final, facts)
+        _listing(visit, final, facts)
     finally:
         visit.close()
     return facts
@@ -190,7 +190,7 @@ def _methods(visit: _Visit, url: str, facts: HttpFacts) -> None:
         facts.notes.append(f"TRACE {url}: {_describe(exc)}")
 
 
-def _listing(visit: _Visit, url: str, final: Reply, facts: HttpFacts) -> None:
+def _listing(visit: _Visit, final: Reply, facts: HttpFacts) -> None:
     parts = urlsplit(final.url)
     root = urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
     reply = final
