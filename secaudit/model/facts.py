@@ -130,6 +130,7 @@ class HttpFacts(StrictModel):
     cookies: list[CookieInfo] = Field(default_factory=list)
     https_redirect: bool | None = None
     allowed_methods: list[str] = Field(default_factory=list)
+    options_status: int | None = None
     trace_enabled: bool | None = None
     directory_listing: bool | None = None
     error: str | None = None

@@ -240,7 +240,10 @@ def test_version_headers_and_markup_kept_in_evidence() -> None:
 def test_methods_trace_listing_and_redirect() -> None:
     assert _run("http", "trace_disabled", _http({}, trace_enabled=True))[0] is FAIL
     assert _run("http", "trace_disabled", _http({}))[0] is ERROR
-    assert _run("http", "methods_not_allowed", _http({}, allowed_methods=["GET", "PUT"]), methods=["PUT"])[0] is FAIL
+    offered = _http({}, allowed_methods=["GET", "PUT"], options_status=200)
+    assert _run("http", "methods_not_allowed", offered, methods=["PUT"])[0] is FAIL
+    assert _run("http", "methods_not_allowed", _http({}, options_status=501), methods=["PUT"])[0] is PASS
+    assert _run("http", "methods_not_allowed", _http({}), methods=["PUT"])[0] is ERROR
     assert _run("http", "no_directory_listing", _http({}, directory_listing=True))[0] is FAIL
     assert _run("http", "https_redirect", _http({}, https_redirect=False))[0] is FAIL
     assert _run("http", "https_redirect", _http({}, https_redirect_note="not checked: none in scope"))[0] is ERROR

@@ -65,3 +65,15 @@ def test_closed_port_is_an_error() -> None:
     facts = collect_tls("gone", Endpoint("127.0.0.1", free_port(), "localhost"), 5, NOW)
     assert facts.error is not None and facts.error.startswith("connect:")
     assert facts.certificate is None
+
+
+def test_silent_server_is_an_error_not_not_offered() -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # accepts connections in the backlog, never speaks
+        port = listener.getsockname()[1]
+        facts = collect_tls("silent", Endpoint("127.0.0.1", port, "localhost"), 1.0, NOW)
+    assert facts.error is not None and "timed out" in facts.error
+    assert all(p.offered is None for p in facts.protocols.values())

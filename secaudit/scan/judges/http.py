@@ -177,7 +177,9 @@ def trace_disabled(facts: HttpFacts, _params: NoParameters) -> Verdict:
 
 
 def methods_not_allowed(facts: HttpFacts, params: Methods) -> Verdict:
-    """Fail when OPTIONS advertises one of ``methods`` in its Allow header."""
+    """Fail when OPTIONS advertises one of ``methods`` in its Allow header; error when OPTIONS failed."""
+    if facts.options_status is None:
+        return ERROR, "not checked: the OPTIONS request failed", {"notes": facts.notes}
     offered = [m for m in params.methods if m.upper() in facts.allowed_methods]
     if offered:
         return FAIL, f"Allow lists {listing(offered)}", {"allowed": facts.allowed_methods}

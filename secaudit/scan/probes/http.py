@@ -179,6 +179,7 @@ def _http_variant(scope: ScopeDecision, parts: SplitResult) -> str | None:
 def _methods(visit: _Visit, url: str, facts: HttpFacts) -> None:
     try:
         options = visit.request("OPTIONS", url)
+        facts.options_status = options.status
         allow = ",".join(_values(options.headers, "allow"))
         facts.allowed_methods = sorted({m.strip().upper() for m in allow.split(",") if m.strip()})
     except (httpx.HTTPError, ValueError, OSError) as exc:

@@ -72,16 +72,14 @@ def collect_tls(label: str, endpoint: Endpoint, timeout_s: float, now: dt.dateti
         target=label, address=endpoint.address, port=endpoint.port, sni=endpoint.sni, observed_at=now
     )
     leaf: bytes | None = None
-    connect_errors: list[str] = []
     for name in sorted(VERSIONS, key=lambda n: VERSIONS[n], reverse=True):
         support, der = _try_version(endpoint, name, _remaining(deadline))
         facts.protocols[name] = support
         if der is not None and leaf is None:
             leaf = der
-        if support.offered is None and support.error and support.error.startswith("connect:"):
-            connect_errors.append(support.error)
-    if len(connect_errors) == len(VERSIONS):
-        facts.error = connect_errors[0]
+    if all(p.offered is None for p in facts.protocols.values()):
+        # nothing could be tested (refused, timed out, or no version the local OpenSSL can offer)
+        facts.error = next((p.error for p in facts.protocols.values() if p.error), "no handshake attempted")
         return facts
     if leaf is None:
         if not any(p.offered for p in facts.protocols.values()):
@@ -144,7 +142,10 @@ def _try_version(endpoint: Endpoint, version: str, timeout_s: float) -> tuple[Pr
             return ProtocolSupport(offered=True, cipher=cipher[0] if cipher else None), der
     except ssl.SSLError as exc:
         return ProtocolSupport(offered=False, error=_short(exc)), None
-    except (ConnectionError, TimeoutError, OSError) as exc:
+    except TimeoutError:
+        # silence is not a refusal: a server that never answers has not said "not offered"
+        return ProtocolSupport(offered=None, error=f"handshake timed out ({version})"), None
+    except (ConnectionError, OSError) as exc:
         # a server that drops the connection on an unwanted ClientHello does not offer the version
         return ProtocolSupport(offered=False, error=f"handshake aborted: {exc}"), None
     finally:
