@@ -168,11 +168,11 @@ def no_version_headers(facts: HttpFacts, params: Headers) -> Verdict:
 
 
 def trace_disabled(facts: HttpFacts, _params: NoParameters) -> Verdict:
-    """Fail when TRACE is answered with success."""
+    """Fail when TRACE is answered with success and echoes the request."""
     if facts.trace_enabled is None:
         return ERROR, "not checked: the TRACE request failed", {"notes": facts.notes}
     if facts.trace_enabled:
-        return FAIL, "TRACE answered with 2xx", {}
+        return FAIL, "TRACE is answered and echoes the request", {}
     return PASS, "TRACE refused", {}
 
 

@@ -186,7 +186,8 @@ def _methods(visit: _Visit, url: str, facts: HttpFacts) -> None:
         facts.notes.append(f"OPTIONS {url}: {_describe(exc)}")
     try:
         trace = visit.request("TRACE", url)
-        facts.trace_enabled = 200 <= trace.status < 300
+        # enabled means echoed: a 200 page that ignores the method is not cross-site tracing
+        facts.trace_enabled = 200 <= trace.status < 300 and b"TRACE" in trace.body[:65536]
     except (httpx.HTTPError, ValueError, OSError) as exc:
         facts.notes.append(f"TRACE {url}: {_describe(exc)}")
 
