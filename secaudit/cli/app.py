@@ -89,7 +89,7 @@ def root(
 
 
 def _register() -> None:
-    from secaudit.cli import assess, checklist, gate, init, log, questionnaire, risk, service
+    from secaudit.cli import assess, checklist, gate, init, log, questionnaire, risk, scan, service
     from secaudit.cli import dashboard as dashboard_cli
     from secaudit.cli import report as report_cli
 
@@ -97,6 +97,7 @@ def _register() -> None:
     app.add_typer(checklist.app, name="checklist")
     app.add_typer(service.app, name="service")
     app.add_typer(log.app, name="log")
+    app.command("scan")(scan.scan)
     app.add_typer(questionnaire.app, name="questionnaire")
     app.add_typer(assess.app, name="assess")
     app.add_typer(risk.app, name="risk")

@@ -24,6 +24,7 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration("0002_answers", tables=(answers.questionnaires, answers.answer_sets, answers.answers)),
     Migration("0003_scans", tables=(scans.scan_runs, scans.scan_facts, scans.observations)),
+    Migration("0010_nmap_archive", tables=(scans.nmap_archive,)),
     Migration("0020_answer_drafts", tables=(drafts.answer_drafts,)),
     Migration("0030_reviews", tables=(reviews.reviews,)),
     Migration("0031_risks", tables=(risks.risk_treatments, risks.risk_lifecycle)),
