@@ -8,7 +8,7 @@ secaudit and is refused rather than guessed at.
 
 from __future__ import annotations
 
-from secaudit.store import answers, scans
+from secaudit.store import answers, drift, scans
 from secaudit.store.schema import Migration, audit_log, schema_migrations
 
 MIGRATIONS: list[Migration] = [
@@ -24,4 +24,8 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration("0002_answers", tables=(answers.questionnaires, answers.answer_sets, answers.answers)),
     Migration("0003_scans", tables=(scans.scan_runs, scans.scan_facts, scans.observations)),
+    Migration(
+        "0040_drift",
+        tables=(drift.drift_comparisons, drift.drift_items, drift.notification_outbox),
+    ),
 ]
