@@ -89,12 +89,14 @@ def root(
 
 
 def _register() -> None:
-    from secaudit.cli import checklist, init, log, service
+    from secaudit.cli import checklist, init, log, prune, schedule, service
 
     app.command("init")(init.init)
     app.add_typer(checklist.app, name="checklist")
     app.add_typer(service.app, name="service")
     app.add_typer(log.app, name="log")
+    app.add_typer(schedule.app, name="schedule")
+    app.command("prune")(prune.prune)
 
 
 _register()
