@@ -93,6 +93,7 @@ class TlsFacts(StrictModel):
     certificate: CertificateInfo | None = None
     ciphers: dict[str, list[str]] = Field(default_factory=dict)
     error: str | None = None
+    observed_at: dt.datetime | None = None
 
 
 class RedirectHop(StrictModel):
@@ -131,6 +132,10 @@ class HttpFacts(StrictModel):
     trace_enabled: bool | None = None
     directory_listing: bool | None = None
     error: str | None = None
+    https_redirect_note: str | None = None
+    redirect_refused: str | None = None
+    body_truncated: bool = False
+    notes: list[str] = Field(default_factory=list)
 
     def header(self, name: str) -> list[str]:
         """Every value of header ``name`` (case-insensitive), in order."""

@@ -24,6 +24,7 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration("0002_answers", tables=(answers.questionnaires, answers.answer_sets, answers.answers)),
     Migration("0003_scans", tables=(scans.scan_runs, scans.scan_facts, scans.observations)),
+    Migration("0010_nmap_archive", tables=(scans.nmap_archive,)),
     Migration(
         "0040_drift",
         tables=(drift.drift_comparisons, drift.drift_items, drift.notification_outbox),

@@ -202,3 +202,46 @@ def _observation(row: Any) -> Observation:
         observed_at=dt.datetime.fromisoformat(row["observed_at"]),
         baseline=row["baseline"],
     )
+
+
+MAX_ARCHIVED_XML = 1024 * 1024
+
+nmap_archive = Table(
+    "nmap_archive",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), ForeignKey("scan_runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("addresses", String(2048), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("truncated", Integer, nullable=False),
+    Column("xml", Text, nullable=False),
+)
+
+
+def archive_nmap_xml(store: Store, run_id: str, outputs: list[tuple[str, bytes]]) -> None:
+    """Keep each nmap run's raw XML with the scan run, cut at MAX_ARCHIVED_XML bytes."""
+    if not outputs:
+        return
+    with store.write() as conn:
+        conn.execute(
+            nmap_archive.insert(),
+            [
+                {
+                    "run_id": run_id,
+                    "addresses": addresses[:2048],
+                    "size": len(data),
+                    "truncated": int(len(data) > MAX_ARCHIVED_XML),
+                    "xml": data[:MAX_ARCHIVED_XML].decode("utf-8", "replace"),
+                }
+                for addresses, data in outputs
+            ],
+        )
+
+
+def nmap_xml_of(store: Store, run_id: str) -> list[tuple[str, str, bool]]:
+    """The archived nmap XML of a run, as (addresses, xml, truncated)."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(nmap_archive).where(nmap_archive.c.run_id == run_id).order_by(nmap_archive.c.id)
+        )
+        return [(r.addresses, r.xml, bool(r.truncated)) for r in rows]

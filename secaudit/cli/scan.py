@@ -1,0 +1,158 @@
+"""``secaudit scan``: scan one service's declared scope, or (``--due`` / ``--all``) the scheduled batch."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
+from secaudit.errors import ExitCode, InputError
+from secaudit.model import Severity
+
+if TYPE_CHECKING:
+    from secaudit.catalog import Catalog
+    from secaudit.scan.engine import ScanOutcome
+
+PROGRESS_RE = re.compile(r"^\[(\d+)/(\d+)\]")
+
+
+def scan(
+    ctx: typer.Context,
+    service_id: Annotated[str | None, typer.Argument(metavar="[SERVICE]", help="The service to scan.")] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Scan profile (quick, standard, deep, ...).")
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
+    fail_on: Annotated[
+        Severity, typer.Option("--fail-on", help="Exit 1 when a check at or above this severity fails.")
+    ] = Severity.HIGH,
+    due: Annotated[bool, typer.Option("--due", help="Scan every service whose schedule is due.")] = False,
+    all_services: Annotated[bool, typer.Option("--all", help="Scan every service that declares a scope.")] = False,
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="Batch log lines: text or json (with --due / --all).")
+    ] = "text",
+) -> None:
+    """Scan a service's declared targets (ports, TLS, HTTP) and judge the checks."""
+    if due or all_services:
+        if service_id is not None:
+            raise InputError("give either a SERVICE or --due / --all, not both")
+        if log_format not in ("text", "json"):
+            raise InputError(f"--log-format must be text or json, not {log_format!r}")
+        _batch(ctx, due=due, all_services=all_services, log_format=log_format, profile=profile)
+        return
+    if service_id is None:
+        raise InputError("name the SERVICE to scan, or give --due or --all")
+    from secaudit.inventory import find_service
+    from secaudit.scan.engine import run_scan
+
+    st = state(ctx)
+    workspace = st.workspace()
+    service = find_service(workspace.services_dir, service_id)
+    catalog = st.catalog()
+    store = st.store()
+    with _progress() as report:
+        outcome = run_scan(service, catalog, store, workspace.config, profile, progress=report)
+    if fmt is OutputFormat.JSON:
+        print_json(_as_json(outcome))
+    else:
+        _print_table(outcome, catalog)
+    code = exit_code_of(outcome, catalog, fail_on)
+    if code is ExitCode.ENVIRONMENT:
+        warn("every target was unreachable; nothing could be judged")
+    if code is not ExitCode.OK:
+        raise typer.Exit(int(code))
+
+
+def exit_code_of(outcome: ScanOutcome, catalog: Catalog, fail_on: Severity) -> ExitCode:
+    """3 when every target was unreachable, 1 when a failure is at or above ``fail_on``, else 0."""
+    from secaudit.model import ObservationStatus
+
+    if outcome.unreachable:
+        return ExitCode.ENVIRONMENT
+    for observation in outcome.observations:
+        check = catalog.checks.get(observation.check_id)
+        if (
+            observation.status is ObservationStatus.FAIL
+            and check is not None
+            and check.severity.rank >= fail_on.rank
+        ):
+            return ExitCode.POLICY
+    return ExitCode.OK
+
+
+def _batch(ctx: typer.Context, *, due: bool, all_services: bool, log_format: str, profile: str | None) -> None:
+    try:
+        from secaudit.cli.scan_batch import scan_batch  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise InputError(
+            "scheduled scans (--due / --all) are not available in this build; scan one SERVICE at a time"
+        ) from None
+    scan_batch(ctx, due=due, all_services=all_services, log_format=log_format, profile=profile)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str], None]]:
+    """A Rich progress bar on a terminal; plain lines on stderr otherwise."""
+    if not sys.stderr.isatty():
+        yield lambda message: info(_printable(message))
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console(stderr=True)
+    ) as bar:
+        task = bar.add_task("scanning", total=None)
+
+        def report(message: str) -> None:
+            match = PROGRESS_RE.match(message)
+            if match:
+                bar.update(task, completed=int(match.group(1)), total=int(match.group(2)))
+            bar.update(task, description=_printable(message)[:60])
+
+        yield report
+
+
+def _printable(text: str) -> str:
+    """Control characters shown as U+FFFD: a banner must not drive the terminal."""
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+
+
+def _as_json(outcome: ScanOutcome) -> dict[str, Any]:
+    return {
+        "run": outcome.run.model_dump(mode="json"),
+        "unreachable": outcome.unreachable,
+        "observations": [o.model_dump(mode="json", exclude={"details"}) for o in outcome.observations],
+    }
+
+
+def _print_table(outcome: ScanOutcome, catalog: Catalog) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    counts = {s: sum(1 for o in outcome.observations if o.status.value == s) for s in ("pass", "fail", "error")}
+    summary = f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} errors (run {outcome.run.id})"
+    if not console().is_terminal:
+        for o in outcome.observations:
+            typer.echo("\t".join((o.check_id, _printable(o.target), o.status.value, _printable(o.evidence))))
+        info(summary)
+        return
+    colour = {"pass": "green", "fail": "red", "error": "yellow"}
+    table = Table(title=f"scan {outcome.run.id[:12]} of {outcome.run.service_id} ({outcome.run.profile})")
+    for column in ("check", "severity", "target", "status", "evidence"):
+        table.add_column(column)
+    for o in outcome.observations:
+        check = catalog.checks.get(o.check_id)
+        table.add_row(
+            Text(o.check_id),
+            Text(check.severity.value if check else "-"),
+            Text(_printable(o.target)),
+            Text(o.status.value, style=colour[o.status.value]),
+            Text(_printable(o.evidence)),
+        )
+    console().print(table)
+    info(summary)

@@ -1,0 +1,227 @@
+"""The scan engine: scope guard, plan, probes with bounded concurrency, judges, and the stored run.
+
+Checks run: every check in the catalog whose probe is in the profile, so that
+whatever a control references is observed, and drift can compare like with
+like between runs. One observation per check per probed target (per address
+for the ports probe when a host has several).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+from secaudit import __version__
+from secaudit.catalog import Catalog
+from secaudit.errors import InputError, Problem
+from secaudit.model import (
+    Check,
+    HttpFacts,
+    Observation,
+    PortFacts,
+    ProbeKind,
+    Profile,
+    RunStatus,
+    ScanRun,
+    Service,
+    TlsFacts,
+)
+from secaudit.model.config import WorkspaceConfig
+from secaudit.scan import scope as scope_guard
+from secaudit.scan.errors import ScanEnvironmentError
+from secaudit.scan.judges import judge, validate_checks
+from secaudit.scan.plan import ProbeTask, build_plan
+from secaudit.scan.probes import http as http_probe
+from secaudit.scan.probes import ports as ports_probe
+from secaudit.scan.probes import tls as tls_probe
+from secaudit.store import Store, scans
+
+AnyFacts = PortFacts | TlsFacts | HttpFacts
+MAX_EVIDENCE = 500
+
+
+@dataclass
+class ScanOutcome:
+    """What one run produced; ``unreachable`` when every target errored."""
+
+    run: ScanRun
+    observations: list[Observation]
+    facts: list[PortFacts | TlsFacts | HttpFacts]
+    unreachable: bool
+
+
+@dataclass
+class _TaskResult:
+    facts: list[AnyFacts]
+    raw_xml: list[tuple[str, bytes]]
+
+
+def resolve_profile(catalog: Catalog, config: WorkspaceConfig, profile_id: str | None) -> Profile:
+    """The profile named, or the workspace default; InputError naming the known ones."""
+    wanted = profile_id or config.scan.default_profile
+    profile = catalog.profiles.get(wanted)
+    if profile is None:
+        known = ", ".join(sorted(catalog.profiles)) or "none"
+        raise InputError(f"unknown scan profile {wanted!r} (known: {known})", [Problem("--profile", f"{wanted!r}")])
+    return profile
+
+
+def run_scan(
+    service: Service,
+    catalog: Catalog,
+    store: Store,
+    config: WorkspaceConfig,
+    profile_id: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+    actor: str = "secaudit",
+) -> ScanOutcome:
+    """Scan ``service`` with a profile: refuse out-of-scope targets first, then probe, judge and store."""
+    started = now or dt.datetime.now(dt.UTC)
+    clock_start = time.monotonic()
+    say = progress or (lambda _message: None)
+    profile = resolve_profile(catalog, config, profile_id)
+    checks = [c for c in catalog.checks.values() if c.probe in profile.probes]
+    parameters = validate_checks(checks)
+    decision = scope_guard.check_scope(
+        service, started.date(), config.scan.denylist, resolver=scope_guard.system_resolver
+    )
+    tasks = build_plan(decision, profile)
+    install = ports_probe.locate_nmap() if any(t.probe is ProbeKind.PORTS for t in tasks) else None
+    run = ScanRun(
+        id=uuid.uuid4().hex,
+        service_id=service.id,
+        profile=profile.id,
+        started_at=started,
+        secaudit_version=__version__,
+        nmap_version=install.version if install else None,
+        scope={
+            **decision.as_record(),
+            "authorized_by": service.scope.authorized_by if service.scope else None,
+            "authorized_until": service.scope.authorized_until.isoformat() if service.scope else None,
+        },
+    )
+    scans.begin_run(store, run, actor)
+    try:
+        results = _execute(tasks, profile, decision, install, started, say)
+    except BaseException as exc:
+        run.status = RunStatus.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"[:1000]
+        run.finished_at = started + dt.timedelta(seconds=time.monotonic() - clock_start)
+        scans.finish_run(store, run, [], [], actor)
+        raise
+    facts = [f for result in results for f in result.facts]
+    observations = _observe(run, service, checks, parameters, facts)
+    scans.archive_nmap_xml(store, run.id, [x for result in results for x in result.raw_xml])
+    run.status = RunStatus.COMPLETED
+    run.finished_at = started + dt.timedelta(seconds=time.monotonic() - clock_start)
+    scans.finish_run(
+        store, run, observations, [(f.kind, f.target, f.model_dump(mode="json")) for f in facts], actor
+    )
+    unreachable = bool(facts) and all(f.error is not None for f in facts)
+    return ScanOutcome(run=run, observations=observations, facts=facts, unreachable=unreachable)
+
+
+def _execute(
+    tasks: list[ProbeTask],
+    profile: Profile,
+    decision: scope_guard.ScopeDecision,
+    install: ports_probe.NmapInstall | None,
+    now: dt.datetime,
+    say: Callable[[str], None],
+) -> list[_TaskResult]:
+    total = len(tasks)
+    say(f"[0/{total}] scanning with profile {profile.id}")
+    results: dict[int, _TaskResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, profile.concurrency), thread_name_prefix="secaudit-probe") as pool:
+        futures = {
+            pool.submit(_run_task, task, profile, decision, install, now): index for index, task in enumerate(tasks)
+        }
+        for done, future in enumerate(as_completed(futures), start=1):
+            index = futures[future]
+            result = future.result()
+            results[index] = result
+            errors = [f.error for f in result.facts if f.error]
+            status = f"error: {errors[0]}" if errors else "done"
+            say(f"[{done}/{total}] {tasks[index].label}: {_one_line(status, 160)}")
+    return [results[i] for i in range(total)]
+
+
+def _run_task(
+    task: ProbeTask,
+    profile: Profile,
+    decision: scope_guard.ScopeDecision,
+    install: ports_probe.NmapInstall | None,
+    now: dt.datetime,
+) -> _TaskResult:
+    approved = task.approved
+    try:
+        if task.probe is ProbeKind.PORTS:
+            assert install is not None
+            found = ports_probe.scan_ports(approved, profile.nmap, install)
+            return _TaskResult(list(found.facts), found.raw_xml)
+        if task.probe is ProbeKind.TLS:
+            return _TaskResult([tls_probe.probe_tls(approved, profile.probe_timeout_s, now)], [])
+        return _TaskResult([http_probe.probe_http(approved, decision, profile.probe_timeout_s)], [])
+    except ScanEnvironmentError:
+        raise
+    except Exception as exc:  # a probe failure is data, never a crash of the run
+        return _TaskResult([_error_facts(task, f"probe failed: {type(exc).__name__}: {exc}")], [])
+
+
+def _error_facts(task: ProbeTask, message: str) -> AnyFacts:
+    approved = task.approved
+    address = str(approved.preferred_address() or "unresolved")
+    if task.probe is ProbeKind.PORTS:
+        return PortFacts(target=approved.label, address=address, error=message)
+    if task.probe is ProbeKind.TLS:
+        return TlsFacts(
+            target=approved.label, address=address, port=approved.target.url_port, sni=approved.hostname, error=message
+        )
+    return HttpFacts(target=approved.label, address=address, error=message)
+
+
+def _observe(
+    run: ScanRun,
+    service: Service,
+    checks: list[Check],
+    parameters: dict[str, Any],
+    facts: list[AnyFacts],
+) -> list[Observation]:
+    per_target: dict[tuple[str, str], int] = {}
+    for f in facts:
+        per_target[(f.kind, f.target)] = per_target.get((f.kind, f.target), 0) + 1
+    observed_at = run.started_at
+    result = []
+    for check in checks:
+        for f in facts:
+            if f.kind != check.probe.value:
+                continue
+            status, evidence, details = judge(check, parameters[check.id], f)
+            target = f.target if per_target[(f.kind, f.target)] == 1 else f"{f.target} [{f.address}]"
+            result.append(
+                Observation(
+                    run_id=run.id,
+                    service_id=service.id,
+                    check_id=check.id,
+                    target=target,
+                    status=status,
+                    evidence=_one_line(evidence, MAX_EVIDENCE),
+                    details=details,
+                    observed_at=observed_at,
+                    baseline=str(check.baseline) if check.baseline else None,
+                )
+            )
+    return result
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Whitespace (newlines included) collapsed to single spaces; content kept verbatim otherwise."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

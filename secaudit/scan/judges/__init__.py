@@ -1,0 +1,63 @@
+"""The judges: one explicit registry per probe, from assertion name to judge, and check validation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from secaudit.errors import Problem
+from secaudit.model import Check, HttpFacts, PortFacts, ProbeKind, TlsFacts
+from secaudit.scan.errors import CheckDefinitionError
+from secaudit.scan.judges import http, ports, tls
+from secaudit.scan.judges.base import ERROR, Assertion, Verdict
+
+REGISTRY: dict[ProbeKind, dict[str, Assertion[Any]]] = {
+    ProbeKind.PORTS: ports.ASSERTIONS,
+    ProbeKind.TLS: tls.ASSERTIONS,
+    ProbeKind.HTTP: http.ASSERTIONS,
+}
+
+
+def check_problems(check: Check) -> list[Problem]:
+    """What is wrong with one check's assertion and parameters (empty when it is usable)."""
+    vocabulary = REGISTRY[check.probe]
+    assertion = vocabulary.get(check.assertion)
+    where = f"check {check.id}"
+    if assertion is None:
+        known = ", ".join(sorted(vocabulary))
+        return [Problem(where, f"probe {check.probe.value} has no assertion {check.assertion!r} (known: {known})")]
+    try:
+        assertion.parameters.model_validate(check.parameters)
+    except ValidationError as exc:
+        return [
+            Problem(
+                f"{where}: parameters" + ("." + ".".join(str(x) for x in err["loc"]) if err["loc"] else ""),
+                f"{err['msg']} (assertion {check.assertion})",
+            )
+            for err in exc.errors()
+        ]
+    return []
+
+
+def validate_checks(checks: Iterable[Check]) -> dict[str, BaseModel]:
+    """Validate every check; return their parsed parameters by check id, or raise CheckDefinitionError."""
+    parsed: dict[str, BaseModel] = {}
+    problems: list[Problem] = []
+    for check in checks:
+        found = check_problems(check)
+        if found:
+            problems += found
+            continue
+        parsed[check.id] = REGISTRY[check.probe][check.assertion].parameters.model_validate(check.parameters)
+    if problems:
+        raise CheckDefinitionError("scanner checks do not match their probes' vocabulary", problems)
+    return parsed
+
+
+def judge(check: Check, parameters: BaseModel, facts: PortFacts | TlsFacts | HttpFacts) -> Verdict:
+    """Judge ``facts`` with ``check``; a probe error is an error verdict, never a pass or a fail."""
+    if facts.error is not None:
+        return ERROR, f"probe error: {facts.error}", {"error": facts.error}
+    return REGISTRY[check.probe][check.assertion].judge(facts, parameters)

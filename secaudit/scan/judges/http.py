@@ -1,0 +1,208 @@
+"""Judges over HttpFacts: redirects, security headers, cookies, version leaks, methods, listings."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field
+
+from secaudit.model import HttpFacts
+from secaudit.scan.judges.base import ERROR, FAIL, PASS, Assertion, NoParameters, Parameters, Verdict, listing
+
+VERSION_RE = re.compile(r"\d+\.\d+|/\s*\d")
+MAX_AGE_RE = re.compile(r"max-age\s*=\s*\"?(\d+)\"?", re.IGNORECASE)
+
+
+class Header(Parameters):
+    """One header name."""
+
+    header: str = Field(min_length=1, max_length=100)
+
+
+class HeaderValue(Parameters):
+    """A header and the value it must have (case-insensitive)."""
+
+    header: str = Field(min_length=1, max_length=100)
+    value: str = Field(min_length=1)
+
+
+class HeaderValues(Parameters):
+    """A header and the values it may have (case-insensitive)."""
+
+    header: str = Field(min_length=1, max_length=100)
+    values: list[str] = Field(min_length=1)
+
+
+class Headers(Parameters):
+    """A list of header names."""
+
+    headers: list[str] = Field(min_length=1)
+
+
+class Methods(Parameters):
+    """HTTP methods."""
+
+    methods: list[str] = Field(min_length=1)
+
+
+class HstsPolicy(Parameters):
+    """The minimum HSTS max-age, and whether includeSubDomains is required."""
+
+    min_age: int = Field(ge=0)
+    include_subdomains: bool = False
+
+
+class CookiePolicy(Parameters):
+    """Which cookie attributes are required."""
+
+    secure: bool = True
+    httponly: bool = True
+    samesite: bool = True
+
+
+def https_redirect(facts: HttpFacts, _params: NoParameters) -> Verdict:
+    """Pass when the plain-HTTP variant redirects to HTTPS; error when it could not be checked."""
+    note = facts.https_redirect_note or ""
+    if facts.https_redirect is None:
+        return ERROR, note or "not checked", {}
+    if facts.https_redirect:
+        return PASS, note or "redirects to https", {}
+    return FAIL, note or "plain HTTP is served without a redirect to https", {}
+
+
+def hsts_min_age(facts: HttpFacts, params: HstsPolicy) -> Verdict:
+    """Fail without an HTTPS response carrying Strict-Transport-Security of at least ``min_age``."""
+    values = facts.header("Strict-Transport-Security")
+    if facts.final_url is not None and facts.final_url.startswith("http://"):
+        return FAIL, "served over plain HTTP: no HSTS can apply", {}
+    if not values:
+        return FAIL, "no Strict-Transport-Security header", {}
+    match = MAX_AGE_RE.search(values[0])
+    age = int(match.group(1)) if match else None
+    details = {"value": values[0], "max_age": age}
+    if age is None:
+        return FAIL, f"Strict-Transport-Security without max-age: {values[0]}", details
+    if age < params.min_age:
+        return FAIL, f"max-age={age} (minimum {params.min_age})", details
+    if params.include_subdomains and "includesubdomains" not in values[0].lower():
+        return FAIL, "includeSubDomains missing", details
+    return PASS, f"Strict-Transport-Security: {values[0]}", details
+
+
+def header_present(facts: HttpFacts, params: Header) -> Verdict:
+    """Fail when the header is absent or empty."""
+    values = [v for v in facts.header(params.header) if v.strip()]
+    if values:
+        return PASS, f"{params.header}: {values[0]}", {}
+    return FAIL, f"no {params.header} header", {}
+
+
+def header_equals(facts: HttpFacts, params: HeaderValue) -> Verdict:
+    """Fail unless the header's value equals ``value`` (case-insensitive)."""
+    values = facts.header(params.header)
+    if not values:
+        return FAIL, f"no {params.header} header", {}
+    if values[0].strip().lower() == params.value.lower():
+        return PASS, f"{params.header}: {values[0]}", {}
+    return FAIL, f"{params.header}: {values[0]} (expected {params.value})", {}
+
+
+def header_in(facts: HttpFacts, params: HeaderValues) -> Verdict:
+    """Fail unless the header's effective (last) token is one of ``values``."""
+    values = facts.header(params.header)
+    if not values:
+        return FAIL, f"no {params.header} header", {}
+    tokens = [t.strip().lower() for v in values for t in v.split(",") if t.strip()]
+    effective = tokens[-1] if tokens else ""
+    if effective in {v.lower() for v in params.values}:
+        return PASS, f"{params.header}: {effective}", {}
+    return FAIL, f"{params.header}: {effective or '(empty)'} (accepted: {listing(params.values)})", {}
+
+
+def frame_protection(facts: HttpFacts, _params: NoParameters) -> Verdict:
+    """Pass with X-Frame-Options DENY/SAMEORIGIN or a CSP frame-ancestors directive."""
+    for csp in facts.header("Content-Security-Policy"):
+        for directive in csp.split(";"):
+            if directive.strip().lower().startswith("frame-ancestors"):
+                return PASS, f"Content-Security-Policy {directive.strip()}", {}
+    xfo = facts.header("X-Frame-Options")
+    if xfo and xfo[0].strip().upper() in ("DENY", "SAMEORIGIN"):
+        return PASS, f"X-Frame-Options: {xfo[0]}", {}
+    if xfo:
+        return FAIL, f"X-Frame-Options: {xfo[0]} (expected DENY or SAMEORIGIN)", {}
+    return FAIL, "neither X-Frame-Options nor CSP frame-ancestors", {}
+
+
+def cookies_flagged(facts: HttpFacts, params: CookiePolicy) -> Verdict:
+    """Fail when a cookie lacks a required attribute (Secure, HttpOnly, SameSite)."""
+    if not facts.cookies:
+        return PASS, "no cookies set", {}
+    problems = []
+    for cookie in facts.cookies:
+        missing = [
+            flag
+            for flag, required, present in (
+                ("Secure", params.secure, cookie.secure),
+                ("HttpOnly", params.httponly, cookie.httponly),
+                ("SameSite", params.samesite, bool(cookie.samesite)),
+            )
+            if required and not present
+        ]
+        if cookie.samesite and cookie.samesite.lower() == "none" and not cookie.secure:
+            missing.append("Secure (SameSite=None)")
+        if missing:
+            problems.append(f"{cookie.name} without {'/'.join(missing)}")
+    names = [c.name for c in facts.cookies]
+    if problems:
+        return FAIL, listing(problems, 4), {"cookies": names, "problems": problems}
+    return PASS, f"flagged: {listing(names)}", {"cookies": names}
+
+
+def no_version_headers(facts: HttpFacts, params: Headers) -> Verdict:
+    """Fail when one of ``headers`` carries a version number."""
+    leaks = [f"{h}: {v}" for h in params.headers for v in facts.header(h) if VERSION_RE.search(v)]
+    if leaks:
+        return FAIL, listing(leaks, 4), {"leaks": leaks}
+    shown = [f"{h}: {v}" for h in params.headers for v in facts.header(h)]
+    return PASS, f"no version shown ({listing(shown, 4) or 'headers absent'})", {}
+
+
+def trace_disabled(facts: HttpFacts, _params: NoParameters) -> Verdict:
+    """Fail when TRACE is answered with success."""
+    if facts.trace_enabled is None:
+        return ERROR, "not checked: the TRACE request failed", {"notes": facts.notes}
+    if facts.trace_enabled:
+        return FAIL, "TRACE answered with 2xx", {}
+    return PASS, "TRACE refused", {}
+
+
+def methods_not_allowed(facts: HttpFacts, params: Methods) -> Verdict:
+    """Fail when OPTIONS advertises one of ``methods`` in its Allow header."""
+    offered = [m for m in params.methods if m.upper() in facts.allowed_methods]
+    if offered:
+        return FAIL, f"Allow lists {listing(offered)}", {"allowed": facts.allowed_methods}
+    return PASS, f"Allow: {listing(facts.allowed_methods) or '(none advertised)'}", {"allowed": facts.allowed_methods}
+
+
+def no_directory_listing(facts: HttpFacts, _params: NoParameters) -> Verdict:
+    """Fail when the root answers with a directory listing."""
+    if facts.directory_listing is None:
+        return ERROR, "not checked: the root could not be fetched", {"notes": facts.notes}
+    if facts.directory_listing:
+        return FAIL, "the root shows a directory listing", {}
+    return PASS, "no directory listing at the root", {}
+
+
+ASSERTIONS: dict[str, Assertion[HttpFacts]] = {
+    "https_redirect": Assertion(NoParameters, https_redirect, "plain HTTP redirects to https"),
+    "hsts_min_age": Assertion(HstsPolicy, hsts_min_age, "HSTS max-age >= `min_age`"),
+    "header_present": Assertion(Header, header_present, "`header` is present"),
+    "header_equals": Assertion(HeaderValue, header_equals, "`header` equals `value`"),
+    "header_in": Assertion(HeaderValues, header_in, "`header` is one of `values`"),
+    "frame_protection": Assertion(NoParameters, frame_protection, "XFO DENY/SAMEORIGIN or CSP frame-ancestors"),
+    "cookies_flagged": Assertion(CookiePolicy, cookies_flagged, "every cookie has the required attributes"),
+    "no_version_headers": Assertion(Headers, no_version_headers, "none of `headers` shows a version"),
+    "trace_disabled": Assertion(NoParameters, trace_disabled, "TRACE is not answered with 2xx"),
+    "methods_not_allowed": Assertion(Methods, methods_not_allowed, "OPTIONS does not list `methods`"),
+    "no_directory_listing": Assertion(NoParameters, no_directory_listing, "the root is not a directory listing"),
+}

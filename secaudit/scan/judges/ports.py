@@ -1,0 +1,97 @@
+"""Judges over PortFacts: which ports are open and what they announce."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field
+
+from secaudit.model import PortFacts
+from secaudit.scan.judges.base import ERROR, FAIL, PASS, Assertion, NoParameters, Parameters, Verdict, listing
+
+VERSION_RE = re.compile(r"\d+\.\d+")
+
+
+class PortList(Parameters):
+    """A set of ports."""
+
+    ports: list[int] = Field(min_length=1)
+
+
+class ServiceNames(Parameters):
+    """A set of nmap service names."""
+
+    services: list[str] = Field(min_length=1)
+
+
+def only_expected_open(facts: PortFacts, _params: NoParameters) -> Verdict:
+    """Fail when a scanned port is open that the target does not declare."""
+    open_ports = facts.open_ports()
+    unexpected = [p for p in open_ports if p not in facts.expected_ports]
+    details = {"open": open_ports, "expected": facts.expected_ports, "unexpected": unexpected}
+    if unexpected:
+        return FAIL, f"undeclared open port(s): {_describe(facts, unexpected)}", details
+    return PASS, f"open: {listing(open_ports) or 'none'}; all declared", details
+
+
+def expected_open(facts: PortFacts, _params: NoParameters) -> Verdict:
+    """Fail when a declared port is not open (the service is not reachable where it says)."""
+    missing = [p for p in facts.expected_ports if p not in facts.open_ports()]
+    details = {"expected": facts.expected_ports, "missing": missing}
+    if not facts.expected_ports:
+        return ERROR, "not judged: the target declares no ports", details
+    if missing:
+        return FAIL, f"declared port(s) not open: {listing(missing)}", details
+    return PASS, f"declared port(s) open: {listing(facts.expected_ports)}", details
+
+
+def ports_closed(facts: PortFacts, params: PortList) -> Verdict:
+    """Fail when any listed port is open; error when none of them was scanned."""
+    scanned = [p for p in params.ports if p in facts.scanned_ports]
+    found = [p for p in scanned if p in facts.open_ports()]
+    details = {"listed": params.ports, "scanned": scanned, "open": found}
+    if not scanned:
+        return ERROR, "not judged: none of the listed ports is in this scan's port set", details
+    if found:
+        return FAIL, f"open: {_describe(facts, found)}", details
+    return PASS, f"closed: {len(scanned)} of {len(params.ports)} listed ports scanned, none open", details
+
+
+def services_absent(facts: PortFacts, params: ServiceNames) -> Verdict:
+    """Fail when an open port runs (or nmap guesses it runs) one of the listed services."""
+    wanted = {s.lower() for s in params.services}
+    found = [p for p in facts.ports if p.state == "open" and (p.service or "").lower() in wanted]
+    details = {"found": [f"{p.port}/{p.service}" for p in found]}
+    if found:
+        return FAIL, "offered: " + listing([f"{p.port}/{p.service}" for p in found]), details
+    return PASS, f"none of {listing(sorted(wanted))} on an open port", details
+
+
+def no_version_banner(facts: PortFacts, _params: NoParameters) -> Verdict:
+    """Fail when an open port announces a product version; error without version detection."""
+    if "-sV" not in facts.nmap_args:
+        return ERROR, "not judged: this profile does not detect service versions", {}
+    leaks = []
+    for port in facts.ports:
+        if port.state != "open":
+            continue
+        text = " ".join(x for x in (port.product, port.version, port.banner) if x)
+        if port.version or VERSION_RE.search(text):
+            leaks.append(f"{port.port}: {text}")
+    if leaks:
+        return FAIL, "version shown: " + listing(leaks, 4), {"leaks": leaks}
+    return PASS, "no open port announces a version", {}
+
+
+def _describe(facts: PortFacts, ports: list[int]) -> str:
+    names = {p.port: p.service for p in facts.ports}
+    return listing([f"{p}/tcp ({names[p]})" if names.get(p) else f"{p}/tcp" for p in ports])
+
+
+ASSERTIONS: dict[str, Assertion[PortFacts]] = {
+    "only_expected_open": Assertion(NoParameters, only_expected_open, "every open scanned port is declared"),
+    "expected_open": Assertion(NoParameters, expected_open, "every declared port is open"),
+    "ports_closed": Assertion(PortList, ports_closed, "none of `ports` is open"),
+    "services_absent": Assertion(ServiceNames, services_absent, "no open port runs one of `services`"),
+    "no_version_banner": Assertion(NoParameters, no_version_banner, "no open port shows a version (needs -sV)"),
+}

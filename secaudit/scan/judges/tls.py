@@ -1,0 +1,205 @@
+"""Judges over TlsFacts: protocol versions, negotiated ciphers and the leaf certificate."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from secaudit.model import TlsFacts
+from secaudit.scan.judges.base import ERROR, FAIL, PASS, Assertion, NoParameters, Parameters, Verdict, listing
+
+KNOWN_VERSIONS = ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+
+
+class Protocols(Parameters):
+    """A set of protocol versions, named as Python's ssl module names them."""
+
+    protocols: list[str] = Field(min_length=1)
+
+    @field_validator("protocols")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = [p for p in value if p not in KNOWN_VERSIONS]
+        if unknown:
+            raise ValueError(f"unknown protocol(s) {unknown}; known: {list(KNOWN_VERSIONS)}")
+        return value
+
+
+class CipherList(Parameters):
+    """The cipher suites (OpenSSL and IANA TLS 1.3 names) a baseline recommends."""
+
+    allowed: list[str] = Field(min_length=1)
+
+
+class MinDays(Parameters):
+    """A minimum number of days."""
+
+    min_days: int = Field(ge=0)
+
+
+class MaxDays(Parameters):
+    """A maximum number of days."""
+
+    max_days: int = Field(ge=1)
+
+
+class KeyBits(Parameters):
+    """Minimum key sizes per key type."""
+
+    rsa_min_bits: int = Field(ge=512)
+    ec_min_bits: int = Field(ge=160)
+
+
+class Algorithms(Parameters):
+    """Allowed signature algorithm names (as cryptography names them)."""
+
+    allowed: list[str] = Field(min_length=1)
+
+
+def protocols_not_offered(facts: TlsFacts, params: Protocols) -> Verdict:
+    """Fail when any listed version is accepted; error when one could not be tested."""
+    offered, untested = _split(facts, params.protocols)
+    details = {"offered": offered, "untested": untested}
+    if offered:
+        ciphers = [f"{p} ({facts.protocols[p].cipher})" for p in offered]
+        return FAIL, f"offered: {listing(ciphers)}", details
+    if untested:
+        return ERROR, f"not tested: {listing(untested)} ({_why(facts, untested[0])})", details
+    return PASS, f"not offered: {listing(params.protocols)}", details
+
+
+def protocols_offered_any(facts: TlsFacts, params: Protocols) -> Verdict:
+    """Pass when at least one listed version is accepted."""
+    offered, untested = _split(facts, params.protocols)
+    details = {"offered": offered, "untested": untested}
+    if offered:
+        return PASS, f"offered: {listing(offered)}", details
+    if untested:
+        return ERROR, f"not tested: {listing(untested)} ({_why(facts, untested[0])})", details
+    return FAIL, f"none offered of {listing(params.protocols)}", details
+
+
+def ciphers_recommended(facts: TlsFacts, params: CipherList) -> Verdict:
+    """Fail when a negotiated (or enumerated) cipher suite is outside the recommended list."""
+    seen = {f"{v}: {p.cipher}": p.cipher for v, p in facts.protocols.items() if p.offered and p.cipher}
+    for version, names in facts.ciphers.items():
+        seen.update({f"{version}: {name}": name for name in names})
+    if not seen:
+        return ERROR, "not judged: no cipher suite was negotiated", {}
+    allowed = set(params.allowed)
+    weak = sorted(label for label, name in seen.items() if name not in allowed)
+    details = {"seen": sorted(seen), "not_recommended": weak}
+    if weak:
+        return FAIL, f"not recommended: {listing(weak, 6)}", details
+    return PASS, f"recommended only: {listing(sorted(seen), 6)}", details
+
+
+def certificate_in_validity(facts: TlsFacts, _params: NoParameters) -> Verdict:
+    """Fail when the certificate has expired or is not yet valid at the time of the scan."""
+    cert = facts.certificate
+    if cert is None:
+        return _no_cert(facts)
+    details = {"not_before": cert.not_before.isoformat(), "not_after": cert.not_after.isoformat()}
+    if cert.days_left < 0 or (facts.observed_at is not None and facts.observed_at >= cert.not_after):
+        return FAIL, f"expired on {cert.not_after:%Y-%m-%d} ({-cert.days_left} days ago)", details
+    if facts.observed_at is not None and facts.observed_at < cert.not_before:
+        return FAIL, f"not valid before {cert.not_before:%Y-%m-%d}", details
+    return PASS, f"valid {cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d}", details
+
+
+def certificate_trusted(facts: TlsFacts, _params: NoParameters) -> Verdict:
+    """Fail when the chain does not verify against the system store or the target's CA bundle."""
+    cert = facts.certificate
+    if cert is None:
+        return _no_cert(facts)
+    if cert.trusted:
+        return PASS, f"chains to a trusted authority (issuer {cert.issuer})", {}
+    return FAIL, f"not trusted: {cert.trust_error or 'verification failed'} (issuer {cert.issuer})", {}
+
+
+def certificate_hostname_matches(facts: TlsFacts, _params: NoParameters) -> Verdict:
+    """Fail when the declared hostname is not among the certificate's subjectAltNames."""
+    cert = facts.certificate
+    if cert is None:
+        return _no_cert(facts)
+    details = {"sni": facts.sni, "san": cert.san}
+    if cert.hostname_matches:
+        return PASS, f"{facts.sni} matches the certificate", details
+    return FAIL, f"{facts.sni} not in subjectAltName ({listing(cert.san, 6) or 'none'})", details
+
+
+def certificate_days_left(facts: TlsFacts, params: MinDays) -> Verdict:
+    """Fail when fewer than ``min_days`` remain before the certificate expires."""
+    cert = facts.certificate
+    if cert is None:
+        return _no_cert(facts)
+    details = {"days_left": cert.days_left, "min_days": params.min_days}
+    if cert.days_left < params.min_days:
+        return FAIL, f"{cert.days_left} days left (minimum {params.min_days})", details
+    return PASS, f"{cert.days_left} days left", details
+
+
+def certificate_max_lifespan(facts: TlsFacts, params: MaxDays) -> Verdict:
+    """Fail when the certificate's validity period is longer than ``max_days``."""
+    cert = facts.certificate
+    if cert is None:
+        return _no_cert(facts)
+    details = {"lifespan_days": cert.lifespan_days, "max_days": params.max_days}
+    if cert.lifespan_days > params.max_days:
+        return FAIL, f"lifespan {cert.lifespan_days} days (maximum {params.max_days})", details
+    return PASS, f"lifespan {cert.lifespan_days} days", details
+
+
+def key_strength(facts: TlsFacts, params: KeyBits) -> Verdict:
+    """Fail when an RSA or EC key is below its minimum size, or the key type is not RSA/EC/EdDSA."""
+    cert = facts.certificate
+    if cert is None:
+        return _no_cert(facts)
+    label = f"{cert.key_type} {cert.key_bits} bits"
+    details = {"key_type": cert.key_type, "key_bits": cert.key_bits}
+    minimum = {"RSA": params.rsa_min_bits, "EC": params.ec_min_bits, "Ed25519": 0, "Ed448": 0}.get(cert.key_type)
+    if minimum is None:
+        return FAIL, f"{label}: key type not accepted", details
+    if cert.key_bits < minimum:
+        return FAIL, f"{label} (minimum {minimum})", details
+    return PASS, label, details
+
+
+def signature_algorithm_allowed(facts: TlsFacts, params: Algorithms) -> Verdict:
+    """Fail when the certificate's signature algorithm is not in ``allowed``."""
+    cert = facts.certificate
+    if cert is None:
+        return _no_cert(facts)
+    if cert.signature_algorithm in params.allowed:
+        return PASS, cert.signature_algorithm, {}
+    return FAIL, f"{cert.signature_algorithm} is not an accepted signature algorithm", {}
+
+
+def _split(facts: TlsFacts, versions: list[str]) -> tuple[list[str], list[str]]:
+    offered = [v for v in versions if v in facts.protocols and facts.protocols[v].offered]
+    untested = [v for v in versions if v not in facts.protocols or facts.protocols[v].offered is None]
+    return offered, untested
+
+
+def _why(facts: TlsFacts, version: str) -> str:
+    support = facts.protocols.get(version)
+    return (support.error if support and support.error else "no handshake attempted")
+
+
+def _no_cert(facts: TlsFacts) -> Verdict:
+    return ERROR, "not judged: no certificate was received", {"error": facts.error}
+
+
+ASSERTIONS: dict[str, Assertion[TlsFacts]] = {
+    "protocols_not_offered": Assertion(Protocols, protocols_not_offered, "none of `protocols` is accepted"),
+    "protocols_offered_any": Assertion(Protocols, protocols_offered_any, "at least one of `protocols` is accepted"),
+    "ciphers_recommended": Assertion(CipherList, ciphers_recommended, "every negotiated suite is in `allowed`"),
+    "certificate_in_validity": Assertion(NoParameters, certificate_in_validity, "the leaf is within its validity"),
+    "certificate_trusted": Assertion(NoParameters, certificate_trusted, "the chain verifies"),
+    "certificate_hostname_matches": Assertion(
+        NoParameters, certificate_hostname_matches, "the declared hostname matches a subjectAltName"
+    ),
+    "certificate_days_left": Assertion(MinDays, certificate_days_left, "at least `min_days` remain"),
+    "certificate_max_lifespan": Assertion(MaxDays, certificate_max_lifespan, "validity period <= `max_days`"),
+    "key_strength": Assertion(KeyBits, key_strength, "RSA >= `rsa_min_bits`, EC >= `ec_min_bits`"),
+    "signature_algorithm_allowed": Assertion(Algorithms, signature_algorithm_allowed, "signature in `allowed`"),
+}

@@ -1,0 +1,262 @@
+"""The HTTP probe: one URL target's redirect chain, headers, cookies, methods and root listing.
+
+Requests go to the scope-approved address with the declared host in the Host
+header and SNI. Redirects are followed by hand, only while they stay inside
+the service's scope; a redirect leaving it is recorded and not followed.
+Certificates are the TLS probe's business, so this probe does not verify
+them. Bodies, headers and time are capped.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from secaudit.model.facts import HttpFacts, RedirectHop
+from secaudit.scan.probes.cookies import parse_set_cookie
+from secaudit.scan.scope import ApprovedTarget, ScopeDecision
+
+MAX_REDIRECTS = 10
+MAX_BODY_BYTES = 1024 * 1024
+MAX_HEADER_BYTES = 64 * 1024
+REQUEST_TIMEOUT_S = 10.0
+USER_AGENT = "secaudit-scan (authorised compliance scan)"
+LISTING_MARKERS = ("<title>index of /", "<h1>index of /", "directory listing for /", "<title>directory listing")
+
+
+@dataclass
+class Reply:
+    """One response, read within the caps."""
+
+    url: str
+    status: int
+    headers: dict[str, list[str]]
+    body: bytes
+    truncated: bool
+
+    def first(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive)."""
+        wanted = name.lower()
+        for key, values in self.headers.items():
+            if key.lower() == wanted and values:
+                return values[0]
+        return None
+
+
+class _Visit:
+    """The requests of one probe, sharing a client, the scope and a total deadline."""
+
+    def __init__(self, scope: ScopeDecision, deadline: float) -> None:
+        self.scope = scope
+        self.deadline = deadline
+        self.client = httpx.Client(verify=False, trust_env=False, follow_redirects=False)  # noqa: S501
+
+    def close(self) -> None:
+        self.client.close()
+
+    def request(self, method: str, url: str) -> Reply:
+        """Send ``method`` to ``url`` at its approved address; raise httpx errors or ValueError."""
+        approved = self.scope.approved_for_url(url)
+        if approved is None:
+            raise ValueError(f"{url} is outside the service's scope")
+        address = approved.preferred_address()
+        assert address is not None
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise httpx.TimeoutException("the probe's total deadline passed")
+        parts = urlsplit(url)
+        host_header = parts.netloc.rsplit("@", 1)[-1]
+        wire = _address_url(parts, address)
+        sni = parts.scheme == "https" and not _is_ip(approved.hostname)
+        extensions = {"sni_hostname": approved.hostname} if sni else {}
+        timeout = min(REQUEST_TIMEOUT_S, remaining)
+        with self.client.stream(
+            method,
+            wire,
+            headers={"Host": host_header, "User-Agent": USER_AGENT, "Accept": "*/*"},
+            timeout=timeout,
+            extensions=extensions,
+        ) as response:
+            body, truncated = _read_capped(response, self.deadline)
+            return Reply(url, response.status_code, _headers(response), body, truncated)
+
+
+def probe_http(approved: ApprovedTarget, scope: ScopeDecision, timeout_s: float) -> HttpFacts:
+    """Visit one URL target within ``timeout_s`` and return what was seen."""
+    assert approved.target.url is not None
+    url = approved.target.url
+    address = approved.preferred_address()
+    facts = HttpFacts(target=approved.label, address=str(address) if address else None)
+    if address is None:
+        facts.error = approved.resolution_error or "no approved address"
+        return facts
+    visit = _Visit(scope, time.monotonic() + timeout_s)
+    try:
+        final = _follow(visit, url, facts)
+        if final is None:
+            return facts
+        _fill_final(facts, final)
+        _https_redirect(visit, url, facts)
+        _methods(visit, final.url, facts)
+        _listing(visit, url, final, facts)
+    finally:
+        visit.close()
+    return facts
+
+
+def _follow(visit: _Visit, url: str, facts: HttpFacts) -> Reply | None:
+    current = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        try:
+            reply = visit.request("GET", current)
+        except (httpx.HTTPError, ValueError, OSError) as exc:
+            facts.error = f"GET {current}: {_describe(exc)}"
+            return None
+        location = reply.first("location") if 300 <= reply.status < 400 else None
+        facts.redirects.append(RedirectHop(url=current, status=reply.status, location=location))
+        for value in _values(reply.headers, "set-cookie"):
+            cookie = parse_set_cookie(value)
+            if cookie is not None:
+                facts.cookies.append(cookie)
+        if location is None:
+            return reply
+        nxt = urljoin(current, location)
+        if visit.scope.approved_for_url(nxt) is None:
+            facts.redirect_refused = nxt
+            facts.notes.append(f"redirect to {nxt} not followed: outside the service's scope")
+            return reply
+        current = nxt
+    facts.error = f"more than {MAX_REDIRECTS} redirects"
+    return None
+
+
+def _fill_final(facts: HttpFacts, final: Reply) -> None:
+    facts.final_url = final.url
+    facts.status = final.status
+    facts.headers = final.headers
+    facts.body_truncated = final.truncated
+
+
+def _https_redirect(visit: _Visit, url: str, facts: HttpFacts) -> None:
+    parts = urlsplit(url)
+    if parts.scheme == "http":
+        facts.https_redirect = any(
+            hop.location is not None and urljoin(hop.url, hop.location).startswith("https://")
+            for hop in facts.redirects
+        )
+        return
+    variant = _http_variant(visit.scope, parts)
+    if variant is None:
+        facts.https_redirect_note = (
+            f"not checked: no http:// endpoint of {parts.hostname} is in the service's scope"
+        )
+        return
+    try:
+        reply = visit.request("GET", variant)
+    except (httpx.HTTPError, ValueError, OSError) as exc:
+        facts.https_redirect_note = f"GET {variant}: {_describe(exc)}"
+        return
+    location = reply.first("location") if 300 <= reply.status < 400 else None
+    facts.https_redirect = location is not None and urljoin(variant, location).startswith("https://")
+    facts.https_redirect_note = f"{variant} answered {reply.status}" + (f" -> {location}" if location else "")
+
+
+def _http_variant(scope: ScopeDecision, parts: object) -> str | None:
+    """The in-scope http:// URL of the same host: a declared http URL, else port 80 when declared."""
+    hostname = getattr(parts, "hostname", None)
+    for approved in scope.approved:
+        url = approved.target.url
+        if url is not None and approved.hostname == hostname and urlsplit(url).scheme == "http":
+            return url
+    candidate = f"http://{_netloc_host(str(hostname))}/"
+    return candidate if scope.approved_for_url(candidate) is not None else None
+
+
+def _methods(visit: _Visit, url: str, facts: HttpFacts) -> None:
+    try:
+        options = visit.request("OPTIONS", url)
+        allow = ",".join(_values(options.headers, "allow"))
+        facts.allowed_methods = sorted({m.strip().upper() for m in allow.split(",") if m.strip()})
+    except (httpx.HTTPError, ValueError, OSError) as exc:
+        facts.notes.append(f"OPTIONS {url}: {_describe(exc)}")
+    try:
+        trace = visit.request("TRACE", url)
+        facts.trace_enabled = 200 <= trace.status < 300
+    except (httpx.HTTPError, ValueError, OSError) as exc:
+        facts.notes.append(f"TRACE {url}: {_describe(exc)}")
+
+
+def _listing(visit: _Visit, url: str, final: Reply, facts: HttpFacts) -> None:
+    parts = urlsplit(final.url)
+    root = urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+    reply = final
+    if parts.path not in ("", "/") or parts.query:
+        try:
+            reply = visit.request("GET", root)
+        except (httpx.HTTPError, ValueError, OSError) as exc:
+            facts.notes.append(f"GET {root}: {_describe(exc)}")
+            return
+    if not 200 <= reply.status < 300:
+        facts.directory_listing = False
+        return
+    text = reply.body[:MAX_BODY_BYTES].decode("utf-8", "replace").lower()
+    facts.directory_listing = any(marker in text for marker in LISTING_MARKERS)
+
+
+def _read_capped(response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_raw():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= MAX_BODY_BYTES or time.monotonic() > deadline:
+            return b"".join(chunks)[:MAX_BODY_BYTES], True
+    return b"".join(chunks), False
+
+
+def _headers(response: httpx.Response) -> dict[str, list[str]]:
+    """Headers verbatim (original case, every value), cut off at MAX_HEADER_BYTES in total."""
+    headers: dict[str, list[str]] = {}
+    total = 0
+    for raw_key, raw_value in response.headers.raw:
+        key = raw_key.decode("latin-1")
+        value = raw_value.decode("latin-1")
+        total += len(key) + len(value)
+        if total > MAX_HEADER_BYTES:
+            break
+        headers.setdefault(key, []).append(value)
+    return headers
+
+
+def _values(headers: dict[str, list[str]], name: str) -> list[str]:
+    return [v for k, values in headers.items() if k.lower() == name for v in values]
+
+
+def _address_url(parts: object, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    scheme = getattr(parts, "scheme", "http")
+    port = getattr(parts, "port", None) or (443 if scheme == "https" else 80)
+    host = f"[{address}]" if address.version == 6 else str(address)
+    path = getattr(parts, "path", "") or "/"
+    query = getattr(parts, "query", "")
+    return urlunsplit((scheme, f"{host}:{port}", path, query, ""))
+
+
+def _netloc_host(hostname: str) -> str:
+    return f"[{hostname}]" if ":" in hostname else hostname
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
