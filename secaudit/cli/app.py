@@ -89,22 +89,15 @@ def root(
 
 
 def _register() -> None:
-<<<<<<< HEAD
-    from secaudit.cli import checklist, init, log, prune, schedule, service
-=======
-    from secaudit.cli import checklist, init, log, scan, service
->>>>>>> scanner
+    from secaudit.cli import checklist, init, log, prune, scan, schedule, service
 
     app.command("init")(init.init)
     app.add_typer(checklist.app, name="checklist")
     app.add_typer(service.app, name="service")
     app.add_typer(log.app, name="log")
-<<<<<<< HEAD
+    app.command("scan")(scan.scan)
     app.add_typer(schedule.app, name="schedule")
     app.command("prune")(prune.prune)
-=======
-    app.command("scan")(scan.scan)
->>>>>>> scanner
 
 
 _register()
