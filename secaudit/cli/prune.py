@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from typing import Annotated
 
 import typer
 
 from secaudit.cli.common import OutputFormat, info, print_json, state
-
-RUN_FILE_DIRS = ("scans", "evidence", "raw")
 
 
 def prune(
@@ -19,10 +16,11 @@ def prune(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be removed.")] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
 ) -> None:
-    """Remove scan runs older than --keep days with their facts, observations and files.
+    """Remove scan runs older than --keep days with their facts, observations and archived nmap XML.
 
     Kept whatever their age: the newest completed run of each service and profile, runs
-    a drift record in force points to, and runs the risk register points to.
+    a drift record in force points to, and runs the risk register points to. Takes the
+    scan lock, so it never removes what a running batch is reading (exit 75 if held).
     """
     from secaudit.schedule.lock import RunLock
     from secaudit.store.retention import delete_runs, plan_prune
@@ -33,19 +31,8 @@ def prune(
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=keep)
     with RunLock(workspace.ensure_data_dir()):
         plan = plan_prune(store, cutoff)
-        files = [
-            path
-            for run in plan.remove
-            for folder in RUN_FILE_DIRS
-            if (path := workspace.data_dir / folder / run.run_id).exists()
-        ]
         if not dry_run:
             delete_runs(store, plan.remove, keep, actor="prune")
-            for path in files:
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
     verb = "would remove" if dry_run else "removed"
     if fmt is OutputFormat.JSON:
         print_json(
@@ -53,15 +40,12 @@ def prune(
                 "dry_run": dry_run,
                 "cutoff": cutoff.isoformat(),
                 "removed": [vars(r) for r in plan.remove],
-                "files": [str(p) for p in files],
                 "kept": plan.kept,
             }
         )
         return
     for run in plan.remove:
         typer.echo(f"{verb} run {run.run_id}  {run.service_id}  {run.profile}  {run.started_at}  {run.status}")
-    for path in files:
-        typer.echo(f"{verb} {path}")
     for run_id, why in plan.kept.items():
         info(f"kept run {run_id}: {why}")
     info(

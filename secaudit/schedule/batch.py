@@ -257,7 +257,8 @@ class Batch:
             else None
         )
         current = RunView(run, list(outcome.facts), list(outcome.observations))
-        result = compute_drift(previous, current, self.config.scan.cert_expiry_warning_days)
+        compared_at = dt.datetime.now(dt.UTC)
+        result = compute_drift(previous, current, self.config.scan.cert_expiry_warning_days, compared_at)
         record_comparison(
             self.store,
             Comparison(

@@ -6,6 +6,7 @@ about what closed or went away.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -87,12 +88,17 @@ def comparable(baseline: ScanRun, run: ScanRun) -> bool:
     )
 
 
-def compute_drift(previous: RunView | None, current: RunView, cert_expiry_warning_days: int) -> DriftResult:
+def compute_drift(
+    previous: RunView | None,
+    current: RunView,
+    cert_expiry_warning_days: int,
+    detected_at: dt.datetime | None = None,
+) -> DriftResult:
     """Every change from ``previous`` to ``current``; with no previous run, failing checks are the news."""
     if previous is None:
         failures = sum(1 for o in current.observations if o.status is ObservationStatus.FAIL)
         return DriftResult([], failures, None)
-    differ = _Differ(current.run.service_id, current.run.id, previous.run.id)
+    differ = _Differ(current.run.service_id, current.run.id, previous.run.id, detected_at)
     _ports(differ, previous.facts, current.facts)
     _tls(differ, previous.facts, current.facts, cert_expiry_warning_days)
     _http(differ, previous.facts, current.facts)
@@ -102,7 +108,8 @@ def compute_drift(previous: RunView | None, current: RunView, cert_expiry_warnin
 
 
 class _Differ:
-    def __init__(self, service_id: str, run_id: str, baseline_run_id: str) -> None:
+    def __init__(self, service_id: str, run_id: str, baseline_run_id: str, detected_at: dt.datetime | None) -> None:
+        self.detected_at = detected_at
         self.service_id = service_id
         self.run_id = run_id
         self.baseline_run_id = baseline_run_id
@@ -123,6 +130,7 @@ class _Differ:
                 after=after,
                 run_id=self.run_id,
                 baseline_run_id=self.baseline_run_id,
+                detected_at=self.detected_at,
             )
         )
 

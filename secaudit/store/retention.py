@@ -20,7 +20,7 @@ from secaudit.model import RunStatus
 from secaudit.store import audit_log
 from secaudit.store.db import Store
 from secaudit.store.drift import drift_comparisons, drift_in_force, drift_items, notification_outbox
-from secaudit.store.scans import observations, scan_facts, scan_runs
+from secaudit.store.scans import nmap_archive, observations, scan_facts, scan_runs
 
 RISK_HOOK_MODULE = "secaudit.store.risks"
 RISK_HOOK_FUNCTION = "referenced_run_ids"
@@ -133,7 +133,7 @@ def _candidate(row: Any) -> PruneCandidate:
 
 
 def delete_runs(store: Store, runs: list[PruneCandidate], keep_days: int, actor: str = "secaudit") -> None:
-    """Delete runs with their facts, observations, drift records and sent notifications, and log it."""
+    """Delete runs with their facts, observations, archived nmap XML, drift records and sent notifications."""
     if not runs:
         return
     ids = [r.run_id for r in runs]
@@ -142,6 +142,7 @@ def delete_runs(store: Store, runs: list[PruneCandidate], keep_days: int, actor:
             chunk = ids[chunk_start : chunk_start + 500]
             conn.execute(delete(scan_facts).where(scan_facts.c.run_id.in_(chunk)))
             conn.execute(delete(observations).where(observations.c.run_id.in_(chunk)))
+            conn.execute(delete(nmap_archive).where(nmap_archive.c.run_id.in_(chunk)))
             conn.execute(delete(drift_items).where(drift_items.c.run_id.in_(chunk)))
             conn.execute(delete(drift_comparisons).where(drift_comparisons.c.run_id.in_(chunk)))
             conn.execute(
