@@ -285,6 +285,17 @@ class Batch:
             failing=failing,
             new_failures=result.new_failures,
         )
+        for facts in outcome.facts:
+            if facts.error:
+                self.emit(
+                    "warning",
+                    run.service_id,
+                    "probe.error",
+                    f"{facts.kind} probe of {facts.target}: {facts.error}",
+                    run=run.id,
+                    probe=facts.kind,
+                    target=facts.target,
+                )
         for item in result.items:
             level = "info" if item.state is DriftState.RESOLVED else "warning"
             self.emit(level, run.service_id, "drift", item.message, drift=item.to_dict())
