@@ -36,7 +36,7 @@ def free_port() -> int:
 
 
 @dataclass
-class TestPki:
+class LoopbackPki:
     """A test CA and the files of leaf certificates it signs."""
 
     folder: Path
@@ -119,7 +119,7 @@ class _Web(http.server.BaseHTTPRequestHandler):
 class TlsSite:
     """An HTTPS server on loopback; ``use(days)`` swaps its certificate, ``stall`` freezes new handshakes."""
 
-    def __init__(self, pki: TestPki, days: int = 200) -> None:
+    def __init__(self, pki: LoopbackPki, days: int = 200) -> None:
         self.pki = pki
         self.current = pki.server_context(days)
         self.stall = threading.Event()
@@ -212,7 +212,7 @@ class WebhookReceiver:
 class SmtpServer:
     """aiosmtpd on loopback with STARTTLS required before AUTH; keeps every message."""
 
-    def __init__(self, pki: TestPki, port: int | None = None) -> None:
+    def __init__(self, pki: LoopbackPki, port: int | None = None) -> None:
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -233,7 +233,7 @@ class SmtpServer:
             )
             if ok:
                 server.logins.append(auth_data.login.decode())
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)
 
         self.port = port or free_port()
         self.controller = Controller(
@@ -244,6 +244,7 @@ class SmtpServer:
             require_starttls=True,
             authenticator=authenticator,
             auth_require_tls=True,
+            auth_exclude_mechanism=["LOGIN"],
             ready_timeout=10,
         )
         self.controller.start()
@@ -253,14 +254,14 @@ class SmtpServer:
 
 
 @pytest.fixture
-def pki(tmp_path: Path) -> TestPki:
+def pki(tmp_path: Path) -> LoopbackPki:
     folder = tmp_path / "pki"
     folder.mkdir()
-    return TestPki(folder)
+    return LoopbackPki(folder)
 
 
 @pytest.fixture
-def site(pki: TestPki) -> Iterator[TlsSite]:
+def site(pki: LoopbackPki) -> Iterator[TlsSite]:
     server = TlsSite(pki)
     yield server
     server.close()
@@ -288,7 +289,7 @@ schedule: "0 3 * * 1"
 
 
 @pytest.fixture
-def loop_workspace(tmp_path: Path, site: TlsSite, pki: TestPki) -> Path:
+def loop_workspace(tmp_path: Path, site: TlsSite, pki: LoopbackPki) -> Path:
     """A workspace with one service over the loopback site (plus a closed extra port) and one without scope."""
     root = tmp_path / "ws"
     result = run_cli(["init", str(root), "--organisation-ja", "テスト市", "--organisation-en", "Test City"])
