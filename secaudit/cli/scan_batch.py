@@ -43,6 +43,13 @@ def format_event(event: BatchEvent, log_format: LogFormat) -> str:
     return f"{at} {event.level.upper():7} {event.service or '-'} {event.event}: {event.message}"
 
 
+def _engine_scan(*args: Any, **kwargs: Any) -> Any:
+    """The scan engine, imported on first use so that a run with nothing due starts fast."""
+    from secaudit.scan.engine import run_scan
+
+    return run_scan(*args, **kwargs)
+
+
 def scan_batch(
     ctx: typer.Context,
     *,
@@ -60,10 +67,6 @@ def scan_batch(
     if due == all_services:
         raise InputError("give exactly one of --due and --all")
     fmt = LogFormat(str(log_format))
-    if scan is None:
-        from secaudit.scan.engine import run_scan
-
-        scan = run_scan
     st = state(ctx)
     workspace = st.workspace()
 
@@ -71,7 +74,7 @@ def scan_batch(
         typer.echo(format_event(event, fmt))
 
     options = BatchOptions(due_only=due, profile=profile, concurrency=concurrency)
-    report = Batch(workspace, st.catalog(), st.store(), scan, emit, options).run()
+    report = Batch(workspace, st.catalog, st.store(), scan or _engine_scan, emit, options).run()
     code = int(report.exit_code)
     if code:
         raise typer.Exit(code)

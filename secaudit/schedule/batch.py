@@ -130,7 +130,7 @@ class Batch:
     def __init__(
         self,
         workspace: Workspace,
-        catalog: Catalog,
+        catalog: Callable[[], Catalog],
         store: Store,
         scan: ScanFunction,
         emit: Callable[[BatchEvent], None],
@@ -138,7 +138,8 @@ class Batch:
     ) -> None:
         self.workspace = workspace
         self.config = workspace.config
-        self.catalog = catalog
+        self._catalog_of = catalog
+        self.catalog: Catalog | None = None
         self.store = store
         self.scan = scan
         self.options = options
@@ -163,6 +164,7 @@ class Batch:
             services = self._select(now, tz)
             workers = self.options.concurrency or self.config.scan.batch_concurrency
             if services:
+                self.catalog = self._catalog_of()  # loaded only when something is scanned: cron runs often
                 with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="secaudit-scan") as pool:
                     self.report.services = list(pool.map(self._scan_one, services))
             self.report.services.extend(self._invalid)
@@ -224,6 +226,7 @@ class Batch:
         report = ServiceReport(service.id)
         self.emit("info", service.id, "scan.start", f"scanning with profile {self.options.profile or 'default'}")
         try:
+            assert self.catalog is not None
             outcome = self.scan(service, self.catalog, self.store, self.config, self.options.profile, actor=ACTOR)
         except SecauditError as exc:
             report.error = "; ".join(exc.lines())
