@@ -113,3 +113,32 @@ def test_due_and_all_together_are_refused(loop_workspace: Path) -> None:
     result = run_cli(["scan", "--due", "--all"], loop_workspace)
     assert result.exit_code == 2 and "exactly one of --due and --all" in result.stderr
     assert scan_batch.__doc__
+
+
+def test_a_crash_in_one_service_does_not_stop_the_others(loop_workspace: Path) -> None:
+    from secaudit.catalog import load_catalog
+    from secaudit.errors import ExitCode
+    from secaudit.scan.engine import run_scan
+    from secaudit.schedule.batch import Batch, BatchEvent, BatchOptions
+    from secaudit.workspace import find_workspace
+
+    twin = (loop_workspace / "services" / "loop-portal.yaml").read_text().replace("loop-portal", "loop-twin")
+    (loop_workspace / "services" / "loop-twin.yaml").write_text(twin)
+
+    def flaky(service, *args, **kwargs):
+        if service.id == "loop-twin":
+            raise RuntimeError("probe exploded")
+        return run_scan(service, *args, **kwargs)
+
+    events: list[BatchEvent] = []
+    ws = find_workspace(loop_workspace)
+    store = _store(loop_workspace)
+    batch = Batch(
+        ws, lambda: load_catalog(ws.catalog_layers()), store, flaky, events.append, BatchOptions(profile="quick")
+    )
+    report = batch.run()
+    assert report.exit_code is ExitCode.ENVIRONMENT
+    errors = [(e.service, e.message) for e in events if e.event == "scan.error"]
+    assert errors == [("loop-twin", "internal error: RuntimeError: probe exploded")]
+    assert [e.service for e in events if e.event == "scan.finish"] == ["loop-portal"]
+    assert sorted(report.selected) == ["loop-portal", "loop-twin"]
