@@ -68,9 +68,9 @@ def services_absent(facts: PortFacts, params: ServiceNames) -> Verdict:
 
 
 def no_version_banner(facts: PortFacts, _params: NoParameters) -> Verdict:
-    """Fail when an open port announces a product version; error without version detection."""
-    if "-sV" not in facts.nmap_args:
-        return ERROR, "not judged: this profile does not detect service versions", {}
+    """Fail when an open port announces a product version; error with neither -sV nor banners."""
+    if "-sV" not in facts.nmap_args and not any(p.banner for p in facts.ports):
+        return ERROR, "not judged: this profile neither detects versions nor grabs banners", {}
     leaks = []
     for port in facts.ports:
         if port.state != "open":
@@ -93,5 +93,7 @@ ASSERTIONS: dict[str, Assertion[PortFacts]] = {
     "expected_open": Assertion(NoParameters, expected_open, "every declared port is open"),
     "ports_closed": Assertion(PortList, ports_closed, "none of `ports` is open"),
     "services_absent": Assertion(ServiceNames, services_absent, "no open port runs one of `services`"),
-    "no_version_banner": Assertion(NoParameters, no_version_banner, "no open port shows a version (needs -sV)"),
+    "no_version_banner": Assertion(
+        NoParameters, no_version_banner, "no open port shows a version (needs -sV or the banner script)"
+    ),
 }

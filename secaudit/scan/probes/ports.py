@@ -95,7 +95,10 @@ def nmap_arguments(options: NmapOptions, ports: Sequence[int], ipv6: bool) -> li
 
 def target_arguments(addresses: Sequence[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> list[str]:
     """``--`` then the addresses, each re-parsed as an IP literal so nothing else can reach nmap."""
-    literals = [str(ipaddress.ip_address(str(a))) for a in addresses]
+    try:
+        literals = [str(ipaddress.ip_address(str(a))) for a in addresses]
+    except ValueError as exc:
+        raise ProbeFailure(f"refusing to pass a non-address to nmap: {exc}") from None
     if not literals or any(lit.startswith("-") for lit in literals):
         raise ProbeFailure("no valid address to scan")
     return ["--", *literals]

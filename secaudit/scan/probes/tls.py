@@ -15,7 +15,9 @@ import hashlib
 import ipaddress
 import socket
 import ssl
+import threading
 import time
+import warnings
 from dataclasses import dataclass
 from functools import cache
 
@@ -32,6 +34,7 @@ VERSIONS: dict[str, ssl.TLSVersion] = {
     "TLSv1.3": ssl.TLSVersion.TLSv1_3,
 }
 LEGACY_CIPHERS = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
+_WARNINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,11 @@ def client_context(version: str) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    ctx.minimum_version = VERSIONS[version]
-    ctx.maximum_version = VERSIONS[version]
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        # detecting TLS 1.0 / 1.1 is the point here; their deprecation in the stdlib is not news
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = VERSIONS[version]
+        ctx.maximum_version = VERSIONS[version]
     if VERSIONS[version] < ssl.TLSVersion.TLSv1_3:
         ctx.set_ciphers(LEGACY_CIPHERS)
     return ctx
@@ -181,7 +187,7 @@ def describe_certificate(
         sha256=hashlib.sha256(der).hexdigest(),
         not_before=not_before,
         not_after=not_after,
-        days_left=int((not_after - now).total_seconds() // 86400),
+        days_left=int((not_after - now).total_seconds() / 86400),
         lifespan_days=(not_after - not_before).days,
         san=_san(cert),
         hostname_matches=hostname_matches(cert, hostname),

@@ -1,0 +1,288 @@
+"""Judges from fixture facts, without a network; and the registry's validation of checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from secaudit.model import Check, ObservationStatus, PortFacts
+from secaudit.model.facts import CertificateInfo, CookieInfo, HttpFacts, PortInfo, ProtocolSupport, TlsFacts
+from secaudit.scan.errors import CheckDefinitionError
+from secaudit.scan.judges import REGISTRY, judge, validate_checks
+from secaudit.scan.judges.base import NoParameters
+
+PASS, FAIL, ERROR = ObservationStatus.PASS, ObservationStatus.FAIL, ObservationStatus.ERROR
+NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+
+
+def _run(probe: str, assertion: str, facts: Any, **parameters: Any) -> tuple[ObservationStatus, str]:
+    check = Check.model_validate(
+        {
+            "id": f"{probe}.test",
+            "probe": probe,
+            "title": {"ja": "t", "en": "t"},
+            "severity": "high",
+            "assertion": assertion,
+            "parameters": parameters,
+        }
+    )
+    parsed = validate_checks([check])[check.id]
+    status, evidence, _details = judge(check, parsed, facts)
+    assert "\n" not in evidence
+    return status, evidence
+
+
+# --- ports ------------------------------------------------------------------------------------
+
+
+def _ports(open_ports: dict[int, str], expected: list[int], args: list[str] | None = None) -> PortFacts:
+    return PortFacts(
+        target="localhost",
+        address="127.0.0.1",
+        scanned_ports=sorted({*open_ports, *expected, 22}),
+        expected_ports=expected,
+        ports=[PortInfo(port=p, state="open", service=s) for p, s in open_ports.items()],
+        nmap_args=args or ["-sT"],
+    )
+
+
+def test_undeclared_open_port_fails() -> None:
+    status, evidence = _run("ports", "only_expected_open", _ports({443: "https", 8081: "http"}, [443]))
+    assert status is FAIL and "8081/tcp (http)" in evidence
+    assert _run("ports", "only_expected_open", _ports({443: "https"}, [443]))[0] is PASS
+
+
+def test_declared_port_closed_fails_expected_open() -> None:
+    assert _run("ports", "expected_open", _ports({}, [443]))[0] is FAIL
+    assert _run("ports", "expected_open", _ports({443: "https"}, [443]))[0] is PASS
+
+
+def test_admin_port_open_fails_and_unscanned_list_is_error() -> None:
+    assert _run("ports", "ports_closed", _ports({22: "ssh"}, []), ports=[22, 3389])[0] is FAIL
+    assert _run("ports", "ports_closed", _ports({}, []), ports=[22])[0] is PASS
+    assert _run("ports", "ports_closed", _ports({}, []), ports=[3389])[0] is ERROR
+
+
+def test_cleartext_service_fails() -> None:
+    status, evidence = _run("ports", "services_absent", _ports({21: "ftp"}, [21]), services=["ftp", "telnet"])
+    assert status is FAIL and "21/ftp" in evidence
+
+
+def test_version_banner_needs_detection_and_fails_on_versions() -> None:
+    facts = _ports({80: "http"}, [80])
+    assert _run("ports", "no_version_banner", facts)[0] is ERROR
+    facts = _ports({80: "http"}, [80], ["-sT", "-sV"])
+    facts.ports[0].product, facts.ports[0].version = "Apache httpd", "2.4.1"
+    status, evidence = _run("ports", "no_version_banner", facts)
+    assert status is FAIL and "Apache httpd 2.4.1" in evidence
+    facts.ports[0].version = None
+    facts.ports[0].product = "nginx"
+    assert _run("ports", "no_version_banner", facts)[0] is PASS
+
+
+def test_probe_error_is_error_for_every_assertion() -> None:
+    broken = PortFacts(target="localhost", address="127.0.0.1", error="nmap host timeout")
+    for name in ("only_expected_open", "no_version_banner"):
+        status, evidence = _run("ports", name, broken)
+        assert status is ERROR and "nmap host timeout" in evidence
+
+
+# --- tls --------------------------------------------------------------------------------------
+
+
+def _cert(**changes: Any) -> CertificateInfo:
+    base: dict[str, Any] = {
+        "subject": "CN=localhost",
+        "issuer": "CN=test CA",
+        "serial": "1",
+        "sha256": "00",
+        "not_before": NOW - dt.timedelta(days=10),
+        "not_after": NOW + dt.timedelta(days=80),
+        "days_left": 80,
+        "lifespan_days": 90,
+        "san": ["localhost"],
+        "hostname_matches": True,
+        "trusted": True,
+        "key_type": "EC",
+        "key_bits": 256,
+        "signature_algorithm": "ecdsa-with-SHA256",
+    }
+    return CertificateInfo(**{**base, **changes})
+
+
+def _tls(protocols: dict[str, bool | None], cert: CertificateInfo | None = None) -> TlsFacts:
+    ciphers = {"TLSv1.3": "TLS_AES_128_GCM_SHA256", "TLSv1.2": "ECDHE-RSA-AES128-GCM-SHA256"}
+    return TlsFacts(
+        target="https://localhost/",
+        address="127.0.0.1",
+        port=443,
+        sni="localhost",
+        protocols={
+            v: ProtocolSupport(
+                offered=o,
+                cipher=ciphers.get(v, "ECDHE-RSA-AES256-SHA") if o else None,
+                error="the local OpenSSL cannot offer it" if o is None else None,
+            )
+            for v, o in protocols.items()
+        },
+        certificate=cert or _cert(),
+        observed_at=NOW,
+    )
+
+
+MODERN = {"TLSv1.3": True, "TLSv1.2": True, "TLSv1.1": False, "TLSv1": False}
+
+
+def test_legacy_protocol_offered_fails_and_untestable_is_error() -> None:
+    legacy = ["TLSv1", "TLSv1.1"]
+    assert _run("tls", "protocols_not_offered", _tls(MODERN), protocols=legacy)[0] is PASS
+    status, evidence = _run("tls", "protocols_not_offered", _tls({**MODERN, "TLSv1": True}), protocols=legacy)
+    assert status is FAIL and "TLSv1 (ECDHE-RSA-AES256-SHA)" in evidence
+    status, evidence = _run("tls", "protocols_not_offered", _tls({**MODERN, "TLSv1": None}), protocols=legacy)
+    assert status is ERROR and "cannot offer" in evidence
+
+
+def test_modern_protocol_required() -> None:
+    wanted = ["TLSv1.2", "TLSv1.3"]
+    assert _run("tls", "protocols_offered_any", _tls(MODERN), protocols=wanted)[0] is PASS
+    none = {"TLSv1.3": False, "TLSv1.2": False, "TLSv1.1": True, "TLSv1": True}
+    assert _run("tls", "protocols_offered_any", _tls(none), protocols=wanted)[0] is FAIL
+
+
+def test_cipher_outside_baseline_fails() -> None:
+    allowed = ["TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"]
+    assert _run("tls", "ciphers_recommended", _tls(MODERN), allowed=allowed)[0] is PASS
+    status, evidence = _run("tls", "ciphers_recommended", _tls({**MODERN, "TLSv1": True}), allowed=allowed)
+    assert status is FAIL and "TLSv1: ECDHE-RSA-AES256-SHA" in evidence
+
+
+def test_expired_and_not_yet_valid_certificates_fail() -> None:
+    expired = _cert(not_after=NOW - dt.timedelta(days=3), days_left=-3)
+    status, evidence = _run("tls", "certificate_in_validity", _tls(MODERN, expired))
+    assert status is FAIL and "expired" in evidence
+    future = _cert(not_before=NOW + dt.timedelta(days=1))
+    assert _run("tls", "certificate_in_validity", _tls(MODERN, future))[0] is FAIL
+    assert _run("tls", "certificate_in_validity", _tls(MODERN))[0] is PASS
+
+
+def test_certificate_properties() -> None:
+    assert _run("tls", "certificate_trusted", _tls(MODERN, _cert(trusted=False, trust_error="self-signed")))[0] is FAIL
+    assert _run("tls", "certificate_hostname_matches", _tls(MODERN, _cert(hostname_matches=False)))[0] is FAIL
+    assert _run("tls", "certificate_days_left", _tls(MODERN, _cert(days_left=12)), min_days=30)[0] is FAIL
+    assert _run("tls", "certificate_days_left", _tls(MODERN), min_days=30)[0] is PASS
+    assert _run("tls", "certificate_max_lifespan", _tls(MODERN, _cert(lifespan_days=825)), max_days=366)[0] is FAIL
+    weak = _cert(key_type="RSA", key_bits=1024)
+    status, evidence = _run("tls", "key_strength", _tls(MODERN, weak), rsa_min_bits=2048, ec_min_bits=256)
+    assert status is FAIL and "RSA 1024" in evidence
+    assert _run("tls", "key_strength", _tls(MODERN), rsa_min_bits=2048, ec_min_bits=256)[0] is PASS
+    sha1 = _cert(signature_algorithm="sha1WithRSAEncryption")
+    assert _run("tls", "signature_algorithm_allowed", _tls(MODERN, sha1), allowed=["ecdsa-with-SHA256"])[0] is FAIL
+
+
+def test_no_certificate_is_error() -> None:
+    facts = _tls({"TLSv1.3": False, "TLSv1.2": False, "TLSv1.1": False, "TLSv1": False})
+    facts.certificate = None
+    assert _run("tls", "certificate_trusted", facts)[0] is ERROR
+
+
+# --- http -------------------------------------------------------------------------------------
+
+
+def _http(headers: dict[str, str], final_url: str = "https://localhost/", **fields: Any) -> HttpFacts:
+    return HttpFacts(
+        target=final_url, address="127.0.0.1", final_url=final_url, status=200,
+        headers={k: [v] for k, v in headers.items()}, **fields,
+    )
+
+
+def test_hsts() -> None:
+    assert _run("http", "hsts_min_age", _http({}), min_age=15552000)[1] == "no Strict-Transport-Security header"
+    short = _http({"strict-transport-security": "max-age=300"})
+    assert _run("http", "hsts_min_age", short, min_age=15552000)[0] is FAIL
+    good = _http({"Strict-Transport-Security": "max-age=31536000; includeSubDomains"})
+    assert _run("http", "hsts_min_age", good, min_age=15552000)[0] is PASS
+    plain = _http({"Strict-Transport-Security": "max-age=31536000"}, final_url="http://localhost/")
+    assert _run("http", "hsts_min_age", plain, min_age=15552000)[0] is FAIL
+
+
+def test_header_assertions() -> None:
+    assert _run("http", "header_present", _http({}), header="Content-Security-Policy")[0] is FAIL
+    assert _run("http", "header_equals", _http({"X-Content-Type-Options": "NoSniff"}),
+                header="X-Content-Type-Options", value="nosniff")[0] is PASS
+    referrer = _http({"Referrer-Policy": "no-referrer, unsafe-url"})
+    assert _run("http", "header_in", referrer, header="Referrer-Policy", values=["no-referrer"])[0] is FAIL
+
+
+def test_frame_protection_by_either_header() -> None:
+    assert _run("http", "frame_protection", _http({"X-Frame-Options": "sameorigin"}))[0] is PASS
+    csp = _http({"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"})
+    assert _run("http", "frame_protection", csp)[0] is PASS
+    assert _run("http", "frame_protection", _http({"X-Frame-Options": "ALLOW-FROM x"}))[0] is FAIL
+
+
+def test_cookie_flags() -> None:
+    bad = _http({}, cookies=[CookieInfo(name="sid", secure=True), CookieInfo(name="ok", secure=True,
+                                                                           httponly=True, samesite="Lax")])
+    status, evidence = _run("http", "cookies_flagged", bad)
+    assert status is FAIL and "sid without HttpOnly/SameSite" in evidence
+    assert _run("http", "cookies_flagged", _http({}))[0] is PASS
+
+
+def test_version_headers_and_markup_kept_in_evidence() -> None:
+    leaky = _http({"Server": "Apache/2.4.1 <script>x</script>"})
+    status, evidence = _run("http", "no_version_headers", leaky, headers=["Server", "X-Powered-By"])
+    assert status is FAIL and "Apache/2.4.1 <script>x</script>" in evidence
+    assert _run("http", "no_version_headers", _http({"Server": "nginx"}), headers=["Server"])[0] is PASS
+
+
+def test_methods_trace_listing_and_redirect() -> None:
+    assert _run("http", "trace_disabled", _http({}, trace_enabled=True))[0] is FAIL
+    assert _run("http", "trace_disabled", _http({}))[0] is ERROR
+    assert _run("http", "methods_not_allowed", _http({}, allowed_methods=["GET", "PUT"]), methods=["PUT"])[0] is FAIL
+    assert _run("http", "no_directory_listing", _http({}, directory_listing=True))[0] is FAIL
+    assert _run("http", "https_redirect", _http({}, https_redirect=False))[0] is FAIL
+    assert _run("http", "https_redirect", _http({}, https_redirect_note="not checked: none in scope"))[0] is ERROR
+
+
+# --- registry ---------------------------------------------------------------------------------
+
+
+def test_every_registered_judge_is_documented_by_a_summary() -> None:
+    for vocabulary in REGISTRY.values():
+        for name, assertion in vocabulary.items():
+            assert assertion.summary, name
+
+
+@pytest.mark.parametrize(
+    ("assertion", "parameters", "message"),
+    [
+        ("no_such_assertion", {}, "has no assertion 'no_such_assertion'"),
+        ("hsts_min_age", {}, "parameters.min_age: Field required"),
+        ("hsts_min_age", {"min_age": "soon"}, "parameters.min_age"),
+        ("trace_disabled", {"extra": 1}, "parameters.extra: Extra inputs are not permitted"),
+    ],
+)
+def test_bad_check_definitions_name_the_check(assertion: str, parameters: dict[str, Any], message: str) -> None:
+    check = Check.model_validate(
+        {"id": "http.broken", "probe": "http", "title": {"ja": "t", "en": "t"}, "severity": "low",
+         "assertion": assertion, "parameters": parameters}
+    )
+    with pytest.raises(CheckDefinitionError) as exc:
+        validate_checks([check])
+    assert any("check http.broken" in line and message in line for line in exc.value.lines()), exc.value.lines()
+
+
+def test_tls_protocol_names_are_validated() -> None:
+    check = Check.model_validate(
+        {"id": "tls.broken", "probe": "tls", "title": {"ja": "t", "en": "t"}, "severity": "low",
+         "assertion": "protocols_not_offered", "parameters": {"protocols": ["SSLv3"]}}
+    )
+    with pytest.raises(CheckDefinitionError, match="scanner checks"):
+        validate_checks([check])
+
+
+def test_no_parameters_model_refuses_extras() -> None:
+    with pytest.raises(ValueError):
+        NoParameters.model_validate({"x": 1})
