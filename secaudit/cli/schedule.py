@@ -117,6 +117,6 @@ def show(
     for r in rows:
         due = "due now" if r["due_now"] else (f"next {r['next_due']}" if r["next_due"] else r["note"])
         schedule = r["schedule"] or "-"
-        last = r["last_success"] or "never"
-        out.append(f"{r['service']:<{width}}  {schedule:<14}  last {last:<22}  {due}")
+        last_text = r["last_success"] or "never"
+        out.append(f"{r['service']:<{width}}  {schedule:<14}  last {last_text:<22}  {due}")
     typer.echo("\n".join(out))

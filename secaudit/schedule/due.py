@@ -48,12 +48,12 @@ def zone(name: str) -> ZoneInfo:
 
 def next_fire(schedule: str, after: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     """The first time strictly after ``after`` that ``schedule`` fires, read in ``tz``; returned in UTC."""
-    from croniter import croniter
+    from croniter import croniter  # type: ignore[import-untyped,unused-ignore]
 
     if after.tzinfo is None:
         raise ValueError("next_fire needs a timezone-aware datetime")
     start = after.astimezone(tz)
-    fired = croniter(schedule, start).get_next(dt.datetime)
+    fired: dt.datetime = croniter(schedule, start).get_next(dt.datetime)
     return fired.astimezone(dt.UTC)
 
 
