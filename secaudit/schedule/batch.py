@@ -25,7 +25,15 @@ from secaudit.schedule.due import DueReason, DueStatus, due_status, zone
 from secaudit.schedule.lock import RunLock
 from secaudit.schedule.notify import ServiceNews, build_notifications, check_settings, deliver
 from secaudit.store import Store, audit_log
-from secaudit.store.drift import Comparison, DriftState, enqueue, mark_attempt, pending_notifications, record_comparison
+from secaudit.store.drift import (
+    Comparison,
+    DriftState,
+    comparison_of,
+    enqueue,
+    mark_attempt,
+    pending_notifications,
+    record_comparison,
+)
 from secaudit.store.retention import abandon_interrupted_runs
 from secaudit.store.scans import facts_of, latest_run, observations_of, runs_of
 from secaudit.workspace import Workspace
@@ -112,16 +120,28 @@ class BatchOptions:
     now: dt.datetime | None = None
 
 
-def find_baseline(store: Store, run: ScanRun) -> ScanRun | None:
-    """The newest completed run before ``run`` of the same service and profile over the same scope."""
+def find_baseline(store: Store, run: ScanRun) -> RunView | None:
+    """The run to compare ``run`` with: the newest earlier completed run of the same service and profile
+    over the same scope targets, preferring one a batch already compared, so that a manual scan in
+    between never hides a change; a run whose every probe errored says nothing and is passed over."""
+    fallback: tuple[ScanRun, list[Facts]] | None = None
     for candidate in runs_of(store, run.service_id, limit=50):
         if (
-            candidate.status is RunStatus.COMPLETED
-            and candidate.started_at <= run.started_at
-            and comparable(candidate, run)
+            candidate.status is not RunStatus.COMPLETED
+            or candidate.started_at > run.started_at
+            or not comparable(candidate, run)
         ):
-            return candidate
-    return None
+            continue
+        facts = parse_facts(facts_of(store, candidate.id))
+        if facts and all(f.error is not None for f in facts):
+            continue
+        if comparison_of(store, candidate.id):
+            return RunView(candidate, facts, observations_of(store, candidate.id))
+        if fallback is None:
+            fallback = (candidate, facts)
+    if fallback is None:
+        return None
+    return RunView(fallback[0], fallback[1], observations_of(store, fallback[0].id))
 
 
 class Batch:
@@ -253,12 +273,7 @@ class Batch:
 
     def _compare(self, outcome: ScanResult) -> DriftResult:
         run = outcome.run
-        baseline = find_baseline(self.store, run)
-        previous = (
-            RunView(baseline, parse_facts(facts_of(self.store, baseline.id)), observations_of(self.store, baseline.id))
-            if baseline is not None
-            else None
-        )
+        previous = find_baseline(self.store, run)
         current = RunView(run, list(outcome.facts), list(outcome.observations))
         compared_at = dt.datetime.now(dt.UTC)
         result = compute_drift(previous, current, self.config.scan.cert_expiry_warning_days, compared_at)
@@ -281,7 +296,7 @@ class Batch:
             "scan.finish",
             f"run {run.id}: {len(outcome.observations)} observations, {failing} failing, "
             f"{len(result.items)} change(s), {result.new_failures} new failure(s)"
-            + ("" if baseline else " (first comparable run: baseline established)"),
+            + ("" if previous else " (first comparable run: baseline established)"),
             run=run.id,
             baseline=result.baseline_run_id,
             observations=len(outcome.observations),
