@@ -14,7 +14,8 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any
+
+from pydantic import BaseModel
 
 from secaudit import __version__
 from secaudit.catalog import Catalog
@@ -35,6 +36,7 @@ from secaudit.model.config import WorkspaceConfig
 from secaudit.scan import scope as scope_guard
 from secaudit.scan.errors import ScanEnvironmentError
 from secaudit.scan.judges import judge, validate_checks
+from secaudit.scan.judges.tls import MinDays
 from secaudit.scan.plan import ProbeTask, build_plan
 from secaudit.scan.probes import http as http_probe
 from secaudit.scan.probes import ports as ports_probe
@@ -71,6 +73,15 @@ def resolve_profile(catalog: Catalog, config: WorkspaceConfig, profile_id: str |
     return profile
 
 
+def with_workspace_defaults(parameters: dict[str, BaseModel], config: WorkspaceConfig) -> dict[str, BaseModel]:
+    """Fill parameters a check leaves to the workspace (certificate expiry margin) from ``secaudit.yaml``."""
+    filled = dict(parameters)
+    for check_id, params in parameters.items():
+        if isinstance(params, MinDays) and params.min_days is None:
+            filled[check_id] = params.model_copy(update={"min_days": config.scan.cert_expiry_warning_days})
+    return filled
+
+
 def run_scan(
     service: Service,
     catalog: Catalog,
@@ -88,7 +99,7 @@ def run_scan(
     say = progress or (lambda _message: None)
     profile = resolve_profile(catalog, config, profile_id)
     checks = [c for c in catalog.checks.values() if c.probe in profile.probes]
-    parameters = validate_checks(checks)
+    parameters = with_workspace_defaults(validate_checks(checks), config)
     decision = scope_guard.check_scope(
         service, started.date(), config.scan.denylist, resolver=scope_guard.system_resolver
     )
@@ -191,7 +202,7 @@ def _observe(
     run: ScanRun,
     service: Service,
     checks: list[Check],
-    parameters: dict[str, Any],
+    parameters: dict[str, BaseModel],
     facts: list[AnyFacts],
 ) -> list[Observation]:
     per_target: dict[tuple[str, str], int] = {}

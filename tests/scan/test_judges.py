@@ -286,3 +286,19 @@ def test_tls_protocol_names_are_validated() -> None:
 def test_no_parameters_model_refuses_extras() -> None:
     with pytest.raises(ValueError):
         NoParameters.model_validate({"x": 1})
+
+
+def test_expiry_margin_comes_from_the_workspace_when_the_check_leaves_it_open() -> None:
+    from secaudit.model.config import WorkspaceConfig
+    from secaudit.scan.engine import with_workspace_defaults
+
+    check = Check.model_validate(
+        {"id": "tls.margin", "probe": "tls", "title": {"ja": "t", "en": "t"}, "severity": "low",
+         "assertion": "certificate_days_left"}
+    )
+    config = WorkspaceConfig.model_validate({"organisation": {"ja": "市", "en": "City"},
+                                             "scan": {"cert_expiry_warning_days": 60}})
+    parsed = with_workspace_defaults(validate_checks([check]), config)[check.id]
+    status, evidence, _ = judge(check, parsed, _tls(MODERN, _cert(days_left=45)))
+    assert status is FAIL and "minimum 60" in evidence
+    assert judge(check, validate_checks([check])[check.id], _tls(MODERN))[0] is ERROR

@@ -31,9 +31,9 @@ class CipherList(Parameters):
 
 
 class MinDays(Parameters):
-    """A minimum number of days."""
+    """A minimum number of days; None means the workspace's ``scan.cert_expiry_warning_days``."""
 
-    min_days: int = Field(ge=0)
+    min_days: int | None = Field(default=None, ge=0)
 
 
 class MaxDays(Parameters):
@@ -132,6 +132,8 @@ def certificate_days_left(facts: TlsFacts, params: MinDays) -> Verdict:
     cert = facts.certificate
     if cert is None:
         return _no_cert(facts)
+    if params.min_days is None:
+        return ERROR, "not judged: no minimum number of days configured", {}
     details = {"days_left": cert.days_left, "min_days": params.min_days}
     if cert.days_left < params.min_days:
         return FAIL, f"{cert.days_left} days left (minimum {params.min_days})", details

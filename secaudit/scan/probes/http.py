@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -165,9 +165,9 @@ def _https_redirect(visit: _Visit, url: str, facts: HttpFacts) -> None:
     facts.https_redirect_note = f"{variant} answered {reply.status}" + (f" -> {location}" if location else "")
 
 
-def _http_variant(scope: ScopeDecision, parts: object) -> str | None:
+def _http_variant(scope: ScopeDecision, parts: SplitResult) -> str | None:
     """The in-scope http:// URL of the same host: a declared http URL, else port 80 when declared."""
-    hostname = getattr(parts, "hostname", None)
+    hostname = parts.hostname
     for approved in scope.approved:
         url = approved.target.url
         if url is not None and approved.hostname == hostname and urlsplit(url).scheme == "http":
@@ -236,13 +236,10 @@ def _values(headers: dict[str, list[str]], name: str) -> list[str]:
     return [v for k, values in headers.items() if k.lower() == name for v in values]
 
 
-def _address_url(parts: object, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    scheme = getattr(parts, "scheme", "http")
-    port = getattr(parts, "port", None) or (443 if scheme == "https" else 80)
+def _address_url(parts: SplitResult, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     host = f"[{address}]" if address.version == 6 else str(address)
-    path = getattr(parts, "path", "") or "/"
-    query = getattr(parts, "query", "")
-    return urlunsplit((scheme, f"{host}:{port}", path, query, ""))
+    return urlunsplit((parts.scheme, f"{host}:{port}", parts.path or "/", parts.query, ""))
 
 
 def _netloc_host(hostname: str) -> str:

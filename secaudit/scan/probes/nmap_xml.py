@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError  # noqa: S405  (types only; parsing goes through defusedxml)
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
 
 from secaudit.model import PortInfo
 
@@ -118,7 +118,7 @@ def _port(port: Element) -> PortInfo | None:
             banner = script.get("output")
     return PortInfo(
         port=number,
-        protocol=protocol,  # type: ignore[arg-type]
+        protocol="udp" if protocol == "udp" else "tcp",
         state=state_el.get("state", "unknown") if state_el is not None else "unknown",
         service=service.get("name") if service is not None else None,
         product=service.get("product") if service is not None else None,

@@ -16,6 +16,7 @@ import signal
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from secaudit.model import NmapOptions, PortFacts
 from secaudit.scan.errors import ProbeFailure, ScanEnvironmentError
@@ -57,14 +58,14 @@ class PortsResult:
 
 def locate_nmap(search_path: Sequence[str] | None = None) -> NmapInstall:
     """Find nmap through python-nmap's PortScanner; ScanEnvironmentError when it is missing."""
-    import nmap
+    import nmap  # type: ignore[import-untyped]
 
     try:
         scanner = nmap.PortScanner(nmap_search_path=tuple(search_path or NMAP_SEARCH_PATH))
     except nmap.PortScannerError as exc:
         raise ScanEnvironmentError(f"nmap was not found or does not run ({exc}); {INSTALL_HINT}") from exc
     major, minor = scanner.nmap_version()
-    return NmapInstall(path=scanner._nmap_path, version=f"{major}.{minor:02d}")
+    return NmapInstall(path=str(scanner._nmap_path), version=f"{major}.{minor:02d}")
 
 
 def nmap_arguments(options: NmapOptions, ports: Sequence[int], ipv6: bool) -> list[str]:
@@ -138,7 +139,7 @@ def scan_ports(
     expected = sorted(set(approved.target.ports))
     ports = sorted(set(expected) | set(options.ports) | set(extra_ports))
     result = PortsResult()
-    base = {"target": approved.label, "hostname": approved.hostname, "expected_ports": expected}
+    base: dict[str, Any] = {"target": approved.label, "hostname": approved.hostname, "expected_ports": expected}
     if not approved.addresses:
         reason = approved.resolution_error or "no approved address"
         result.facts.append(PortFacts(address="unresolved", scanned_ports=ports, error=reason, **base))
@@ -172,7 +173,7 @@ def _facts_of(
     ports: list[int],
     argv: list[str],
     install: NmapInstall,
-    base: dict[str, object],
+    base: dict[str, Any],
 ) -> list[PortFacts]:
     if execution.timed_out:
         report_error: str | None = "nmap overran its deadline and was killed"
@@ -201,7 +202,7 @@ def _facts_of(
                 nmap_version=(report.version if report and report.version else install.version),
                 nmap_args=list(argv),
                 scripts=scripts,
-                **base,  # type: ignore[arg-type]
+                **base,
             )
         )
     return facts
