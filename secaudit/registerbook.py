@@ -165,6 +165,7 @@ def register_xlsx(register: Sequence[RiskEntry], service_id: str, matrix: str) -
     """The register as a workbook: read-only columns grey, treatment columns for officers to fill in."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
@@ -182,7 +183,7 @@ def register_xlsx(register: Sequence[RiskEntry], service_id: str, matrix: str) -
     kinds = DataValidation(type="list", formula1='"mitigate,accept,transfer,avoid"', allow_blank=True)
     ws.add_data_validation(kinds)
     column = COLUMNS.index("treatment") + 1
-    letter = ws.cell(row=1, column=column).column_letter
+    letter = get_column_letter(column)
     kinds.add(f"{letter}2:{letter}{max(2, len(register) + 1)}")
     ws.freeze_panes = "B2"
     meta = wb.create_sheet(META_SHEET)

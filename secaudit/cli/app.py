@@ -89,7 +89,7 @@ def root(
 
 
 def _register() -> None:
-    from secaudit.cli import assess, checklist, gate, init, log, questionnaire, risk, scan, service
+    from secaudit.cli import assess, checklist, gate, init, log, prune, questionnaire, risk, scan, schedule, service
     from secaudit.cli import dashboard as dashboard_cli
     from secaudit.cli import report as report_cli
 
@@ -104,6 +104,8 @@ def _register() -> None:
     app.command("gate")(gate.gate)
     app.command("report")(report_cli.report)
     app.command("dashboard")(dashboard_cli.dashboard)
+    app.add_typer(schedule.app, name="schedule")
+    app.command("prune")(prune.prune)
 
 
 _register()

@@ -54,17 +54,14 @@ def score_history(store: Store, service_id: str, before: dt.datetime) -> list[Sc
 
 
 def drift_items(store: Store, service_id: str) -> list[DriftItem] | None:
-    """The drift of the latest compared scan run, or None when no drift data is available.
+    """The drift of the latest compared scan run, or None when no run has been compared yet.
 
-    Drift is recorded by the scheduler (``secaudit.store.drift``); where that part is
-    not installed, or no run has been compared yet, reports show an empty state.
+    Drift is recorded by scheduled scans (``secaudit.store.drift``); until one has
+    compared two runs, reports show an empty state.
     """
     from secaudit.report import DriftItem, DriftState
+    from secaudit.store import drift as drift_store
 
-    try:
-        from secaudit.store import drift as drift_store  # type: ignore[attr-defined]
-    except ImportError:
-        return None
     comparison = drift_store.latest_comparison(store, service_id)
     if comparison is None:
         return None

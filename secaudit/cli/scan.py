@@ -102,12 +102,8 @@ def exit_code_of(outcome: ScanOutcome, catalog: Catalog, fail_on: Severity) -> E
 
 
 def _batch(ctx: typer.Context, *, due: bool, all_services: bool, log_format: str, profile: str | None) -> None:
-    try:
-        from secaudit.cli.scan_batch import scan_batch  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise InputError(
-            "scheduled scans (--due / --all) are not available in this build; scan one SERVICE at a time"
-        ) from None
+    from secaudit.cli.scan_batch import scan_batch
+
     scan_batch(ctx, due=due, all_services=all_services, log_format=log_format, profile=profile)
 
 

@@ -35,6 +35,8 @@ class ScanSettings(StrictModel):
     default_profile: Slug = "standard"
     denylist: list[Network] = Field(default_factory=list)
     cert_expiry_warning_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    batch_concurrency: Annotated[int, Field(ge=1, le=16)] = 2
+    stale_run_hours: Annotated[int, Field(ge=1, le=720)] = 24
 
 
 class SmtpSettings(StrictModel):
@@ -47,6 +49,8 @@ class SmtpSettings(StrictModel):
     password_env: Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]{0,63}$")] | None = None
     password_file: str | None = None
     sender: Annotated[str, StringConstraints(min_length=3, max_length=320)]
+    ca_file: str | None = None
+    timeout_s: Annotated[float, Field(gt=0, le=300)] = 20.0
 
 
 class WebhookSettings(StrictModel):
@@ -60,6 +64,9 @@ class Notifications(StrictModel):
 
     smtp: SmtpSettings | None = None
     webhook: WebhookSettings | None = None
+    recipients: list[Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}$")]] = Field(
+        default_factory=list
+    )
 
 
 class WorkspaceConfig(StrictModel):

@@ -8,7 +8,7 @@ secaudit and is refused rather than guessed at.
 
 from __future__ import annotations
 
-from secaudit.store import answers, drafts, reviews, risks, scans
+from secaudit.store import answers, drafts, drift, reviews, risks, scans
 from secaudit.store.schema import Migration, audit_log, schema_migrations
 
 MIGRATIONS: list[Migration] = [
@@ -28,4 +28,8 @@ MIGRATIONS: list[Migration] = [
     Migration("0020_answer_drafts", tables=(drafts.answer_drafts,)),
     Migration("0030_reviews", tables=(reviews.reviews,)),
     Migration("0031_risks", tables=(risks.risk_treatments, risks.risk_lifecycle)),
+    Migration(
+        "0040_drift",
+        tables=(drift.drift_comparisons, drift.drift_items, drift.notification_outbox),
+    ),
 ]

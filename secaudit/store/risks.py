@@ -215,3 +215,18 @@ def _transition(conn: Connection, entry: RiskEntry, life: RiskLifecycle | None, 
     if finding and entry.result_status is not life.last_result:
         conn.execute(risk_lifecycle.update().where(where).values(**values))
     return None
+
+
+def referenced_run_ids(store: Store) -> set[str]:
+    """Scan runs the register rests on: the newest completed run of every service with an unresolved risk."""
+    from secaudit.store.scans import latest_run
+
+    with store.read() as conn:
+        services = {
+            row[0]
+            for row in conn.execute(
+                select(risk_lifecycle.c.service_id).where(risk_lifecycle.c.resolved_at.is_(None)).distinct()
+            )
+        }
+    runs = (latest_run(store, service_id) for service_id in sorted(services))
+    return {run.id for run in runs if run is not None}

@@ -241,7 +241,5 @@ def archive_nmap_xml(store: Store, run_id: str, outputs: list[tuple[str, bytes]]
 def nmap_xml_of(store: Store, run_id: str) -> list[tuple[str, str, bool]]:
     """The archived nmap XML of a run, as (addresses, xml, truncated)."""
     with store.read() as conn:
-        rows = conn.execute(
-            select(nmap_archive).where(nmap_archive.c.run_id == run_id).order_by(nmap_archive.c.id)
-        )
+        rows = conn.execute(select(nmap_archive).where(nmap_archive.c.run_id == run_id).order_by(nmap_archive.c.id))
         return [(r.addresses, r.xml, bool(r.truncated)) for r in rows]

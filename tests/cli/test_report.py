@@ -216,35 +216,28 @@ def test_dashboard_html_default_path_and_broken_service_listed(evidence: Path) -
     assert en.exit_code == 0 and "Launch decision" in (evidence / "d.html").read_text()
 
 
-def test_drift_recorded_by_the_scheduler_appears_in_report_and_dashboard(
-    evidence: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import sys
-    import types
-    from dataclasses import dataclass, field
-
-    @dataclass
-    class Record:
-        fingerprint: str
-        state: str
-        message: str
-        detected_at: dt.datetime | None = None
-
-    @dataclass
-    class Comparison:
-        compared_at: dt.datetime
-        items: list[Record] = field(default_factory=list)
+def test_drift_recorded_by_the_scheduler_appears_in_report_and_dashboard(evidence: Path, tmp_path: Path) -> None:
+    from secaudit.store import open_store
+    from secaudit.store.drift import Comparison, DriftKind, DriftRecord, DriftState, record_comparison
 
     now = dt.datetime.now(dt.UTC)
-    comparisons = {SERVICE: Comparison(now, [Record("f1", "new", f"new open port 8080 {BANNER}", None)])}
-    fake = types.ModuleType("secaudit.store.drift")
-    fake.latest_comparison = lambda store, service_id: comparisons.get(service_id)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "secaudit.store.drift", fake)
+    record = DriftRecord(
+        SERVICE,
+        DriftKind.OPEN_PORT,
+        "localhost",
+        "127.0.0.1 tcp/8080",
+        DriftState.NEW,
+        f"new open port 8080 {BANNER}",
+        run_id="run-1",
+        detected_at=now,
+    )
+    store = open_store(f"sqlite:///{evidence / '.secaudit' / 'secaudit.db'}")
+    record_comparison(store, Comparison("run-1", SERVICE, None, now, 0, [record]))
 
     out = tmp_path / "r.json"
     assert run_cli(["report", SERVICE, "--format", "json", "-o", str(out)], evidence).exit_code == 0
     drift = json.loads(out.read_text())["drift"]
-    assert drift[0]["state"] == "new" and drift[0]["fingerprint"] == "f1"
+    assert drift[0]["state"] == "new" and drift[0]["fingerprint"] == record.fingerprint
     html = tmp_path / "r.html"
     assert run_cli(["report", SERVICE, "--lang", "en", "-o", str(html)], evidence).exit_code == 0
     assert "Drift since the previous run" in html.read_text() and BANNER not in html.read_text()

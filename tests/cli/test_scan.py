@@ -108,16 +108,6 @@ def test_unreachable_targets_exit_3(workspace: Path) -> None:
     assert "unreachable" in result.stderr
 
 
-def test_batch_flags_without_the_batch_module_are_a_clear_input_error(workspace: Path) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("secaudit.cli.scan_batch") is not None:
-        pytest.skip("this build has scheduled scans")
-    result = run_cli(["scan", "--due"], workspace)
-    assert result.exit_code == 2
-    assert "not available in this build" in result.stderr
-
-
 def test_service_and_batch_flag_together_is_refused(workspace: Path) -> None:
     result = run_cli(["scan", "kosodate-portal", "--all"], workspace)
     assert result.exit_code == 2

@@ -58,7 +58,7 @@ class PortsResult:
 
 def locate_nmap(search_path: Sequence[str] | None = None) -> NmapInstall:
     """Find nmap through python-nmap's PortScanner; ScanEnvironmentError when it is missing."""
-    import nmap  # type: ignore[import-untyped]
+    import nmap
 
     try:
         scanner = nmap.PortScanner(nmap_search_path=tuple(search_path or NMAP_SEARCH_PATH))

@@ -1,0 +1,80 @@
+"""``secaudit scan --due`` / ``--all``: the unattended batch, with log lines fit for cron.
+
+Log lines go to stdout, one per event: ``TIME LEVEL SERVICE EVENT: MESSAGE`` as
+text, or one JSON object per line with ``--log-format json``. No progress bars.
+Exit codes, highest first: 75 another run holds the lock; 3 some service could
+not be scanned; 1 new drift or newly failing checks; 0 nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from secaudit.cli.common import state
+
+if TYPE_CHECKING:
+    from secaudit.schedule.batch import BatchEvent, ScanFunction
+
+
+class LogFormat(StrEnum):
+    """How batch events are written."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+def format_event(event: BatchEvent, log_format: LogFormat) -> str:
+    """One log line for ``event``."""
+    at = event.at.isoformat(timespec="seconds").replace("+00:00", "Z")
+    if log_format is LogFormat.JSON:
+        record: dict[str, Any] = {
+            "at": at,
+            "level": event.level,
+            "service": event.service,
+            "event": event.event,
+            "message": event.message,
+            **event.data,
+        }
+        return json.dumps(record, ensure_ascii=False, default=str)
+    return f"{at} {event.level.upper():7} {event.service or '-'} {event.event}: {event.message}"
+
+
+def _engine_scan(*args: Any, **kwargs: Any) -> Any:
+    """The scan engine, imported on first use so that a run with nothing due starts fast."""
+    from secaudit.scan.engine import run_scan
+
+    return run_scan(*args, **kwargs)
+
+
+def scan_batch(
+    ctx: typer.Context,
+    *,
+    due: bool,
+    all_services: bool,
+    log_format: str | LogFormat = LogFormat.TEXT,
+    profile: str | None = None,
+    concurrency: int | None = None,
+    scan: ScanFunction | None = None,
+) -> None:
+    """Run the batch and exit with its code; raise LockHeld (75) when another run holds the lock."""
+    from secaudit.errors import InputError
+    from secaudit.schedule.batch import Batch, BatchOptions
+
+    if due == all_services:
+        raise InputError("give exactly one of --due and --all")
+    fmt = LogFormat(str(log_format))
+    st = state(ctx)
+    workspace = st.workspace()
+
+    def emit(event: BatchEvent) -> None:
+        typer.echo(format_event(event, fmt))
+
+    options = BatchOptions(due_only=due, profile=profile, concurrency=concurrency)
+    report = Batch(workspace, st.catalog, st.store(), scan or _engine_scan, emit, options).run()
+    code = int(report.exit_code)
+    if code:
+        raise typer.Exit(code)

@@ -1,0 +1,371 @@
+"""``scan --due`` / ``scan --all``: run the chosen services under the lock, compare, store, notify.
+
+Order matters for safety: each run is stored (by the scan engine) before its
+drift is computed, drift is stored before notifications are queued, and the
+queue is written before any delivery is tried. A failed delivery therefore
+never loses a result; it stays in the outbox for the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from secaudit.catalog import Catalog
+from secaudit.errors import ExitCode, SecauditError
+from secaudit.inventory import load_service, service_files
+from secaudit.model import Facts, Observation, RunStatus, ScanRun, Service
+from secaudit.schedule import NotificationError
+from secaudit.schedule.drift import DriftResult, RunView, comparable, compute_drift, parse_facts
+from secaudit.schedule.due import DueReason, DueStatus, due_status, zone
+from secaudit.schedule.lock import RunLock
+from secaudit.schedule.notify import ServiceNews, build_notifications, check_settings, deliver
+from secaudit.store import Store, audit_log
+from secaudit.store.drift import (
+    Comparison,
+    DriftState,
+    comparison_of,
+    enqueue,
+    mark_attempt,
+    pending_notifications,
+    record_comparison,
+)
+from secaudit.store.retention import abandon_interrupted_runs
+from secaudit.store.scans import facts_of, latest_run, observations_of, runs_of
+from secaudit.workspace import Workspace
+
+ACTOR = "scheduler"
+
+
+class ScanResult(Protocol):
+    """What the scan engine returns for one service (``secaudit.scan.engine.ScanOutcome``)."""
+
+    run: ScanRun
+    observations: list[Observation]
+    facts: list[Facts]
+    unreachable: bool
+
+
+class ScanFunction(Protocol):
+    """The scan engine's entry point (``secaudit.scan.engine.run_scan``)."""
+
+    def __call__(
+        self,
+        service: Service,
+        catalog: Catalog,
+        store: Store,
+        config: Any,
+        profile_id: str | None = None,
+        *,
+        now: dt.datetime | None = None,
+        progress: Any = None,
+        actor: str = "secaudit",
+    ) -> ScanResult: ...
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """One thing that happened in a batch, for the log: when, how bad, which service, what."""
+
+    at: dt.datetime
+    level: str
+    service: str | None
+    event: str
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ServiceReport:
+    """How one service fared in the batch."""
+
+    service_id: str
+    run_id: str | None = None
+    drift: DriftResult | None = None
+    error: str | None = None
+
+
+@dataclass
+class BatchReport:
+    """Everything a batch did; ``exit_code`` follows the precedence 3 > 1 > 0 (75 is raised before)."""
+
+    selected: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    services: list[ServiceReport] = field(default_factory=list)
+    notifications_sent: int = 0
+    notifications_failed: int = 0
+    abandoned_runs: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """3 when a service could not be scanned, else 1 when there is news, else 0."""
+        if any(s.error for s in self.services):
+            return ExitCode.ENVIRONMENT
+        if any(s.drift is not None and s.drift.has_news for s in self.services):
+            return ExitCode.POLICY
+        return ExitCode.OK
+
+
+@dataclass
+class BatchOptions:
+    """How to run the batch: only due services or all, which profile, how many at once."""
+
+    due_only: bool = True
+    profile: str | None = None
+    concurrency: int | None = None
+    now: dt.datetime | None = None
+
+
+def find_baseline(store: Store, run: ScanRun) -> RunView | None:
+    """The run to compare ``run`` with: the newest earlier completed run of the same service and profile
+    over the same scope targets, preferring one a batch already compared, so that a manual scan in
+    between never hides a change; a run whose every probe errored says nothing and is passed over."""
+    fallback: tuple[ScanRun, list[Facts]] | None = None
+    for candidate in runs_of(store, run.service_id, limit=50):
+        if (
+            candidate.status is not RunStatus.COMPLETED
+            or candidate.started_at > run.started_at
+            or not comparable(candidate, run)
+        ):
+            continue
+        facts = parse_facts(facts_of(store, candidate.id))
+        if facts and all(f.error is not None for f in facts):
+            continue
+        if comparison_of(store, candidate.id):
+            return RunView(candidate, facts, observations_of(store, candidate.id))
+        if fallback is None:
+            fallback = (candidate, facts)
+    if fallback is None:
+        return None
+    return RunView(fallback[0], fallback[1], observations_of(store, fallback[0].id))
+
+
+class Batch:
+    """One ``scan --due`` / ``scan --all`` invocation."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        catalog: Callable[[], Catalog],
+        store: Store,
+        scan: ScanFunction,
+        emit: Callable[[BatchEvent], None],
+        options: BatchOptions,
+    ) -> None:
+        self.workspace = workspace
+        self.config = workspace.config
+        self._catalog_of = catalog
+        self.catalog: Catalog | None = None
+        self.store = store
+        self.scan = scan
+        self.options = options
+        self._emit = emit
+        self._emit_lock = threading.Lock()
+        self.report = BatchReport()
+        self._invalid: list[ServiceReport] = []
+
+    def emit(self, level: str, service: str | None, event: str, message: str, **data: Any) -> None:
+        """Send one event to the log sink (thread-safe)."""
+        with self._emit_lock:
+            self._emit(BatchEvent(dt.datetime.now(dt.UTC), level, service, event, message, data))
+
+    def run(self) -> BatchReport:
+        """Take the lock, scan what was chosen, compare, notify; raise LockHeld when another run holds it."""
+        check_settings(self.config.notifications, self.workspace.root)
+        tz = zone(self.config.timezone)
+        self.workspace.ensure_data_dir()
+        with RunLock(self.workspace.data_dir) as lock:
+            now = self.options.now or dt.datetime.now(dt.UTC)
+            self._recover(lock.stale, now)
+            services = self._select(now, tz)
+            workers = self.options.concurrency or self.config.scan.batch_concurrency
+            if services:
+                self.catalog = self._catalog_of()  # loaded only when something is scanned: cron runs often
+                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="secaudit-scan") as pool:
+                    self.report.services = list(pool.map(self._scan_one, services))
+            self.report.services.extend(self._invalid)
+            self._notify(services)
+        self.emit(
+            "info",
+            None,
+            "batch.finish",
+            f"{len(self.report.selected)} scanned, {len(self.report.skipped)} skipped, "
+            f"exit {int(self.report.exit_code)}",
+            exit_code=int(self.report.exit_code),
+        )
+        return self.report
+
+    def _recover(self, stale: Any, now: dt.datetime) -> None:
+        if stale is not None:
+            self.emit(
+                "warning",
+                None,
+                "lock.recovered",
+                f"recovered a lock left by a run that ended without releasing it ({stale.describe()})",
+                pid=stale.pid,
+            )
+        started_since = stale.started_at if stale is not None else None
+        older_than = now - dt.timedelta(hours=self.config.scan.stale_run_hours)
+        abandoned = abandon_interrupted_runs(self.store, started_since, older_than, actor=ACTOR)
+        self.report.abandoned_runs = abandoned
+        for run_id in abandoned:
+            self.emit("warning", None, "run.abandoned", f"scan run {run_id} was interrupted; marked failed", run=run_id)
+
+    def _select(self, now: dt.datetime, tz: Any) -> list[Service]:
+        chosen: list[Service] = []
+        for path in service_files(self.workspace.services_dir):
+            try:
+                service = load_service(path)
+            except SecauditError as exc:
+                text = "; ".join(exc.lines())
+                self._invalid.append(ServiceReport(path.stem, error=text))
+                self.emit("error", path.stem, "service.invalid", text)
+                continue
+            last = latest_run(self.store, service.id)
+            status = due_status(service, last.started_at if last else None, now, tz)
+            if self.options.due_only or service.scope is None:
+                decision = status
+            else:
+                decision = DueStatus(service.id, True, DueReason.ALL, status.last_success, status.next_due)
+            if decision.due:
+                chosen.append(service)
+                self.report.selected.append(service.id)
+                self.emit("info", service.id, "service.due", decision.reason.value)
+            else:
+                self.report.skipped[service.id] = decision.reason.value
+                nxt = f"; next due {decision.next_due.isoformat()}" if decision.next_due else ""
+                level = "warning" if decision.skipped else "info"
+                self.emit(level, service.id, "service.skipped", f"skipped: {decision.reason.value}{nxt}")
+        return chosen
+
+    def _scan_one(self, service: Service) -> ServiceReport:
+        report = ServiceReport(service.id)
+        self.emit("info", service.id, "scan.start", f"scanning with profile {self.options.profile or 'default'}")
+        try:
+            assert self.catalog is not None
+            outcome = self.scan(service, self.catalog, self.store, self.config, self.options.profile, actor=ACTOR)
+        except SecauditError as exc:
+            report.error = "; ".join(exc.lines())
+        except Exception as exc:  # one broken service must never stop the others
+            report.error = f"internal error: {type(exc).__name__}: {exc}"
+        else:
+            report.run_id = outcome.run.id
+            if outcome.unreachable or outcome.run.status is not RunStatus.COMPLETED:
+                report.error = outcome.run.error or "the service could not be reached"
+            else:
+                try:
+                    report.drift = self._compare(outcome)
+                except SecauditError as exc:
+                    report.error = "; ".join(exc.lines())
+        if report.error:
+            self.emit("error", service.id, "scan.error", report.error, run=report.run_id)
+            try:
+                audit_log.record(
+                    self.store, ACTOR, "scan.error", service.id, {"run": report.run_id, "error": report.error}
+                )
+            except SecauditError as exc:
+                self.emit("error", service.id, "store.error", "; ".join(exc.lines()))
+        return report
+
+    def _compare(self, outcome: ScanResult) -> DriftResult:
+        run = outcome.run
+        previous = find_baseline(self.store, run)
+        current = RunView(run, list(outcome.facts), list(outcome.observations))
+        compared_at = dt.datetime.now(dt.UTC)
+        result = compute_drift(previous, current, self.config.scan.cert_expiry_warning_days, compared_at)
+        record_comparison(
+            self.store,
+            Comparison(
+                run.id,
+                run.service_id,
+                result.baseline_run_id,
+                dt.datetime.now(dt.UTC),
+                result.new_failures,
+                result.items,
+            ),
+            actor=ACTOR,
+        )
+        failing = sum(1 for o in outcome.observations if o.status.value == "fail")
+        self.emit(
+            "info",
+            run.service_id,
+            "scan.finish",
+            f"run {run.id}: {len(outcome.observations)} observations, {failing} failing, "
+            f"{len(result.items)} change(s), {result.new_failures} new failure(s)"
+            + ("" if previous else " (first comparable run: baseline established)"),
+            run=run.id,
+            baseline=result.baseline_run_id,
+            observations=len(outcome.observations),
+            failing=failing,
+            new_failures=result.new_failures,
+        )
+        for facts in outcome.facts:
+            if facts.error:
+                self.emit(
+                    "warning",
+                    run.service_id,
+                    "probe.error",
+                    f"{facts.kind} probe of {facts.target}: {facts.error}",
+                    run=run.id,
+                    probe=facts.kind,
+                    target=facts.target,
+                )
+        for item in result.items:
+            level = "info" if item.state is DriftState.RESOLVED else "warning"
+            self.emit(level, run.service_id, "drift", item.message, drift=item.to_dict())
+        return result
+
+    def _notify(self, services: list[Service]) -> None:
+        by_id = {s.id: s for s in services}
+        settings = self.config.notifications
+        if settings.smtp is None and settings.webhook is None:
+            return
+        entries = []
+        for report in self.report.services:
+            service = by_id.get(report.service_id)
+            if service is None:
+                continue
+            news = ServiceNews(
+                service=service,
+                run_id=report.run_id,
+                items=report.drift.items if report.drift else [],
+                new_failures=report.drift.new_failures if report.drift else 0,
+                errors=[report.error] if report.error else [],
+                first_run=report.drift is not None and report.drift.baseline_run_id is None,
+            )
+            entries.extend(build_notifications(news, settings, self.config.language))
+        try:
+            enqueue(self.store, entries)
+        except SecauditError as exc:
+            self.emit("error", None, "notify.error", "; ".join(exc.lines()))
+            return
+        for entry in pending_notifications(self.store):
+            try:
+                deliver(entry, settings)
+            except NotificationError as exc:
+                self.report.notifications_failed += 1
+                mark_attempt(self.store, entry.id, exc.message)
+                self.emit(
+                    "error",
+                    entry.service_id,
+                    "notify.failed",
+                    f"{entry.channel} notification not delivered (attempt {entry.attempts + 1}); "
+                    f"kept for the next run: {exc.message}",
+                    channel=entry.channel,
+                    notification=entry.id,
+                )
+            else:
+                self.report.notifications_sent += 1
+                mark_attempt(self.store, entry.id, None)
+                self.emit(
+                    "info",
+                    entry.service_id,
+                    "notify.sent",
+                    f"{entry.channel} notification delivered: {entry.subject}",
+                    channel=entry.channel,
+                    notification=entry.id,
+                )

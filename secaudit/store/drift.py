@@ -1,0 +1,381 @@
+"""Drift between scan runs, and the notification outbox.
+
+A drift record is one change a run found against the last comparable run of
+the same service. Its fingerprint (service, kind, target, key) is stable, so
+the same condition can be followed across runs: a port that opens (``new``)
+and later closes again (``resolved``) carries one fingerprint. The record in
+force for a fingerprint is the newest one; it is open unless ``resolved``.
+
+The outbox holds every notification until it is delivered: the run is stored
+first, notifications are queued in the same step, and a delivery that fails
+stays pending for the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, Index, Integer, String, Table, Text, func, select
+
+from secaudit.store import audit_log
+from secaudit.store.db import Store, utcnow
+from secaudit.store.schema import metadata
+
+
+class DriftKind(StrEnum):
+    """The conditions drift follows between runs."""
+
+    OPEN_PORT = "open_port"
+    SERVICE_VERSION = "service_version"
+    TLS_PROTOCOL = "tls_protocol"
+    CERTIFICATE = "certificate"
+    CERTIFICATE_EXPIRING = "certificate_expiring"
+    HEADER_MISSING = "header_missing"
+    HEADER_VALUE = "header_value"
+    COOKIE_FLAG_MISSING = "cookie_flag_missing"
+    CHECK_FAILING = "check_failing"
+
+
+class DriftState(StrEnum):
+    """``new``: the condition appeared; ``resolved``: it went away; ``changed``: its value moved."""
+
+    NEW = "new"
+    RESOLVED = "resolved"
+    CHANGED = "changed"
+
+
+def drift_fingerprint(service_id: str, kind: DriftKind, target: str, key: str) -> str:
+    """The stable id of one drift condition: sha256 over service, kind, target and key."""
+    payload = "\x1f".join((service_id, kind.value, target, key))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class DriftRecord:
+    """One change between two runs of a service."""
+
+    service_id: str
+    kind: DriftKind
+    target: str
+    key: str
+    state: DriftState
+    message: str
+    before: Any = None
+    after: Any = None
+    run_id: str = ""
+    baseline_run_id: str | None = None
+    detected_at: dt.datetime | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """See :func:`drift_fingerprint`."""
+        return drift_fingerprint(self.service_id, self.kind, self.target, self.key)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view (logs, notifications, reports)."""
+        return {
+            "fingerprint": self.fingerprint,
+            "service": self.service_id,
+            "kind": self.kind.value,
+            "target": self.target,
+            "key": self.key,
+            "state": self.state.value,
+            "message": self.message,
+            "before": self.before,
+            "after": self.after,
+            "run": self.run_id,
+            "baseline_run": self.baseline_run_id,
+            "detected_at": self.detected_at.isoformat() if self.detected_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The summary of one run compared with its baseline (or with nothing, on a first run)."""
+
+    run_id: str
+    service_id: str
+    baseline_run_id: str | None
+    compared_at: dt.datetime
+    new_failures: int
+    items: list[DriftRecord] = field(default_factory=list)
+
+
+drift_comparisons = Table(
+    "drift_comparisons",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("service_id", String(63), nullable=False, index=True),
+    Column("baseline_run_id", String(64)),
+    Column("compared_at", String(40), nullable=False),
+    Column("new_failures", Integer, nullable=False),
+    Column("item_count", Integer, nullable=False),
+)
+
+drift_items = Table(
+    "drift_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False, index=True),
+    Column("baseline_run_id", String(64)),
+    Column("service_id", String(63), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("target", String(2048), nullable=False),
+    Column("key", String(500), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("detected_at", String(40), nullable=False),
+    Index("ix_drift_items_fingerprint", "service_id", "fingerprint", "id"),
+)
+
+notification_outbox = Table(
+    "notification_outbox",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", String(40), nullable=False),
+    Column("service_id", String(63)),
+    Column("run_id", String(64)),
+    Column("channel", String(20), nullable=False),
+    Column("subject", String(500), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_attempt_at", String(40)),
+    Column("last_error", Text),
+    Column("sent_at", String(40)),
+    Index("ix_outbox_pending", "sent_at", "created_at"),
+)
+
+
+def record_comparison(store: Store, comparison: Comparison, actor: str = "secaudit") -> None:
+    """Store a run's comparison and its drift records in one transaction, and log it."""
+    at = comparison.compared_at.isoformat()
+    with store.write() as conn:
+        conn.execute(
+            drift_comparisons.insert().values(
+                run_id=comparison.run_id,
+                service_id=comparison.service_id,
+                baseline_run_id=comparison.baseline_run_id,
+                compared_at=at,
+                new_failures=comparison.new_failures,
+                item_count=len(comparison.items),
+            )
+        )
+        if comparison.items:
+            conn.execute(
+                drift_items.insert(),
+                [
+                    {
+                        "run_id": comparison.run_id,
+                        "baseline_run_id": comparison.baseline_run_id,
+                        "service_id": item.service_id,
+                        "fingerprint": item.fingerprint,
+                        "kind": item.kind.value,
+                        "target": item.target,
+                        "key": item.key,
+                        "state": item.state.value,
+                        "message": item.message,
+                        "before": json.dumps(item.before, ensure_ascii=False, default=str),
+                        "after": json.dumps(item.after, ensure_ascii=False, default=str),
+                        "detected_at": at,
+                    }
+                    for item in comparison.items
+                ],
+            )
+        counts = {s.value: sum(1 for i in comparison.items if i.state is s) for s in DriftState}
+        audit_log.append(
+            conn,
+            actor,
+            "scan.drift",
+            comparison.service_id,
+            {
+                "run": comparison.run_id,
+                "baseline": comparison.baseline_run_id,
+                "new_failures": comparison.new_failures,
+                **counts,
+            },
+        )
+
+
+def _record(row: Any) -> DriftRecord:
+    return DriftRecord(
+        service_id=row["service_id"],
+        kind=DriftKind(row["kind"]),
+        target=row["target"],
+        key=row["key"],
+        state=DriftState(row["state"]),
+        message=row["message"],
+        before=json.loads(row["before"]),
+        after=json.loads(row["after"]),
+        run_id=row["run_id"],
+        baseline_run_id=row["baseline_run_id"],
+        detected_at=dt.datetime.fromisoformat(row["detected_at"]),
+    )
+
+
+def drift_of(store: Store, service_id: str, run_id: str | None = None) -> list[DriftRecord]:
+    """The drift one run of a service found, or (``run_id`` None) all its drift, newest first."""
+    query = select(drift_items).where(drift_items.c.service_id == service_id)
+    if run_id is not None:
+        query = query.where(drift_items.c.run_id == run_id)
+    with store.read() as conn:
+        rows = conn.execute(query.order_by(drift_items.c.id.desc())).mappings()
+        return [_record(r) for r in rows]
+
+
+def latest_comparison(store: Store, service_id: str) -> Comparison | None:
+    """The newest comparison of a service with its drift records, or None before any."""
+    with store.read() as conn:
+        row = (
+            conn.execute(
+                select(drift_comparisons)
+                .where(drift_comparisons.c.service_id == service_id)
+                .order_by(drift_comparisons.c.compared_at.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        return None
+    return Comparison(
+        run_id=row["run_id"],
+        service_id=row["service_id"],
+        baseline_run_id=row["baseline_run_id"],
+        compared_at=dt.datetime.fromisoformat(row["compared_at"]),
+        new_failures=row["new_failures"],
+        items=sorted(drift_of(store, service_id, row["run_id"]), key=lambda r: (r.kind.value, r.target, r.key)),
+    )
+
+
+def latest_drift(store: Store, service_id: str) -> list[DriftRecord]:
+    """What the newest compared run of a service changed (empty when nothing did)."""
+    comparison = latest_comparison(store, service_id)
+    return comparison.items if comparison else []
+
+
+def drift_in_force(store: Store, service_id: str | None = None) -> list[DriftRecord]:
+    """The newest record per fingerprint, where that record is not ``resolved``."""
+    newest = (
+        select(func.max(drift_items.c.id).label("id"))
+        .group_by(drift_items.c.service_id, drift_items.c.fingerprint)
+        .subquery()
+    )
+    query = select(drift_items).join(newest, drift_items.c.id == newest.c.id)
+    query = query.where(drift_items.c.state != DriftState.RESOLVED.value)
+    if service_id is not None:
+        query = query.where(drift_items.c.service_id == service_id)
+    with store.read() as conn:
+        rows = conn.execute(query.order_by(drift_items.c.id)).mappings()
+        return [_record(r) for r in rows]
+
+
+def comparison_of(store: Store, run_id: str) -> bool:
+    """True when ``run_id`` has already been compared (so a retry never records drift twice)."""
+    with store.read() as conn:
+        return (
+            conn.execute(select(drift_comparisons.c.run_id).where(drift_comparisons.c.run_id == run_id)).first()
+            is not None
+        )
+
+
+# --- notification outbox -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One notification waiting to be delivered (or delivered)."""
+
+    channel: str
+    subject: str
+    payload: dict[str, Any]
+    service_id: str | None = None
+    run_id: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    created_at: dt.datetime = field(default_factory=utcnow)
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: dt.datetime | None = None
+
+
+def enqueue(store: Store, entries: list[OutboxEntry]) -> None:
+    """Put notifications in the outbox (before any delivery is attempted)."""
+    if not entries:
+        return
+    with store.write() as conn:
+        conn.execute(
+            notification_outbox.insert(),
+            [
+                {
+                    "id": e.id,
+                    "created_at": e.created_at.isoformat(),
+                    "service_id": e.service_id,
+                    "run_id": e.run_id,
+                    "channel": e.channel,
+                    "subject": e.subject,
+                    "payload": json.dumps(e.payload, ensure_ascii=False, default=str),
+                    "attempts": 0,
+                }
+                for e in entries
+            ],
+        )
+
+
+def _entry(row: Any) -> OutboxEntry:
+    return OutboxEntry(
+        id=row["id"],
+        created_at=dt.datetime.fromisoformat(row["created_at"]),
+        service_id=row["service_id"],
+        run_id=row["run_id"],
+        channel=row["channel"],
+        subject=row["subject"],
+        payload=json.loads(row["payload"]),
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        sent_at=dt.datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None,
+    )
+
+
+def pending_notifications(store: Store, limit: int = 200) -> list[OutboxEntry]:
+    """Notifications not delivered yet, oldest first."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(notification_outbox)
+            .where(notification_outbox.c.sent_at.is_(None))
+            .order_by(notification_outbox.c.created_at, notification_outbox.c.id)
+            .limit(limit)
+        ).mappings()
+        return [_entry(r) for r in rows]
+
+
+def all_notifications(store: Store) -> list[OutboxEntry]:
+    """Every notification in the outbox, oldest first."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(notification_outbox).order_by(notification_outbox.c.created_at, notification_outbox.c.id)
+        ).mappings()
+        return [_entry(r) for r in rows]
+
+
+def mark_attempt(store: Store, entry_id: str, error: str | None, at: dt.datetime | None = None) -> None:
+    """Record one delivery attempt: delivered when ``error`` is None, still pending otherwise."""
+    when = (at or utcnow()).isoformat()
+    with store.write() as conn:
+        conn.execute(
+            notification_outbox.update()
+            .where(notification_outbox.c.id == entry_id)
+            .values(
+                attempts=notification_outbox.c.attempts + 1,
+                last_attempt_at=when,
+                last_error=error,
+                sent_at=when if error is None else None,
+            )
+        )
