@@ -1,17 +1,62 @@
 #!/usr/bin/env bash
-# The demo: a workspace built from examples/, validated and listed.
+# The demo: a complete audit of the demo service kosodate-portal on loopback.
+#
+#  1. a workspace built from examples/ (three services),
+#  2. demo targets on 127.0.0.1:8443 (HTTPS with a demo CA; examples/demo_targets.py),
+#  3. the questionnaire exported, filled in as the service owner would (examples/owner_fill.py)
+#     and imported,
+#  4. `secaudit audit`: scan, assessment, risk register, report (HTML and PDF), launch decision,
+#  5. the portfolio dashboard.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-.venv/bin}
+BIN=${BIN:-$PWD/.venv/bin}
 WS=${DEMO_WORKSPACE:-demo-workspace}
+SECAUDIT="$BIN/secaudit"
+PYTHON="$BIN/python"
+
 rm -rf "$WS"
-"$BIN/secaudit" init "$WS" --organisation-ja "デモ市" --organisation-en "Demo City"
+"$SECAUDIT" init "$WS" --organisation-ja "デモ市" --organisation-en "Demo City"
 rm -f "$WS/services/example-portal.yaml"
 cp examples/services/*.yaml "$WS/services/"
 export SECAUDIT_WORKSPACE="$PWD/$WS"
-"$BIN/secaudit" checklist validate
-"$BIN/secaudit" service validate
-"$BIN/secaudit" service list
-"$BIN/secaudit" checklist list --service kosodate-portal
-"$BIN/secaudit" log verify
-echo "demo workspace: $PWD/$WS"
+
+mkdir -p "$WS/targets"
+"$PYTHON" examples/demo_targets.py --dir "$WS/targets" --port 8443 >"$WS/targets/targets.log" 2>&1 &
+TARGETS_PID=$!
+trap 'kill "$TARGETS_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 1 150); do
+  grep -q '^ready' "$WS/targets/targets.log" && break
+  if ! kill -0 "$TARGETS_PID" 2>/dev/null; then
+    echo "demo targets did not start:" >&2
+    cat "$WS/targets/targets.log" >&2
+    exit 3
+  fi
+  sleep 0.1
+done
+grep '^ready' "$WS/targets/targets.log"
+
+"$SECAUDIT" checklist validate
+"$SECAUDIT" service validate
+"$SECAUDIT" checklist soa kosodate-portal --format xlsx -o "$WS/kosodate-portal-soa.xlsx"
+
+due=$(date -d '+14 days' +%F 2>/dev/null || date +%F)
+"$SECAUDIT" questionnaire export kosodate-portal -o "$WS/kosodate-portal-questionnaire.xlsx" --due "$due"
+"$PYTHON" examples/owner_fill.py "$WS/kosodate-portal-questionnaire.xlsx" examples/answers/kosodate-portal.yaml \
+  --workspace "$WS" -o "$WS/kosodate-portal-answered.xlsx"
+"$SECAUDIT" questionnaire import "$WS/kosodate-portal-answered.xlsx"
+"$SECAUDIT" questionnaire status kosodate-portal
+
+set +e
+"$SECAUDIT" audit kosodate-portal --profile quick -o "$WS/audit"
+code=$?
+set -e
+case "$code" in
+  0|1) ;;  # GO / CONDITIONAL, or NO-GO: both are a decision
+  *) echo "the audit failed (exit $code)" >&2; exit "$code" ;;
+esac
+"$SECAUDIT" dashboard -o "$WS/audit/dashboard.html"
+"$SECAUDIT" log verify
+
+echo
+echo "demo finished; everything is in $PWD/$WS/audit:"
+ls -1 "$WS/audit" | sed 's/^/  /'

@@ -89,7 +89,20 @@ def root(
 
 
 def _register() -> None:
-    from secaudit.cli import assess, checklist, gate, init, log, prune, questionnaire, risk, scan, schedule, service
+    from secaudit.cli import (
+        assess,
+        audit,
+        checklist,
+        gate,
+        init,
+        log,
+        prune,
+        questionnaire,
+        risk,
+        scan,
+        schedule,
+        service,
+    )
     from secaudit.cli import dashboard as dashboard_cli
     from secaudit.cli import report as report_cli
 
@@ -104,6 +117,7 @@ def _register() -> None:
     app.command("gate")(gate.gate)
     app.command("report")(report_cli.report)
     app.command("dashboard")(dashboard_cli.dashboard)
+    app.command("audit")(audit.audit)
     app.add_typer(schedule.app, name="schedule")
     app.command("prune")(prune.prune)
 

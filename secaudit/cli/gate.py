@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from secaudit.cli.common import OutputFormat, console, print_json, state
+from secaudit.cli.common import AppState, OutputFormat, console, print_json, state
 from secaudit.model import Decision, DecisionKind
+
+if TYPE_CHECKING:
+    from secaudit.cli.evaluate import Evaluation
 
 
 def exit_code(decision: Decision, strict: bool) -> int:
@@ -29,29 +32,40 @@ def gate(
 ) -> None:
     """Decide whether the service may launch: exit 0 for GO or CONDITIONAL, 1 for NO-GO."""
     from secaudit.cli.evaluate import evaluate_service
-    from secaudit.store import audit_log
 
     st = state(ctx)
     ev = evaluate_service(st, service_id, strict=strict)
-    decision = ev.decision
+    record_decision(st, ev, strict)
+    if fmt is OutputFormat.JSON:
+        print_json(ev.decision.model_dump(mode="json"))
+    else:
+        print_decision(ev, strict)
+    raise typer.Exit(exit_code(ev.decision, strict))
+
+
+def record_decision(st: AppState, ev: Evaluation, strict: bool) -> None:
+    """Put the decision and its reasons into the audit log."""
+    from secaudit.store import audit_log
+
     audit_log.record(
         st.store(),
         st.workspace().config.auditor or "secaudit",
         "gate.decide",
         ev.service.id,
         {
-            "decision": decision.decision.value,
+            "decision": ev.decision.decision.value,
             "strict": strict,
-            "reasons": [r.model_dump(mode="json") for r in decision.reasons],
+            "reasons": [r.model_dump(mode="json") for r in ev.decision.reasons],
             "catalog_version": ev.catalog.version,
             "scan_run": ev.last_run.id if ev.last_run else None,
         },
     )
-    if fmt is OutputFormat.JSON:
-        print_json(decision.model_dump(mode="json"))
-    else:
-        out = console()
-        out.print(f"{ev.service.id}: [bold]{decision.decision.value}[/bold]" + (" (strict)" if strict else ""))
-        for reason in decision.reasons:
-            out.print(f"  {reason.decision.value:<11} [{reason.clause}] {reason.message}", markup=False)
-    raise typer.Exit(exit_code(decision, strict))
+
+
+def print_decision(ev: Evaluation, strict: bool) -> None:
+    """The decision and one line per reason."""
+    out = console()
+    decision = ev.decision
+    out.print(f"{ev.service.id}: [bold]{decision.decision.value}[/bold]" + (" (strict)" if strict else ""))
+    for reason in decision.reasons:
+        out.print(f"  {reason.decision.value:<11} [{reason.clause}] {reason.message}", markup=False)
