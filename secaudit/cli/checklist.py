@@ -12,6 +12,7 @@ from secaudit.cli.common import OutputFormat, console, info, print_json, state, 
 from secaudit.model import Domain, Language
 
 if TYPE_CHECKING:
+    from secaudit.catalog import Catalog
     from secaudit.model import Checklist, Control
     from secaudit.soa import StatementOfApplicability
 
@@ -76,12 +77,27 @@ def validate(
             raise CatalogError("nothing to validate", [Problem(str(p), "no checklists or checks") for p in paths])
     else:
         catalog = st.catalog()
+    _validate_assertions(catalog)
     for override in catalog.overrides:
         info(f"note: {override}")
     info(
         f"OK: {len(catalog.controls)} controls in {len(catalog.checklists)} checklist(s), "
         f"{len(catalog.checks)} checks, {len(catalog.profiles)} profiles (catalog {catalog.version})"
     )
+
+
+def _validate_assertions(catalog: Catalog) -> None:
+    """Each check's assertion must exist for its probe, with parameters it accepts; name file:line."""
+    from secaudit.errors import CatalogError, Problem
+    from secaudit.scan.judges import check_problems
+
+    problems = [
+        Problem(catalog.origins.get(f"check:{check.id}", f"check {check.id}"), f"{p.location}: {p.message}")
+        for check in catalog.checks.values()
+        for p in check_problems(check)
+    ]
+    if problems:
+        raise CatalogError(f"{len(problems)} problem(s) in scanner checks", problems)
 
 
 @app.command("list")

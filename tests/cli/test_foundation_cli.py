@@ -173,3 +173,19 @@ def test_installed_console_script(workspace: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)
+
+
+def test_checklist_validate_checks_assertions_against_the_probes(tmp_path: Path) -> None:
+    scanners = tmp_path / "extra-checks.yaml"
+    scanners.write_text(
+        "checks:\n"
+        "  - id: http.made-up\n"
+        "    probe: http\n"
+        "    title: {ja: 架空, en: Made up}\n"
+        "    severity: low\n"
+        "    assertion: no_such_assertion\n",
+        encoding="utf-8",
+    )
+    result = run_cli(["checklist", "validate", str(scanners)])
+    assert result.exit_code == 2
+    assert f"{scanners}:2:" in result.stderr and "no_such_assertion" in result.stderr
