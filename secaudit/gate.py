@@ -57,7 +57,12 @@ def decide(
     decision = max((r.decision for r in reasons), key=_ORDER.__getitem__, default=DecisionKind.GO)
     if decision is DecisionKind.GO and not any(r.decision is DecisionKind.GO for r in reasons):
         reasons.append(
-            GateReason(clause="clear", decision=DecisionKind.GO, message="no open risk, missing answer or scan gap")
+            GateReason(
+                clause="clear",
+                decision=DecisionKind.GO,
+                message="no open risk, missing answer or scan gap",
+                message_ja="未対応のリスク、未回答の必須質問、スキャンの不足はありません",
+            )
         )
     return Decision(
         service_id=service.id,
@@ -74,6 +79,18 @@ def decide(
     )
 
 
+STATUS_JA = {"open": "未対応", "treating": "対応中", "accepted": "受容", "resolved": "解消", "reopened": "再発"}
+
+
+def _treatment_ja(entry: RiskEntry) -> str:
+    """The treatment in a few Japanese words."""
+    treatment = entry.treatment
+    if treatment is None:
+        return "対応方針が未決定"
+    plan = f"対応計画: {treatment.plan}" if treatment.plan else f"対応方針: {treatment.kind.value}"
+    return plan + (f"、期限 {treatment.due}" if treatment.due else "")
+
+
 def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unplanned: bool) -> list[GateReason]:
     reasons = []
     open_risks = sorted(
@@ -82,6 +99,8 @@ def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unpla
     low = []
     for entry in open_risks:
         label = f"{entry.id} ({entry.inherent_level}, {entry.status.value}): {entry.title.en} / {entry.title.ja}"
+        status_ja = STATUS_JA.get(entry.status.value, entry.status.value)
+        label_ja = f"{entry.id}（{entry.inherent_level}、{status_ja}）: {entry.title.ja}"
         refs = [entry.id, entry.control_id]
         if entry.level_rank >= policy.block_at.rank:
             reasons.append(
@@ -89,6 +108,7 @@ def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unpla
                     clause="open-risk",
                     decision=DecisionKind.NO_GO,
                     message=f"{label} is open at or above {policy.block_at.value}; {entry.treatment_note}",
+                    message_ja=f"{label_ja} が {policy.block_at.value} 以上のまま未解消です（{_treatment_ja(entry)}）",
                     refs=refs,
                 )
             )
@@ -99,6 +119,7 @@ def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unpla
                         clause="treatment-plan",
                         decision=DecisionKind.CONDITIONAL,
                         message=f"{label} launches under its treatment plan: {entry.treatment_note}",
+                        message_ja=f"{label_ja} は対応計画のもとでの開始となります（{_treatment_ja(entry)}）",
                         refs=refs,
                     )
                 )
@@ -109,6 +130,7 @@ def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unpla
                         clause="no-treatment-plan",
                         decision=kind,
                         message=f"{label} has no treatment plan; record one with 'secaudit risk treat'",
+                        message_ja=f"{label_ja} に対応計画がありません（secaudit risk treat で記録してください）",
                         refs=refs,
                     )
                 )
@@ -120,6 +142,8 @@ def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unpla
                 clause="low-risks",
                 decision=DecisionKind.GO,
                 message=f"{len(low)} open risk(s) below {policy.conditional_at.value}: " + ", ".join(e.id for e in low),
+                message_ja=f"{policy.conditional_at.value} 未満の未対応リスク {len(low)} 件: "
+                + "、".join(e.id for e in low),
                 refs=[e.id for e in low],
             )
         )
@@ -135,6 +159,7 @@ def _answer_reasons(results: Sequence[ControlResult]) -> list[GateReason]:
             clause="answers",
             decision=DecisionKind.NO_GO,
             message=f"{len(waiting)} control(s) await required answers: {', '.join(waiting)}",
+            message_ja=f"必須質問が未回答の管理策が {len(waiting)} 件あります: {'、'.join(waiting)}",
             refs=waiting,
         )
     ]
@@ -164,6 +189,8 @@ def _scan_reasons(
                 decision=DecisionKind.GO,
                 message=f"{len(unscanned)} control(s) cannot be verified by scan (no targets in scope): "
                 + ", ".join(unscanned),
+                message_ja=f"検証対象が宣言されていないため、{len(unscanned)} 件の管理策はスキャンで確認できません: "
+                + "、".join(unscanned),
                 refs=unscanned,
             )
         ]
@@ -173,6 +200,7 @@ def _scan_reasons(
                 clause="scan-missing",
                 decision=DecisionKind.NO_GO,
                 message="no completed scan on record; run 'secaudit scan' first",
+                message_ja="完了したスキャンの記録がありません（先に secaudit scan を実行してください）",
             )
         ]
     reasons = []
@@ -185,6 +213,8 @@ def _scan_reasons(
                 decision=DecisionKind.NO_GO,
                 message=f"the latest scan ({last_run.id}, {finished.date()}) is {age} days old; "
                 f"the policy allows {policy.max_scan_age_days}",
+                message_ja=f"最新のスキャン（{last_run.id}、{finished.date()}）は {age} 日前のもので、"
+                f"方針の上限 {policy.max_scan_age_days} 日を超えています",
                 refs=[last_run.id],
             )
         )
@@ -194,6 +224,8 @@ def _scan_reasons(
                 clause="scan-errors",
                 decision=DecisionKind.NO_GO,
                 message=f"{run_errors} check(s) errored in the latest scan ({last_run.id}); an error is never a pass",
+                message_ja=f"最新のスキャン（{last_run.id}）で {run_errors} 件の検査がエラーになりました"
+                "（エラーは合格とみなしません）",
                 refs=[last_run.id],
             )
         )
@@ -204,6 +236,8 @@ def _scan_reasons(
                 clause="scan-incomplete",
                 decision=DecisionKind.NO_GO,
                 message=f"{len(unscanned)} control(s) have checks the latest scan did not run: {', '.join(unscanned)}",
+                message_ja=f"最新のスキャンで実施されていない検査を持つ管理策が {len(unscanned)} 件あります: "
+                + "、".join(unscanned),
                 refs=unscanned,
             )
         )
@@ -222,6 +256,7 @@ def _accepted_notes(register: Sequence[RiskEntry]) -> list[GateReason]:
             decision=DecisionKind.GO,
             message=f"{len(accepted)} risk(s) accepted under 例外措置, the first acceptance expiring {soonest} "
             "(see 'secaudit risk list')",
+            message_ja=f"{len(accepted)} 件のリスクが例外措置として受容されています（最も早い期限 {soonest}）",
         )
     ]
 

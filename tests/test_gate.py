@@ -208,3 +208,18 @@ def test_checks_the_scan_did_not_run_block() -> None:
 def test_decision_records_the_policy_it_applied() -> None:
     decision = gate(strict=True)
     assert decision.strict and decision.policy["block_unplanned"] and decision.policy["block_at"] == "high"
+
+
+def test_every_reason_is_also_written_in_japanese() -> None:
+    decisions = [
+        gate(),
+        gate(given={"HUM-5.4-001": "no", "TEC-6.6-001": "yes", "ORG-1-001": "yes"}, svc=service(personal=True)),
+        gate(controls=(HIGH, SCANNED), seen=[observation("ports.unexpected-open", "error")]),
+        gate(controls=(HIGH, SCANNED), seen=[observation("ports.unexpected-open", "pass")], last_run=run(age_days=31)),
+    ]
+    reasons = [r for d in decisions for r in d.reasons]
+    assert {r.clause for r in reasons} >= {"clear", "open-risk", "scan-errors", "scan-stale"}
+    for reason in reasons:
+        assert reason.message_ja and any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in reason.message_ja)
+    open_risk = next(r for r in reasons if r.clause == "open-risk")
+    assert open_risk.message_ja.startswith("R-svc-HUM-5.4-001（High、未対応）")

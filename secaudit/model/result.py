@@ -195,6 +195,7 @@ class GateReason(StrictModel):
     clause: str
     decision: DecisionKind
     message: str
+    message_ja: str | None = None
     refs: list[str] = Field(default_factory=list)
 
 
