@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from secaudit.cellsafety import cell_safe, restore_text
 from secaudit.errors import InputError, Problem
 from secaudit.model import RiskEntry, Treatment, TreatmentKind
 from secaudit.risk import validate_treatment
@@ -33,7 +34,6 @@ MAX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_ZIP_ENTRIES = 200
 MAX_ROWS = 5000
 MAX_COLUMNS = 60
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 READ_ONLY_COLUMNS = (
     "risk_id",
@@ -96,19 +96,6 @@ class RegisterImport:
     treatments: list[ImportedTreatment]
 
 
-def neutralise(value: Any) -> Any:
-    """Make text safe to open in a spreadsheet: a leading formula character gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def _restore(value: str) -> str:
-    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
-        return value[1:]
-    return value
-
-
 def register_rows(register: Sequence[RiskEntry]) -> list[dict[str, Any]]:
     """Register entries as flat rows with the file columns."""
     rows = []
@@ -157,7 +144,7 @@ def register_csv(register: Sequence[RiskEntry]) -> str:
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\r\n")
     writer.writeheader()
     for row in register_rows(register):
-        writer.writerow({k: neutralise(v) for k, v in row.items()})
+        writer.writerow({k: cell_safe(v) for k, v in row.items()})
     return "\ufeff" + out.getvalue()
 
 
@@ -179,7 +166,7 @@ def register_xlsx(register: Sequence[RiskEntry], service_id: str, matrix: str) -
         if cell.value in READ_ONLY_COLUMNS:
             cell.fill = grey
     for row in register_rows(register):
-        ws.append([neutralise(row[c]) for c in COLUMNS])
+        ws.append([cell_safe(row[c]) for c in COLUMNS])
     kinds = DataValidation(type="list", formula1='"mitigate,accept,transfer,avoid"', allow_blank=True)
     ws.add_data_validation(kinds)
     column = COLUMNS.index("treatment") + 1
@@ -361,7 +348,7 @@ def _treatment(
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    return _restore(str(value).strip()) if isinstance(value, str) else str(value).strip()
+    return restore_text(str(value).strip()) if isinstance(value, str) else str(value).strip()
 
 
 def _date(value: Any, where: str, problems: list[Problem]) -> dt.date | None:

@@ -15,8 +15,9 @@ from secaudit.catalog import validate_checklist_file
 from secaudit.catalog_xlsx import AuthoringError, checklist_yaml, export_checklist, import_checklist
 from secaudit.catalog_xlsx import cells as cells_module
 from secaudit.catalog_xlsx import sheets as sheets_module
-from secaudit.catalog_xlsx.cells import protect, unprotect
 from secaudit.catalog_xlsx.layout import COLUMNS
+from secaudit.cellsafety import neutralise as protect
+from secaudit.cellsafety import restore as unprotect
 from secaudit.model import Checklist
 from secaudit.workspace import builtin_dir
 from secaudit.yamlsource import load_yaml

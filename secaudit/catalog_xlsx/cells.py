@@ -7,7 +7,6 @@ from pathlib import Path
 
 from secaudit.errors import InputError, Problem
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """Leading characters that make a spreadsheet treat text as a formula."""
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -20,20 +19,6 @@ MAX_CELL_CHARS = 32_767
 
 class AuthoringError(InputError):
     """An authoring workbook or its conversion is invalid (exit 2)."""
-
-
-def protect(text: str) -> str:
-    """Prefix text that a spreadsheet would run as a formula with an apostrophe."""
-    if text.lstrip("'")[:1] in FORMULA_TRIGGERS and text.lstrip("'"):
-        return "'" + text
-    return text
-
-
-def unprotect(text: str) -> str:
-    """Undo ``protect``: drop the apostrophe it added, and only that one."""
-    if text.startswith("'") and text.lstrip("'")[:1] in FORMULA_TRIGGERS and text.lstrip("'"):
-        return text[1:]
-    return text
 
 
 def where(path: Path, sheet: str, row: int | None = None, column: str | None = None, key: str | None = None) -> str:

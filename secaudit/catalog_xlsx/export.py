@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from secaudit.catalog_xlsx.cells import AuthoringError, protect
+from secaudit.catalog_xlsx.cells import AuthoringError
 from secaudit.catalog_xlsx.layout import (
     CHECKLIST_HEADER,
     CHECKLIST_SHEET,
@@ -24,6 +24,7 @@ from secaudit.catalog_xlsx.layout import (
     YES,
     format_range,
 )
+from secaudit.cellsafety import neutralise
 from secaudit.model import Checklist, Control
 from secaudit.model.control import Question
 
@@ -172,7 +173,7 @@ def _cell_value(value: Any) -> Any:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        return protect(value)
+        return neutralise(value)
     return value
 
 
@@ -182,11 +183,11 @@ def _write_header_sheet(sheet: Worksheet, checklist: Checklist) -> None:
     for cell in sheet[1]:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
-    sheet.append(["id", protect(info.id), None, None])
-    sheet.append(["version", protect(info.version), None, None])
-    sheet.append(["title", None, protect(info.title.ja), protect(info.title.en)])
+    sheet.append(["id", neutralise(info.id), None, None])
+    sheet.append(["version", neutralise(info.version), None, None])
+    sheet.append(["title", None, neutralise(info.title.ja), neutralise(info.title.en)])
     if info.description is not None:
-        sheet.append(["description", None, protect(info.description.ja), protect(info.description.en)])
+        sheet.append(["description", None, neutralise(info.description.ja), neutralise(info.description.en)])
     for letter, width in zip("ABCD", (14, 24, 60, 60), strict=True):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=2):

@@ -18,9 +18,9 @@ from secaudit.catalog_xlsx.cells import (
     MAX_ROWS,
     AuthoringError,
     check_container,
-    unprotect,
     where,
 )
+from secaudit.cellsafety import restore_text
 from secaudit.errors import Problem
 
 CellValue = str | int | float | bool
@@ -114,7 +114,7 @@ def _cell(
         if len(value) > MAX_CELL_CHARS:
             problems.append(Problem(at, f"text longer than {MAX_CELL_CHARS} characters"))
             return None
-        value = unprotect(value)
+        value = restore_text(value)
         return value if value.strip() else None
     if isinstance(value, bool | int | float):
         return value

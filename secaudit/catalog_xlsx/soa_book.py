@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from secaudit.catalog_xlsx.cells import protect
+from secaudit.cellsafety import neutralise
 from secaudit.soa import StatementOfApplicability
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -44,7 +44,7 @@ def soa_workbook(statement: StatementOfApplicability) -> bytes:
         ("not_applicable", len(statement.excluded)),
         ("unknown_checklists", ", ".join(statement.unknown_checklists)),
     ):
-        summary.append([row[0], protect(row[1]) if isinstance(row[1], str) else row[1]])
+        summary.append([row[0], neutralise(row[1]) if isinstance(row[1], str) else row[1]])
     summary.column_dimensions["A"].width = 20
     summary.column_dimensions["B"].width = 40
     sheet = book.create_sheet("soa")
@@ -67,7 +67,7 @@ def soa_workbook(statement: StatementOfApplicability) -> bytes:
             entry.reason.ja,
             entry.reason.en,
         )
-        sheet.append([protect(v) if v else None for v in values])
+        sheet.append([neutralise(v) if v else None for v in values])
         if not entry.applicable:
             sheet.cell(sheet.max_row, 8).fill = EXCLUDED_FILL
     for index, (_, width) in enumerate(SOA_COLUMNS, start=1):

@@ -20,9 +20,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from secaudit.atomic import atomic_write_bytes
 from secaudit.catalog import Catalog
+from secaudit.cellsafety import neutralise
 from secaudit.model import Answer, Language, QuestionType, Service
 from secaudit.questionnaire import layout as L
-from secaudit.questionnaire.cells import neutralise
 from secaudit.questionnaire.instructions import ANSWERED_BY_CELL, write_instructions
 from secaudit.questionnaire.items import AnswerKey, QuestionItem, fingerprints, question_items
 from secaudit.questionnaire.values import MULTI_SEPARATOR, allowed_labels, display_value

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from secaudit.catalog import Catalog
+from secaudit.cellsafety import neutralise, restore
 from secaudit.errors import Problem, ServiceError
 from secaudit.inventory import find_service
 from secaudit.model import Answer, AnswerSource, Service
 from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire import layout as L
 from secaudit.questionnaire.archive import archive_original
-from secaudit.questionnaire.cells import neutralise, restore
 from secaudit.questionnaire.guards import DEFAULT_LIMITS, WorkbookLimits, read_checked_workbook
 from secaudit.questionnaire.items import AnswerKey, QuestionItem
 from secaudit.questionnaire.reader import WorkbookContent, read_workbook

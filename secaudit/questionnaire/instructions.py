@@ -8,8 +8,8 @@ from typing import Any
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.worksheet import Worksheet
 
+from secaudit.cellsafety import neutralise
 from secaudit.model import Language, Service
-from secaudit.questionnaire.cells import neutralise
 from secaudit.questionnaire.values import MULTI_SEPARATOR
 
 ANSWERED_BY_ROW = 9

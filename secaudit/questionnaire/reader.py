@@ -16,10 +16,10 @@ import openpyxl
 import openpyxl.xml
 from openpyxl.utils.exceptions import InvalidFileException
 
+from secaudit.cellsafety import restore
 from secaudit.errors import EnvironmentFailure, Problem
 from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire import layout as L
-from secaudit.questionnaire.cells import restore
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from dataclasses import asdict
 from typing import Any
 
 from secaudit import __version__
+from secaudit.cellsafety import neutralise
 from secaudit.report.view import ReportView
 
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 REGISTER_COLUMNS = (
     "risk_id",
     "service_id",
@@ -76,10 +76,7 @@ def report_json(view: ReportView) -> bytes:
 
 def spreadsheet_safe(value: object) -> str:
     """A cell value a spreadsheet will not run as a formula (prefixed with an apostrophe when it could)."""
-    text = "" if value is None else str(value)
-    if text.startswith(CSV_FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return neutralise("" if value is None else str(value))
 
 
 def register_csv(view: ReportView) -> bytes:

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from secaudit.cellsafety import neutralise, restore
 from secaudit.model import Question
-from secaudit.questionnaire.cells import neutralise, restore
 from secaudit.questionnaire.values import ValueProblem, display_value, parse_value
 
 TODAY = dt.date(2026, 11, 26)
