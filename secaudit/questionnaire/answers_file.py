@@ -23,7 +23,7 @@ from typing import Any
 
 from secaudit.catalog import Catalog
 from secaudit.errors import Problem
-from secaudit.model import Answer, AnswerSource, Service
+from secaudit.model import AnswerSource, Service
 from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire.archive import archive_original
 from secaudit.questionnaire.items import AnswerKey, question_items
@@ -189,21 +189,7 @@ def store_answers_file(
     data = path.read_bytes()
     archived = archive_original(data_dir, service.id, data, suffix=path.suffix or ".yaml")
     now = utcnow()
-    answers = [
-        Answer(
-            service_id=service.id,
-            control_id=a.item.control.id,
-            question_id=a.item.question.id,
-            value=a.value,
-            evidence=a.evidence,
-            comment=a.comment,
-            answered_by=who[:200],
-            answered_at=now,
-            source=AnswerSource.FILE,
-            source_ref=path.name[:500],
-        )
-        for a in validation.accepted.values()
-    ]
+    answers = [a.answer(service.id, who, now, AnswerSource.FILE, path.name) for a in validation.accepted.values()]
     answer_set = AnswerSet(
         service_id=service.id,
         source=AnswerSource.FILE,

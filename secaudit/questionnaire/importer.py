@@ -11,7 +11,7 @@ from secaudit.catalog import Catalog
 from secaudit.cellsafety import neutralise, restore
 from secaudit.errors import Problem, ServiceError
 from secaudit.inventory import find_service
-from secaudit.model import Answer, AnswerSource, Service
+from secaudit.model import AnswerSource, Service
 from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire import layout as L
 from secaudit.questionnaire.archive import archive_original
@@ -209,19 +209,7 @@ def _store(
     archived = archive_original(request.data_dir, service.id, data)
     now = utcnow()
     answers = [
-        Answer(
-            service_id=service.id,
-            control_id=a.item.control.id,
-            question_id=a.item.question.id,
-            value=a.value,
-            evidence=a.evidence,
-            comment=a.comment,
-            answered_by=answered_by,
-            answered_at=now,
-            source=AnswerSource.WORKBOOK,
-            source_ref=path.name[:500],
-            questionnaire_id=content.questionnaire_id,
-        )
+        a.answer(service.id, answered_by, now, AnswerSource.WORKBOOK, path.name, content.questionnaire_id)
         for a in accepted
     ]
     answer_set = AnswerSet(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from secaudit.errors import Problem
-from secaudit.model import Verdict
+from secaudit.model import Answer, AnswerSource, Verdict
 from secaudit.questionnaire.items import AnswerKey, QuestionItem
 from secaudit.questionnaire.values import (
     MAX_COMMENT,
@@ -52,6 +52,30 @@ class ValidAnswer:
     evidence: str | None
     comment: str | None
     verdict: Verdict
+
+    def answer(
+        self,
+        service_id: str,
+        answered_by: str,
+        answered_at: dt.datetime,
+        source: AnswerSource,
+        source_ref: str,
+        questionnaire_id: str | None = None,
+    ) -> Answer:
+        """The stored form of this answer: who gave it, when and through which file."""
+        return Answer(
+            service_id=service_id,
+            control_id=self.item.control.id,
+            question_id=self.item.question.id,
+            value=self.value,
+            evidence=self.evidence,
+            comment=self.comment,
+            answered_by=answered_by[:200],
+            answered_at=answered_at,
+            source=source,
+            source_ref=source_ref[:500],
+            questionnaire_id=questionnaire_id,
+        )
 
 
 @dataclass
