@@ -189,16 +189,20 @@ def build_workspace(root: Path, count: int, seed: int = 20261126) -> dict[str, i
                         source=AnswerSource.FILE,
                     )
                 )
-        save_answer_set(store, AnswerSet(service_id=service.id, source=AnswerSource.FILE, submitted_by="bench"), answers)
+        save_answer_set(
+            store, AnswerSet(service_id=service.id, source=AnswerSource.FILE, submitted_by="bench"), answers
+        )
         made["answers"] += len(answers)
-        run = ScanRun(id=f"run-{service.id}", service_id=service.id, profile="standard", started_at=now,
-                      secaudit_version="bench")
+        run = ScanRun(
+            id=f"run-{service.id}", service_id=service.id, profile="standard", started_at=now, secaudit_version="bench"
+        )
         begin_run(store, run)
         observations, failing = [], []
         for control in controls:
             for ref in control.checks:
-                status = rng.choices((ObservationStatus.PASS, ObservationStatus.FAIL, ObservationStatus.ERROR),
-                                     (75, 20, 5))[0]
+                status = rng.choices(
+                    (ObservationStatus.PASS, ObservationStatus.FAIL, ObservationStatus.ERROR), (75, 20, 5)
+                )[0]
                 if status is ObservationStatus.FAIL:
                     failing.append(control.id)
                 observations.append(
@@ -212,8 +216,7 @@ def build_workspace(root: Path, count: int, seed: int = 20261126) -> dict[str, i
                         observed_at=now,
                     )
                 )
-        finish_run(store, run.model_copy(update={"status": RunStatus.COMPLETED, "finished_at": now}),
-                   observations, [])
+        finish_run(store, run.model_copy(update={"status": RunStatus.COMPLETED, "finished_at": now}), observations, [])
         made["observations"] += len(observations)
         if index % 3 == 0 and failing:
             accepted = [
@@ -287,7 +290,11 @@ def run_size(count: int) -> dict[str, float]:
         # Warm-up: one run over a copy of a few services compiles bytecode and fills the page cache.
         child = subprocess.run(
             [sys.executable, __file__, "--measure", str(root), "--out", str(out)],
-            capture_output=True, text=True, env=bench_env(), check=False, timeout=1800,
+            capture_output=True,
+            text=True,
+            env=bench_env(),
+            check=False,
+            timeout=1800,
         )
         if child.returncode != 0:
             raise SystemExit(f"measuring child failed: {child.stderr[-2000:]}")
@@ -316,14 +323,20 @@ def print_size(f: dict[str, float]) -> None:
         f"(built in {f['build_s']:.0f} s, not timed)"
     )
     report_goal = REPORT_GOAL_S * share
-    print(f"  assess + register + HTML report, all: {f['total_s']:7.2f} s   goal <= {report_goal:.0f} s  "
-          f"{verdict(f['total_s'], report_goal)}")
+    print(
+        f"  assess + register + HTML report, all: {f['total_s']:7.2f} s   goal <= {report_goal:.0f} s  "
+        f"{verdict(f['total_s'], report_goal)}"
+    )
     print(f"  per service, median:                  {1000 * f['median_s']:7.1f} ms")
-    print(f"  peak memory (max RSS):                {f['peak_mb']:7.0f} MB  goal < {MEMORY_GOAL_MB:.0f} MB  "
-          f"{verdict(f['peak_mb'], MEMORY_GOAL_MB)}")
+    print(
+        f"  peak memory (max RSS):                {f['peak_mb']:7.0f} MB  goal < {MEMORY_GOAL_MB:.0f} MB  "
+        f"{verdict(f['peak_mb'], MEMORY_GOAL_MB)}"
+    )
     dash_goal = DASHBOARD_GOAL_S * share if n < 1000 else DASHBOARD_GOAL_S
-    print(f"  secaudit dashboard (whole command):   {f['dashboard_s']:7.2f} s   goal < {dash_goal:.1f} s  "
-          f"{verdict(f['dashboard_s'], dash_goal)}")
+    print(
+        f"  secaudit dashboard (whole command):   {f['dashboard_s']:7.2f} s   goal < {dash_goal:.1f} s  "
+        f"{verdict(f['dashboard_s'], dash_goal)}"
+    )
 
 
 def main() -> None:
