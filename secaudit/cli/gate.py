@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from secaudit.cli.common import OutputFormat, console, print_json, state
-from secaudit.model import Decision, DecisionKind
+from secaudit.model import DecisionKind
+
+if TYPE_CHECKING:
+    from secaudit.model import Decision
 
 
 def exit_code(decision: Decision, strict: bool) -> int:

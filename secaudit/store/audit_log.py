@@ -64,7 +64,8 @@ def append_many(conn: Connection, rows: list[tuple[str, str, str, dict[str, Any]
     last = conn.execute(select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)).first()
     seq = last.seq if last else 0
     prev = last.hash if last else GENESIS
-    values = []
+    values: list[dict[str, Any]] = []
+    first = seq + 1
     for actor, action, subject, details in rows:
         seq += 1
         at = utcnow().isoformat()
@@ -84,7 +85,7 @@ def append_many(conn: Connection, rows: list[tuple[str, str, str, dict[str, Any]
         )
         prev = digest
     conn.execute(audit_log.insert(), values)
-    return [v["seq"] for v in values]
+    return list(range(first, seq + 1))
 
 
 def record(store: Store, actor: str, action: str, subject: str, details: dict[str, Any] | None = None) -> int:
