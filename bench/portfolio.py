@@ -41,10 +41,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from figures import figure  # noqa: E402
+
 REPORT_GOAL_S = 60.0
 MEMORY_GOAL_MB = 1024.0
 DASHBOARD_GOAL_S = 5.0
 SCALE = (100, 300, 1000)
+LINEAR_TOLERANCE = 1.25  # "grows linearly": per-service cost at N no more than 25 % above that at the smallest N
 COMMAND = "PYTHONPATH=$PWD python bench/portfolio.py"
 
 DEPARTMENTS = ("こども部", "市民協働部", "税務部", "福祉部", "都市整備部", "環境部", "教育委員会")
@@ -287,7 +290,6 @@ def run_size(count: int) -> dict[str, float]:
         built = time.perf_counter() - began
         out = tmp / "reports"
         out.mkdir()
-        # Warm-up: one run over a copy of a few services compiles bytecode and fills the page cache.
         child = subprocess.run(
             [sys.executable, __file__, "--measure", str(root), "--out", str(out)],
             capture_output=True,
@@ -308,34 +310,31 @@ def run_size(count: int) -> dict[str, float]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def verdict(value: float, goal: float) -> str:
-    """``met`` or ``MISSED``."""
-    return "met" if value <= goal else "MISSED"
-
-
-def print_size(f: dict[str, float]) -> None:
-    """The figures of one portfolio size, each beside its goal (goals scale linearly from 1,000 services)."""
+def print_size(f: dict[str, float], command: str) -> None:
+    """The figures of one portfolio size, each beside its goal (report goals scale linearly from 1,000)."""
     n = int(f["services"])
-    share = n / 1000
     print(
         f"portfolio of {n} services: {f['controls_mean']:.0f} applicable controls each on average, "
         f"{int(f['answers'])} answers, {int(f['observations'])} observations, {int(f['accepted'])} accepted risks "
         f"(built in {f['build_s']:.0f} s, not timed)"
     )
-    report_goal = REPORT_GOAL_S * share
-    print(
-        f"  assess + register + HTML report, all: {f['total_s']:7.2f} s   goal <= {report_goal:.0f} s  "
-        f"{verdict(f['total_s'], report_goal)}"
+    figure(
+        f"{n} services: assess + register + HTML report, all",
+        f["total_s"],
+        "s",
+        REPORT_GOAL_S * n / 1000,
+        "<=",
+        command,
     )
-    print(f"  per service, median:                  {1000 * f['median_s']:7.1f} ms")
-    print(
-        f"  peak memory (max RSS):                {f['peak_mb']:7.0f} MB  goal < {MEMORY_GOAL_MB:.0f} MB  "
-        f"{verdict(f['peak_mb'], MEMORY_GOAL_MB)}"
-    )
-    dash_goal = DASHBOARD_GOAL_S * share if n < 1000 else DASHBOARD_GOAL_S
-    print(
-        f"  secaudit dashboard (whole command):   {f['dashboard_s']:7.2f} s   goal < {dash_goal:.1f} s  "
-        f"{verdict(f['dashboard_s'], dash_goal)}"
+    figure(f"{n} services: per service, median", f["median_s"] * 1000, "ms", None, "<", command)
+    figure(f"{n} services: peak memory (max RSS)", f["peak_mb"], "MB", MEMORY_GOAL_MB, "<", command)
+    figure(
+        f"{n} services: secaudit dashboard (whole command)",
+        f["dashboard_s"],
+        "s",
+        DASHBOARD_GOAL_S if n >= 1000 else None,
+        "<",
+        command,
     )
 
 
@@ -353,19 +352,25 @@ def main() -> None:
         return
     sizes = SCALE if args.scale else (args.services,)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; each size measured in fresh processes")
+    command = f"{COMMAND} " + ("--scale" if args.scale else f"--services {args.services}")
     results = []
     for n in sizes:
-        figures = run_size(n)
-        results.append(figures)
-        print_size(figures)
+        measured = run_size(n)
+        results.append(measured)
+        print_size(measured, command)
     if len(results) > 1:
         base = results[0]
-        print("linearity (cost per service relative to the smallest portfolio; 1.00 = linear):")
-        for f in results:
+        print(
+            f"linearity: cost per service relative to N={int(base['services'])} (1.00 = linear; "
+            f"held to <= {LINEAR_TOLERANCE:g})"
+        )
+        for f in results[1:]:
+            n = int(f["services"])
             per = f["total_s"] / f["services"] / (base["total_s"] / base["services"])
             dash = f["dashboard_s"] / f["services"] / (base["dashboard_s"] / base["services"])
-            print(f"  N={int(f['services']):5d}  reports {per:5.2f}   dashboard {dash:5.2f}")
-    print(f"reproduce: {COMMAND} " + ("--scale" if args.scale else f"--services {args.services}"))
+            figure(f"  N={n}: reports, per-service cost relative", per, "x", LINEAR_TOLERANCE, "<=", command)
+            figure(f"  N={n}: dashboard, per-service cost relative", dash, "x", LINEAR_TOLERANCE, "<=", command)
+    print(f"reproduce: {command}")
     if args.json:
         print(json.dumps(results))
 
