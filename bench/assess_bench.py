@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 import time
 
+from figures import figure
+
 from secaudit.assess import assess, score
 from secaudit.model import GatePolicy, RunStatus, ScanRun
 from secaudit.model.config import RiskMatrixKind
@@ -48,7 +50,9 @@ def main(count: int) -> None:
     decision = decide(svc, results, register, GatePolicy(), run, 0, NOW)
     done = time.perf_counter()
     print(f"controls {count}, observations {len(seen)}, answers {len(given)}")
-    print(f"assess {1000 * (judged - start):.1f} ms; register+scores+gate {1000 * (done - judged):.1f} ms")
+    command = f"PYTHONPATH=. python bench/assess_bench.py {count}"
+    figure(f"assess, one service of {count} controls", 1000 * (judged - start), "ms", None, "<", command)
+    figure(f"register + scores + gate, {count} controls", 1000 * (done - judged), "ms", None, "<", command)
     print(f"risks {len(register)}, pass rate {scores.overall.pass_rate}, decision {decision.decision.value}")
 
 

@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from figures import figure
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -122,11 +123,7 @@ def fill_all(path: Path, items: list, today: dt.date) -> None:
 
 def report(name: str, value: float, unit: str, goal: float | None) -> None:
     """One figure beside its goal (None: shown for information)."""
-    if goal is None:
-        print(f"{name:<52} {value:10.3f} {unit:<3} (no goal; for information)")
-        return
-    verdict = "OK" if value < goal else "OVER GOAL"
-    print(f"{name:<52} {value:10.3f} {unit:<3} goal < {goal:g} {unit}  {verdict}")
+    figure(name, value, unit, goal, "<", COMMAND)
 
 
 def main() -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from secaudit.cli.common import OutputFormat, console, info, print_json, state
-from secaudit.model import ControlResult, Language, ResultStatus, Scores
+from secaudit.model import Language, ResultStatus
+
+if TYPE_CHECKING:
+    from secaudit.model import ControlResult, Scores
 
 
 class AssessGroup(TyperGroup):

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from secaudit.cli.common import AppState, OutputFormat, console, print_json, state
-from secaudit.model import Decision, DecisionKind
+from secaudit.model import DecisionKind
 
 if TYPE_CHECKING:
     from secaudit.cli.evaluate import Evaluation
+    from secaudit.model import Decision
 
 
 def exit_code(decision: Decision, strict: bool) -> int:

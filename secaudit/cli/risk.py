@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
-from secaudit.model import Language, RiskEntry, Treatment, TreatmentKind
+from secaudit.model import Language, TreatmentKind
 
 if TYPE_CHECKING:
     from secaudit.cli.common import AppState
+    from secaudit.model import RiskEntry, Treatment
 
 app = typer.Typer(help="The risk register: list, treat, accept, export and import.", no_args_is_help=True)
 
@@ -207,6 +208,7 @@ def _treatment(st: AppState, **fields: Any) -> Treatment:
     from pydantic import ValidationError
 
     from secaudit.errors import InputError
+    from secaudit.model import Treatment
     from secaudit.risk import validate_treatment
 
     try:

@@ -13,10 +13,11 @@ import typer
 
 from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
 from secaudit.errors import ExitCode, InputError
-from secaudit.model import Service, Severity
+from secaudit.model import Severity
 
 if TYPE_CHECKING:
     from secaudit.catalog import Catalog
+    from secaudit.model import Service
     from secaudit.scan.engine import ScanOutcome
 
 PROGRESS_RE = re.compile(r"^\[(\d+)/(\d+)\]")

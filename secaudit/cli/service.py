@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
-from secaudit.model import Language, Service
+from secaudit.model import Language
+
+if TYPE_CHECKING:
+    from secaudit.model import Service
 
 app = typer.Typer(help="List, show and validate the services of the workspace.", no_args_is_help=True)
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+
+from secaudit.model.vocab import ControlType as ControlType
+from secaudit.model.vocab import Domain as Domain
+from secaudit.model.vocab import Language as Language
+from secaudit.model.vocab import Severity as Severity
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 SLUG_RE = re.compile(SLUG_PATTERN)
@@ -19,55 +23,6 @@ class StrictModel(BaseModel):
     """Base of every model: unknown fields are errors, values are validated on assignment."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
-
-
-class Severity(StrEnum):
-    """How bad a failed control or check is, lowest first."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        """1 for low up to 4 for critical."""
-        return list(Severity).index(self) + 1
-
-
-class Domain(StrEnum):
-    """The nine sections of the MIC guideline's standards part (対策基準)."""
-
-    ORG = "ORG"
-    ASSET = "ASSET"
-    NET = "NET"
-    PHY = "PHY"
-    HUM = "HUM"
-    TEC = "TEC"
-    OPS = "OPS"
-    VEND = "VEND"
-    EVAL = "EVAL"
-
-    @property
-    def section(self) -> int:
-        """The guideline section number, 1 to 9."""
-        return list(Domain).index(self) + 1
-
-
-class ControlType(StrEnum):
-    """Kind of measure a control asks for."""
-
-    ORGANISATIONAL = "organisational"
-    HUMAN = "human"
-    PHYSICAL = "physical"
-    TECHNICAL = "technical"
-
-
-class Language(StrEnum):
-    """Languages every text is written in."""
-
-    JA = "ja"
-    EN = "en"
 
 
 class LocalizedText(StrictModel):

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from secaudit.model.common import Language, LocalizedText, Severity, Slug, StrictModel
 from secaudit.model.service import Network
-
-
-class RiskMatrixKind(StrEnum):
-    """Risk matrices on offer: 5x5 (enterprise practice) or 3x3 (municipal practice)."""
-
-    FIVE = "5x5"
-    THREE = "3x3"
+from secaudit.model.vocab import RiskMatrixKind as RiskMatrixKind
 
 
 class GatePolicy(StrictModel):

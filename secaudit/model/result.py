@@ -9,19 +9,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from secaudit.model.common import ControlType, Domain, LocalizedText, Severity, Slug, StrictModel
-
-
-class ResultStatus(StrEnum):
-    """The status of one control for one service."""
-
-    PASS = "pass"  # noqa: S105  (a status, not a password)
-    FAIL = "fail"
-    PARTIAL = "partial"
-    NOT_APPLICABLE = "not_applicable"
-    AWAITING_ANSWER = "awaiting_answer"
-    NOT_SCANNED = "not_scanned"
-    ERROR = "error"
-    WAIVED = "waived"
+from secaudit.model.vocab import DecisionKind as DecisionKind
+from secaudit.model.vocab import ResultStatus as ResultStatus
+from secaudit.model.vocab import TreatmentKind as TreatmentKind
 
 
 class TrailEntry(StrictModel):
@@ -114,15 +104,6 @@ class RiskStatus(StrEnum):
     REOPENED = "reopened"
 
 
-class TreatmentKind(StrEnum):
-    """How a risk is dealt with."""
-
-    MITIGATE = "mitigate"
-    ACCEPT = "accept"
-    TRANSFER = "transfer"
-    AVOID = "avoid"
-
-
 class Treatment(StrictModel):
     """A decision about a risk, made by a person (persisted by the store)."""
 
@@ -179,14 +160,6 @@ class RiskEntry(StrictModel):
     residual_rank: int = 0
     reopened: int = 0
     treatment_note: str = ""
-
-
-class DecisionKind(StrEnum):
-    """The launch decision."""
-
-    GO = "GO"
-    CONDITIONAL = "CONDITIONAL"
-    NO_GO = "NO-GO"
 
 
 class GateReason(StrictModel):

@@ -42,7 +42,22 @@ def markdown_escape(value: object) -> Markup:
     return Markup(str(escape(text)))  # noqa: S704  (escaped just above)
 
 
+_ENVIRONMENTS: dict[tuple[tuple[Path, ...], bool], Environment] = {}
+
+
 def _environment(dirs: list[Path], markdown: bool) -> Environment:
+    """The Jinja environment for ``dirs``, made once per process so compiled templates are reused.
+
+    Jinja checks each template's file for changes before reusing it, so an edited template still shows.
+    """
+    key = (tuple(dirs), markdown)
+    env = _ENVIRONMENTS.get(key)
+    if env is None:
+        env = _ENVIRONMENTS[key] = _new_environment(dirs, markdown)
+    return env
+
+
+def _new_environment(dirs: list[Path], markdown: bool) -> Environment:
     loader = ChoiceLoader([FileSystemLoader(str(d)) for d in dirs])
     env = Environment(
         loader=loader,

@@ -13,9 +13,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from secaudit.catalog import Catalog
 from secaudit.errors import ExitCode, SecauditError
 from secaudit.inventory import load_service, service_files
 from secaudit.model import Facts, Observation, RunStatus, ScanRun, Service
@@ -37,6 +36,9 @@ from secaudit.store.drift import (
 from secaudit.store.retention import abandon_interrupted_runs
 from secaudit.store.scans import facts_of, latest_run, observations_of, runs_of
 from secaudit.workspace import Workspace
+
+if TYPE_CHECKING:
+    from secaudit.catalog import Catalog
 
 ACTOR = "scheduler"
 

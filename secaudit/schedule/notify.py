@@ -9,10 +9,7 @@ file outside the workspace, and scrubbed from any error text that could echo it.
 from __future__ import annotations
 
 import os
-import smtplib
-import ssl
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +149,10 @@ def _scrub(text: str, secret: str | None) -> str:
 
 def send_email(entry: OutboxEntry, smtp: SmtpSettings) -> None:
     """Deliver one e-mail entry; STARTTLS when configured; raise NotificationError on any failure."""
+    import smtplib  # here, not at the top: cron's frequent nothing-due runs never send mail
+    import ssl
+    from email.message import EmailMessage
+
     password = smtp_password(smtp) if smtp.username else None
     if smtp.username and not smtp.starttls:
         raise NotificationError("refusing to send the SMTP password without STARTTLS (notifications.smtp.starttls)")

@@ -57,6 +57,37 @@ def append(conn: Connection, actor: str, action: str, subject: str, details: dic
     return seq
 
 
+def append_many(conn: Connection, rows: list[tuple[str, str, str, dict[str, Any]]]) -> list[int]:
+    """Add (actor, action, subject, details) rows in order inside the caller's write transaction, in one insert."""
+    if not rows:
+        return []
+    last = conn.execute(select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)).first()
+    seq = last.seq if last else 0
+    prev = last.hash if last else GENESIS
+    values: list[dict[str, Any]] = []
+    first = seq + 1
+    for actor, action, subject, details in rows:
+        seq += 1
+        at = utcnow().isoformat()
+        body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str)
+        digest = _row_hash(seq, at, actor, action, subject, body, prev)
+        values.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "details": body,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    conn.execute(audit_log.insert(), values)
+    return list(range(first, seq + 1))
+
+
 def record(store: Store, actor: str, action: str, subject: str, details: dict[str, Any] | None = None) -> int:
     """Add a row in a transaction of its own."""
     with store.write() as conn:

@@ -99,6 +99,8 @@ class Store:
         from secaudit.store.migrations import MIGRATIONS
 
         known = [m.name for m in MIGRATIONS]
+        if self._current(known):
+            return []
         applied_now: list[str] = []
         with self.write() as conn:
             schema_migrations.create(conn, checkfirst=True)
@@ -115,6 +117,15 @@ class Store:
                 conn.execute(schema_migrations.insert().values(name=migration.name, applied_at=utcnow().isoformat()))
                 applied_now.append(migration.name)
         return applied_now
+
+    def _current(self, known: list[str]) -> bool:
+        """True when a read (which takes no write lock) shows every known migration applied, and nothing else."""
+        try:
+            with self.read() as conn:
+                done = {row[0] for row in conn.execute(select(schema_migrations.c.name))}
+        except (StoreError, SQLAlchemyError):
+            return False  # no schema yet, or unreadable: the write path below decides and reports
+        return done == set(known)
 
     def schema_version(self) -> list[str]:
         """The migrations this database has, in order."""

@@ -164,38 +164,43 @@ def sync_lifecycle(
     """Remember new, resolved and reopened risks; return the (risk id, event) pairs recorded."""
     known = lifecycle_of(store, service_id)
     events: list[tuple[str, str]] = []
+    logged: list[tuple[str, str, str, dict[str, Any]]] = []
+    opened: list[dict[str, Any]] = []
     with store.write() as conn:
         for entry in register:
             life = known.get(entry.id)
-            event = _transition(conn, entry, life, now)
+            event = _transition(conn, entry, life, now, opened)
             if event:
                 events.append((entry.id, event))
-                audit_log.append(
-                    conn,
-                    actor,
-                    f"risk.{event}",
-                    service_id,
-                    {"risk": entry.id, "control": entry.control_id, "level": entry.inherent_level},
-                )
+                details = {"risk": entry.id, "control": entry.control_id, "level": entry.inherent_level}
+                logged.append((actor, f"risk.{event}", service_id, details))
+        if opened:
+            conn.execute(risk_lifecycle.insert(), opened)
+        audit_log.append_many(conn, logged)
     return events
 
 
-def _transition(conn: Connection, entry: RiskEntry, life: RiskLifecycle | None, now: dt.datetime) -> str | None:
+def _transition(
+    conn: Connection, entry: RiskEntry, life: RiskLifecycle | None, now: dt.datetime, opened: list[dict[str, Any]]
+) -> str | None:
+    """The lifecycle event of ``entry``; updates run at once, new rows are added to ``opened`` for one insert."""
     stamp = now.isoformat()
     resolved = entry.status is RiskStatus.RESOLVED
     if life is None:
         if resolved:
             return None
-        conn.execute(
-            risk_lifecycle.insert().values(
-                risk_id=entry.id,
-                service_id=entry.service_id,
-                control_id=entry.control_id,
-                first_seen=(entry.first_seen or now).isoformat(),
-                last_seen=stamp,
-                last_result=entry.result_status.value,
-                reopened=0,
-            )
+        opened.append(
+            {
+                "risk_id": entry.id,
+                "service_id": entry.service_id,
+                "control_id": entry.control_id,
+                "first_seen": (entry.first_seen or now).isoformat(),
+                "last_seen": stamp,
+                "last_result": entry.result_status.value,
+                "resolved_at": None,
+                "reopened": 0,
+                "reopened_at": None,
+            }
         )
         return "opened"
     where = risk_lifecycle.c.risk_id == entry.id

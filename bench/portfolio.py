@@ -1,0 +1,379 @@
+"""A city's portfolio at scale: assess + register + HTML report for N services, and the dashboard.
+
+Builds a synthetic workspace of N services (varied attributes and
+classifications; checklists mic-baseline, web-service, cloud-saas and
+online-payment where they fit), with answers to the applicable questions (a
+mix of compliant, partial, non-compliant and missing), a completed scan run
+with observations for every check-verified control, and some accepted risks.
+Then, each in a fresh interpreter:
+
+* evaluates every service and writes its HTML report the way ``secaudit
+  report`` does (``write_report``: assess, register, lifecycle, gate, render,
+  atomic write, audit log), timing the total, the median per service and the
+  peak memory (max RSS of that process);
+* runs ``secaudit dashboard`` over the whole portfolio (the command a user
+  runs, start to exit).
+
+Goals (1,000 services, 2 cores): reports for all within 60 s and peak memory
+under 1 GB; dashboard under 5 s; cost linear in N (``--scale`` shows 100, 300
+and 1,000).
+
+Reproduce: PYTHONPATH=$PWD python bench/portfolio.py --services 1000
+           PYTHONPATH=$PWD python bench/portfolio.py --scale
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from figures import figure  # noqa: E402
+
+REPORT_GOAL_S = 60.0
+MEMORY_GOAL_MB = 1024.0
+DASHBOARD_GOAL_S = 5.0
+SCALE = (100, 300, 1000)
+LINEAR_TOLERANCE = 1.25  # "grows linearly": per-service cost at N no more than 25 % above that at the smallest N
+COMMAND = "PYTHONPATH=$PWD python bench/portfolio.py"
+
+DEPARTMENTS = ("こども部", "市民協働部", "税務部", "福祉部", "都市整備部", "環境部", "教育委員会")
+OWNER = "{name: 所管課 担当者, email: owner@city.example.jp}"
+OFFICER = "{name: 情報セキュリティ担当, email: security@city.example.jp}"
+
+
+def bench_env() -> dict[str, str]:
+    """The environment of every timed child: this checkout on the path, bytecode cached as an install has it."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("SECAUDIT_WORKSPACE", None)
+    env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "secaudit-bench-pycache"))
+    return env
+
+
+def service_yaml(index: int, rng: random.Random) -> str:
+    """One synthetic service file; attributes, classification and checklists vary with the index."""
+    sid = f"svc-{index:04d}"
+    tier = ("internet", "internet", "internet", "lgwan", "mynumber")[index % 5]
+    internet = tier == "internet"
+    cloud = ("saas", "iaas", "none", "paas")[index % 4] if tier != "mynumber" else "none"
+    payment = internet and index % 3 == 0
+    checklists = ["mic-baseline"]
+    if internet:
+        checklists.append("web-service")
+    if cloud == "saas":
+        checklists.append("cloud-saas")
+    if payment:
+        checklists.append("online-payment")
+    launch = dt.date(2027, 1, 1) + dt.timedelta(days=rng.randrange(365))
+    conf = 3 if tier == "mynumber" else rng.choice((1, 2, 3))
+    lines = [
+        f"id: {sid}",
+        f"name: {{ja: オンライン申請 {index}, en: Online procedure {index}}}",
+        f"department: {DEPARTMENTS[index % len(DEPARTMENTS)]}",
+        f"owner: {OWNER}",
+        f"security_officer: {OFFICER}",
+        f"launch_date: {launch.isoformat()}",
+        f"classification: {{confidentiality: {conf}, integrity: {rng.choice((1, 2))}, "
+        f"availability: {rng.choice((1, 2))}}}",
+        "attributes:",
+        f"  internet_facing: {str(internet).lower()}",
+        f"  personal_data: {str(index % 7 != 0).lower()}",
+        f"  mynumber: {str(tier == 'mynumber').lower()}",
+        f"  payment: {str(payment).lower()}",
+        f"  cloud: {cloud}",
+        f"  outsourced: {str(index % 2 == 0).lower()}",
+        f"  network_tier: {tier}",
+    ]
+    if internet:
+        lines += [
+            "scope:",
+            "  authorized_by: 情報政策課長",
+            "  authorized_until: 2099-03-31",
+            "  targets:",
+            "    - {host: localhost, addresses: [127.0.0.1], ports: [8443]}",
+            "    - url: https://localhost:8443/",
+        ]
+    lines += ['schedule: "0 3 * * 1"', f"checklists: [{', '.join(checklists)}]"]
+    return "\n".join(lines) + "\n"
+
+
+def answer_value(question, wanted: str, today: dt.date, rng: random.Random) -> object:
+    """A value for ``question`` whose verdict is ``wanted`` when the question allows it, else any valid one."""
+    from secaudit.model import QuestionType
+
+    kind = question.type
+    if kind in (QuestionType.YES_NO, QuestionType.CHOICE, QuestionType.MULTI_CHOICE):
+        values = [c.value for c in question.allowed_choices()]
+        by_verdict = {
+            "compliant": list(question.compliant),
+            "partial": list(question.partial),
+            "non_compliant": list(question.non_compliant),
+        }
+        pool = by_verdict.get(wanted) or values
+        value = rng.choice(pool)
+        return [value] if kind is QuestionType.MULTI_CHOICE else value
+    if kind is QuestionType.NUMBER:
+        rng_ = question.compliant_range
+        base = (rng_.lte if rng_ is not None and rng_.lte is not None else None) or (
+            rng_.gte if rng_ is not None and rng_.gte is not None else 1
+        )
+        return base if wanted == "compliant" else base * 3 + 100
+    if kind is QuestionType.DATE:
+        age = 10 if wanted == "compliant" else (question.max_age_days or 365) + 30
+        return today - dt.timedelta(days=age)
+    return "運用手順書に記載のとおり実施している。"
+
+
+def build_workspace(root: Path, count: int, seed: int = 20261126) -> dict[str, int]:
+    """Write ``count`` services and their evidence into a new workspace at ``root``; return what was made."""
+    from secaudit.catalog import load_catalog
+    from secaudit.inventory import load_service
+    from secaudit.model import (
+        Answer,
+        AnswerSource,
+        Observation,
+        ObservationStatus,
+        RunStatus,
+        ScanRun,
+        Treatment,
+        TreatmentKind,
+    )
+    from secaudit.risk import risk_id
+    from secaudit.store import open_store
+    from secaudit.store.answers import AnswerSet, save_answer_set
+    from secaudit.store.risks import save_treatments
+    from secaudit.store.scans import begin_run, finish_run
+    from secaudit.workspace import init_workspace
+
+    rng = random.Random(seed)
+    ws = init_workspace(root)
+    for example in ws.services_dir.glob("*.yaml"):
+        example.unlink()
+    ws.ensure_data_dir()
+    store = open_store(ws.database_url)
+    catalog = load_catalog(ws.catalog_layers())
+    now = dt.datetime.now(dt.UTC)
+    today = now.date()
+    made = {"answers": 0, "observations": 0, "accepted": 0, "controls": 0}
+    for index in range(count):
+        path = ws.services_dir / f"svc-{index:04d}.yaml"
+        path.write_text(service_yaml(index, rng), encoding="utf-8")
+        service = load_service(path)
+        controls = catalog.applicable_controls(service)
+        made["controls"] += len(controls)
+        answers = []
+        for control in controls:
+            for question in control.questions:
+                wanted = rng.choices(("compliant", "partial", "non_compliant", "missing"), (60, 10, 15, 15))[0]
+                if wanted == "missing" or question.depends_on is not None:
+                    continue
+                answers.append(
+                    Answer(
+                        service_id=service.id,
+                        control_id=control.id,
+                        question_id=question.id,
+                        value=answer_value(question, wanted, today, rng),
+                        answered_by="bench",
+                        answered_at=now,
+                        source=AnswerSource.FILE,
+                    )
+                )
+        save_answer_set(
+            store, AnswerSet(service_id=service.id, source=AnswerSource.FILE, submitted_by="bench"), answers
+        )
+        made["answers"] += len(answers)
+        run = ScanRun(
+            id=f"run-{service.id}", service_id=service.id, profile="standard", started_at=now, secaudit_version="bench"
+        )
+        begin_run(store, run)
+        observations, failing = [], []
+        for control in controls:
+            for ref in control.checks:
+                status = rng.choices(
+                    (ObservationStatus.PASS, ObservationStatus.FAIL, ObservationStatus.ERROR), (75, 20, 5)
+                )[0]
+                if status is ObservationStatus.FAIL:
+                    failing.append(control.id)
+                observations.append(
+                    Observation(
+                        run_id=run.id,
+                        service_id=service.id,
+                        check_id=ref.check,
+                        target="https://localhost:8443/",
+                        status=status,
+                        evidence=f"synthetic {status.value}",
+                        observed_at=now,
+                    )
+                )
+        finish_run(store, run.model_copy(update={"status": RunStatus.COMPLETED, "finished_at": now}), observations, [])
+        made["observations"] += len(observations)
+        if index % 3 == 0 and failing:
+            accepted = [
+                (
+                    risk_id(service.id, cid),
+                    cid,
+                    Treatment(
+                        kind=TreatmentKind.ACCEPT,
+                        owner="所管課",
+                        approver="CISO",
+                        justification="代替の管理策で低減済み",
+                        expires=today + dt.timedelta(days=180),
+                        decided_by="bench",
+                        decided_at=now,
+                    ),
+                )
+                for cid in sorted(set(failing))[:2]
+            ]
+            save_treatments(store, service.id, accepted, "bench")
+            made["accepted"] += len(accepted)
+    store.close()
+    return made
+
+
+def measure_reports(root: Path, out: Path) -> dict[str, float]:
+    """In this process: evaluate and write the HTML report of every service; return the timings and peak RSS."""
+    from secaudit.cli.common import AppState
+    from secaudit.cli.report import write_report
+    from secaudit.inventory import service_files
+    from secaudit.report import ReportFormat
+
+    started = time.perf_counter()
+    st = AppState(workspace_path=root)
+    moment = dt.datetime.now(dt.UTC)
+    per_service = []
+    for path in service_files(st.workspace().services_dir):
+        begun = time.perf_counter()
+        write_report(st, path.stem, ReportFormat.HTML, output=out, now=moment)
+        per_service.append(time.perf_counter() - begun)
+    total = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "services": len(per_service),
+        "total_s": total,
+        "median_s": statistics.median(per_service),
+        "peak_mb": peak_mb,
+    }
+
+
+def measure_dashboard(root: Path, out: Path) -> float:
+    """Seconds ``secaudit dashboard`` takes over the workspace, as a fresh process, start to exit."""
+    argv = [sys.executable, "-m", "secaudit", "--workspace", str(root), "dashboard", "-o", str(out)]
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, env=bench_env(), check=False, timeout=900)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"secaudit dashboard exited {done.returncode}: {done.stderr[-800:]}")
+    return elapsed
+
+
+def run_size(count: int) -> dict[str, float]:
+    """Build a portfolio of ``count`` services, then measure it in fresh processes."""
+    tmp = Path(tempfile.mkdtemp(prefix="secaudit-portfolio-"))
+    try:
+        root = tmp / "ws"
+        began = time.perf_counter()
+        made = build_workspace(root, count)
+        built = time.perf_counter() - began
+        out = tmp / "reports"
+        out.mkdir()
+        child = subprocess.run(
+            [sys.executable, __file__, "--measure", str(root), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            env=bench_env(),
+            check=False,
+            timeout=1800,
+        )
+        if child.returncode != 0:
+            raise SystemExit(f"measuring child failed: {child.stderr[-2000:]}")
+        figures = json.loads(child.stdout.strip().splitlines()[-1])
+        figures["dashboard_s"] = measure_dashboard(root, tmp / "dashboard.html")
+        figures["build_s"] = built
+        figures["controls_mean"] = made["controls"] / count
+        figures.update({k: v for k, v in made.items() if k != "controls"})
+        return figures
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_size(f: dict[str, float], command: str) -> None:
+    """The figures of one portfolio size, each beside its goal (report goals scale linearly from 1,000)."""
+    n = int(f["services"])
+    print(
+        f"portfolio of {n} services: {f['controls_mean']:.0f} applicable controls each on average, "
+        f"{int(f['answers'])} answers, {int(f['observations'])} observations, {int(f['accepted'])} accepted risks "
+        f"(built in {f['build_s']:.0f} s, not timed)"
+    )
+    figure(
+        f"{n} services: assess + register + HTML report, all",
+        f["total_s"],
+        "s",
+        REPORT_GOAL_S * n / 1000,
+        "<=",
+        command,
+    )
+    figure(f"{n} services: per service, median", f["median_s"] * 1000, "ms", None, "<", command)
+    figure(f"{n} services: peak memory (max RSS)", f["peak_mb"], "MB", MEMORY_GOAL_MB, "<", command)
+    figure(
+        f"{n} services: secaudit dashboard (whole command)",
+        f["dashboard_s"],
+        "s",
+        DASHBOARD_GOAL_S if n >= 1000 else None,
+        "<",
+        command,
+    )
+
+
+def main() -> None:
+    """Parse arguments; build, measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--services", type=int, default=1000, help="portfolio size (default 1000)")
+    parser.add_argument("--scale", action="store_true", help="measure 100, 300 and 1000 services")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON line at the end")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure is not None:
+        print(json.dumps(measure_reports(args.measure, args.out)))
+        return
+    sizes = SCALE if args.scale else (args.services,)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; each size measured in fresh processes")
+    command = f"{COMMAND} " + ("--scale" if args.scale else f"--services {args.services}")
+    results = []
+    for n in sizes:
+        measured = run_size(n)
+        results.append(measured)
+        print_size(measured, command)
+    if len(results) > 1:
+        base = results[0]
+        print(
+            f"linearity: cost per service relative to N={int(base['services'])} (1.00 = linear; "
+            f"held to <= {LINEAR_TOLERANCE:g})"
+        )
+        for f in results[1:]:
+            n = int(f["services"])
+            per = f["total_s"] / f["services"] / (base["total_s"] / base["services"])
+            dash = f["dashboard_s"] / f["services"] / (base["dashboard_s"] / base["services"])
+            figure(f"  N={n}: reports, per-service cost relative", per, "x", LINEAR_TOLERANCE, "<=", command)
+            figure(f"  N={n}: dashboard, per-service cost relative", dash, "x", LINEAR_TOLERANCE, "<=", command)
+    print(f"reproduce: {command}")
+    if args.json:
+        print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Fixed vocabularies (plain enums, no pydantic), cheap to import on the command line's start-up path.
+
+``secaudit.model`` and its submodules re-export every name here; import from there as usual.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How bad a failed control or check is, lowest first."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """1 for low up to 4 for critical."""
+        return list(Severity).index(self) + 1
+
+
+class Domain(StrEnum):
+    """The nine sections of the MIC guideline's standards part (対策基準)."""
+
+    ORG = "ORG"
+    ASSET = "ASSET"
+    NET = "NET"
+    PHY = "PHY"
+    HUM = "HUM"
+    TEC = "TEC"
+    OPS = "OPS"
+    VEND = "VEND"
+    EVAL = "EVAL"
+
+    @property
+    def section(self) -> int:
+        """The guideline section number, 1 to 9."""
+        return list(Domain).index(self) + 1
+
+
+class ControlType(StrEnum):
+    """Kind of measure a control asks for."""
+
+    ORGANISATIONAL = "organisational"
+    HUMAN = "human"
+    PHYSICAL = "physical"
+    TECHNICAL = "technical"
+
+
+class Language(StrEnum):
+    """Languages every text is written in."""
+
+    JA = "ja"
+    EN = "en"
+
+
+class RiskMatrixKind(StrEnum):
+    """Risk matrices on offer: 5x5 (enterprise practice) or 3x3 (municipal practice)."""
+
+    FIVE = "5x5"
+    THREE = "3x3"
+
+
+class ResultStatus(StrEnum):
+    """The status of one control for one service."""
+
+    PASS = "pass"  # noqa: S105  (a status, not a password)
+    FAIL = "fail"
+    PARTIAL = "partial"
+    NOT_APPLICABLE = "not_applicable"
+    AWAITING_ANSWER = "awaiting_answer"
+    NOT_SCANNED = "not_scanned"
+    ERROR = "error"
+    WAIVED = "waived"
+
+
+class TreatmentKind(StrEnum):
+    """How a risk is dealt with."""
+
+    MITIGATE = "mitigate"
+    ACCEPT = "accept"
+    TRANSFER = "transfer"
+    AVOID = "avoid"
+
+
+class DecisionKind(StrEnum):
+    """The launch decision."""
+
+    GO = "GO"
+    CONDITIONAL = "CONDITIONAL"
+    NO_GO = "NO-GO"
