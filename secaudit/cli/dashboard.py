@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -19,24 +21,50 @@ DASHBOARD_FORMATS = ("html", "json")
 
 
 def collect_dashboard(st: AppState, now: dt.datetime | None = None) -> Dashboard:
-    """Evaluate every service of the workspace; a service that cannot be evaluated is listed, not fatal."""
+    """Every service of the workspace; a service that cannot be evaluated is listed, not fatal.
+
+    A service whose inputs have not changed since the last dashboard (same service file,
+    catalog, configuration, day, and no newer answer, scan, review, treatment or drift)
+    keeps its remembered row; every other service is evaluated afresh.
+    """
     from secaudit.cli.evaluate import evaluate_service
     from secaudit.cli.report import report_input
     from secaudit.errors import SecauditError
     from secaudit.inventory import service_files
-    from secaudit.report.dashboard import build_dashboard, row_from_input
+    from secaudit.report.dashboard import build_dashboard, row_from_input, row_from_record, row_record
+    from secaudit.store.dashboard_cache import cached_rows, evidence_stamps, remember_rows
 
     moment = now or dt.datetime.now(dt.UTC)
     ws = st.workspace()
-    rows, failures = [], []
+    store = st.store()
+    common = "|".join(
+        (
+            st.catalog().version,
+            ws.config.model_dump_json(),
+            moment.astimezone(ZoneInfo(ws.config.timezone)).date().isoformat(),
+        )
+    )
+    stamps = evidence_stamps(store)
+    remembered = cached_rows(store)
+    rows, failures, fresh = [], [], {}
     for path in service_files(ws.services_dir):
         service_id = path.stem
+        fingerprint = hashlib.sha256(
+            b"\0".join((common.encode(), path.read_bytes(), stamps.get(service_id, "").encode()))
+        ).hexdigest()
+        cached = remembered.get(service_id)
+        if cached is not None and cached[0] == fingerprint:
+            rows.append(row_from_record(cached[1]))
+            continue
         try:
             evaluation = evaluate_service(st, service_id, now=moment)
         except SecauditError as exc:
             failures.append((service_id, "; ".join(exc.lines())))
             continue
-        rows.append(row_from_input(report_input(st, evaluation, moment, with_history=False)))
+        row = row_from_input(report_input(st, evaluation, moment, with_history=False))
+        rows.append(row)
+        fresh[service_id] = (fingerprint, row_record(row))
+    remember_rows(store, fresh)
     return build_dashboard(ws.config, rows, moment, failures)
 
 

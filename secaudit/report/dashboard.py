@@ -12,7 +12,7 @@ from typing import Any
 from secaudit import __version__
 from secaudit.model import DecisionKind, Language, LocalizedText, ResultStatus, RunStatus, ScanRun, WorkspaceConfig
 from secaudit.report.charts import level_key
-from secaudit.report.input import DriftItem, ReportInput
+from secaudit.report.input import DriftItem, DriftState, ReportInput
 from secaudit.report.render import render_template
 from secaudit.report.view import OPEN_RISK_STATUSES, zone
 from secaudit.report.wording import Wording
@@ -103,6 +103,61 @@ def row_from_input(data: ReportInput) -> DashboardRow:
         drift=data.drift,
         answered=answered,
         questions=asked,
+    )
+
+
+def row_record(row: DashboardRow) -> dict[str, Any]:
+    """The row as plain JSON data, to be remembered between dashboards."""
+    return {
+        "service_id": row.service_id,
+        "name": row.name.model_dump(),
+        "department": row.department,
+        "launch_date": row.launch_date.isoformat() if row.launch_date else None,
+        "decision": row.decision.value if row.decision else None,
+        "reason": row.reason,
+        "pass_rate": row.pass_rate,
+        "coverage": row.coverage,
+        "open_risks": row.open_risks,
+        "last_scan": row.last_scan.model_dump(mode="json") if row.last_scan else None,
+        "drift": None
+        if row.drift is None
+        else [
+            {
+                "fingerprint": d.fingerprint,
+                "state": d.state.value,
+                "summary": d.summary,
+                "detected_at": d.detected_at.isoformat(),
+            }
+            for d in row.drift
+        ],
+        "answered": row.answered,
+        "questions": row.questions,
+    }
+
+
+def row_from_record(data: dict[str, Any]) -> DashboardRow:
+    """A row remembered by ``row_record``."""
+    return DashboardRow(
+        service_id=data["service_id"],
+        name=LocalizedText.model_validate(data["name"]),
+        department=data["department"],
+        launch_date=dt.date.fromisoformat(data["launch_date"]) if data["launch_date"] else None,
+        decision=DecisionKind(data["decision"]) if data["decision"] else None,
+        reason=data["reason"],
+        pass_rate=data["pass_rate"],
+        coverage=data["coverage"],
+        open_risks=dict(data["open_risks"]),
+        last_scan=ScanRun.model_validate(data["last_scan"]) if data["last_scan"] else None,
+        drift=None
+        if data["drift"] is None
+        else [
+            DriftItem(
+                d["fingerprint"], DriftState(d["state"]), d["summary"], dt.datetime.fromisoformat(d["detected_at"])
+            )
+            for d in data["drift"]
+        ],
+        answered=data["answered"],
+        questions=data["questions"],
     )
 
 

@@ -8,7 +8,7 @@ secaudit and is refused rather than guessed at.
 
 from __future__ import annotations
 
-from secaudit.store import answers, drafts, drift, reviews, risks, scans
+from secaudit.store import answers, dashboard_cache, drafts, drift, reviews, risks, scans
 from secaudit.store.schema import Migration, audit_log, schema_migrations
 
 MIGRATIONS: list[Migration] = [
@@ -32,4 +32,5 @@ MIGRATIONS: list[Migration] = [
         "0040_drift",
         tables=(drift.drift_comparisons, drift.drift_items, drift.notification_outbox),
     ),
+    Migration("0050_dashboard_cache", tables=(dashboard_cache.dashboard_rows,)),
 ]

@@ -1,0 +1,84 @@
+"""The dashboard remembers each service's row while nothing it was judged from has changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from secaudit.model import Answer, AnswerSource
+from secaudit.store import open_store
+from secaudit.store.answers import AnswerSet, save_answer_set
+from tests.conftest import run_cli
+
+
+@pytest.fixture
+def evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record which services the dashboard evaluates."""
+    import secaudit.cli.evaluate as evaluate
+
+    seen: list[str] = []
+    real = evaluate.evaluate_service
+
+    def counting(st, service_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(service_id)
+        return real(st, service_id, *args, **kwargs)
+
+    monkeypatch.setattr(evaluate, "evaluate_service", counting)
+    return seen
+
+
+def board(workspace: Path) -> dict[str, dict]:
+    result = run_cli(["dashboard", "--format", "json"], workspace)
+    assert result.exit_code == 0, result.stderr
+    return {row["service"]: row for row in json.loads(result.stdout)["services"]}
+
+
+def answer(workspace: Path, service: str, control: str, question: str, value: object) -> None:
+    now = dt.datetime.now(dt.UTC)
+    store = open_store(f"sqlite:///{workspace / '.secaudit' / 'secaudit.db'}")
+    item = Answer(service_id=service, control_id=control, question_id=question, value=value, answered_by="山田",
+                  answered_at=now, source=AnswerSource.WORKBOOK)
+    save_answer_set(store, AnswerSet(service_id=service, source=AnswerSource.WORKBOOK, submitted_by="山田"), [item])
+
+
+def test_unchanged_services_are_not_judged_again(starter_workspace: Path, evaluations: list[str]) -> None:
+    first = board(starter_workspace)
+    assert sorted(evaluations) == ["kosodate-portal", "mynumber-kyufu", "zeimu-lgwan"]
+    evaluations.clear()
+    assert board(starter_workspace) == first
+    assert evaluations == []
+
+
+def test_new_evidence_or_an_edited_service_file_is_judged_afresh(
+    starter_workspace: Path, evaluations: list[str]
+) -> None:
+    before = board(starter_workspace)["zeimu-lgwan"]
+    evaluations.clear()
+    answer(starter_workspace, "zeimu-lgwan", "XHUM-5.4-001", "q1", "yes")
+    after = board(starter_workspace)["zeimu-lgwan"]
+    assert evaluations == ["zeimu-lgwan"]
+    assert after["questionnaire"]["answered"] == before["questionnaire"]["answered"] + 1
+    evaluations.clear()
+    path = starter_workspace / "services" / "mynumber-kyufu.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("launch_date: 2027-10-01", "launch_date: 2027-11-01"),
+                    encoding="utf-8")
+    rows = board(starter_workspace)
+    assert evaluations == ["mynumber-kyufu"]
+    assert rows["mynumber-kyufu"]["launch_date"] == "2027-11-01"
+
+
+def test_a_new_day_judges_everything_again(starter_workspace: Path, evaluations: list[str]) -> None:
+    from secaudit.cli.common import AppState
+    from secaudit.cli.dashboard import collect_dashboard
+
+    st = AppState(workspace_path=starter_workspace)
+    today = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
+    collect_dashboard(st, now=today)
+    evaluations.clear()
+    collect_dashboard(st, now=today + dt.timedelta(hours=1))
+    assert evaluations == []
+    collect_dashboard(st, now=today + dt.timedelta(days=1))
+    assert sorted(evaluations) == ["kosodate-portal", "mynumber-kyufu", "zeimu-lgwan"]
