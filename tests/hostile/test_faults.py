@@ -5,9 +5,12 @@ and nothing half-written."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
+import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -23,6 +26,8 @@ from secaudit.store.answers import store_counts
 from secaudit.workspace import find_workspace
 from tests.conftest import REPO, run_cli
 from tests.questionnaire.conftest import compliant_answers, export, fill
+from tests.schedule import conftest as schedule_fixtures
+from tests.schedule.conftest import json_lines
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -223,8 +228,6 @@ def test_nmap_killed_mid_scan_is_an_error_observation(workspace: Path) -> None:
     assert killed, "nmap never started"
     # every target errored: the environment failed (exit 3), never "no open ports"
     assert result.exit_code == 3, result.stdout + result.stderr
-    import json
-
     data = json.loads(result.stdout)
     assert data["observations"] and {o["status"] for o in data["observations"]} == {"error"}
     assert data["run"]["status"] == "completed"
@@ -274,3 +277,37 @@ def test_log_verify_names_reordered_rows(workspace: Path, tmp_path: Path) -> Non
     result = run_cli(["log", "verify"], workspace)
     assert result.exit_code == 1
     assert "audit_log seq 2" in result.stderr and "audit_log seq 3" in result.stderr
+
+
+# --- a clock that jumps backwards between runs ----------------------------------------------------
+
+pki = schedule_fixtures.pki
+site = schedule_fixtures.site
+loop_workspace = schedule_fixtures.loop_workspace
+
+
+def test_clock_jumping_backwards_between_runs(loop_workspace: Path) -> None:
+    first = run_cli(["scan", "--all", "--profile", "quick", "--log-format", "json"], loop_workspace)
+    assert first.exit_code in (0, 1), first.stdout + first.stderr
+    # the first run was stamped 10 days ahead: the clock has since been set back
+    ahead = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).isoformat()
+    with sqlite3.connect(_db(loop_workspace)) as conn:
+        conn.execute("update scan_runs set started_at = ?, finished_at = ?", (ahead, ahead))
+        conn.execute("update observations set observed_at = ?", (ahead,))
+    second = run_cli(["scan", "--all", "--profile", "quick", "--log-format", "json"], loop_workspace)
+    assert second.exit_code in (0, 1), second.stdout + second.stderr
+    first_run = next(e["run"] for e in json_lines(first.stdout) if e["event"] == "scan.finish")
+    finish = next(e for e in json_lines(second.stdout) if e["event"] == "scan.finish")
+    # the new run (stamped earlier than the old one) is still compared with it: no drift is lost
+    assert finish["baseline"] == first_run, second.stdout
+    # the schedule counts from now, not from the future stamp: the service is due at its next slot
+    show = run_cli(["schedule", "show", "--format", "json"], loop_workspace)
+    assert show.exit_code == 0, show.stderr
+    due = {r["service"]: r for r in json.loads(show.stdout)["services"]}["loop-portal"]
+    # weekly schedule: next due within a week of now, not a week after the stamp 10 days ahead
+    assert dt.datetime.fromisoformat(due["next_due"]) <= dt.datetime.now(dt.UTC) + dt.timedelta(days=7, minutes=1)
+    for args in (["assess", "loop-portal"], ["gate", "loop-portal", "--format", "json"]):
+        result = run_cli(args, loop_workspace)
+        assert result.exit_code in (0, 1), (args, result.stdout, result.stderr)
+        assert "internal error" not in result.stderr
+        assert not re.search(r"is -\d+ days old", result.stdout + result.stderr)
