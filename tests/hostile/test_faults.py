@@ -250,7 +250,12 @@ def _writable_log(workspace: Path) -> sqlite3.Connection:
 
 def _grow_log(workspace: Path, tmp_path: Path) -> None:
     for n in range(3):
-        assert run_cli(["questionnaire", "export", "kosodate-portal", "-o", str(tmp_path / f"{n}.xlsx")], workspace).exit_code == 0
+        assert (
+            run_cli(
+                ["questionnaire", "export", "kosodate-portal", "-o", str(tmp_path / f"{n}.xlsx")], workspace
+            ).exit_code
+            == 0
+        )
     assert _audit_rows(workspace) >= 4
 
 
@@ -311,3 +316,74 @@ def test_clock_jumping_backwards_between_runs(loop_workspace: Path) -> None:
         assert result.exit_code in (0, 1), (args, result.stdout, result.stderr)
         assert "internal error" not in result.stderr
         assert not re.search(r"is -\d+ days old", result.stdout + result.stderr)
+
+
+# --- SIGKILL during a single-service scan ---------------------------------------------------------
+
+
+def _children_named(parent: int, name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if (
+                stat[stat.index("(") + 1 : stat.rindex(")")] == name
+                and int(stat[stat.rindex(")") + 2 :].split()[1]) == parent
+            ):
+                found.append(int(entry.name))
+    return found
+
+
+def test_sigkill_during_a_single_scan_stores_no_partial_run(workspace: Path) -> None:
+    (workspace / "scanners").mkdir(exist_ok=True)
+    (workspace / "scanners" / "kill.yaml").write_text(
+        """profiles:
+  - id: slow-ports
+    title: {ja: 遅い, en: Slow}
+    probes: [ports]
+    nmap: {ports: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], timing: 1, host_timeout_s: 60}
+  - id: fast-ports
+    title: {ja: 速い, en: Fast}
+    probes: [ports]
+    nmap: {ports: [1], timing: 4, host_timeout_s: 30}
+""",
+        encoding="utf-8",
+    )
+    from tests.scan.conftest import write_service
+
+    write_service(workspace, "slow-host", ["{host: localhost, addresses: [127.0.0.1], ports: [443]}"])
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("SECAUDIT_WORKSPACE", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "secaudit", "scan", "slow-host", "--profile", "slow-ports"],
+        cwd=workspace,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    nmap: list[int] = []
+    try:
+        end = time.monotonic() + 30
+        while not nmap and time.monotonic() < end and proc.poll() is None:
+            nmap = _children_named(proc.pid, "nmap")
+            time.sleep(0.05)
+        assert nmap, "nmap never started"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        for pid in nmap:  # nmap runs in its own session: it outlives a SIGKILLed parent until its host timeout
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    with sqlite3.connect(_db(workspace)) as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        [(killed_run, status)] = conn.execute("select id, status from scan_runs").fetchall()
+        assert status == "running"  # marked failed by the next batch once it is older than stale_run_hours
+        assert conn.execute("select count(*) from observations where run_id = ?", (killed_run,)).fetchone()[0] == 0
+    result = run_cli(["scan", "slow-host", "--profile", "fast-ports", "--format", "json"], workspace)
+    assert result.exit_code in (0, 1), result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    assert data["run"]["status"] == "completed" and data["observations"]
+    assert run_cli(["log", "verify"], workspace).exit_code == 0

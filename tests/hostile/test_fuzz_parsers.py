@@ -243,19 +243,9 @@ def test_cookie_parser_on_any_header(raw: str) -> None:
 @pytest.fixture(scope="module")
 def http_checks() -> list[tuple[object, object]]:
     """Every HTTP check of the shipped catalog with its validated parameters."""
-    catalog = load_catalog(find_workspace(REPO / "examples").catalog_layers()) if (
-        REPO / "examples" / "secaudit.yaml"
-    ).exists() else None
-    if catalog is None:
-        from secaudit.catalog import Layer
-        from secaudit.workspace import builtin_dir
+    from secaudit.workspace import builtin_layer
 
-        catalog = load_catalog(
-            [
-                Layer("builtin", tuple(sorted(builtin_dir("checklists").glob("*.yaml")))
-                      + tuple(sorted(builtin_dir("scanners").glob("*.yaml"))))
-            ]
-        )
+    catalog = load_catalog([builtin_layer()])
     checks = [c for c in catalog.checks.values() if c.probe is ProbeKind.HTTP]
     parameters = validate_checks(checks)
     assert checks
