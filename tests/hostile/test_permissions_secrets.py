@@ -110,6 +110,11 @@ def test_full_flow_is_private_and_never_shows_the_smtp_password(
     previous = os.umask(0)
     try:
         root, outputs, files = run_full_flow(loop_workspace, pki, tmp_path, monkeypatch)
+        # the batch lock exists only while a run holds it: take it here to see its mode
+        from secaudit.schedule.lock import RunLock
+
+        with RunLock(root / ".secaudit") as lock:
+            assert stat.S_IMODE(lock.path.stat().st_mode) == 0o600
     finally:
         os.umask(previous)
     assert_private(root)
