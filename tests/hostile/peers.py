@@ -141,3 +141,13 @@ def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
             return True
         time.sleep(0.05)
     return condition()
+
+
+def tls_trickle(conn: socket.socket, stopping: threading.Event) -> None:
+    """A TLS record header announcing 16 KiB, then its body one byte a second: the handshake never ends."""
+    conn.settimeout(2)
+    with contextlib.suppress(OSError):
+        conn.recv(4096)
+    conn.sendall(b"\x16\x03\x03\x40\x00")
+    while not stopping.wait(1.0):
+        conn.sendall(b"\x00")

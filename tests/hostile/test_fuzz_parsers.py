@@ -36,7 +36,7 @@ from secaudit.store.answers import store_counts
 from secaudit.workspace import find_workspace
 from tests.conftest import REPO, run_cli
 from tests.questionnaire.conftest import GOOD, add_qtest, export, fill
-from tests.scan.loopback import TestCA
+from tests.scan import loopback
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.filterwarnings("ignore:Generating overly large repr")]
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
@@ -299,7 +299,7 @@ def leaf_der(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
     folder = tmp_path_factory.mktemp("certs")
     now = dt.datetime.now(dt.UTC)
-    cert_path, _key = TestCA.create(folder).issue(folder, "leaf", now, now + dt.timedelta(days=30))
+    cert_path, _key = loopback.TestCA.create(folder).issue(folder, "leaf", now, now + dt.timedelta(days=30))
     return x509.load_pem_x509_certificate(cert_path.read_bytes()).public_bytes(Encoding.DER)
 
 

@@ -24,6 +24,7 @@ def hostile() -> Iterator[dict[str, peers.Peer]]:
     stoppers = []
     behaviours = {
         "stall": peers.stall,
+        "tls-trickle": peers.tls_trickle,
         "garbage": peers.garbage,
         "hangup": peers.hang_up,
         "trickle": peers.trickle,
@@ -53,7 +54,10 @@ def scan_result(hostile: dict[str, peers.Peer], tmp_path_factory: pytest.TempPat
     root = tmp_path_factory.mktemp("hostile-ws")
     assert run_cli(["init", str(root)]).exit_code == 0
     p = {name: peer.port for name, peer in hostile.items()}
-    https = [f"{{url: 'https://localhost:{p[n]}/', addresses: [127.0.0.1]}}" for n in ("stall", "garbage", "hangup")]
+    https = [
+        f"{{url: 'https://localhost:{p[n]}/', addresses: [127.0.0.1]}}"
+        for n in ("stall", "tls-trickle", "garbage", "hangup")
+    ]
     http = [
         f"{{url: 'http://localhost:{p[n]}/', addresses: [127.0.0.1]}}"
         for n in ("trickle", "flood", "loop", "escape", "control")
@@ -102,7 +106,7 @@ def _url(scan_result: dict[str, object], name: str, scheme: str = "http") -> str
     return f"{scheme}://localhost:{ports[name]}/"
 
 
-@pytest.mark.parametrize("name", ["stall", "garbage", "hangup"])
+@pytest.mark.parametrize("name", ["stall", "tls-trickle", "garbage", "hangup"])
 def test_hostile_tls_peer_is_an_error(scan_result: dict[str, object], name: str) -> None:
     url = _url(scan_result, name, "https")
     assert _statuses(scan_result, url) == {"error"}
@@ -112,8 +116,9 @@ def test_hostile_tls_peer_is_an_error(scan_result: dict[str, object], name: str)
     assert _facts(scan_result, "http", url)["error"]
 
 
-def test_stalled_handshake_is_reported_as_a_timeout_not_a_refusal(scan_result: dict[str, object]) -> None:
-    tls = _facts(scan_result, "tls", _url(scan_result, "stall", "https"))
+@pytest.mark.parametrize("name", ["stall", "tls-trickle"])
+def test_stalled_handshake_is_reported_as_a_timeout_not_a_refusal(scan_result: dict[str, object], name: str) -> None:
+    tls = _facts(scan_result, "tls", _url(scan_result, name, "https"))
     protocols = tls["protocols"]
     assert isinstance(protocols, dict)
     # silence is not "not offered": every version stays unknown
