@@ -121,6 +121,34 @@ def test_disk_full_on_every_export(workspace: Path, tmp_path: Path, monkeypatch:
         assert result.exit_code == 3, (name, result.stdout, result.stderr)
         assert f"cannot write {out / name}: No space left on device" in result.stderr, name
     assert list(out.iterdir()) == []
+    store = open_store(find_workspace(workspace).database_url)
+    assert store_counts(store)["questionnaires"] == 0  # no questionnaire on record that nobody received
+    store.close()
+
+
+def test_questionnaire_export_with_the_database_locked_leaves_no_workbook(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_cli(["log", "verify"], workspace).exit_code == 0  # the database exists and is migrated
+    monkeypatch.setenv("SECAUDIT_BUSY_TIMEOUT_MS", "200")
+    from secaudit.questionnaire import export as exporter
+
+    real = exporter.record_questionnaire
+
+    def locked(*args: object, **kwargs: object) -> None:
+        holder = sqlite3.connect(_db(workspace), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            real(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+
+    monkeypatch.setattr(exporter, "record_questionnaire", locked)
+    book = tmp_path / "q.xlsx"
+    result = run_cli(["questionnaire", "export", "kosodate-portal", "-o", str(book)], workspace)
+    assert result.exit_code == 3 and "locked by another writer" in result.stderr, result.stderr
+    assert not book.exists()
 
 
 # --- SIGKILL during a questionnaire import --------------------------------------------------------
