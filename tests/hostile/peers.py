@@ -151,3 +151,11 @@ def tls_trickle(conn: socket.socket, stopping: threading.Event) -> None:
     conn.sendall(b"\x16\x03\x03\x40\x00")
     while not stopping.wait(1.0):
         conn.sendall(b"\x00")
+
+
+def body_trickle(conn: socket.socket, stopping: threading.Event) -> None:
+    """Complete headers, then a body that announces 100 kB and arrives one byte a second."""
+    _read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nServer: TrickleServer/0.1\r\nContent-Length: 100000\r\n\r\n")
+    while not stopping.wait(1.0):
+        conn.sendall(b"a")

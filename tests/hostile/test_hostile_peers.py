@@ -28,6 +28,7 @@ def hostile() -> Iterator[dict[str, peers.Peer]]:
         "garbage": peers.garbage,
         "hangup": peers.hang_up,
         "trickle": peers.trickle,
+        "body-trickle": peers.body_trickle,
         "flood": peers.header_flood,
         "loop": peers.redirect_to(lambda path: b"/again" + path[:50]),
     }
@@ -60,7 +61,7 @@ def scan_result(hostile: dict[str, peers.Peer], tmp_path_factory: pytest.TempPat
     ]
     http = [
         f"{{url: 'http://localhost:{p[n]}/', addresses: [127.0.0.1]}}"
-        for n in ("trickle", "flood", "loop", "escape", "control")
+        for n in ("trickle", "body-trickle", "flood", "loop", "escape", "control")
     ]
     write_service(root, "hostile-peers", https + http)
     (root / "scanners").mkdir(exist_ok=True)
@@ -130,6 +131,18 @@ def test_trickled_headers_end_at_the_probe_deadline(scan_result: dict[str, objec
     url = _url(scan_result, "trickle")
     assert _statuses(scan_result, url) == {"error"}
     assert f"deadline of {PROBE_TIMEOUT_S} s passed" in str(_facts(scan_result, "http", url)["error"])
+
+
+def test_trickled_body_is_cut_at_the_deadline_and_the_headers_still_judged(scan_result: dict[str, object]) -> None:
+    url = _url(scan_result, "body-trickle")
+    http = _facts(scan_result, "http", url)
+    assert http["error"] is None and http["status"] == 200 and http["body_truncated"] is True
+    data = scan_result["data"]
+    assert isinstance(data, dict)
+    server = next(
+        o for o in data["observations"] if o["target"] == url and o["check_id"] == "http.server-version-hidden"
+    )
+    assert server["status"] == "fail" and "TrickleServer/0.1" in server["evidence"]
 
 
 def test_header_flood_is_an_error(scan_result: dict[str, object]) -> None:
