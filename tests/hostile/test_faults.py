@@ -84,20 +84,18 @@ def test_busy_timeout_setting_is_validated(workspace: Path, monkeypatch: pytest.
 # --- the disk full while writing a report --------------------------------------------------------
 
 
+def _full_disk(fd: int) -> None:
+    """``os.fsync`` on a full disk: the data written so far cannot be made durable."""
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
 def test_disk_full_leaves_no_partial_report(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "reports"
     out.mkdir()
     target = out / "portal.html"
     target.write_text("the previous report", encoding="utf-8")
-    real_write = os.write
-
-    def full_disk_fsync(fd: int) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr("secaudit.atomic.os.fsync", full_disk_fsync)
+    monkeypatch.setattr("secaudit.atomic.os.fsync", _full_disk)
     result = run_cli(["report", "kosodate-portal", "--format", "html", "-o", str(target)], workspace)
-    monkeypatch.setattr("secaudit.atomic.os.fsync", os.fsync)
-    assert os.write is real_write
     assert result.exit_code == 3, result.stdout + result.stderr
     assert f"cannot write {target}: No space left on device" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -106,10 +104,7 @@ def test_disk_full_leaves_no_partial_report(workspace: Path, tmp_path: Path, mon
 
 
 def test_disk_full_on_every_export(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def full_disk_fsync(fd: int) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr("secaudit.atomic.os.fsync", full_disk_fsync)
+    monkeypatch.setattr("secaudit.atomic.os.fsync", _full_disk)
     commands = {
         "risk.xlsx": ["risk", "export", "kosodate-portal", "-o"],
         "q.xlsx": ["questionnaire", "export", "kosodate-portal", "-o"],
