@@ -11,15 +11,24 @@ import os
 import tempfile
 from pathlib import Path
 
+from secaudit.errors import EnvironmentFailure
+
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 
 
+class WriteFailure(EnvironmentFailure):
+    """A file could not be written (disk full, no permission, read-only file system); exit 3."""
+
+
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` atomically with permission ``mode``."""
+    """Write ``data`` to ``path`` atomically with permission ``mode``; WriteFailure naming the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise WriteFailure(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), mode)
@@ -27,9 +36,11 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
+        if isinstance(exc, OSError):
+            raise WriteFailure(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
     with contextlib.suppress(OSError):
         dir_fd = os.open(path.parent, os.O_RDONLY)

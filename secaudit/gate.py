@@ -205,7 +205,7 @@ def _scan_reasons(
         ]
     reasons = []
     finished = last_run.finished_at or last_run.started_at
-    age = (_aware(now) - _aware(finished)).days
+    age = max(0, (_aware(now) - _aware(finished)).days)  # a clock set back makes no scan older than new
     if age > policy.max_scan_age_days:
         reasons.append(
             GateReason(

@@ -316,16 +316,22 @@ def export_questionnaire(
     workbook = build_workbook(service, items, questionnaire_id, catalog.version, lang, due, in_force)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    record_questionnaire(
-        store,
-        questionnaire_id,
-        service.id,
-        exported_by,
-        lang.value,
-        catalog.version,
-        fingerprints(items),
-        due=due,
-        file_name=path.name,
-    )
+    # the file first: a full disk must not leave a questionnaire on record that nobody received,
+    # and a workbook whose id is not on record could never be imported, so it goes too
     atomic_write_bytes(path, buffer.getvalue())
+    try:
+        record_questionnaire(
+            store,
+            questionnaire_id,
+            service.id,
+            exported_by,
+            lang.value,
+            catalog.version,
+            fingerprints(items),
+            due=due,
+            file_name=path.name,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return ExportedQuestionnaire(questionnaire_id, path, len(items), lang)

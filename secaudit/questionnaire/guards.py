@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,8 +141,10 @@ def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limi
                         path, f"sheet {info.filename} has more than {limits.max_rows} rows; refused before loading"
                     )
                 tail = window[-_OVERLAP:]
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
         raise _refuse(path, f"part {info.filename} is damaged: {exc}") from None
+    except NotImplementedError as exc:  # zipfile: a compression method Excel never uses
+        raise _refuse(path, f"part {info.filename} cannot be read: {exc}") from None
     except RuntimeError as exc:  # zipfile raises it for encrypted or unsupported entries
         raise _refuse(path, f"part {info.filename} cannot be read: {exc}") from None
     return total

@@ -125,12 +125,14 @@ class BatchOptions:
 def find_baseline(store: Store, run: ScanRun) -> RunView | None:
     """The run to compare ``run`` with: the newest earlier completed run of the same service and profile
     over the same scope targets, preferring one a batch already compared, so that a manual scan in
-    between never hides a change; a run whose every probe errored says nothing and is passed over."""
+    between never hides a change; a run whose every probe errored says nothing and is passed over.
+    Called right after ``run`` is stored, so every other run is earlier, whatever its clock said: a
+    clock that jumped backwards must not leave the new run without a baseline."""
     fallback: tuple[ScanRun, list[Facts]] | None = None
     for candidate in runs_of(store, run.service_id, limit=50):
         if (
-            candidate.status is not RunStatus.COMPLETED
-            or candidate.started_at > run.started_at
+            candidate.id == run.id
+            or candidate.status is not RunStatus.COMPLETED
             or not comparable(candidate, run)
         ):
             continue

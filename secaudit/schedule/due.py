@@ -69,7 +69,9 @@ def due_status(service: Service, last_success: dt.datetime | None, now: dt.datet
         return DueStatus(service.id, False, DueReason.NO_SCHEDULE, last_success, None)
     if last_success is None:
         return DueStatus(service.id, True, DueReason.NEVER_SCANNED, None, now.astimezone(dt.UTC))
-    fire = next_fire(service.schedule, last_success, tz)
+    # a success recorded after ``now`` means the clock went back: count from now, or the service
+    # would sit out the whole jump before its next scan
+    fire = next_fire(service.schedule, min(last_success, now), tz)
     if fire <= now:
         return DueStatus(service.id, True, DueReason.SCHEDULE_PASSED, last_success, fire)
     return DueStatus(service.id, False, DueReason.NOT_YET, last_success, fire)

@@ -22,6 +22,8 @@ from secaudit.errors import StoreError
 from secaudit.store.schema import schema_migrations
 
 BUSY_TIMEOUT_MS = 5000
+# how long a command waits for another writer before giving up (exit 3); tests shorten it
+BUSY_TIMEOUT_ENV = "SECAUDIT_BUSY_TIMEOUT_MS"
 
 
 def utcnow() -> dt.datetime:
@@ -137,8 +139,18 @@ class Store:
         self.engine.dispose()
 
 
+def busy_timeout_ms() -> int:
+    """The wait for another writer: ``$SECAUDIT_BUSY_TIMEOUT_MS`` (0 to 600000) or 5000."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return BUSY_TIMEOUT_MS
+    if not raw.isdigit() or int(raw) > 600_000:
+        raise StoreError(f"{BUSY_TIMEOUT_ENV} must be a whole number of milliseconds up to 600000, not {raw!r}")
+    return int(raw)
+
+
 def open_store(url: str) -> Store:
     """Open the database at ``url`` and bring its schema up to date."""
-    store = Store(url)
+    store = Store(url, busy_timeout_ms())
     store.migrate()
     return store

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from secaudit.atomic import atomic_write_text
+from secaudit.atomic import WriteFailure, atomic_write_text
 from secaudit.errors import StoreError
 from secaudit.model import Answer, AnswerSource, Observation, ObservationStatus, RunStatus, ScanRun
 from secaudit.store import Store, audit_log, open_store
@@ -190,7 +190,7 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(WriteFailure, match="cannot write .*report.html: No space left"):
         atomic_write_text(target, "new" * 1000)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]

@@ -14,10 +14,12 @@ import time
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
 from secaudit.model.facts import HttpFacts, RedirectHop
 from secaudit.scan.probes.cookies import parse_set_cookie
+from secaudit.scan.probes.deadline import Watchdog
 from secaudit.scan.scope import ApprovedTarget, ScopeDecision
 
 MAX_REDIRECTS = 10
@@ -50,13 +52,23 @@ class Reply:
 class _Visit:
     """The requests of one probe, sharing a client, the scope and a total deadline."""
 
-    def __init__(self, scope: ScopeDecision, deadline: float) -> None:
+    def __init__(self, scope: ScopeDecision, timeout_s: float) -> None:
         self.scope = scope
-        self.deadline = deadline
+        self.timeout_s = timeout_s
+        self.deadline = time.monotonic() + timeout_s
+        self.watchdog = Watchdog(self.deadline)
         self.client = httpx.Client(verify=False, trust_env=False, follow_redirects=False)  # noqa: S501
 
     def close(self) -> None:
+        self.watchdog.close()
         self.client.close()
+
+    def _trace(self, event: str, info: dict[str, object]) -> None:
+        # every socket the client opens (plain, then TLS) is cut when the probe's deadline passes
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            stream = info.get("return_value")
+            if isinstance(stream, httpcore.NetworkStream):
+                self.watchdog.watch(stream.get_extra_info("socket"))
 
     def request(self, method: str, url: str) -> Reply:
         """Send ``method`` to ``url`` at its approved address; raise httpx errors or ValueError."""
@@ -74,15 +86,20 @@ class _Visit:
         sni = parts.scheme == "https" and not _is_ip(approved.hostname)
         extensions = {"sni_hostname": approved.hostname} if sni else {}
         timeout = min(REQUEST_TIMEOUT_S, remaining)
-        with self.client.stream(
-            method,
-            wire,
-            headers={"Host": host_header, "User-Agent": USER_AGENT, "Accept": "*/*"},
-            timeout=timeout,
-            extensions=extensions,
-        ) as response:
-            body, truncated = _read_capped(response, self.deadline)
-            return Reply(url, response.status_code, _headers(response), body, truncated)
+        try:
+            with self.client.stream(
+                method,
+                wire,
+                headers={"Host": host_header, "User-Agent": USER_AGENT, "Accept": "*/*"},
+                timeout=timeout,
+                extensions={**extensions, "trace": self._trace},
+            ) as response:
+                body, truncated = _read_capped(response, self.watchdog)
+                return Reply(url, response.status_code, _headers(response), body, truncated)
+        except (httpx.HTTPError, OSError) as exc:
+            if self.watchdog.expired:
+                raise httpx.TimeoutException(f"the probe's deadline of {self.timeout_s:g} s passed") from exc
+            raise
 
 
 def probe_http(approved: ApprovedTarget, scope: ScopeDecision, timeout_s: float) -> HttpFacts:
@@ -94,7 +111,7 @@ def probe_http(approved: ApprovedTarget, scope: ScopeDecision, timeout_s: float)
     if address is None:
         facts.error = approved.resolution_error or "no approved address"
         return facts
-    visit = _Visit(scope, time.monotonic() + timeout_s)
+    visit = _Visit(scope, timeout_s)
     try:
         final = _follow(visit, url, facts)
         if final is None:
@@ -209,14 +226,19 @@ def _listing(visit: _Visit, final: Reply, facts: HttpFacts) -> None:
     facts.directory_listing = any(marker in text for marker in LISTING_MARKERS)
 
 
-def _read_capped(response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
+def _read_capped(response: httpx.Response, watchdog: Watchdog) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_raw():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= MAX_BODY_BYTES or time.monotonic() > deadline:
-            return b"".join(chunks)[:MAX_BODY_BYTES], True
+    try:
+        for chunk in response.iter_raw():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= MAX_BODY_BYTES or watchdog.expired:
+                return b"".join(chunks)[:MAX_BODY_BYTES], True
+    except httpx.HTTPError:
+        if not watchdog.expired:
+            raise
+        return b"".join(chunks), True  # the deadline cut a trickling body: keep what arrived
     return b"".join(chunks), False
 
 

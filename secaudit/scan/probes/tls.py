@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from functools import cache
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from secaudit.model.facts import CertificateInfo, ProtocolSupport, TlsFacts
+from secaudit.scan.errors import ProbeFailure
 from secaudit.scan.scope import ApprovedTarget
 
 VERSIONS: dict[str, ssl.TLSVersion] = {
@@ -86,7 +88,10 @@ def collect_tls(label: str, endpoint: Endpoint, timeout_s: float, now: dt.dateti
             facts.error = "no TLS handshake succeeded with any version"
         return facts
     trusted, trust_error = _verify_trust(endpoint, _remaining(deadline))
-    facts.certificate = describe_certificate(leaf, endpoint.sni, trusted, trust_error, now)
+    try:
+        facts.certificate = describe_certificate(leaf, endpoint.sni, trusted, trust_error, now)
+    except CertificateUnreadable as exc:
+        facts.error = str(exc)  # the protocol results stay; the certificate checks become errors
     return facts
 
 
@@ -173,11 +178,25 @@ def _verify_trust(endpoint: Endpoint, timeout_s: float) -> tuple[bool, str | Non
         sock.close()
 
 
+class CertificateUnreadable(ProbeFailure):
+    """The peer's certificate could not be parsed (malformed or hostile DER)."""
+
+
 def describe_certificate(
     der: bytes, hostname: str, trusted: bool, trust_error: str | None, now: dt.datetime
 ) -> CertificateInfo:
-    """The leaf certificate's fields, judged against ``hostname`` and the clock ``now``."""
-    cert = x509.load_der_x509_certificate(der)
+    """The leaf certificate's fields, judged against ``hostname`` and the clock ``now``;
+    CertificateUnreadable when the DER (chosen by the peer) cannot be parsed."""
+    try:
+        return _describe(x509.load_der_x509_certificate(der), der, hostname, trusted, trust_error, now)
+    except (ValueError, TypeError, OverflowError, UnicodeError, UnsupportedAlgorithm) as exc:
+        # cryptography parses lazily: a bad extension or date surfaces at first access
+        raise CertificateUnreadable(f"unreadable certificate: {' '.join(str(exc).split())[:200]}") from exc
+
+
+def _describe(
+    cert: x509.Certificate, der: bytes, hostname: str, trusted: bool, trust_error: str | None, now: dt.datetime
+) -> CertificateInfo:
     not_before = cert.not_valid_before_utc
     not_after = cert.not_valid_after_utc
     key_type, key_bits = _key(cert)
