@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from secaudit import __version__
 from secaudit.cli.common import info, state, warn
 from secaudit.model import Language
 
@@ -31,7 +32,7 @@ def collect_dashboard(st: AppState, now: dt.datetime | None = None) -> Dashboard
     from secaudit.cli.report import report_input
     from secaudit.errors import SecauditError
     from secaudit.inventory import service_files
-    from secaudit.report.dashboard import build_dashboard, row_from_input, row_from_record, row_record
+    from secaudit.report.dashboard import ROW_FORMAT, build_dashboard, row_from_input, row_from_record, row_record
     from secaudit.store.dashboard_cache import cached_rows, evidence_stamps, remember_rows
 
     moment = now or dt.datetime.now(dt.UTC)
@@ -39,6 +40,8 @@ def collect_dashboard(st: AppState, now: dt.datetime | None = None) -> Dashboard
     store = st.store()
     common = "|".join(
         (
+            ROW_FORMAT,
+            __version__,
             st.catalog().version,
             ws.config.model_dump_json(),
             moment.astimezone(ZoneInfo(ws.config.timezone)).date().isoformat(),

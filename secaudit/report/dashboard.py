@@ -17,6 +17,9 @@ from secaudit.report.render import render_template
 from secaudit.report.view import OPEN_RISK_STATUSES, zone
 from secaudit.report.wording import Wording
 
+ROW_FORMAT = "2"
+"""Version of the remembered row layout: part of every row's fingerprint, so a new layout re-judges."""
+
 DECISION_ORDER = {DecisionKind.NO_GO: 0, DecisionKind.CONDITIONAL: 1, None: 2, DecisionKind.GO: 3}
 LEVEL_ORDER = ("critical", "high", "medium", "low")
 
@@ -38,6 +41,11 @@ class DashboardRow:
     drift: list[DriftItem] | None
     answered: int
     questions: int
+    reason_ja: str = ""
+
+    def reason_in(self, lang: Language | str) -> str:
+        """The first reason for the decision, in Japanese when asked and available."""
+        return self.reason_ja if str(lang) == "ja" and self.reason_ja else self.reason
 
     @property
     def open_total(self) -> int:
@@ -88,14 +96,15 @@ def row_from_input(data: ReportInput) -> DashboardRow:
             key = level_key(risk.residual_level)
             open_risks[key] = open_risks.get(key, 0) + 1
     answered, asked = questionnaire_progress(data)
-    reason = data.decision.reasons[0].message if data.decision.reasons else ""
+    first = data.decision.reasons[0] if data.decision.reasons else None
     return DashboardRow(
         service_id=data.service.id,
         name=data.service.name,
         department=data.service.department,
         launch_date=data.service.launch_date,
         decision=data.decision.decision,
-        reason=reason,
+        reason=first.message if first else "",
+        reason_ja=(first.message_ja or "") if first else "",
         pass_rate=data.scores.overall.pass_rate,
         coverage=data.scores.overall.coverage,
         open_risks=open_risks,
@@ -115,6 +124,7 @@ def row_record(row: DashboardRow) -> dict[str, Any]:
         "launch_date": row.launch_date.isoformat() if row.launch_date else None,
         "decision": row.decision.value if row.decision else None,
         "reason": row.reason,
+        "reason_ja": row.reason_ja,
         "pass_rate": row.pass_rate,
         "coverage": row.coverage,
         "open_risks": row.open_risks,
@@ -144,6 +154,7 @@ def row_from_record(data: dict[str, Any]) -> DashboardRow:
         launch_date=dt.date.fromisoformat(data["launch_date"]) if data["launch_date"] else None,
         decision=DecisionKind(data["decision"]) if data["decision"] else None,
         reason=data["reason"],
+        reason_ja=data.get("reason_ja", ""),
         pass_rate=data["pass_rate"],
         coverage=data["coverage"],
         open_risks=dict(data["open_risks"]),

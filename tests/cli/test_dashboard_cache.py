@@ -82,3 +82,13 @@ def test_a_new_day_judges_everything_again(starter_workspace: Path, evaluations:
     assert evaluations == []
     collect_dashboard(st, now=today + dt.timedelta(days=1))
     assert sorted(evaluations) == ["kosodate-portal", "mynumber-kyufu", "zeimu-lgwan"]
+
+
+def test_the_japanese_dashboard_gives_the_reason_in_japanese(starter_workspace: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dashboard.html"
+    assert run_cli(["dashboard", "-o", str(out), "--lang", "ja"], starter_workspace).exit_code == 0
+    html = out.read_text(encoding="utf-8")
+    assert "必須質問が未回答の管理策" in html and "await required answers" not in html
+    english = tmp_path / "dashboard-en.html"
+    assert run_cli(["dashboard", "-o", str(english), "--lang", "en"], starter_workspace).exit_code == 0
+    assert "await required answers" in english.read_text(encoding="utf-8")
