@@ -108,5 +108,5 @@ def audit(
 
     for label, path in written.items():
         typer.echo(f"{label}: {path}")
-    print_decision(ev, strict)
+    print_decision(ev, strict, language.value)
     raise typer.Exit(exit_code(ev.decision, strict))

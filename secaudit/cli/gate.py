@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from secaudit.cli.common import AppState, OutputFormat, console, print_json, state
-from secaudit.model import DecisionKind
+from secaudit.model import DecisionKind, Language
 
 if TYPE_CHECKING:
     from secaudit.cli.evaluate import Evaluation
@@ -30,6 +30,9 @@ def gate(
         bool, typer.Option("--strict", help="Every requirement on; unplanned risks block; CONDITIONAL exits 1.")
     ] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
+    lang: Annotated[
+        Language | None, typer.Option("--lang", help="Language of the reasons (default: the workspace's).")
+    ] = None,
 ) -> None:
     """Decide whether the service may launch: exit 0 for GO or CONDITIONAL, 1 for NO-GO."""
     from secaudit.cli.evaluate import evaluate_service
@@ -40,7 +43,7 @@ def gate(
     if fmt is OutputFormat.JSON:
         print_json(ev.decision.model_dump(mode="json"))
     else:
-        print_decision(ev, strict)
+        print_decision(ev, strict, (lang or st.workspace().config.language).value)
     raise typer.Exit(exit_code(ev.decision, strict))
 
 
@@ -63,10 +66,11 @@ def record_decision(st: AppState, ev: Evaluation, strict: bool) -> None:
     )
 
 
-def print_decision(ev: Evaluation, strict: bool) -> None:
-    """The decision and one line per reason."""
+def print_decision(ev: Evaluation, strict: bool, lang: str = "en") -> None:
+    """The decision and one line per reason (in Japanese when ``lang`` is ja)."""
     out = console()
     decision = ev.decision
     out.print(f"{ev.service.id}: [bold]{decision.decision.value}[/bold]" + (" (strict)" if strict else ""))
     for reason in decision.reasons:
-        out.print(f"  {reason.decision.value:<11} [{reason.clause}] {reason.message}", markup=False)
+        message = reason.message_ja if lang == "ja" and reason.message_ja else reason.message
+        out.print(f"  {reason.decision.value:<11} [{reason.clause}] {message}", markup=False)

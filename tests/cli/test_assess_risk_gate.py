@@ -178,8 +178,10 @@ def test_missing_answers_show_as_awaiting_and_block_the_gate(starter_workspace: 
 
 def test_gate_without_any_scan_is_no_go(starter_workspace: Path) -> None:
     save_answers(starter_workspace, ALL_ANSWERED)
-    gate = run_cli(["gate", SERVICE], starter_workspace)
+    gate = run_cli(["gate", SERVICE, "--lang", "en"], starter_workspace)
     assert gate.exit_code == 1 and "no completed scan" in gate.stdout
+    japanese = run_cli(["gate", SERVICE], starter_workspace)  # the workspace's language is ja
+    assert japanese.exit_code == 1 and "完了したスキャンの記録がありません" in japanese.stdout
 
 
 def test_review_override_wins_is_logged_and_lapses_with_new_answers(evidence: Path) -> None:
@@ -247,7 +249,7 @@ def test_treatment_plans_make_medium_risks_conditional_and_strict_exits_1(starte
     save_answers(starter_workspace, answered)
     save_scan(starter_workspace, {"ports.unexpected-open": ObservationStatus.PASS})
     rid = f"R-{SERVICE}-XTEC-6.6-001"
-    before = run_cli(["gate", SERVICE], starter_workspace)
+    before = run_cli(["gate", SERVICE, "--lang", "en"], starter_workspace)
     assert before.exit_code == 0 and "CONDITIONAL" in before.stdout and "no treatment plan" in before.stdout
     treat = run_cli(
         [
@@ -271,7 +273,7 @@ def test_treatment_plans_make_medium_risks_conditional_and_strict_exits_1(starte
     assert treat.exit_code == 0, treat.stderr
     entry = json.loads(run_cli(["risk", "list", SERVICE, "--format", "json"], starter_workspace).stdout)[0]
     assert entry["status"] == "treating" and entry["treatment"]["owner"] == "税務課"
-    after = run_cli(["gate", SERVICE], starter_workspace)
+    after = run_cli(["gate", SERVICE, "--lang", "en"], starter_workspace)
     assert after.exit_code == 0 and "JVN を週次確認" in after.stdout
     strict = run_cli(["gate", SERVICE, "--strict"], starter_workspace)
     assert strict.exit_code == 1 and "CONDITIONAL" in strict.stdout
