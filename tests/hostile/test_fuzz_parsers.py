@@ -323,3 +323,9 @@ def test_certificate_parser_on_random_bytes(der: bytes) -> None:
 @given(edits=byte_edits, cut=st.one_of(st.none(), st.integers(0, 800)))
 def test_certificate_parser_on_mutated_der(leaf_der: bytes, edits: list[tuple[int, bytes]], cut: int | None) -> None:
     _describe(_edit_bytes(leaf_der, edits, cut))
+
+
+def test_nmap_xml_naming_an_unknown_encoding_is_an_error_report() -> None:
+    # found by the fuzzer above: a damaged XML declaration raised LookupError from the decoder
+    report = parse_nmap_xml(b'<?xml version="1.0" encoding="U-F-8"?>\n<nmaprun version="7.93"></nmaprun>\n')
+    assert report.error is not None and "cannot be decoded" in report.error

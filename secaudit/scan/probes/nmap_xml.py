@@ -56,6 +56,8 @@ def parse_nmap_xml(data: bytes) -> NmapReport:
         return NmapReport(error=f"nmap XML refused as hostile: {type(exc).__name__}")
     except ParseError as exc:
         return NmapReport(error=f"nmap XML is malformed or truncated: {exc}")
+    except (LookupError, ValueError) as exc:  # e.g. an XML declaration naming an unknown encoding
+        return NmapReport(error=f"nmap XML cannot be decoded: {exc}")
     if root.tag != "nmaprun":
         return NmapReport(error=f"not nmap XML (root element <{root.tag}>)")
     report = NmapReport(version=root.get("version"))
