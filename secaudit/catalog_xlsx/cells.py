@@ -46,7 +46,7 @@ def check_container(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError) as exc:
         raise AuthoringError(f"{path.name}: damaged .xlsx container: {exc}") from exc
     if len(entries) > MAX_ZIP_ENTRIES:
         raise AuthoringError(f"{path.name}: {len(entries)} parts in the container; the limit is {MAX_ZIP_ENTRIES}")

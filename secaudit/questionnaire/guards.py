@@ -78,7 +78,7 @@ def inspect_package(path: Path, data: bytes, limits: WorkbookLimits = DEFAULT_LI
     """Check the zip directory and stream every XML part: macros, bombs, DTDs, encodings, row counts."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError) as exc:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as exc:
         raise _refuse(path, f"not a valid .xlsx (zip) package: {exc}") from None
     with archive:
         entries = archive.infolist()

@@ -7,6 +7,7 @@ formula is seen as a formula and never evaluated or trusted for its cached value
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,9 @@ from secaudit.cellsafety import restore
 from secaudit.errors import EnvironmentFailure, Problem
 from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire import layout as L
+
+CELL_RE = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}$")
+"""A single cell such as B9: the only shape the metadata may name for the respondent's cell."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ def _content(path: Path, wb: Any) -> WorkbookContent:
         raise _sheet_problem(path, f"sheet '{L.META_SHEET}' is not secaudit questionnaire metadata")
     required = ("service_id", "questionnaire_id", "catalog_version", "language", "answers_sheet", "answered_by_cell")
     missing = [k for k in required if not isinstance(pairs.get(k), str) or not pairs[k]]
+    if not missing and not CELL_RE.match(pairs["answered_by_cell"]):
+        missing.append("answered_by_cell")
     if missing or pairs["language"] not in ("ja", "en"):
         raise _sheet_problem(path, f"{where}: metadata incomplete or damaged ({', '.join(missing) or 'language'})")
     meta_rows = []

@@ -329,3 +329,21 @@ def test_nmap_xml_naming_an_unknown_encoding_is_an_error_report() -> None:
     # found by the fuzzer above: a damaged XML declaration raised LookupError from the decoder
     report = parse_nmap_xml(b'<?xml version="1.0" encoding="U-F-8"?>\n<nmaprun version="7.93"></nmaprun>\n')
     assert report.error is not None and "cannot be decoded" in report.error
+
+
+def test_register_workbook_with_an_unsupported_zip_version_is_refused() -> None:
+    # found by the fuzzer: zipfile raised NotImplementedError ("zip file version 6.4") past the guard
+    import io
+    import zipfile
+
+    from secaudit.registerbook import RegisterFileError, read_register_xlsx
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    data = bytearray(buffer.getvalue())
+    central = data.rfind(b"PK\x01\x02", 0, data.rfind(b"PK\x05\x06"))
+    data[central + 6] = 64  # "version needed to extract" 6.4 in the central directory
+    with pytest.raises(RegisterFileError, match="not an xlsx workbook"):
+        read_register_xlsx(bytes(data), "register.xlsx", "佐藤", dt.datetime.now(dt.UTC))

@@ -57,6 +57,14 @@ def _unknown_questionnaire(wb: openpyxl.Workbook) -> None:
             row[1].value = "0" * 32
 
 
+def _respondent_cell_not_a_cell(wb: openpyxl.Workbook) -> None:
+    # found by the fuzzer: a damaged coordinate was used to index the sheet and crashed the import
+    meta = wb[L.META_SHEET]
+    for row in meta.iter_rows(max_col=2):
+        if row[0].value == "answered_by_cell":
+            row[1].value = "A1:Z99"
+
+
 def _added_row(wb: openpyxl.Workbook) -> None:
     wb.worksheets[1].cell(40, L.COL_ANSWER).value = "はい"
 
@@ -75,6 +83,7 @@ CASES: list[tuple[str, Callable[[openpyxl.Workbook], None], str]] = [
     ),
     ("unknown questionnaire id", _unknown_questionnaire, "was never exported from this workspace"),
     ("row added below", _added_row, "row 40, column A (No): a row was added"),
+    ("respondent cell is not a cell", _respondent_cell_not_a_cell, "metadata incomplete or damaged (answered_by_cell)"),
 ]
 
 
