@@ -193,7 +193,9 @@ def check_container(data: bytes, name: str) -> None:
             infos = archive.infolist()
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError):
         # NotImplementedError: a zip feature or version Excel never writes (zipfile refuses it)
-        raise RegisterFileError(f"{name}: not an xlsx workbook (not a zip container, or one that cannot be read)") from None
+        raise RegisterFileError(
+            f"{name}: not an xlsx workbook (not a zip container, or one that cannot be read)"
+        ) from None
     if len(infos) > MAX_ZIP_ENTRIES:
         raise RegisterFileError(f"{name}: {len(infos)} parts in the workbook; at most {MAX_ZIP_ENTRIES} allowed")
     total = sum(i.file_size for i in infos)
