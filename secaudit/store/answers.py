@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 from secaudit.model import Answer, AnswerSource
 from secaudit.store import audit_log
 from secaudit.store.db import Store, utcnow
-from secaudit.store.schema import metadata
+from secaudit.store.schema import metadata, newest_ids
 
 questionnaires = Table(
     "questionnaires",
@@ -223,12 +223,7 @@ def insert_answer_set(conn: Connection, answer_set: AnswerSet, items: list[Answe
 
 def latest_answers(store: Store, service_id: str) -> dict[tuple[str, str], Answer]:
     """The answer in force for each (control, question) of a service."""
-    latest = (
-        select(func.max(answers.c.id).label("id"))
-        .where(answers.c.service_id == service_id)
-        .group_by(answers.c.control_id, answers.c.question_id)
-        .subquery()
-    )
+    latest = newest_ids(answers, service_id, "control_id", "question_id")
     query = (
         select(answers, answer_sets.c.source, answer_sets.c.source_ref, answer_sets.c.questionnaire_id)
         .join(latest, latest.c.id == answers.c.id)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text, func, select
+from sqlalchemy import Column, Index, Integer, String, Table, Text, select
 
 from secaudit.model import ResultStatus
 from secaudit.model.result import Review
 from secaudit.store import audit_log
 from secaudit.store.db import Store
-from secaudit.store.schema import metadata
+from secaudit.store.schema import metadata, newest_ids
 
 reviews = Table(
     "reviews",
@@ -61,12 +61,7 @@ def save_review(store: Store, service_id: str, review: Review, self_assessed: Re
 
 def latest_reviews(store: Store, service_id: str) -> dict[str, Review]:
     """The review in force for each control of a service."""
-    latest = (
-        select(func.max(reviews.c.id).label("id"))
-        .where(reviews.c.service_id == service_id)
-        .group_by(reviews.c.control_id)
-        .subquery()
-    )
+    latest = newest_ids(reviews, service_id, "control_id")
     with store.read() as conn:
         rows = conn.execute(select(reviews).join(latest, latest.c.id == reviews.c.id)).mappings()
         return {r["control_id"]: _review(r) for r in rows}

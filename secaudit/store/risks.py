@@ -6,14 +6,14 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text, func, select
+from sqlalchemy import Column, Index, Integer, String, Table, Text, select
 from sqlalchemy.engine import Connection
 
 from secaudit.model import RiskEntry, RiskStatus, Treatment, TreatmentKind
 from secaudit.model.result import ResultStatus, RiskLifecycle
 from secaudit.store import audit_log
 from secaudit.store.db import Store
-from secaudit.store.schema import metadata
+from secaudit.store.schema import metadata, newest_ids
 
 risk_treatments = Table(
     "risk_treatments",
@@ -91,12 +91,7 @@ def _insert_treatment(conn: Connection, service_id: str, rid: str, control_id: s
 
 def latest_treatments(store: Store, service_id: str) -> dict[str, Treatment]:
     """The treatment in force for each risk of a service."""
-    latest = (
-        select(func.max(risk_treatments.c.id).label("id"))
-        .where(risk_treatments.c.service_id == service_id)
-        .group_by(risk_treatments.c.risk_id)
-        .subquery()
-    )
+    latest = newest_ids(risk_treatments, service_id, "risk_id")
     with store.read() as conn:
         rows = conn.execute(select(risk_treatments).join(latest, latest.c.id == risk_treatments.c.id)).mappings()
         return {r["risk_id"]: _treatment(r) for r in rows}

@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, Integer, MetaData, String, Subquery, Table, Text, func, select
 from sqlalchemy.engine import Connection
 
 metadata = MetaData()
+
+
+def newest_ids(table: Table, service_id: str, *keys: str) -> Subquery:
+    """The id of the newest row per ``keys`` for one service: versioned rows are never overwritten."""
+    return (
+        select(func.max(table.c.id).label("id"))
+        .where(table.c.service_id == service_id)
+        .group_by(*(table.c[k] for k in keys))
+        .subquery()
+    )
 
 schema_migrations = Table(
     "schema_migrations",
