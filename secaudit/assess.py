@@ -76,17 +76,30 @@ def assess(
     observations: Sequence[Observation],
     reviews: Mapping[str, Review] | None = None,
     today: dt.date | None = None,
+    trail: bool = True,
 ) -> list[ControlResult]:
-    """One ControlResult per control of the service's checklists, not-applicable ones included."""
+    """One ControlResult per control of the service's checklists, not-applicable ones included.
+
+    With ``trail`` false the results carry no trail and an evidence basis only where a
+    review needs one: the same statuses and reasons, for callers that show no evidence
+    (the dashboard).
+    """
     day = today or dt.date.today()
     by_check: dict[str, list[Observation]] = {}
     for obs in observations:
         if obs.service_id == service.id:
             by_check.setdefault(obs.check_id, []).append(obs)
+    known_reviews = reviews or {}
     results = []
     for entry in catalog.applicability(service):
         control = entry.control
-        base = ControlResult(
+        review = known_reviews.get(control.id)
+        if entry.applicable:
+            status, reason, steps = _judge(control, answers, by_check, day, trail)
+            basis = evidence_basis(control, answers, by_check) if trail or review else ""
+        else:
+            status, reason, steps, basis = ResultStatus.NOT_APPLICABLE, f"not applicable: {entry.reason}", [], ""
+        result = ControlResult(
             service_id=service.id,
             control_id=control.id,
             checklist=entry.checklist,
@@ -94,55 +107,57 @@ def assess(
             control_type=control.control_type,
             severity=control.severity,
             title=control.title,
-            status=ResultStatus.NOT_APPLICABLE,
+            status=status,
+            reason=reason,
+            trail=steps,
             checks=[ref.check for ref in control.checks],
+            basis=basis,
         )
-        if not entry.applicable:
-            base.reason = f"not applicable: {entry.reason}"
-            results.append(base)
-            continue
-        result = judge_control(base, control, answers, by_check, day)
-        review = (reviews or {}).get(control.id)
-        results.append(apply_review(result, review) if review else result)
+        results.append(apply_review(result, review) if review and entry.applicable else result)
     return results
 
 
-def judge_control(
-    base: ControlResult,
+def _judge(
     control: Control,
     answers: Mapping[tuple[str, str], Answer],
     by_check: Mapping[str, Sequence[Observation]],
     today: dt.date,
-) -> ControlResult:
-    """Judge one applicable control from its answers and its checks' observations."""
+    keep: bool,
+) -> tuple[ResultStatus, str, list[TrailEntry]]:
+    """(status, reason, trail) of one applicable control; the trail stays empty unless ``keep``."""
     parts = []
     if control.questions:
-        parts.append(_judge_questions(control, answers, today))
+        parts.append(_judge_questions(control, answers, today, keep))
     if control.checks:
-        parts.append(_judge_checks(control, by_check))
+        parts.append(_judge_checks(control, by_check, keep))
     status = worst(p.status for p in parts if p.status is not None) or ResultStatus.NOT_APPLICABLE
     deciding = [p.reason for p in parts if p.status is status and p.reason]
     reason = "; ".join(deciding) or "; ".join(p.reason for p in parts if p.reason)
-    trail = [t for p in parts for t in p.trail]
-    basis = evidence_basis(control, answers, by_check)
-    return base.model_copy(update={"status": status, "reason": reason, "trail": trail, "basis": basis})
+    return status, reason, [t for p in parts for t in p.trail]
 
 
-def _judge_questions(control: Control, answers: Mapping[tuple[str, str], Answer], today: dt.date) -> _Part:
+def _judge_questions(
+    control: Control, answers: Mapping[tuple[str, str], Answer], today: dt.date, keep: bool = True
+) -> _Part:
     statuses: list[ResultStatus] = []
     trail: list[TrailEntry] = []
     notes: dict[ResultStatus, list[str]] = {}
+    informational = False
     for question in control.questions:
         ref = f"{control.id}/{question.id}"
         if not _is_asked(question, control, answers):
-            trail.append(TrailEntry(kind="answer", ref=ref, verdict="skipped", summary="follow-up not asked"))
+            if keep:
+                trail.append(TrailEntry(kind="answer", ref=ref, verdict="skipped", summary="follow-up not asked"))
             continue
         answer = answers.get((control.id, question.id))
         if answer is None or answer.value is None or answer.value == [] or answer.value == "":
             if question.required and question.type is not QuestionType.TEXT:
                 statuses.append(ResultStatus.AWAITING_ANSWER)
                 notes.setdefault(ResultStatus.AWAITING_ANSWER, []).append(question.id)
-                trail.append(TrailEntry(kind="answer", ref=ref, verdict="missing", summary="required answer missing"))
+                if keep:
+                    trail.append(
+                        TrailEntry(kind="answer", ref=ref, verdict="missing", summary="required answer missing")
+                    )
             continue
         try:
             _check_choices(question, answer.value)
@@ -150,16 +165,18 @@ def _judge_questions(control: Control, answers: Mapping[tuple[str, str], Answer]
         except (AssertionError, TypeError, ValueError):
             statuses.append(ResultStatus.ERROR)
             notes.setdefault(ResultStatus.ERROR, []).append(question.id)
-            trail.append(_answer_trail(ref, answer, "unjudgeable"))
+            if keep:
+                trail.append(_answer_trail(ref, answer, "unjudgeable"))
             continue
-        trail.append(_answer_trail(ref, answer, verdict.value))
+        if keep:
+            trail.append(_answer_trail(ref, answer, verdict.value))
+        informational = informational or verdict is Verdict.INFO
         status = _VERDICT_STATUS.get(verdict)
         if status is not None:
             statuses.append(status)
             notes.setdefault(status, []).append(question.id)
     status = worst(statuses)
     if status is None:
-        informational = any(t.verdict == Verdict.INFO.value for t in trail)
         if informational:
             return _Part(ResultStatus.PASS, "answered; the answers are informational only", trail)
         return _Part(None, "no question was asked", trail)
@@ -217,7 +234,7 @@ def _answer_trail(ref: str, answer: Answer, verdict: str) -> TrailEntry:
     )
 
 
-def _judge_checks(control: Control, by_check: Mapping[str, Sequence[Observation]]) -> _Part:
+def _judge_checks(control: Control, by_check: Mapping[str, Sequence[Observation]], keep: bool = True) -> _Part:
     statuses: list[ResultStatus] = []
     trail: list[TrailEntry] = []
     notes: dict[ResultStatus, list[str]] = {}
@@ -226,9 +243,12 @@ def _judge_checks(control: Control, by_check: Mapping[str, Sequence[Observation]
         if not seen:
             statuses.append(ResultStatus.NOT_SCANNED)
             notes.setdefault(ResultStatus.NOT_SCANNED, []).append(ref.check)
-            trail.append(TrailEntry(kind="observation", ref=ref.check, verdict="not_scanned", summary="no observation"))
+            if keep:
+                trail.append(
+                    TrailEntry(kind="observation", ref=ref.check, verdict="not_scanned", summary="no observation")
+                )
             continue
-        for obs in seen:
+        for obs in seen if keep else ():
             trail.append(
                 TrailEntry(
                     kind="observation",

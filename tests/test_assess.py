@@ -256,3 +256,34 @@ def test_scores_per_domain_type_and_severity_by_hand() -> None:
     high = scores.by_severity["high"]
     assert (high.applicable, high.assessed, high.pass_rate) == (5, 4, 0.25)
     assert set(scores.by_control_type) == {"human", "physical", "technical", "organisational"}
+
+
+LEAN_CASES = (
+    [(q, None, given, []) for _, q, given, _ in QUESTION_RULES]
+    + [(None, CHECKS, {}, [observation(c, s, t) for c, s, t in seen]) for _, seen, _ in CHECK_RULES]
+    + [(FOLLOW_UP, ["tls.a"], given, [observation("tls.a", c)] if c else []) for _, given, c, _ in BOTH_RULES]
+)
+
+
+@pytest.mark.parametrize("case", range(len(LEAN_CASES)))
+def test_without_a_trail_every_status_and_reason_is_the_same(case: int) -> None:
+    questions, checks, given, seen = LEAN_CASES[case]
+    ctl = control(questions=questions, checks=checks)
+    full = assess(service(), catalog(ctl), answers(ctl.id, **given), seen, today=TODAY)
+    lean = assess(service(), catalog(ctl), answers(ctl.id, **given), seen, today=TODAY, trail=False)
+    assert [r.model_dump(exclude={"trail", "basis"}) for r in lean] == [
+        r.model_dump(exclude={"trail", "basis"}) for r in full
+    ]
+    assert all(r.trail == [] and r.basis == "" for r in lean)
+
+
+def test_without_a_trail_reviews_still_apply_and_lapse() -> None:
+    ctl = control(questions=[yes_no()])
+    given = answers(ctl.id, q1="yes")
+    (before,) = assess(service(), catalog(ctl), given, [], today=TODAY)
+    review = {ctl.id: _review(before, "fail")}
+    (kept,) = assess(service(), catalog(ctl), given, [], reviews=review, today=TODAY, trail=False)
+    assert kept.status is ResultStatus.FAIL and kept.overridden and kept.basis == before.basis
+    newer = {(ctl.id, "q1"): answer(ctl.id, "q1", "yes", at=NOW + dt.timedelta(days=1))}
+    (lapsed,) = assess(service(), catalog(ctl), newer, [], reviews=review, today=TODAY, trail=False)
+    assert lapsed.status is ResultStatus.PASS and not lapsed.overridden

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -16,9 +16,14 @@ from secaudit.model import Language
 
 if TYPE_CHECKING:
     from secaudit.cli.common import AppState
-    from secaudit.report.dashboard import Dashboard
+    from secaudit.report.dashboard import Dashboard, DashboardRow
 
 DASHBOARD_FORMATS = ("html", "json")
+
+
+EVALUATION_CHUNK = 200
+"""Services judged per batch: their evidence is read in one set of queries and their risk changes
+written in one transaction, while memory stays bounded however large the portfolio."""
 
 
 def collect_dashboard(st: AppState, now: dt.datetime | None = None) -> Dashboard:
@@ -26,14 +31,12 @@ def collect_dashboard(st: AppState, now: dt.datetime | None = None) -> Dashboard
 
     A service whose inputs have not changed since the last dashboard (same service file,
     catalog, configuration, day, and no newer answer, scan, review, treatment or drift)
-    keeps its remembered row; every other service is evaluated afresh.
+    keeps its remembered row; every other service is evaluated afresh, in batches whose
+    evidence is read together.
     """
-    from secaudit.cli.evaluate import evaluate_service
-    from secaudit.cli.report import report_input
-    from secaudit.errors import SecauditError
     from secaudit.inventory import service_files
-    from secaudit.report.dashboard import ROW_FORMAT, build_dashboard, row_from_input, row_from_record, row_record
-    from secaudit.store.dashboard_cache import cached_rows, evidence_stamps, remember_rows
+    from secaudit.report.dashboard import ROW_FORMAT, build_dashboard, row_from_record
+    from secaudit.store.dashboard_cache import cached_rows, evidence_stamps
 
     moment = now or dt.datetime.now(dt.UTC)
     ws = st.workspace()
@@ -49,26 +52,68 @@ def collect_dashboard(st: AppState, now: dt.datetime | None = None) -> Dashboard
     )
     stamps = evidence_stamps(store)
     remembered = cached_rows(store)
-    rows, failures, fresh = [], [], {}
+    rows: dict[str, DashboardRow] = {}
+    failures: list[tuple[str, str]] = []
+    stale: list[tuple[Path, str, bytes]] = []
     for path in service_files(ws.services_dir):
-        service_id = path.stem
+        service_id, text = path.stem, path.read_bytes()
         fingerprint = hashlib.sha256(
-            b"\0".join((common.encode(), path.read_bytes(), stamps.get(service_id, "").encode()))
+            b"\0".join((common.encode(), text, stamps.get(service_id, "").encode()))
         ).hexdigest()
         cached = remembered.get(service_id)
         if cached is not None and cached[0] == fingerprint:
-            rows.append(row_from_record(cached[1]))
-            continue
+            rows[service_id] = row_from_record(cached[1])
+        else:
+            stale.append((path, fingerprint, text))
+    for start in range(0, len(stale), EVALUATION_CHUNK):
+        batch = stale[start : start + EVALUATION_CHUNK]
+        rows.update(_judge_batch(st, batch, moment, failures))
+    ordered = [rows[path.stem] for path in service_files(ws.services_dir) if path.stem in rows]
+    return build_dashboard(ws.config, ordered, moment, failures)
+
+
+def _judge_batch(
+    st: AppState, batch: list[tuple[Path, str, bytes]], moment: dt.datetime, failures: list[tuple[str, str]]
+) -> dict[str, DashboardRow]:
+    """Evaluate a batch of services from evidence read together; remember their rows."""
+    from secaudit.cli.evaluate import evaluate_service, gather_evidence
+    from secaudit.cli.report import drift_items_of, report_input
+    from secaudit.errors import SecauditError
+    from secaudit.inventory import load_service
+    from secaudit.report.dashboard import row_from_input, row_record
+    from secaudit.store.dashboard_cache import remember_rows
+    from secaudit.store.risks import LifecyclePlan, apply_lifecycle
+
+    store = st.store()
+    services = {}
+    for path, _, _ in batch:
         try:
-            evaluation = evaluate_service(st, service_id, now=moment)
+            services[path.stem] = load_service(path)
+        except SecauditError as exc:
+            failures.append((path.stem, "; ".join(exc.lines())))
+    ids = list(services)
+    evidence = gather_evidence(store, ids)
+    drift = drift_items_of(store, ids)
+    fingerprints = {path.stem: fingerprint for path, fingerprint, _ in batch}
+    rows: dict[str, DashboardRow] = {}
+    fresh: dict[str, tuple[str, dict[str, Any]]] = {}
+    plans: list[LifecyclePlan] = []
+    for service_id, service in services.items():
+        try:
+            evaluation = evaluate_service(
+                st, service_id, now=moment, service=service, evidence=evidence[service_id], record=False, trail=False
+            )
         except SecauditError as exc:
             failures.append((service_id, "; ".join(exc.lines())))
             continue
-        row = row_from_input(report_input(st, evaluation, moment, with_history=False))
-        rows.append(row)
-        fresh[service_id] = (fingerprint, row_record(row))
+        if evaluation.lifecycle_plan is not None:
+            plans.append(evaluation.lifecycle_plan)
+        row = row_from_input(report_input(st, evaluation, moment, with_history=False, drift=drift))
+        rows[service_id] = row
+        fresh[service_id] = (fingerprints[service_id], row_record(row))
+    apply_lifecycle(store, plans)
     remember_rows(store, fresh)
-    return build_dashboard(ws.config, rows, moment, failures)
+    return rows
 
 
 def dashboard(

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from secaudit.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from secaudit.catalog import Catalog
     from secaudit.cli.common import AppState
     from secaudit.model import (
@@ -20,7 +22,11 @@ if TYPE_CHECKING:
         ScanRun,
         Scores,
         Service,
+        Treatment,
     )
+    from secaudit.model.result import Review, RiskLifecycle
+    from secaudit.store import Store
+    from secaudit.store.risks import LifecyclePlan
 
 
 class UnknownControlError(InputError):
@@ -41,6 +47,7 @@ class Evaluation:
     observations: list[Observation]
     answers: dict[tuple[str, str], Answer]
     lifecycle_events: list[tuple[str, str]] = field(default_factory=list)
+    lifecycle_plan: LifecyclePlan | None = None
 
     def risk(self, rid: str) -> RiskEntry:
         """The register entry ``rid``; raise naming the ids that exist."""
@@ -58,40 +65,86 @@ class Evaluation:
         raise UnknownControlError(f"control '{control_id}' is not in the checklists of {self.service.id}")
 
 
+@dataclass
+class Evidence:
+    """What the store knows of one service: answers, latest scan, reviews, treatments, remembered risks."""
+
+    answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
+    last_run: ScanRun | None = None
+    observations: list[Observation] = field(default_factory=list)
+    reviews: dict[str, Review] = field(default_factory=dict)
+    treatments: dict[str, Treatment] = field(default_factory=dict)
+    lifecycle: dict[str, RiskLifecycle] = field(default_factory=dict)
+
+
+def gather_evidence(store: Store, service_ids: Sequence[str]) -> dict[str, Evidence]:
+    """The evidence of several services in a handful of queries (pass at most a few hundred ids)."""
+    from secaudit.store import answers as answer_store
+    from secaudit.store import reviews as review_store
+    from secaudit.store import risks as risk_store
+    from secaudit.store import scans as scan_store
+
+    answers = answer_store.latest_answers_of(store, service_ids)
+    scans = scan_store.latest_observations_of(store, service_ids)
+    reviews = review_store.latest_reviews_of(store, service_ids)
+    treatments = risk_store.latest_treatments_of(store, service_ids)
+    lifecycle = risk_store.lifecycles_of(store, service_ids)
+    found = {}
+    for service_id in service_ids:
+        last_run, observations = scans.get(service_id, (None, []))
+        found[service_id] = Evidence(
+            answers=answers.get(service_id, {}),
+            last_run=last_run,
+            observations=observations,
+            reviews=reviews.get(service_id, {}),
+            treatments=treatments.get(service_id, {}),
+            lifecycle=lifecycle.get(service_id, {}),
+        )
+    return found
+
+
 def evaluate_service(
     st: AppState,
     service_id: str,
     today: dt.date | None = None,
     strict: bool = False,
     now: dt.datetime | None = None,
+    *,
+    service: Service | None = None,
+    evidence: Evidence | None = None,
+    record: bool = True,
+    trail: bool = True,
 ) -> Evaluation:
-    """Load a service's answers, observations, reviews and treatments, and judge everything."""
+    """Load a service's answers, observations, reviews and treatments, and judge everything.
+
+    ``service`` and ``evidence`` may be given when the caller has loaded them already
+    (the dashboard loads many services' evidence at once). With ``record`` false the
+    lifecycle changes are left in ``Evaluation.lifecycle_plan`` for the caller to write. With
+    ``trail`` false the results carry no evidence trail (statuses and reasons are the same).
+    """
     from secaudit.assess import assess, score
     from secaudit.inventory import find_service
     from secaudit.model import ObservationStatus
     from secaudit.risk import apply_waivers, build_register, decide
-    from secaudit.store import answers as answer_store
-    from secaudit.store import reviews as review_store
     from secaudit.store import risks as risk_store
-    from secaudit.store import scans as scan_store
 
     ws = st.workspace()
-    service = find_service(ws.services_dir, service_id)
+    service = service or find_service(ws.services_dir, service_id)
     catalog = st.catalog()
     store = st.store()
     moment = now or dt.datetime.now(dt.UTC)
     day = today or moment.date()
-    answers = answer_store.latest_answers(store, service.id)
-    last_run, observations = scan_store.latest_observations(store, service.id)
-    reviews = review_store.latest_reviews(store, service.id)
-    treatments = risk_store.latest_treatments(store, service.id)
-    lifecycle = risk_store.lifecycle_of(store, service.id)
-    assessed = assess(service, catalog, answers, observations, reviews, day)
-    register = build_register(service, assessed, catalog, ws.config.risk_matrix, treatments, lifecycle, day, now=moment)
-    events = risk_store.sync_lifecycle(store, service.id, register, moment)
+    known = evidence or gather_evidence(store, [service.id])[service.id]
+    assessed = assess(service, catalog, known.answers, known.observations, known.reviews, day, trail=trail)
+    register = build_register(
+        service, assessed, catalog, ws.config.risk_matrix, known.treatments, known.lifecycle, day, now=moment
+    )
+    plan = risk_store.plan_lifecycle(service.id, register, known.lifecycle, moment)
+    if record:
+        risk_store.apply_lifecycle(store, [plan])
     results = apply_waivers(assessed, register)
-    run_errors = sum(1 for o in observations if o.status is ObservationStatus.ERROR)
-    decision = decide(service, results, register, ws.config.gate, last_run, run_errors, moment, strict=strict)
+    run_errors = sum(1 for o in known.observations if o.status is ObservationStatus.ERROR)
+    decision = decide(service, results, register, ws.config.gate, known.last_run, run_errors, moment, strict=strict)
     return Evaluation(
         service=service,
         catalog=catalog,
@@ -99,11 +152,12 @@ def evaluate_service(
         scores=score(results),
         register=register,
         decision=decision,
-        last_run=last_run,
-        observations=observations,
-        answers=answers,
-        lifecycle_events=events,
+        last_run=known.last_run,
+        observations=known.observations,
+        answers=known.answers,
+        lifecycle_events=plan.events,
+        lifecycle_plan=None if record else plan,
     )
 
 
-__all__ = ["Evaluation", "UnknownControlError", "evaluate_service"]
+__all__ = ["Evaluation", "Evidence", "UnknownControlError", "evaluate_service", "gather_evidence"]

@@ -12,6 +12,8 @@ from secaudit.cli.common import info, state
 from secaudit.model import Language
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from secaudit.cli.common import AppState
     from secaudit.cli.evaluate import Evaluation
     from secaudit.report import DriftItem, ReportFormat, ReportInput, ScorePoint
@@ -59,24 +61,28 @@ def drift_items(store: Store, service_id: str) -> list[DriftItem] | None:
     Drift is recorded by scheduled scans (``secaudit.store.drift``); until one has
     compared two runs, reports show an empty state.
     """
+    return drift_items_of(store, [service_id]).get(service_id)
+
+
+def drift_items_of(store: Store, service_ids: Sequence[str]) -> dict[str, list[DriftItem]]:
+    """``drift_items`` of several services at once (services never compared are left out)."""
     from secaudit.report import DriftItem, DriftState
     from secaudit.store import drift as drift_store
 
-    comparison = drift_store.latest_comparison(store, service_id)
-    if comparison is None:
-        return None
-    items = []
-    for record in comparison.items:
-        detected = record.detected_at or comparison.compared_at
-        items.append(
-            DriftItem(
-                fingerprint=str(record.fingerprint),
-                state=DriftState(str(getattr(record.state, "value", record.state))),
-                summary=str(record.message),
-                detected_at=detected if detected.tzinfo else detected.replace(tzinfo=dt.UTC),
+    found: dict[str, list[DriftItem]] = {}
+    for service_id, comparison in drift_store.latest_comparisons_of(store, service_ids).items():
+        items = found.setdefault(service_id, [])
+        for record in comparison.items:
+            detected = record.detected_at or comparison.compared_at
+            items.append(
+                DriftItem(
+                    fingerprint=str(record.fingerprint),
+                    state=DriftState(str(getattr(record.state, "value", record.state))),
+                    summary=str(record.message),
+                    detected_at=detected if detected.tzinfo else detected.replace(tzinfo=dt.UTC),
+                )
             )
-        )
-    return items
+    return found
 
 
 def matrix_levels(kind: Any) -> dict[tuple[int, int], str]:
@@ -88,18 +94,29 @@ def matrix_levels(kind: Any) -> dict[tuple[int, int], str]:
     return {(lk, im): matrix.level(lk, im).name for lk in cells for im in cells}
 
 
-def report_input(st: AppState, evaluation: Evaluation, now: dt.datetime, with_history: bool = True) -> ReportInput:
-    """The report input of an evaluated service: evaluation, history, drift and matrix levels."""
+def report_input(
+    st: AppState,
+    evaluation: Evaluation,
+    now: dt.datetime,
+    with_history: bool = True,
+    drift: Mapping[str, list[DriftItem]] | None = None,
+) -> ReportInput:
+    """The report input of an evaluated service: evaluation, history, drift and matrix levels.
+
+    ``drift`` is the drift of many services read at once (``drift_items_of``); without it the
+    service's drift is read from the store.
+    """
     from secaudit.report import from_evaluation
 
     ws = st.workspace()
     store = st.store()
+    service_id = evaluation.service.id
     data = from_evaluation(
         evaluation,
         ws.config,
         evaluation.catalog,
-        history=score_history(store, evaluation.service.id, now) if with_history else [],
-        drift=drift_items(store, evaluation.service.id),
+        history=score_history(store, service_id, now) if with_history else [],
+        drift=drift.get(service_id) if drift is not None else drift_items(store, service_id),
         generated_at=now,
     )
     data.matrix_levels = matrix_levels(ws.config.risk_matrix)

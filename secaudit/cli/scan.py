@@ -93,11 +93,7 @@ def exit_code_of(outcome: ScanOutcome, catalog: Catalog, fail_on: Severity) -> E
         return ExitCode.ENVIRONMENT
     for observation in outcome.observations:
         check = catalog.checks.get(observation.check_id)
-        if (
-            observation.status is ObservationStatus.FAIL
-            and check is not None
-            and check.severity.rank >= fail_on.rank
-        ):
+        if observation.status is ObservationStatus.FAIL and check is not None and check.severity.rank >= fail_on.rank:
             return ExitCode.POLICY
     return ExitCode.OK
 

@@ -88,9 +88,9 @@ def local_date(moment: dt.datetime, config: WorkspaceConfig) -> dt.date:
     try:
         zone = ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError(f"unknown time zone {config.timezone!r} in secaudit.yaml", [
-            Problem("secaudit.yaml: timezone", str(exc))
-        ]) from None
+        raise InputError(
+            f"unknown time zone {config.timezone!r} in secaudit.yaml", [Problem("secaudit.yaml: timezone", str(exc))]
+        ) from None
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
     return aware.astimezone(zone).date()
 
@@ -120,8 +120,12 @@ def run_scan(
     if not tasks:
         raise InputError(
             f"profile {profile.id} has no probe for any target of service {service.id}",
-            [Problem(f"service {service.id}: scope.targets", f"probes of {profile.id}: "
-                     + ", ".join(p.value for p in profile.probes))],
+            [
+                Problem(
+                    f"service {service.id}: scope.targets",
+                    f"probes of {profile.id}: " + ", ".join(p.value for p in profile.probes),
+                )
+            ],
         )
     needs_nmap = any(
         t.probe is ProbeKind.PORTS or (t.probe is ProbeKind.TLS and wants_enumeration(profile.nmap)) for t in tasks
@@ -154,9 +158,7 @@ def run_scan(
     scans.archive_nmap_xml(store, run.id, [x for result in results for x in result.raw_xml])
     run.status = RunStatus.COMPLETED
     run.finished_at = started + dt.timedelta(seconds=time.monotonic() - clock_start)
-    scans.finish_run(
-        store, run, observations, [(f.kind, f.target, f.model_dump(mode="json")) for f in facts], actor
-    )
+    scans.finish_run(store, run, observations, [(f.kind, f.target, f.model_dump(mode="json")) for f in facts], actor)
     unreachable = bool(facts) and all(f.error is not None for f in facts)
     return ScanOutcome(run=run, observations=observations, facts=facts, unreachable=unreachable)
 

@@ -221,9 +221,7 @@ def _approve(
             shown = ", ".join(str(a) for a in candidates) or "nothing"
             if literal is not None:
                 raise _Refused(f"{hostname} is not among the declared addresses")
-            raise _Refused(
-                f"{hostname} resolves to {shown}, none of its declared addresses (possible DNS change)"
-            )
+            raise _Refused(f"{hostname} resolves to {shown}, none of its declared addresses (possible DNS change)")
         candidates = inside
     for address in candidates:
         reason = forbidden_reason(address, denylist)

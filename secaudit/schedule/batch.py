@@ -130,11 +130,7 @@ def find_baseline(store: Store, run: ScanRun) -> RunView | None:
     clock that jumped backwards must not leave the new run without a baseline."""
     fallback: tuple[ScanRun, list[Facts]] | None = None
     for candidate in runs_of(store, run.service_id, limit=50):
-        if (
-            candidate.id == run.id
-            or candidate.status is not RunStatus.COMPLETED
-            or not comparable(candidate, run)
-        ):
+        if candidate.id == run.id or candidate.status is not RunStatus.COMPLETED or not comparable(candidate, run):
             continue
         facts = parse_facts(facts_of(store, candidate.id))
         if facts and all(f.error is not None for f in facts):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,15 +224,22 @@ def insert_answer_set(conn: Connection, answer_set: AnswerSet, items: list[Answe
 
 def latest_answers(store: Store, service_id: str) -> dict[tuple[str, str], Answer]:
     """The answer in force for each (control, question) of a service."""
-    latest = newest_ids(answers, service_id, "control_id", "question_id")
+    return latest_answers_of(store, [service_id]).get(service_id, {})
+
+
+def latest_answers_of(store: Store, service_ids: Sequence[str]) -> dict[str, dict[tuple[str, str], Answer]]:
+    """The answers in force of several services at once, by service (services without answers left out)."""
+    latest = newest_ids(answers, service_ids, "control_id", "question_id")
     query = (
         select(answers, answer_sets.c.source, answer_sets.c.source_ref, answer_sets.c.questionnaire_id)
         .join(latest, latest.c.id == answers.c.id)
         .join(answer_sets, answer_sets.c.id == answers.c.answer_set_id)
     )
+    found: dict[str, dict[tuple[str, str], Answer]] = {}
     with store.read() as conn:
-        rows = list(conn.execute(query).mappings())
-    return {(r["control_id"], r["question_id"]): _answer(r) for r in rows}
+        for row in conn.execute(query).mappings():
+            found.setdefault(row["service_id"], {})[(row["control_id"], row["question_id"])] = _answer(row)
+    return found
 
 
 def answer_history(store: Store, service_id: str, control_id: str, question_id: str) -> list[Answer]:

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -233,27 +234,44 @@ def drift_of(store: Store, service_id: str, run_id: str | None = None) -> list[D
 
 def latest_comparison(store: Store, service_id: str) -> Comparison | None:
     """The newest comparison of a service with its drift records, or None before any."""
-    with store.read() as conn:
-        row = (
-            conn.execute(
-                select(drift_comparisons)
-                .where(drift_comparisons.c.service_id == service_id)
-                .order_by(drift_comparisons.c.compared_at.desc())
-                .limit(1)
+    return latest_comparisons_of(store, [service_id]).get(service_id)
+
+
+def latest_comparisons_of(store: Store, service_ids: Sequence[str]) -> dict[str, Comparison]:
+    """The newest comparison of each of several services (those compared at least once), with its records."""
+    ranked = (
+        select(
+            drift_comparisons.c.run_id,
+            func.row_number()
+            .over(
+                partition_by=drift_comparisons.c.service_id,
+                order_by=(drift_comparisons.c.compared_at.desc(), drift_comparisons.c.run_id.desc()),
             )
-            .mappings()
-            .first()
+            .label("rank"),
         )
-    if row is None:
-        return None
-    return Comparison(
-        run_id=row["run_id"],
-        service_id=row["service_id"],
-        baseline_run_id=row["baseline_run_id"],
-        compared_at=dt.datetime.fromisoformat(row["compared_at"]),
-        new_failures=row["new_failures"],
-        items=sorted(drift_of(store, service_id, row["run_id"]), key=lambda r: (r.kind.value, r.target, r.key)),
+        .where(drift_comparisons.c.service_id.in_(list(service_ids)))
+        .subquery()
     )
+    newest = select(drift_comparisons).join(ranked, ranked.c.run_id == drift_comparisons.c.run_id)
+    with store.read() as conn:
+        rows = list(conn.execute(newest.where(ranked.c.rank == 1)).mappings())
+        records: dict[str, list[DriftRecord]] = {}
+        if rows:
+            run_ids = [r["run_id"] for r in rows]
+            items = select(drift_items).where(drift_items.c.run_id.in_(run_ids)).order_by(drift_items.c.id.desc())
+            for item in conn.execute(items).mappings():
+                records.setdefault(item["run_id"], []).append(_record(item))
+    return {
+        row["service_id"]: Comparison(
+            run_id=row["run_id"],
+            service_id=row["service_id"],
+            baseline_run_id=row["baseline_run_id"],
+            compared_at=dt.datetime.fromisoformat(row["compared_at"]),
+            new_failures=row["new_failures"],
+            items=sorted(records.get(row["run_id"], []), key=lambda r: (r.kind.value, r.target, r.key)),
+        )
+        for row in rows
+    }
 
 
 def latest_drift(store: Store, service_id: str) -> list[DriftRecord]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Column, Index, Integer, String, Table, Text, select
@@ -61,10 +62,17 @@ def save_review(store: Store, service_id: str, review: Review, self_assessed: Re
 
 def latest_reviews(store: Store, service_id: str) -> dict[str, Review]:
     """The review in force for each control of a service."""
-    latest = newest_ids(reviews, service_id, "control_id")
+    return latest_reviews_of(store, [service_id]).get(service_id, {})
+
+
+def latest_reviews_of(store: Store, service_ids: Sequence[str]) -> dict[str, dict[str, Review]]:
+    """The reviews in force of several services at once, by service."""
+    latest = newest_ids(reviews, service_ids, "control_id")
+    found: dict[str, dict[str, Review]] = {}
     with store.read() as conn:
-        rows = conn.execute(select(reviews).join(latest, latest.c.id == reviews.c.id)).mappings()
-        return {r["control_id"]: _review(r) for r in rows}
+        for row in conn.execute(select(reviews).join(latest, latest.c.id == reviews.c.id)).mappings():
+            found.setdefault(row["service_id"], {})[row["control_id"]] = _review(row)
+    return found
 
 
 def review_history(store: Store, service_id: str, control_id: str) -> list[Review]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Column, Index, Integer, String, Table, Text, select
@@ -91,10 +92,17 @@ def _insert_treatment(conn: Connection, service_id: str, rid: str, control_id: s
 
 def latest_treatments(store: Store, service_id: str) -> dict[str, Treatment]:
     """The treatment in force for each risk of a service."""
-    latest = newest_ids(risk_treatments, service_id, "risk_id")
+    return latest_treatments_of(store, [service_id]).get(service_id, {})
+
+
+def latest_treatments_of(store: Store, service_ids: Sequence[str]) -> dict[str, dict[str, Treatment]]:
+    """The treatments in force of several services at once, by service."""
+    latest = newest_ids(risk_treatments, service_ids, "risk_id")
+    found: dict[str, dict[str, Treatment]] = {}
     with store.read() as conn:
-        rows = conn.execute(select(risk_treatments).join(latest, latest.c.id == risk_treatments.c.id)).mappings()
-        return {r["risk_id"]: _treatment(r) for r in rows}
+        for row in conn.execute(select(risk_treatments).join(latest, latest.c.id == risk_treatments.c.id)).mappings():
+            found.setdefault(row["service_id"], {})[row["risk_id"]] = _treatment(row)
+    return found
 
 
 def treatment_history(store: Store, service_id: str, rid: str) -> list[Treatment]:
@@ -134,9 +142,17 @@ def _treatment(row: Any) -> Treatment:
 
 def lifecycle_of(store: Store, service_id: str) -> dict[str, RiskLifecycle]:
     """What is remembered of each risk a service has ever had."""
+    return lifecycles_of(store, [service_id]).get(service_id, {})
+
+
+def lifecycles_of(store: Store, service_ids: Sequence[str]) -> dict[str, dict[str, RiskLifecycle]]:
+    """The remembered risks of several services at once, by service."""
+    found: dict[str, dict[str, RiskLifecycle]] = {}
+    query = select(risk_lifecycle).where(risk_lifecycle.c.service_id.in_(list(service_ids)))
     with store.read() as conn:
-        rows = conn.execute(select(risk_lifecycle).where(risk_lifecycle.c.service_id == service_id)).mappings()
-        return {r["risk_id"]: _lifecycle(r) for r in rows}
+        for row in conn.execute(query).mappings():
+            found.setdefault(row["service_id"], {})[row["risk_id"]] = _lifecycle(row)
+    return found
 
 
 def _lifecycle(row: Any) -> RiskLifecycle:
@@ -153,38 +169,71 @@ def _lifecycle(row: Any) -> RiskLifecycle:
     )
 
 
+@dataclass
+class LifecyclePlan:
+    """What one evaluation changes in a service's remembered risks, before anything is written."""
+
+    service_id: str
+    events: list[tuple[str, str]] = field(default_factory=list)
+    opened: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    logged: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing needs writing."""
+        return not (self.opened or self.updates or self.logged)
+
+
+def plan_lifecycle(
+    service_id: str,
+    register: Sequence[RiskEntry],
+    known: Mapping[str, RiskLifecycle],
+    now: dt.datetime,
+    actor: str = "secaudit",
+) -> LifecyclePlan:
+    """The new, resolved and reopened risks of ``register`` against what is remembered (pure)."""
+    plan = LifecyclePlan(service_id)
+    for entry in register:
+        event = _transition(entry, known.get(entry.id), now, plan)
+        if event:
+            plan.events.append((entry.id, event))
+            details = {"risk": entry.id, "control": entry.control_id, "level": entry.inherent_level}
+            plan.logged.append((actor, f"risk.{event}", service_id, details))
+    return plan
+
+
+def apply_lifecycle(store: Store, plans: Sequence[LifecyclePlan]) -> None:
+    """Write the plans of one or many evaluations in one transaction; no transaction when none changes anything."""
+    todo = [plan for plan in plans if not plan.empty]
+    if not todo:
+        return
+    with store.write() as conn:
+        for plan in todo:
+            for rid, values in plan.updates:
+                conn.execute(risk_lifecycle.update().where(risk_lifecycle.c.risk_id == rid).values(**values))
+            if plan.opened:
+                conn.execute(risk_lifecycle.insert(), plan.opened)
+        audit_log.append_many(conn, [row for plan in todo for row in plan.logged])
+
+
 def sync_lifecycle(
     store: Store, service_id: str, register: Sequence[RiskEntry], now: dt.datetime, actor: str = "secaudit"
 ) -> list[tuple[str, str]]:
     """Remember new, resolved and reopened risks; return the (risk id, event) pairs recorded."""
-    known = lifecycle_of(store, service_id)
-    events: list[tuple[str, str]] = []
-    logged: list[tuple[str, str, str, dict[str, Any]]] = []
-    opened: list[dict[str, Any]] = []
-    with store.write() as conn:
-        for entry in register:
-            life = known.get(entry.id)
-            event = _transition(conn, entry, life, now, opened)
-            if event:
-                events.append((entry.id, event))
-                details = {"risk": entry.id, "control": entry.control_id, "level": entry.inherent_level}
-                logged.append((actor, f"risk.{event}", service_id, details))
-        if opened:
-            conn.execute(risk_lifecycle.insert(), opened)
-        audit_log.append_many(conn, logged)
-    return events
+    plan = plan_lifecycle(service_id, register, lifecycle_of(store, service_id), now, actor)
+    apply_lifecycle(store, [plan])
+    return plan.events
 
 
-def _transition(
-    conn: Connection, entry: RiskEntry, life: RiskLifecycle | None, now: dt.datetime, opened: list[dict[str, Any]]
-) -> str | None:
-    """The lifecycle event of ``entry``; updates run at once, new rows are added to ``opened`` for one insert."""
+def _transition(entry: RiskEntry, life: RiskLifecycle | None, now: dt.datetime, plan: LifecyclePlan) -> str | None:
+    """The lifecycle event of ``entry``; the rows it needs written are added to ``plan``."""
     stamp = now.isoformat()
     resolved = entry.status is RiskStatus.RESOLVED
     if life is None:
         if resolved:
             return None
-        opened.append(
+        plan.opened.append(
             {
                 "risk_id": entry.id,
                 "service_id": entry.service_id,
@@ -198,11 +247,10 @@ def _transition(
             }
         )
         return "opened"
-    where = risk_lifecycle.c.risk_id == entry.id
     if resolved:
         if life.resolved_at is not None:
             return None
-        conn.execute(risk_lifecycle.update().where(where).values(resolved_at=stamp))
+        plan.updates.append((entry.id, {"resolved_at": stamp}))
         return "resolved"
     finding = entry.result_status in (ResultStatus.FAIL, ResultStatus.PARTIAL, ResultStatus.ERROR)
     values: dict[str, Any] = {"last_seen": stamp}
@@ -210,16 +258,16 @@ def _transition(
         values["last_result"] = entry.result_status.value
     if life.resolved_at is not None:
         values.update(resolved_at=None, reopened=life.reopened + 1, reopened_at=stamp)
-        conn.execute(risk_lifecycle.update().where(where).values(**values))
+        plan.updates.append((entry.id, values))
         return "reopened"
     if finding and entry.result_status is not life.last_result:
-        conn.execute(risk_lifecycle.update().where(where).values(**values))
+        plan.updates.append((entry.id, values))
     return None
 
 
 def referenced_run_ids(store: Store) -> set[str]:
     """Scan runs the register rests on: the newest completed run of every service with an unresolved risk."""
-    from secaudit.store.scans import latest_run
+    from secaudit.store.scans import latest_runs_of
 
     with store.read() as conn:
         services = {
@@ -228,5 +276,8 @@ def referenced_run_ids(store: Store) -> set[str]:
                 select(risk_lifecycle.c.service_id).where(risk_lifecycle.c.resolved_at.is_(None)).distinct()
             )
         }
-    runs = (latest_run(store, service_id) for service_id in sorted(services))
-    return {run.id for run in runs if run is not None}
+    ordered = sorted(services)
+    runs: dict[str, Any] = {}
+    for start in range(0, len(ordered), 400):
+        runs.update(latest_runs_of(store, ordered[start : start + 400]))
+    return {run.id for run in runs.values()}

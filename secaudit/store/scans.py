@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, select
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, func, select
 
 from secaudit.model import Observation, ObservationStatus, RunStatus, ScanRun
 from secaudit.store import audit_log
@@ -114,23 +115,38 @@ def runs_of(store: Store, service_id: str, limit: int = 50) -> list[ScanRun]:
 
 def latest_run(store: Store, service_id: str, profile: str | None = None) -> ScanRun | None:
     """The newest completed run of a service (optionally of one profile)."""
-    query = select(scan_runs).where(
-        scan_runs.c.service_id == service_id, scan_runs.c.status == RunStatus.COMPLETED.value
-    )
+    return latest_runs_of(store, [service_id], profile).get(service_id)
+
+
+def latest_runs_of(store: Store, service_ids: Sequence[str], profile: str | None = None) -> dict[str, ScanRun]:
+    """The newest completed run of each of several services (ties on start time: the larger run id)."""
+    ranked = select(
+        scan_runs.c.id,
+        func.row_number()
+        .over(partition_by=scan_runs.c.service_id, order_by=(scan_runs.c.started_at.desc(), scan_runs.c.id.desc()))
+        .label("rank"),
+    ).where(scan_runs.c.service_id.in_(list(service_ids)), scan_runs.c.status == RunStatus.COMPLETED.value)
     if profile is not None:
-        query = query.where(scan_runs.c.profile == profile)
+        ranked = ranked.where(scan_runs.c.profile == profile)
+    newest = ranked.subquery()
+    query = select(scan_runs).join(newest, newest.c.id == scan_runs.c.id).where(newest.c.rank == 1)
     with store.read() as conn:
-        row = conn.execute(query.order_by(scan_runs.c.started_at.desc()).limit(1)).mappings().first()
-    return _run(row) if row else None
+        return {row["service_id"]: _run(row) for row in conn.execute(query).mappings()}
 
 
 def observations_of(store: Store, run_id: str) -> list[Observation]:
     """Every observation a run made."""
+    return observations_of_runs(store, [run_id]).get(run_id, [])
+
+
+def observations_of_runs(store: Store, run_ids: Sequence[str]) -> dict[str, list[Observation]]:
+    """Every observation of several runs, by run, in the order they were made."""
+    found: dict[str, list[Observation]] = {}
+    query = select(observations).where(observations.c.run_id.in_(list(run_ids))).order_by(observations.c.id)
     with store.read() as conn:
-        rows = conn.execute(
-            select(observations).where(observations.c.run_id == run_id).order_by(observations.c.id)
-        ).mappings()
-        return [_observation(r) for r in rows]
+        for row in conn.execute(query).mappings():
+            found.setdefault(row["run_id"], []).append(_observation(row))
+    return found
 
 
 def facts_of(store: Store, run_id: str) -> list[tuple[str, str, dict[str, Any]]]:
@@ -142,8 +158,16 @@ def facts_of(store: Store, run_id: str) -> list[tuple[str, str, dict[str, Any]]]
 
 def latest_observations(store: Store, service_id: str) -> tuple[ScanRun | None, list[Observation]]:
     """The newest completed run of a service and its observations."""
-    run = latest_run(store, service_id)
-    return (run, observations_of(store, run.id)) if run else (None, [])
+    return latest_observations_of(store, [service_id]).get(service_id, (None, []))
+
+
+def latest_observations_of(
+    store: Store, service_ids: Sequence[str]
+) -> dict[str, tuple[ScanRun | None, list[Observation]]]:
+    """The newest completed run and its observations of each of several services (those with a run)."""
+    runs = latest_runs_of(store, service_ids)
+    seen = observations_of_runs(store, [run.id for run in runs.values()])
+    return {service_id: (run, seen.get(run.id, [])) for service_id, run in runs.items()}
 
 
 def _run_row(run: ScanRun) -> dict[str, Any]:

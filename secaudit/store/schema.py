@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Column, Integer, MetaData, String, Subquery, Table, Text, func, select
@@ -11,14 +11,18 @@ from sqlalchemy.engine import Connection
 metadata = MetaData()
 
 
-def newest_ids(table: Table, service_id: str, *keys: str) -> Subquery:
-    """The id of the newest row per ``keys`` for one service: versioned rows are never overwritten."""
+def newest_ids(table: Table, service_ids: Sequence[str], *keys: str) -> Subquery:
+    """The id of the newest row per service and ``keys``: versioned rows are never overwritten.
+
+    ``service_ids`` goes into one ``IN (...)`` list: callers pass at most a few hundred.
+    """
     return (
         select(func.max(table.c.id).label("id"))
-        .where(table.c.service_id == service_id)
-        .group_by(*(table.c[k] for k in keys))
+        .where(table.c.service_id.in_(list(service_ids)))
+        .group_by(table.c.service_id, *(table.c[k] for k in keys))
         .subquery()
     )
+
 
 schema_migrations = Table(
     "schema_migrations",

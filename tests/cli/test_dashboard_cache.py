@@ -92,3 +92,30 @@ def test_the_japanese_dashboard_gives_the_reason_in_japanese(starter_workspace: 
     english = tmp_path / "dashboard-en.html"
     assert run_cli(["dashboard", "-o", str(english), "--lang", "en"], starter_workspace).exit_code == 0
     assert "await required answers" in english.read_text(encoding="utf-8")
+
+
+def test_rows_judged_in_batches_equal_rows_judged_one_by_one(
+    starter_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import secaudit.cli.dashboard as dashboard
+    from secaudit.cli.common import AppState
+    from secaudit.cli.evaluate import evaluate_service
+    from secaudit.cli.report import report_input
+    from secaudit.report.dashboard import row_from_input, row_record
+    from secaudit.store import audit_log
+    from secaudit.store.risks import lifecycle_of
+
+    moment = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
+    answer(starter_workspace, "zeimu-lgwan", "XHUM-5.4-001", "q1", "no")
+    one_by_one = {}
+    for sid in ("kosodate-portal", "mynumber-kyufu", "zeimu-lgwan"):
+        st = AppState(workspace_path=starter_workspace)
+        full = evaluate_service(st, sid, now=moment, record=False)
+        one_by_one[sid] = row_record(row_from_input(report_input(st, full, moment, with_history=False)))
+    st = AppState(workspace_path=starter_workspace)
+    assert lifecycle_of(st.store(), "zeimu-lgwan") == {}
+    monkeypatch.setattr(dashboard, "EVALUATION_CHUNK", 2)  # batches of 2 and 1
+    rows = {row.service_id: row_record(row) for row in dashboard.collect_dashboard(st, now=moment).rows}
+    assert rows == one_by_one
+    assert "R-zeimu-lgwan-XHUM-5.4-001" in lifecycle_of(st.store(), "zeimu-lgwan")  # risks remembered in one write
+    assert audit_log.verify_log(st.store())[1] == []

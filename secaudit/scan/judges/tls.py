@@ -184,7 +184,7 @@ def _split(facts: TlsFacts, versions: list[str]) -> tuple[list[str], list[str]]:
 
 def _why(facts: TlsFacts, version: str) -> str:
     support = facts.protocols.get(version)
-    return (support.error if support and support.error else "no handshake attempted")
+    return support.error if support and support.error else "no handshake attempted"
 
 
 def _no_cert(facts: TlsFacts) -> Verdict:

@@ -168,9 +168,7 @@ def _https_redirect(visit: _Visit, url: str, facts: HttpFacts) -> None:
         return
     variant = _http_variant(visit.scope, parts)
     if variant is None:
-        facts.https_redirect_note = (
-            f"not checked: no http:// endpoint of {parts.hostname} is in the service's scope"
-        )
+        facts.https_redirect_note = f"not checked: no http:// endpoint of {parts.hostname} is in the service's scope"
         return
     try:
         reply = visit.request("GET", variant)

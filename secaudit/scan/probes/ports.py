@@ -152,9 +152,7 @@ def scan_ports(
             argv = nmap_arguments(options, ports, ipv6)
             execution = run_nmap([install.path, *argv, *target_arguments(group)], _deadline(options))
         except ProbeFailure as exc:
-            result.facts += [
-                PortFacts(address=str(a), scanned_ports=ports, error=str(exc), **base) for a in group
-            ]
+            result.facts += [PortFacts(address=str(a), scanned_ports=ports, error=str(exc), **base) for a in group]
             continue
         except OSError as exc:
             raise ScanEnvironmentError(f"nmap could not be started: {exc}; {INSTALL_HINT}") from exc
@@ -206,4 +204,3 @@ def _facts_of(
             )
         )
     return facts
-

@@ -70,9 +70,7 @@ def probe_tls(approved: ApprovedTarget, timeout_s: float, now: dt.datetime) -> T
 def collect_tls(label: str, endpoint: Endpoint, timeout_s: float, now: dt.datetime) -> TlsFacts:
     """Handshake once per version, then judge trust of the leaf certificate once."""
     deadline = time.monotonic() + timeout_s
-    facts = TlsFacts(
-        target=label, address=endpoint.address, port=endpoint.port, sni=endpoint.sni, observed_at=now
-    )
+    facts = TlsFacts(target=label, address=endpoint.address, port=endpoint.port, sni=endpoint.sni, observed_at=now)
     leaf: bytes | None = None
     for name in sorted(VERSIONS, key=lambda n: VERSIONS[n], reverse=True):
         support, der = _try_version(endpoint, name, _remaining(deadline))

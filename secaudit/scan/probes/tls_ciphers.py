@@ -22,7 +22,10 @@ def enumerate_ciphers(
 ) -> tuple[dict[str, list[str]], str | None]:
     """Suites per protocol the endpoint accepts, or an error; nmap runs as the ports probe runs it."""
     only_script = NmapOptions(
-        ports=[], timing=options.timing, host_timeout_s=options.host_timeout_s, max_rate=options.max_rate,
+        ports=[],
+        timing=options.timing,
+        host_timeout_s=options.host_timeout_s,
+        max_rate=options.max_rate,
         scripts=[SCRIPT],
     )
     ip = ipaddress.ip_address(address)
