@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from secaudit.catalog import Catalog
@@ -56,10 +57,27 @@ _VERDICT_STATUS = {
 }
 
 
+_RANK = {status: n for n, status in enumerate(PRECEDENCE)}
+_ANSWER_WORDS = {
+    ResultStatus.FAIL: "non-compliant answer",
+    ResultStatus.PARTIAL: "partly compliant answer",
+    ResultStatus.AWAITING_ANSWER: "required answer missing",
+    ResultStatus.ERROR: "answer could not be judged",
+    ResultStatus.PASS: "compliant answers",
+    ResultStatus.NOT_APPLICABLE: "every answer is not applicable",
+}
+_CHECK_WORDS = {
+    ResultStatus.FAIL: "check failed",
+    ResultStatus.ERROR: "check errored",
+    ResultStatus.NOT_SCANNED: "not scanned",
+    ResultStatus.PASS: "checks passed",
+}
+_ALL_STATUSES = tuple(ResultStatus)
+
+
 def worst(statuses: Iterable[ResultStatus]) -> ResultStatus | None:
     """The decisive status among ``statuses`` by PRECEDENCE, or None when there are none."""
-    present = set(statuses)
-    return next((s for s in PRECEDENCE if s in present), None)
+    return min((s for s in statuses if s in _RANK), key=_RANK.__getitem__, default=None)
 
 
 @dataclass(frozen=True)
@@ -95,7 +113,7 @@ def assess(
         control = entry.control
         review = known_reviews.get(control.id)
         if entry.applicable:
-            status, reason, steps = _judge(control, answers, by_check, day, trail)
+            status, reason, steps = _judge(catalog, control, answers, by_check, day, trail)
             basis = evidence_basis(control, answers, by_check) if trail or review else ""
         else:
             status, reason, steps, basis = ResultStatus.NOT_APPLICABLE, f"not applicable: {entry.reason}", [], ""
@@ -118,6 +136,7 @@ def assess(
 
 
 def _judge(
+    catalog: Catalog,
     control: Control,
     answers: Mapping[tuple[str, str], Answer],
     by_check: Mapping[str, Sequence[Observation]],
@@ -127,7 +146,7 @@ def _judge(
     """(status, reason, trail) of one applicable control; the trail stays empty unless ``keep``."""
     parts = []
     if control.questions:
-        parts.append(_judge_questions(control, answers, today, keep))
+        parts.append(_judge_questions(catalog, control, answers, today, keep))
     if control.checks:
         parts.append(_judge_checks(control, by_check, keep))
     status = worst(p.status for p in parts if p.status is not None) or ResultStatus.NOT_APPLICABLE
@@ -137,14 +156,13 @@ def _judge(
 
 
 def _judge_questions(
-    control: Control, answers: Mapping[tuple[str, str], Answer], today: dt.date, keep: bool = True
+    catalog: Catalog, control: Control, answers: Mapping[tuple[str, str], Answer], today: dt.date, keep: bool
 ) -> _Part:
-    statuses: list[ResultStatus] = []
     trail: list[TrailEntry] = []
     notes: dict[ResultStatus, list[str]] = {}
     informational = False
     for question in control.questions:
-        ref = f"{control.id}/{question.id}"
+        ref = f"{control.id}/{question.id}" if keep else ""
         if not _is_asked(question, control, answers):
             if keep:
                 trail.append(TrailEntry(kind="answer", ref=ref, verdict="skipped", summary="follow-up not asked"))
@@ -152,7 +170,6 @@ def _judge_questions(
         answer = answers.get((control.id, question.id))
         if answer is None or answer.value is None or answer.value == [] or answer.value == "":
             if question.required and question.type is not QuestionType.TEXT:
-                statuses.append(ResultStatus.AWAITING_ANSWER)
                 notes.setdefault(ResultStatus.AWAITING_ANSWER, []).append(question.id)
                 if keep:
                     trail.append(
@@ -160,10 +177,9 @@ def _judge_questions(
                     )
             continue
         try:
-            _check_choices(question, answer.value)
+            _check_choices(catalog.answer_choices(control, question), answer.value)
             verdict = question.judge(answer.value, today)
         except (AssertionError, TypeError, ValueError):
-            statuses.append(ResultStatus.ERROR)
             notes.setdefault(ResultStatus.ERROR, []).append(question.id)
             if keep:
                 trail.append(_answer_trail(ref, answer, "unjudgeable"))
@@ -173,27 +189,17 @@ def _judge_questions(
         informational = informational or verdict is Verdict.INFO
         status = _VERDICT_STATUS.get(verdict)
         if status is not None:
-            statuses.append(status)
             notes.setdefault(status, []).append(question.id)
-    status = worst(statuses)
+    status = worst(notes)
     if status is None:
         if informational:
             return _Part(ResultStatus.PASS, "answered; the answers are informational only", trail)
         return _Part(None, "no question was asked", trail)
-    words = {
-        ResultStatus.FAIL: "non-compliant answer",
-        ResultStatus.PARTIAL: "partly compliant answer",
-        ResultStatus.AWAITING_ANSWER: "required answer missing",
-        ResultStatus.ERROR: "answer could not be judged",
-        ResultStatus.PASS: "compliant answers",
-        ResultStatus.NOT_APPLICABLE: "every answer is not applicable",
-    }
-    return _Part(status, f"{words[status]} ({', '.join(notes.get(status, []))})", trail)
+    return _Part(status, f"{_ANSWER_WORDS[status]} ({', '.join(notes.get(status, []))})", trail)
 
 
-def _check_choices(question: Question, value: object) -> None:
+def _check_choices(allowed: frozenset[str], value: object) -> None:
     """An answer outside a question's choices cannot be judged (the store may hold older choices)."""
-    allowed = {c.value for c in question.allowed_choices()}
     if not allowed:
         return
     values = value if isinstance(value, list) else [value]
@@ -235,13 +241,11 @@ def _answer_trail(ref: str, answer: Answer, verdict: str) -> TrailEntry:
 
 
 def _judge_checks(control: Control, by_check: Mapping[str, Sequence[Observation]], keep: bool = True) -> _Part:
-    statuses: list[ResultStatus] = []
     trail: list[TrailEntry] = []
     notes: dict[ResultStatus, list[str]] = {}
     for ref in control.checks:
         seen = by_check.get(ref.check, [])
         if not seen:
-            statuses.append(ResultStatus.NOT_SCANNED)
             notes.setdefault(ResultStatus.NOT_SCANNED, []).append(ref.check)
             if keep:
                 trail.append(
@@ -262,17 +266,10 @@ def _judge_checks(control: Control, by_check: Mapping[str, Sequence[Observation]
                 )
             )
         check_status = _check_status(seen)
-        statuses.append(check_status)
         notes.setdefault(check_status, []).append(ref.check)
-    status = worst(statuses)
+    status = worst(notes)
     assert status is not None
-    words = {
-        ResultStatus.FAIL: "check failed",
-        ResultStatus.ERROR: "check errored",
-        ResultStatus.NOT_SCANNED: "not scanned",
-        ResultStatus.PASS: "checks passed",
-    }
-    return _Part(status, f"{words[status]} ({', '.join(notes[status])})", trail)
+    return _Part(status, f"{_CHECK_WORDS[status]} ({', '.join(notes[status])})", trail)
 
 
 def _check_status(seen: Sequence[Observation]) -> ResultStatus:
@@ -334,32 +331,43 @@ def apply_review(result: ControlResult, review: Review) -> ControlResult:
 
 def score(results: Sequence[ControlResult]) -> Scores:
     """Counts by status and severity, pass rates before and after waivers, coverage; overall and per group."""
+    # One pass: how many results share a domain, type, severity, status and underlying status.
+    tally = Counter(
+        (r.domain.value, r.control_type.value, r.severity.value, r.status, r.underlying_status) for r in results
+    )
+    groups: tuple[defaultdict[str, Counter[tuple[ResultStatus, ResultStatus | None]]], ...] = (
+        defaultdict(Counter),
+        defaultdict(Counter),
+        defaultdict(Counter),
+    )
+    overall: Counter[tuple[ResultStatus, ResultStatus | None]] = Counter()
+    for (domain, control_type, severity, status, underlying), n in tally.items():
+        overall[status, underlying] += n
+        for group, name in zip(groups, (domain, control_type, severity), strict=True):
+            group[name][status, underlying] += n
+    by_domain, by_control_type, by_severity = (
+        {name: _counts(group[name]) for name in sorted(group)} for group in groups
+    )
     return Scores(
-        overall=_counts(results),
-        by_domain=_grouped(results, lambda r: r.domain.value),
-        by_control_type=_grouped(results, lambda r: r.control_type.value),
-        by_severity=_grouped(results, lambda r: r.severity.value),
+        overall=_counts(overall),
+        by_domain=by_domain,
+        by_control_type=by_control_type,
+        by_severity=by_severity,
     )
 
 
-def _grouped(results: Sequence[ControlResult], key: Callable[[ControlResult], str]) -> dict[str, StatusCounts]:
-    groups: dict[str, list[ControlResult]] = {}
-    for result in results:
-        groups.setdefault(key(result), []).append(result)
-    return {name: _counts(group) for name, group in sorted(groups.items())}
-
-
-def _counts(results: Sequence[ControlResult]) -> StatusCounts:
-    counts = {s: 0 for s in ResultStatus}
+def _counts(tally: Counter[tuple[ResultStatus, ResultStatus | None]]) -> StatusCounts:
+    """The counts of a group from how many of its results have each (status, underlying status)."""
+    counts = dict.fromkeys(_ALL_STATUSES, 0)
     assessed = passed = waived = 0
-    for result in results:
-        counts[result.status] += 1
-        underlying = result.underlying_status if result.status is ResultStatus.WAIVED else result.status
+    for (status, underlying_status), n in tally.items():
+        counts[status] += n
+        underlying = underlying_status if status is ResultStatus.WAIVED else status
         if underlying in JUDGED:
-            assessed += 1
-            passed += underlying is ResultStatus.PASS
-            waived += result.status is ResultStatus.WAIVED
-    applicable = len(results) - counts[ResultStatus.NOT_APPLICABLE]
+            assessed += n
+            passed += n if underlying is ResultStatus.PASS else 0
+            waived += n if status is ResultStatus.WAIVED else 0
+    applicable = sum(counts.values()) - counts[ResultStatus.NOT_APPLICABLE]
     return StatusCounts(
         counts=counts,
         applicable=applicable,

@@ -21,6 +21,7 @@ from secaudit.model import (
     ChecklistInfo,
     Control,
     Profile,
+    Question,
     ScannerFile,
     Service,
 )
@@ -60,6 +61,8 @@ class Catalog:
     origins: dict[str, str] = field(default_factory=dict)
     overrides: list[Problem] = field(default_factory=list)
     digest: str = ""
+    _applicability: dict[tuple[Any, ...], list[Applicability]] = field(default_factory=dict, repr=False, compare=False)
+    _choices: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def version(self) -> str:
@@ -72,10 +75,21 @@ class Catalog:
         return [c for cid, c in self.controls.items() if self.control_checklist[cid] in wanted]
 
     def applicability(self, service: Service) -> list[Applicability]:
-        """Every control of the service's checklists, applicable or not, with the reason."""
+        """Every control of the service's checklists, applicable or not, with the reason.
+
+        The answer depends only on the service's checklists and facts, so it is worked out
+        once per distinct combination (a catalog is not changed once loaded).
+        """
         facts = service.facts()
+        key = (len(self.controls), tuple(service.checklists), tuple(sorted(facts.items())))
+        known = self._applicability.get(key)
+        if known is None:
+            known = self._applicability[key] = self._applicability_of(service.checklists, facts)
+        return list(known)
+
+    def _applicability_of(self, checklists: Iterable[str], facts: dict[str, Any]) -> list[Applicability]:
         result = []
-        for control in self.controls_of(service.checklists):
+        for control in self.controls_of(checklists):
             checklist = self.control_checklist[control.id]
             if control.applies_if is None:
                 result.append(Applicability(control, checklist, True, "applies to every service"))
@@ -85,6 +99,16 @@ class Catalog:
                 reason = f"not {control.applies_if.failing_part(facts)}"
                 result.append(Applicability(control, checklist, False, reason))
         return result
+
+    def answer_choices(self, control: Control, question: Question) -> frozenset[str]:
+        """The values an answer to ``question`` may take (empty when any value is allowed), worked out once."""
+        key = (control.id, question.id)
+        known = self._choices.get(key)
+        if known is None or self.controls.get(control.id) is not control:
+            known = frozenset(c.value for c in question.allowed_choices())
+            if self.controls.get(control.id) is control:
+                self._choices[key] = known
+        return known
 
     def applicable_controls(self, service: Service) -> list[Control]:
         """The controls that apply to the service."""

@@ -8,8 +8,9 @@ the same way and each rating can be explained in one line.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from secaudit.model import ControlResult, ResultStatus, Service
+from secaudit.model import ControlResult, ResultStatus, Service, Severity
 from secaudit.model.config import RiskMatrixKind
 
 RESULT_LIKELIHOOD = {ResultStatus.FAIL: 3, ResultStatus.PARTIAL: 2, ResultStatus.ERROR: 2}
@@ -92,22 +93,43 @@ class Rating:
 
 def rate(service: Service, result: ControlResult, status: ResultStatus, matrix: RiskMatrix) -> Rating:
     """Rate a finding: likelihood from the result and exposure, impact from severity and classification."""
+    attrs, cls = service.attributes, service.classification
+    return _rate(
+        status,
+        result.severity,
+        attrs.internet_facing,
+        attrs.personal_data,
+        (cls.confidentiality, cls.integrity, cls.availability),
+        matrix,
+    )
+
+
+@lru_cache(maxsize=1024)
+def _rate(
+    status: ResultStatus,
+    severity: Severity,
+    internet_facing: bool,
+    personal_data: bool,
+    classification: tuple[int, int, int],
+    matrix: RiskMatrix,
+) -> Rating:
+    """``rate`` from the only facts it depends on (so each combination is worked out once)."""
     base = RESULT_LIKELIHOOD.get(status, RESULT_LIKELIHOOD[ResultStatus.FAIL])
     l_parts = [f"{status.value} {base}"]
     l5 = base
-    if service.attributes.internet_facing:
+    if internet_facing:
         l5 += 1
         l_parts.append("+1 internet-facing")
-    if service.attributes.personal_data:
+    if personal_data:
         l5 += 1
         l_parts.append("+1 personal data")
-    cls = service.classification
-    i5 = result.severity.rank
-    i_parts = [f"severity {result.severity.value} {i5}"]
-    if cls.confidentiality == 3:
+    confidentiality, integrity, availability = classification
+    i5 = severity.rank
+    i_parts = [f"severity {severity.value} {i5}"]
+    if confidentiality == 3:
         i5 += 1
         i_parts.append("+1 機密性3")
-    elif cls.confidentiality == 1 and cls.integrity == 1 and cls.availability == 1:
+    elif confidentiality == 1 and integrity == 1 and availability == 1:
         i5 -= 1
         i_parts.append("-1 機密性1/完全性1/可用性1")
     l5 = max(1, min(5, l5))

@@ -19,7 +19,7 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """1 for low up to 4 for critical."""
-        return list(Severity).index(self) + 1
+        return _SEVERITY_RANK[self]
 
 
 class Domain(StrEnum):
@@ -38,7 +38,11 @@ class Domain(StrEnum):
     @property
     def section(self) -> int:
         """The guideline section number, 1 to 9."""
-        return list(Domain).index(self) + 1
+        return _DOMAIN_SECTION[self]
+
+
+_SEVERITY_RANK = {severity: n for n, severity in enumerate(Severity, start=1)}
+_DOMAIN_SECTION = {domain: n for n, domain in enumerate(Domain, start=1)}
 
 
 class ControlType(StrEnum):

@@ -71,6 +71,10 @@ class Store:
 
         return engine
 
+    def after_fork(self) -> None:
+        """In a forked child: forget the parent's pooled connections (left open for the parent) and open new ones."""
+        self.engine.dispose(close=False)
+
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: all or nothing; waits a bounded time for other writers."""

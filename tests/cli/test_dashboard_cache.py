@@ -119,3 +119,43 @@ def test_rows_judged_in_batches_equal_rows_judged_one_by_one(
     assert rows == one_by_one
     assert "R-zeimu-lgwan-XHUM-5.4-001" in lifecycle_of(st.store(), "zeimu-lgwan")  # risks remembered in one write
     assert audit_log.verify_log(st.store())[1] == []
+
+
+def test_helper_processes_judge_the_same_rows_and_only_the_parent_writes(
+    starter_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import secaudit.cli.dashboard as dashboard
+    from secaudit.cli.common import AppState
+    from secaudit.report.dashboard import row_record
+    from secaudit.store import audit_log
+    from secaudit.store.risks import lifecycle_of
+
+    moment = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
+    answer(starter_workspace, "zeimu-lgwan", "XHUM-5.4-001", "q1", "no")
+    monkeypatch.setenv("SECAUDIT_JOBS", "1")
+    alone = {r.service_id: row_record(r) for r in dashboard.collect_dashboard(AppState(starter_workspace), moment).rows}
+    lifecycle = lifecycle_of(AppState(starter_workspace).store(), "zeimu-lgwan")
+
+    fresh = starter_workspace.parent / "again"
+    import shutil
+
+    shutil.copytree(starter_workspace, fresh)
+    with open_store(f"sqlite:///{fresh / '.secaudit' / 'secaudit.db'}").write() as conn:
+        conn.exec_driver_sql("DELETE FROM dashboard_rows")
+        conn.exec_driver_sql("DELETE FROM risk_lifecycle")
+    monkeypatch.setenv("SECAUDIT_JOBS", "2")
+    monkeypatch.setattr(dashboard, "SERVICES_PER_JOB", 1)
+    monkeypatch.setattr(dashboard, "EVALUATION_CHUNK", 1)
+    assert dashboard.dashboard_jobs(3) == 2
+    st = AppState(fresh)
+    helped = {r.service_id: row_record(r) for r in dashboard.collect_dashboard(st, moment).rows}
+    assert helped == alone
+    assert lifecycle_of(st.store(), "zeimu-lgwan") == lifecycle
+    assert audit_log.verify_log(st.store())[1] == []
+
+
+def test_a_bad_process_count_is_refused(starter_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECAUDIT_JOBS", "many")
+    result = run_cli(["dashboard", "--format", "json"], starter_workspace)
+    assert result.exit_code == 2
+    assert "SECAUDIT_JOBS" in result.stderr and "many" in result.stderr

@@ -65,7 +65,8 @@ def test_locked_database_gives_up_with_one_clear_line(
     assert result.exit_code == 3, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "locked by another writer" in lines[0], result.stderr
-    assert review.exit_code == 3 and "locked by another writer" in review.stderr
+    # an assessment with nothing new to remember only reads, so another writer does not stop it
+    assert review.exit_code == 0, review.stderr
     store = open_store(find_workspace(workspace).database_url)
     assert store_counts(store) == before
     store.close()
