@@ -17,7 +17,8 @@ import typer
 from secaudit.cli.common import state
 
 if TYPE_CHECKING:
-    from secaudit.schedule.batch import BatchEvent, ScanFunction
+    from secaudit.schedule.batch import ScanFunction
+    from secaudit.schedule.events import BatchEvent
 
 
 class LogFormat(StrEnum):
@@ -62,7 +63,8 @@ def scan_batch(
 ) -> None:
     """Run the batch and exit with its code; raise LockHeld (75) when another run holds the lock."""
     from secaudit.errors import InputError
-    from secaudit.schedule.batch import Batch, BatchOptions
+    from secaudit.schedule.events import BatchOptions
+    from secaudit.schedule.glance import quiet_batch
 
     if due == all_services:
         raise InputError("give exactly one of --due and --all")
@@ -74,6 +76,10 @@ def scan_batch(
         typer.echo(format_event(event, fmt))
 
     options = BatchOptions(due_only=due, profile=profile, concurrency=concurrency)
+    if quiet_batch(workspace, options, emit) is not None:
+        return  # nothing due and nothing waiting: said without loading the store or the scan engine
+    from secaudit.schedule.batch import Batch
+
     report = Batch(workspace, st.catalog, st.store(), scan or _engine_scan, emit, options).run()
     code = int(report.exit_code)
     if code:

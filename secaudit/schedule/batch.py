@@ -12,17 +12,23 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from secaudit.errors import ExitCode, SecauditError
-from secaudit.inventory import load_service, service_files
+from secaudit.errors import SecauditError
 from secaudit.model import Facts, Observation, RunStatus, ScanRun, Service
-from secaudit.schedule import NotificationError
+from secaudit.schedule import NotificationError, check_settings
 from secaudit.schedule.drift import DriftResult, RunView, comparable, compute_drift, parse_facts
-from secaudit.schedule.due import DueReason, DueStatus, due_status, zone
+from secaudit.schedule.due import zone
+from secaudit.schedule.events import (
+    BatchEvent,
+    BatchOptions,
+    BatchReport,
+    ServiceReport,
+    finish_message,
+    select_services,
+)
 from secaudit.schedule.lock import RunLock
-from secaudit.schedule.notify import ServiceNews, build_notifications, check_settings, deliver
+from secaudit.schedule.notify import ServiceNews, build_notifications, deliver
 from secaudit.store import Store, audit_log
 from secaudit.store.drift import (
     Comparison,
@@ -39,6 +45,8 @@ from secaudit.workspace import Workspace
 
 if TYPE_CHECKING:
     from secaudit.catalog import Catalog
+
+__all__ = ["ACTOR", "Batch", "BatchEvent", "BatchOptions", "BatchReport", "ServiceReport", "find_baseline"]
 
 ACTOR = "scheduler"
 
@@ -67,59 +75,6 @@ class ScanFunction(Protocol):
         progress: Any = None,
         actor: str = "secaudit",
     ) -> ScanResult: ...
-
-
-@dataclass(frozen=True)
-class BatchEvent:
-    """One thing that happened in a batch, for the log: when, how bad, which service, what."""
-
-    at: dt.datetime
-    level: str
-    service: str | None
-    event: str
-    message: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ServiceReport:
-    """How one service fared in the batch."""
-
-    service_id: str
-    run_id: str | None = None
-    drift: DriftResult | None = None
-    error: str | None = None
-
-
-@dataclass
-class BatchReport:
-    """Everything a batch did; ``exit_code`` follows the precedence 3 > 1 > 0 (75 is raised before)."""
-
-    selected: list[str] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
-    services: list[ServiceReport] = field(default_factory=list)
-    notifications_sent: int = 0
-    notifications_failed: int = 0
-    abandoned_runs: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> ExitCode:
-        """3 when a service could not be scanned, else 1 when there is news, else 0."""
-        if any(s.error for s in self.services):
-            return ExitCode.ENVIRONMENT
-        if any(s.drift is not None and s.drift.has_news for s in self.services):
-            return ExitCode.POLICY
-        return ExitCode.OK
-
-
-@dataclass
-class BatchOptions:
-    """How to run the batch: only due services or all, which profile, how many at once."""
-
-    due_only: bool = True
-    profile: str | None = None
-    concurrency: int | None = None
-    now: dt.datetime | None = None
 
 
 def find_baseline(store: Store, run: ScanRun) -> RunView | None:
@@ -189,14 +144,8 @@ class Batch:
                     self.report.services = list(pool.map(self._scan_one, services))
             self.report.services.extend(self._invalid)
             self._notify(services)
-        self.emit(
-            "info",
-            None,
-            "batch.finish",
-            f"{len(self.report.selected)} scanned, {len(self.report.skipped)} skipped, "
-            f"exit {int(self.report.exit_code)}",
-            exit_code=int(self.report.exit_code),
-        )
+        message, data = finish_message(self.report)
+        self.emit("info", None, "batch.finish", message, **data)
         return self.report
 
     def _recover(self, stale: Any, now: dt.datetime) -> None:
@@ -216,31 +165,15 @@ class Batch:
             self.emit("warning", None, "run.abandoned", f"scan run {run_id} was interrupted; marked failed", run=run_id)
 
     def _select(self, now: dt.datetime, tz: Any) -> list[Service]:
-        chosen: list[Service] = []
-        for path in service_files(self.workspace.services_dir):
-            try:
-                service = load_service(path)
-            except SecauditError as exc:
-                text = "; ".join(exc.lines())
-                self._invalid.append(ServiceReport(path.stem, error=text))
-                self.emit("error", path.stem, "service.invalid", text)
-                continue
-            last = latest_run(self.store, service.id)
-            status = due_status(service, last.started_at if last else None, now, tz)
-            if self.options.due_only or service.scope is None:
-                decision = status
-            else:
-                decision = DueStatus(service.id, True, DueReason.ALL, status.last_success, status.next_due)
-            if decision.due:
-                chosen.append(service)
-                self.report.selected.append(service.id)
-                self.emit("info", service.id, "service.due", decision.reason.value)
-            else:
-                self.report.skipped[service.id] = decision.reason.value
-                nxt = f"; next due {decision.next_due.isoformat()}" if decision.next_due else ""
-                level = "warning" if decision.skipped else "info"
-                self.emit(level, service.id, "service.skipped", f"skipped: {decision.reason.value}{nxt}")
-        return chosen
+        def last_started(service_id: str) -> dt.datetime | None:
+            last = latest_run(self.store, service_id)
+            return last.started_at if last else None
+
+        selection = select_services(
+            self.workspace.services_dir, last_started, self.report, self.options, now, tz, self.emit
+        )
+        self._invalid.extend(selection.invalid)
+        return selection.chosen
 
     def _scan_one(self, service: Service) -> ServiceReport:
         report = ServiceReport(service.id)

@@ -55,6 +55,7 @@ class RunLock:
         self.started_at = now or dt.datetime.now(dt.UTC)
         self.stale: LockHolder | None = None
         self._fd: int | None = None
+        self._leftover = ""
 
     def acquire(self) -> RunLock:
         """Take the lock or raise LockHeld at once; remember a stale holder left by a killed run."""
@@ -78,6 +79,7 @@ class RunLock:
             leftover = os.read(fd, 4096).decode("utf-8", "replace").strip()
             if leftover:
                 self.stale = _parse(leftover)
+                self._leftover = leftover
             record = {"pid": os.getpid(), "started_at": self.started_at.isoformat()}
             os.ftruncate(fd, 0)
             os.pwrite(fd, json.dumps(record).encode() + b"\n", 0)
@@ -85,6 +87,20 @@ class RunLock:
             self._fd = fd
             return self
         raise LockHeld(f"could not take {self.path}: it keeps being replaced; try again later")
+
+    def hand_back(self) -> None:
+        """Drop the lock leaving the file as it was found, so the next run still sees a stale holder's record."""
+        if self._fd is None:
+            return
+        if self._leftover:
+            os.ftruncate(self._fd, 0)
+            os.pwrite(self._fd, self._leftover.encode() + b"\n", 0)
+            os.fsync(self._fd)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        else:
+            self.release()
 
     def release(self) -> None:
         """Remove the lock file and drop the lock (in that order, so no one locks a dead inode)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from secaudit.model import Language, Service
 from secaudit.model.config import Notifications, SmtpSettings, WebhookSettings
-from secaudit.schedule import NotificationError, ScheduleError
+from secaudit.schedule import NotificationError
 from secaudit.store.drift import DriftRecord, DriftState, OutboxEntry
 
 EMAIL = "email"
@@ -39,23 +39,6 @@ class ServiceNews:
     def worth_telling(self) -> bool:
         """True when something appeared or changed, a check newly fails, or the scan failed."""
         return bool(self.errors) or self.new_failures > 0 or any(i.state is not DriftState.RESOLVED for i in self.items)
-
-
-def check_settings(settings: Notifications, workspace_root: Path) -> None:
-    """Refuse settings that would leak a secret: a password file inside the workspace."""
-    smtp = settings.smtp
-    if smtp is None or smtp.password_file is None:
-        return
-    path = Path(smtp.password_file).expanduser()
-    if not path.is_absolute():
-        raise ScheduleError("secaudit.yaml: notifications.smtp.password_file: must be an absolute path")
-    root = workspace_root.resolve()
-    resolved = path.resolve()
-    if resolved == root or root in resolved.parents:
-        raise ScheduleError(
-            "secaudit.yaml: notifications.smtp.password_file: must be outside the workspace "
-            "(a workspace is shared and archived; the password must not be)"
-        )
 
 
 def smtp_password(smtp: SmtpSettings) -> str | None:

@@ -8,13 +8,12 @@ import pytest
 
 from secaudit.model import Language, Service
 from secaudit.model.config import Notifications
-from secaudit.schedule import NotificationError, ScheduleError
+from secaudit.schedule import NotificationError, ScheduleError, check_settings
 from secaudit.schedule.notify import (
     EMAIL,
     WEBHOOK,
     ServiceNews,
     build_notifications,
-    check_settings,
     recipients_of,
     send_email,
     smtp_password,
