@@ -20,9 +20,14 @@ Two scenarios:
   The goal is judged here.
 
 Also the TLS probe (five handshakes: four versions plus the trust check) per
-loopback endpoint; goal: median < 0.3 s.
+loopback endpoint (goal: median < 0.3 s); the HTTP probe (the page, its
+redirects within scope, the http:// variant, OPTIONS and TRACE, a directory
+listing check) per loopback endpoint (information); and a portfolio of 20
+loopback services scanned by ``secaudit scan --all --profile quick`` in one
+fresh process, as cron runs it (information: total, per service, and the
+batch's concurrency).
 
-Run: PYTHONPATH=. python bench/scan_overhead.py [--repetitions N]
+Run: PYTHONPATH=. python bench/scan_overhead.py [--repetitions N] [--portfolio N]
 """
 
 from __future__ import annotations
@@ -125,11 +130,99 @@ def _engine_once(root: Path, service_id: str, profile: str) -> float:
     return time.perf_counter() - started
 
 
+def _http_medians(loop: object, reps: int) -> dict[str, float]:
+    """Median seconds of the HTTP probe per loopback endpoint (plain, TLS, and a redirect to TLS)."""
+    from secaudit.model import Service
+    from secaudit.scan.probes.http import probe_http
+    from secaudit.scan.scope import check_scope
+
+    ports: dict[str, int] = loop.ports  # type: ignore[attr-defined]
+    bundle = str(loop.ca_bundle)  # type: ignore[attr-defined]
+    urls = {
+        "plain http (leaky)": f"http://localhost:{ports['leaky']}/",
+        "https (good)": f"https://localhost:{ports['good']}/",
+        "redirect to https": f"http://localhost:{ports['redirect']}/",
+    }
+    targets = [{"url": url, "addresses": ["127.0.0.1"], "ca_bundle": bundle} for url in urls.values()]
+    targets.append({"host": "localhost", "addresses": ["127.0.0.1"], "ports": sorted(ports.values())})
+    service = Service.model_validate(
+        {
+            "id": "bench-http",
+            "name": {"ja": "ベンチ", "en": "Bench"},
+            "department": "情報政策課",
+            "owner": {"name": "計測", "email": "bench@example.jp"},
+            "security_officer": {"name": "計測", "email": "bench@example.jp"},
+            "classification": {"confidentiality": 1, "integrity": 1, "availability": 1},
+            "attributes": {"internet_facing": True, "personal_data": False, "network_tier": "internet"},
+            "scope": {"authorized_by": "情報政策課長", "authorized_until": "2099-12-31", "targets": targets},
+        }
+    )
+    decision = check_scope(service, dt.date.today())
+    medians = {}
+    for (name, url), approved in zip(urls.items(), decision.approved, strict=False):
+        assert approved.target.url == url
+        samples = []
+        for _ in range(reps):
+            started = time.perf_counter()
+            facts = probe_http(approved, decision, timeout_s=10)
+            samples.append(time.perf_counter() - started)
+            if facts.error:
+                raise SystemExit(f"HTTP probe of {url} failed: {facts.error}")
+        medians[name] = statistics.median(samples)
+    return medians
+
+
+def _portfolio(folder: Path, loop: object, count: int, env: dict[str, str]) -> tuple[float, str]:
+    """Seconds ``secaudit scan --all --profile quick`` takes over ``count`` loopback services, fresh process."""
+    ports: dict[str, int] = loop.ports  # type: ignore[attr-defined]
+    bundle = loop.ca_bundle  # type: ignore[attr-defined]
+    root = folder / "portfolio"
+    _init_workspace(root, {})
+    owner = "{name: 計測, email: bench@example.jp}"
+    for n in range(count):
+        sid = f"loop-{n:02d}"
+        (root / "services" / f"{sid}.yaml").write_text(
+            f"""id: {sid}
+name: {{ja: ベンチ{n}, en: Bench {n}}}
+department: 情報政策課
+owner: {owner}
+security_officer: {owner}
+classification: {{confidentiality: 2, integrity: 2, availability: 1}}
+attributes: {{internet_facing: true, personal_data: false, network_tier: internet}}
+scope:
+  authorized_by: 情報政策課長
+  authorized_until: 2099-12-31
+  targets:
+    - {{host: localhost, addresses: [127.0.0.1], ports: [{ports["good"]}, {ports["leaky"]}]}}
+    - {{url: "https://localhost:{ports["good"]}/", addresses: [127.0.0.1], ca_bundle: "{bundle}"}}
+schedule: "0 3 * * 1"
+""",
+            encoding="utf-8",
+        )
+    argv = [sys.executable, "-m", "secaudit", "scan", "--all", "--profile", "quick", "--log-format", "json"]
+    started = time.perf_counter()
+    done = subprocess.run(
+        argv, capture_output=True, text=True, env={**env, "SECAUDIT_WORKSPACE": str(root)}, check=False, timeout=900
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"scan --all exited {done.returncode}: {done.stderr[-800:]}{done.stdout[-800:]}")
+    finished = done.stdout.count('"event": "scan.finish"')
+    if finished != count:
+        raise SystemExit(f"scan --all finished {finished} of {count} services:\n{done.stdout[-2000:]}")
+    from secaudit.model.config import ScanSettings
+
+    return elapsed, f"{ScanSettings().batch_concurrency} services at a time, the default"
+
+
 def main() -> None:
     """Measure and print each figure beside its goal and the command that reproduces it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repetitions", type=int, default=3)
-    reps = parser.parse_args().repetitions
+    parser.add_argument("--portfolio", type=int, default=20, help="services in the scan --all portfolio (0: skip)")
+    args = parser.parse_args()
+    reps = args.repetitions
+    portfolio: tuple[float, str] | None = None
     results: dict[str, tuple[list[str], list[float], list[float], list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="secaudit-bench-") as tmp:
         folder = Path(tmp)
@@ -178,6 +271,9 @@ def main() -> None:
                     collect_tls(name, endpoint, 10, now)
                     samples.append(time.perf_counter() - started)
                 tls_medians[name] = statistics.median(samples)
+            http_medians = _http_medians(loop, reps)
+            if args.portfolio:
+                portfolio = _portfolio(folder, loop, args.portfolio, env)
         finally:
             loop.stop()
             if web is not None:
@@ -198,7 +294,15 @@ def main() -> None:
         figure(f"  fixed cost per run, {profile}: whole CLI", cli_median - nmap_median, "s", None, "<", COMMAND)
     for name, median in tls_medians.items():
         figure(f"TLS probe median, loopback endpoint '{name}'", median, "s", 0.3, "<", COMMAND)
-    print(f"reproduce: {COMMAND} --repetitions {reps}")
+    for name, median in http_medians.items():
+        figure(f"HTTP probe median, loopback endpoint '{name}'", median, "s", None, "<", COMMAND)
+    if portfolio is not None:
+        elapsed, how = portfolio
+        figure(
+            f"scan --all, {args.portfolio} loopback services (quick), whole command", elapsed, "s", None, "<", COMMAND
+        )
+        figure(f"  per service ({how})", elapsed / args.portfolio, "s", None, "<", COMMAND)
+    print(f"reproduce: {COMMAND} --repetitions {reps} --portfolio {args.portfolio}")
 
 
 if __name__ == "__main__":

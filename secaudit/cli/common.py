@@ -58,11 +58,14 @@ class AppState:
     def catalog(self) -> Catalog:
         """Built-in content plus the workspace's own, loaded once."""
         if self._catalog is None:
-            from secaudit.catalog import load_catalog
+            from secaudit.catalog_cache import cached_catalog
             from secaudit.workspace import builtin_layer
 
             ws = self.optional_workspace()
-            self._catalog = load_catalog(ws.catalog_layers() if ws else [builtin_layer()])
+            if ws is None:
+                self._catalog = cached_catalog([builtin_layer()], None)
+            else:
+                self._catalog = cached_catalog(ws.catalog_layers(), ws.data_dir)
         return self._catalog
 
     def store(self) -> Store:

@@ -22,7 +22,7 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 class StrictModel(BaseModel):
     """Base of every model: unknown fields are errors, values are validated on assignment."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, defer_build=True)
 
 
 class LocalizedText(StrictModel):
