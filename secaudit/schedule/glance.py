@@ -3,8 +3,8 @@
 cron starts ``secaudit scan --due`` every few minutes, and most of those runs
 have nothing to do. The full batch imports SQLAlchemy, the store and the scan
 engine before it can tell. This module takes the same run lock, reads the
-same facts with the standard library's ``sqlite3`` (queries only), and reports
-"nothing to do" only when it is sure:
+same facts through ``secaudit.store.glance`` (the standard library's
+``sqlite3``, queries only), and reports "nothing to do" only when it is sure:
 
 * the workspace uses its SQLite file and its schema is exactly the one this
   version knows (no migration pending);
@@ -21,9 +21,7 @@ nothing, and the full batch runs and checks everything again.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -31,22 +29,8 @@ from secaudit.schedule import check_settings
 from secaudit.schedule.due import zone
 from secaudit.schedule.events import BatchEvent, BatchOptions, BatchReport, finish_message, select_services
 from secaudit.schedule.lock import LOCK_NAME, RunLock
+from secaudit.store.glance import GlanceError, glance
 from secaudit.workspace import Workspace
-
-KNOWN_SCHEMA = frozenset(
-    {
-        "0001_core",
-        "0002_answers",
-        "0003_scans",
-        "0010_nmap_archive",
-        "0020_answer_drafts",
-        "0030_reviews",
-        "0031_risks",
-        "0040_drift",
-        "0050_dashboard_cache",
-    }
-)
-"""The migrations of ``secaudit.store.migrations``, by name (a test keeps the two lists equal)."""
 
 SQLITE_PREFIX = "sqlite:///"
 
@@ -76,7 +60,7 @@ def quiet_batch(
         moment = now or dt.datetime.now(dt.UTC)
         try:
             return _look(workspace, database, options, moment, tz, emit)
-        except sqlite3.Error:
+        except GlanceError:
             return None  # the full batch reads the same database and reports what is wrong
     finally:
         lock.release()
@@ -85,33 +69,20 @@ def quiet_batch(
 def _look(
     workspace: Workspace, database: Path, options: BatchOptions, now: dt.datetime, tz: Any, emit: Any
 ) -> BatchReport | None:
-    with contextlib.closing(sqlite3.connect(database, timeout=5.0)) as conn:
-        conn.execute("PRAGMA query_only = ON")
-        applied = {name for (name,) in conn.execute("SELECT name FROM schema_migrations")}
-        if applied != KNOWN_SCHEMA:
-            return None
-        if conn.execute("SELECT 1 FROM scan_runs WHERE status = 'running' LIMIT 1").fetchone():
+    with glance(database) as db:
+        if not db.schema_is_current() or db.runs_in_progress():
             return None
         notifications = workspace.config.notifications
         configured = notifications.smtp is not None or notifications.webhook is not None
-        if configured and conn.execute("SELECT 1 FROM notification_outbox WHERE sent_at IS NULL LIMIT 1").fetchone():
+        if configured and db.notifications_waiting():
             return None
-
-        def last_started(service_id: str) -> dt.datetime | None:
-            row = conn.execute(
-                "SELECT started_at FROM scan_runs WHERE service_id = ? AND status = 'completed' "
-                "ORDER BY started_at DESC, id DESC LIMIT 1",
-                (service_id,),
-            ).fetchone()
-            return dt.datetime.fromisoformat(row[0]) if row else None
-
         events: list[BatchEvent] = []
 
         def hold(level: str, service: str | None, event: str, message: str, **data: Any) -> None:
             events.append(BatchEvent(dt.datetime.now(dt.UTC), level, service, event, message, data))
 
         report = BatchReport()
-        selection = select_services(workspace.services_dir, last_started, report, options, now, tz, hold)
+        selection = select_services(workspace.services_dir, db.last_completed_start, report, options, now, tz, hold)
     if selection.chosen or selection.invalid:
         return None
     message, data = finish_message(report)
@@ -121,4 +92,4 @@ def _look(
     return report
 
 
-__all__ = ["KNOWN_SCHEMA", "quiet_batch"]
+__all__ = ["quiet_batch"]

@@ -15,9 +15,10 @@ import pytest
 from secaudit.model import RunStatus, ScanRun
 from secaudit.schedule.batch import Batch
 from secaudit.schedule.events import BatchEvent, BatchOptions
-from secaudit.schedule.glance import KNOWN_SCHEMA, quiet_batch
+from secaudit.schedule.glance import quiet_batch
 from secaudit.store import Store, open_store
 from secaudit.store.drift import OutboxEntry, enqueue
+from secaudit.store.glance import KNOWN_SCHEMA
 from secaudit.store.scans import begin_run, finish_run
 from secaudit.workspace import find_workspace
 from tests.conftest import REPO
@@ -129,7 +130,7 @@ def test_nothing_due_from_cron_loads_neither_the_store_nor_the_scan_engine(quiet
         "try:\n    runpy.run_module('secaudit', run_name='__main__')\n"
         "except SystemExit as exc:\n    code = exc.code\n"
         "else:\n    code = 0\n"
-        "loaded = sorted(m for m in ('sqlalchemy', 'secaudit.store', 'secaudit.scan.engine') if m in sys.modules)\n"
+        "loaded = sorted(m for m in ('sqlalchemy', 'secaudit.store.db', 'secaudit.scan.engine') if m in sys.modules)\n"
         "print('LOADED', code, loaded)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=quiet, env={**os.environ, "PYTHONPATH": str(REPO)},

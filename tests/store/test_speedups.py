@@ -33,3 +33,14 @@ def test_opening_a_current_store_does_not_wait_for_a_writer(tmp_path: Path) -> N
         assert store.migrate() == []  # read the schema; no write lock needed when nothing is pending
     finally:
         blocker.execute("ROLLBACK")
+
+
+def test_the_store_package_names_resolve_on_first_use() -> None:
+    import secaudit.store as store
+
+    for name in store.__all__:
+        assert getattr(store, name) is not None, name
+    import pytest
+
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        store.nothing  # noqa: B018

@@ -1,0 +1,74 @@
+"""What ``scan --due`` needs to know when nothing may be due, read with the standard library's ``sqlite3``.
+
+The scheduler's quick look (``secaudit.schedule.glance``) must not load
+SQLAlchemy, yet only ``secaudit.store`` opens the database. This module is
+that part of the store: queries only (``PRAGMA query_only``), over the same
+tables the rest of the store writes, and the list of migrations it knows
+(a test keeps it equal to ``secaudit.store.migrations``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+KNOWN_SCHEMA = frozenset(
+    {
+        "0001_core",
+        "0002_answers",
+        "0003_scans",
+        "0010_nmap_archive",
+        "0020_answer_drafts",
+        "0030_reviews",
+        "0031_risks",
+        "0040_drift",
+        "0050_dashboard_cache",
+    }
+)
+"""The migrations of ``secaudit.store.migrations``, by name."""
+
+GlanceError = sqlite3.Error
+
+
+class Glance:
+    """A read-only look at the database file."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def schema_is_current(self) -> bool:
+        """True when exactly the migrations this version knows are applied."""
+        applied = {name for (name,) in self._conn.execute("SELECT name FROM schema_migrations")}
+        return applied == KNOWN_SCHEMA
+
+    def runs_in_progress(self) -> bool:
+        """True when some scan run is still marked running."""
+        return self._conn.execute("SELECT 1 FROM scan_runs WHERE status = 'running' LIMIT 1").fetchone() is not None
+
+    def notifications_waiting(self) -> bool:
+        """True when the outbox holds a notification not delivered yet."""
+        row = self._conn.execute("SELECT 1 FROM notification_outbox WHERE sent_at IS NULL LIMIT 1").fetchone()
+        return row is not None
+
+    def last_completed_start(self, service_id: str) -> dt.datetime | None:
+        """When the newest completed run of a service started (as ``store.scans.latest_run`` orders them)."""
+        row = self._conn.execute(
+            "SELECT started_at FROM scan_runs WHERE service_id = ? AND status = 'completed' "
+            "ORDER BY started_at DESC, id DESC LIMIT 1",
+            (service_id,),
+        ).fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row else None
+
+
+@contextlib.contextmanager
+def glance(database: Path, timeout_s: float = 5.0) -> Iterator[Glance]:
+    """Open ``database`` for queries only; raises ``GlanceError`` (``sqlite3.Error``) on any database trouble."""
+    with contextlib.closing(sqlite3.connect(database, timeout=timeout_s)) as conn:
+        conn.execute("PRAGMA query_only = ON")
+        yield Glance(conn)
+
+
+__all__ = ["KNOWN_SCHEMA", "Glance", "GlanceError", "glance"]
