@@ -7,8 +7,10 @@ import io
 import secrets
 import uuid
 from collections.abc import Mapping
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -84,6 +86,29 @@ def build_workbook(
     return wb
 
 
+class _Styles:
+    """Cell styles registered with the workbook once per kind of cell, then copied.
+
+    Setting ``font``, ``fill``, ``border``, ``alignment`` or ``protection`` makes
+    openpyxl hash the style object and look it up in the workbook's style lists,
+    for every cell: more than half of an export's time. The first cell of a kind
+    is styled that way; the rest copy its style indexes (``cell._style``, the
+    array openpyxl itself copies when it copies a worksheet).
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[str, Any] = {}
+
+    def apply(self, cell: Any, kind: str, **styles: Any) -> None:
+        known = self._known.get(kind)
+        if known is None:
+            for name, value in styles.items():
+                setattr(cell, name, value)
+            self._known[kind] = copy(cell._style)
+        else:
+            cell._style = copy(known)
+
+
 def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], lang: Language) -> None:
     headers = L.WORDS[lang].headers
     for column, title in enumerate(headers, start=1):
@@ -94,6 +119,7 @@ def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], l
         cell.border = BORDER
     validations: dict[tuple[str, ...], DataValidation] = {}
     list_column = 0
+    styles = _Styles()
     for offset, item in enumerate(items):
         row = L.FIRST_ROW + offset
         question = item.question
@@ -105,16 +131,11 @@ def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], l
             L.COL_GUIDANCE: neutralise(guidance_text(item, lang)),
         }
         for column, value in fixed.items():
-            cell = ws.cell(row, column, value)
-            cell.alignment = WRAP
-            cell.border = BORDER
-            cell.fill = LOCKED_FILL
+            styles.apply(ws.cell(row, column, value), "locked", alignment=WRAP, border=BORDER, fill=LOCKED_FILL)
         for column in L.ANSWER_COLUMNS.values():
-            blank = ws.cell(row, column)
-            blank.protection = UNLOCKED
-            blank.alignment = WRAP
-            blank.border = BORDER
-            blank.fill = INPUT_FILL
+            styles.apply(
+                ws.cell(row, column), "input", protection=UNLOCKED, alignment=WRAP, border=BORDER, fill=INPUT_FILL
+            )
         answer_ref = f"{L.column_letter(L.COL_ANSWER)}{row}"
         if question.type in (QuestionType.YES_NO, QuestionType.CHOICE):
             labels = tuple(allowed_labels(question, lang))
