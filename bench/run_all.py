@@ -32,6 +32,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("scan_overhead.py", ["--repetitions", "3"], ["--repetitions", "1"]),
     ("portfolio.py", ["--services", "1000"], ["--services", "100"]),
     ("assess_bench.py", ["1000"], ["200"]),
+    ("dashboard_phases.py", ["1000"], ["100"]),
 ]
 
 
