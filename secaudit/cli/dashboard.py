@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +44,9 @@ class _Batch:
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
-def collect_dashboard(st: AppState, now: dt.datetime | None = None) -> Dashboard:
+def collect_dashboard(
+    st: AppState, now: dt.datetime | None = None, progress: Callable[[int, int], None] | None = None
+) -> Dashboard:
     """Every service of the workspace; a service that cannot be evaluated is listed, not fatal.
 
     A service whose inputs have not changed since the last dashboard (same service file,
@@ -52,6 +54,7 @@ def collect_dashboard(st: AppState, now: dt.datetime | None = None) -> Dashboard
     keeps its remembered row; every other service is evaluated afresh, in batches whose
     evidence is read together, spread over the machine's cores when there are many.
     Only this process writes: each batch's rows and risk changes, as the batch is done.
+    ``progress(done, total)`` hears how many of the changed services are judged so far.
     """
     from secaudit.inventory import service_files
     from secaudit.report.dashboard import ROW_FORMAT, build_dashboard, row_from_record
@@ -86,12 +89,16 @@ def collect_dashboard(st: AppState, now: dt.datetime | None = None) -> Dashboard
             records[service_id] = cached[1]
         else:
             stale.append((path, fingerprint))
+    judged = 0
     with _fewer_collections():
         for batch in _judge_all(st, stale, moment):
             apply_lifecycle(store, batch.plans)
             remember_rows(store, batch.rows)
             records.update({service_id: record for service_id, (_, record) in batch.rows.items()})
             failures.extend(batch.failures)
+            judged += len(batch.rows) + len(batch.failures)
+            if progress is not None:
+                progress(judged, len(stale))
     rows = [row_from_record(records[path.stem]) for path in files if path.stem in records]
     return build_dashboard(ws.config, rows, moment, failures)
 
@@ -206,6 +213,25 @@ def _judge_batch(st: AppState, batch: list[tuple[Path, str]], moment: dt.datetim
     return done
 
 
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr while changed services are judged, when stderr is a terminal."""
+    import sys
+
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from secaudit.cli.common import console
+
+    with Progress(
+        TextColumn("judging changed services"), BarColumn(), MofNCompleteColumn(), console=console(stderr=True)
+    ) as bar:
+        task = bar.add_task("judging", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def dashboard(
     ctx: typer.Context,
     output: Annotated[
@@ -217,7 +243,12 @@ def dashboard(
     ] = "html",
     lang: Annotated[Language | None, typer.Option("--lang", help="ja or en (default: the workspace language).")] = None,
 ) -> None:
-    """Show every service with its launch date, decision, score, open risks, last scan, drift and answers."""
+    """Show every service with its launch date, decision, score, open risks, last scan, drift and answers.
+
+    A service whose inputs have not changed since the last dashboard keeps its row; the others are
+    judged afresh, spread over one helper process per core when there are many (SECAUDIT_JOBS=N
+    sets the number of processes, SECAUDIT_JOBS=1 uses none).
+    """
     from secaudit.atomic import atomic_write_bytes, private_dir
     from secaudit.report import ReportError
     from secaudit.report.dashboard import dashboard_html, dashboard_json
@@ -226,7 +257,8 @@ def dashboard(
         raise ReportError(f"--format: unknown format '{fmt}' (choose from {', '.join(DASHBOARD_FORMATS)})")
     st = state(ctx)
     ws = st.workspace()
-    board = collect_dashboard(st)
+    with _progress_bar() as progress:
+        board = collect_dashboard(st, progress=progress)
     for service_id, message in board.failures:
         warn(f"{service_id}: not evaluated: {message}")
     if fmt == "json":

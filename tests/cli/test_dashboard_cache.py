@@ -159,3 +159,19 @@ def test_a_bad_process_count_is_refused(starter_workspace: Path, monkeypatch: py
     result = run_cli(["dashboard", "--format", "json"], starter_workspace)
     assert result.exit_code == 2
     assert "SECAUDIT_JOBS" in result.stderr and "many" in result.stderr
+
+
+def test_progress_counts_the_services_judged(starter_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import secaudit.cli.dashboard as dashboard
+    from secaudit.cli.common import AppState
+
+    monkeypatch.setattr(dashboard, "EVALUATION_CHUNK", 2)
+    monkeypatch.setenv("SECAUDIT_JOBS", "1")
+    heard: list[tuple[int, int]] = []
+    st = AppState(starter_workspace)
+    moment = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
+    dashboard.collect_dashboard(st, moment, progress=lambda done, total: heard.append((done, total)))
+    assert heard == [(2, 3), (3, 3)]
+    heard.clear()
+    dashboard.collect_dashboard(st, moment, progress=lambda done, total: heard.append((done, total)))
+    assert heard == []  # nothing changed: every row remembered, nothing judged
