@@ -99,6 +99,7 @@ def build_register(
             entry.rationale = (
                 f"not reassessed (now {status.value}); last rated on {life.last_result.value}: {entry.rationale}"
             )
+            entry.rationale_ja = f"今回の結果では再評価できないため、前回の評価による: {entry.rationale_ja}"
             register.append(entry)
     return register
 
@@ -176,6 +177,7 @@ def _entry(
         residual_level=residual.name,
         level_rank=rating.level.rank,
         rationale=rating.explanation,
+        rationale_ja=rating.explanation_ja,
         status=risk_status,
         treatment=treatment,
         first_seen=life.first_seen if life else now,

@@ -14,6 +14,9 @@ from secaudit.model import ControlResult, ResultStatus, Service, Severity
 from secaudit.model.config import RiskMatrixKind
 
 RESULT_LIKELIHOOD = {ResultStatus.FAIL: 3, ResultStatus.PARTIAL: 2, ResultStatus.ERROR: 2}
+_STATUS_JA = {ResultStatus.FAIL: "不適合", ResultStatus.PARTIAL: "一部適合", ResultStatus.ERROR: "エラー"}
+_SEVERITY_JA = {Severity.LOW: "低", Severity.MEDIUM: "中", Severity.HIGH: "高", Severity.CRITICAL: "重大"}
+_LEVEL_JA = {"Low": "低", "Medium": "中", "High": "高", "Critical": "重大"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class Rating:
     impact: int
     level: RiskLevel
     explanation: str
+    explanation_ja: str = ""
 
     @property
     def score(self) -> int:
@@ -115,34 +119,41 @@ def _rate(
 ) -> Rating:
     """``rate`` from the only facts it depends on (so each combination is worked out once)."""
     base = RESULT_LIKELIHOOD.get(status, RESULT_LIKELIHOOD[ResultStatus.FAIL])
-    l_parts = [f"{status.value} {base}"]
+    # each step as (English, Japanese)
+    l_parts = [(f"{status.value} {base}", f"{_STATUS_JA.get(status, status.value)} {base}")]
     l5 = base
     if internet_facing:
         l5 += 1
-        l_parts.append("+1 internet-facing")
+        l_parts.append(("+1 internet-facing", "+1 インターネット公開"))
     if personal_data:
         l5 += 1
-        l_parts.append("+1 personal data")
+        l_parts.append(("+1 personal data", "+1 個人情報"))
     confidentiality, integrity, availability = classification
     i5 = severity.rank
-    i_parts = [f"severity {severity.value} {i5}"]
+    i_parts = [(f"severity {severity.value} {i5}", f"重要度 {_SEVERITY_JA[severity]} {i5}")]
     if confidentiality == 3:
         i5 += 1
-        i_parts.append("+1 機密性3")
+        i_parts.append(("+1 機密性3", "+1 機密性3"))
     elif confidentiality == 1 and integrity == 1 and availability == 1:
         i5 -= 1
-        i_parts.append("-1 機密性1/完全性1/可用性1")
+        i_parts.append(("-1 機密性1/完全性1/可用性1", "-1 機密性1/完全性1/可用性1"))
     l5 = max(1, min(5, l5))
     i5 = max(1, min(5, i5))
     likelihood, impact = matrix.scale(l5), matrix.scale(i5)
     level = matrix.level(likelihood, impact)
 
-    def show(value: int, five: int, parts: list[str]) -> str:
-        mapped = f"{value}" if matrix.size == 5 else f"{value} (5-pt {five})"
-        return f"{mapped} = {' '.join(parts)}"
+    def show(value: int, five: int, parts: list[tuple[str, str]], ja: bool) -> str:
+        words = " ".join(part[1] if ja else part[0] for part in parts)
+        if matrix.size == 5:
+            return f"{value} = {words}"
+        return f"{value}（5段階で {five}）= {words}" if ja else f"{value} (5-pt {five}) = {words}"
 
     explanation = (
-        f"likelihood {show(likelihood, l5, l_parts)}; impact {show(impact, i5, i_parts)}; "
+        f"likelihood {show(likelihood, l5, l_parts, False)}; impact {show(impact, i5, i_parts, False)}; "
         f"{likelihood}x{impact}={likelihood * impact} -> {level.name}"
     )
-    return Rating(likelihood, impact, level, explanation)
+    explanation_ja = (
+        f"発生可能性 {show(likelihood, l5, l_parts, True)}、影響度 {show(impact, i5, i_parts, True)}、"
+        f"{likelihood}×{impact}={likelihood * impact} → {_LEVEL_JA.get(level.name, level.name)}"
+    )
+    return Rating(likelihood, impact, level, explanation, explanation_ja)

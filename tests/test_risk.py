@@ -80,6 +80,9 @@ def test_rationale_explains_the_rating_in_one_line() -> None:
         "likelihood 5 = fail 3 +1 internet-facing +1 personal data; impact 4 = severity high 3 +1 機密性3; "
         "5x4=20 -> Critical"
     )
+    assert entry.rationale_ja == (
+        "発生可能性 5 = 不適合 3 +1 インターネット公開 +1 個人情報、影響度 4 = 重要度 高 3 +1 機密性3、5×4=20 → 重大"
+    )
 
 
 def test_entry_has_stable_id_and_risk_in_words() -> None:
@@ -220,6 +223,7 @@ def test_unassessed_control_keeps_its_open_risk() -> None:
     assert entry.status is RiskStatus.OPEN
     assert entry.result_status is ResultStatus.FAIL
     assert entry.rationale.startswith("not reassessed (now awaiting_answer)")
+    assert entry.rationale_ja.startswith("今回の結果では再評価できないため、前回の評価による: 発生可能性")
 
 
 @pytest.mark.parametrize(

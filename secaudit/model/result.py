@@ -160,6 +160,7 @@ class RiskEntry(StrictModel):
     residual_rank: int = 0
     reopened: int = 0
     treatment_note: str = ""
+    rationale_ja: str = ""
 
 
 class GateReason(StrictModel):

@@ -120,6 +120,12 @@ class ReportView:
         """The CSS class suffix of a risk level (low, medium, high, critical, or the level as given)."""
         return charts.level_key(level)
 
+    def rationale(self, risk: RiskEntry) -> str:
+        """Why a risk has its rating, in the report's language when that wording exists."""
+        if self.lang is Language.JA and risk.rationale_ja:
+            return risk.rationale_ja
+        return risk.rationale
+
     def text(self, value: object) -> str:
         """A LocalizedText in the report's language; other values as strings."""
         getter = getattr(value, "get", None)

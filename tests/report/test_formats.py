@@ -168,3 +168,16 @@ def test_a_service_with_no_evidence_yet_renders_with_empty_states(fmt: ReportFor
         assert "No scan has been run." in text
         assert "The risk register is empty." in text
         assert "Drift since the previous run" not in text  # no drift data: the section is left out
+
+
+def test_the_register_explains_each_rating_in_the_report_language(report_input: ReportInput) -> None:
+    assert report_input.register, "the synthetic evaluation has risks"
+    for entry in report_input.register:
+        entry.rationale_ja = f"発生可能性 {entry.likelihood}、影響度 {entry.impact}"
+    ja = produce(report_input, ReportFormat.HTML, Language.JA).decode()
+    en = produce(report_input, ReportFormat.HTML, Language.EN).decode()
+    assert "発生可能性" in ja and report_input.register[0].rationale not in ja
+    assert report_input.register[0].rationale in en and "発生可能性" not in en
+    for entry in report_input.register:
+        entry.rationale_ja = ""  # a register from an older secaudit has no Japanese wording: English is shown
+    assert report_input.register[0].rationale in produce(report_input, ReportFormat.HTML, Language.JA).decode()
