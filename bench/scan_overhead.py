@@ -78,7 +78,26 @@ def _start_web_server(folder: Path) -> http.server.ThreadingHTTPServer:
     return server
 
 
+SERVICE = """\
+id: {sid}
+name: {{ja: ベンチ{n}, en: Bench {n}}}
+department: 情報政策課
+owner: {{name: 計測, email: bench@example.jp}}
+security_officer: {{name: 計測, email: bench@example.jp}}
+classification: {{confidentiality: 1, integrity: 1, availability: 1}}
+attributes: {{internet_facing: {internet}, personal_data: false, network_tier: internet}}
+scope:
+  authorized_by: 情報政策課長
+  authorized_until: 2099-12-31
+  targets:
+{targets}
+checklists: []
+schedule: "0 3 * * 1"
+"""
+
+
 def _init_workspace(root: Path, services: dict[str, list[int]]) -> None:
+    """A new workspace whose services each scan one loopback host on the given ports."""
     from typer.testing import CliRunner
 
     result = CliRunner().invoke(app, ["init", str(root), "--organisation-ja", "ベンチ", "--organisation-en", "Bench"])
@@ -86,25 +105,14 @@ def _init_workspace(root: Path, services: dict[str, list[int]]) -> None:
         raise SystemExit(f"secaudit init failed: {result.output}")
     for example in (root / "services").glob("*.yaml"):
         example.unlink()
-    owner = "{name: 計測, email: bench@example.jp}"
     for sid, ports in services.items():
-        (root / "services" / f"{sid}.yaml").write_text(
-            f"""id: {sid}
-name: {{ja: ベンチ, en: Bench}}
-department: 情報政策課
-owner: {owner}
-security_officer: {owner}
-classification: {{confidentiality: 1, integrity: 1, availability: 1}}
-attributes: {{internet_facing: false, personal_data: false, network_tier: internet}}
-scope:
-  authorized_by: 情報政策課長
-  authorized_until: 2099-12-31
-  targets:
-    - {{host: localhost, addresses: [127.0.0.1], ports: {sorted(ports)}}}
-checklists: []
-""",
-            encoding="utf-8",
-        )
+        host = f"    - {{host: localhost, addresses: [127.0.0.1], ports: {sorted(ports)}}}"
+        _write_service(root, sid, "", host, internet=False)
+
+
+def _write_service(root: Path, sid: str, n: str, targets: str, internet: bool) -> None:
+    text = SERVICE.format(sid=sid, n=n, targets=targets, internet=str(internet).lower())
+    (root / "services" / f"{sid}.yaml").write_text(text, encoding="utf-8")
 
 
 def _timed(argv: list[str], env: dict[str, str] | None = None) -> float:
@@ -178,27 +186,12 @@ def _portfolio(folder: Path, loop: object, count: int, env: dict[str, str]) -> t
     bundle = loop.ca_bundle  # type: ignore[attr-defined]
     root = folder / "portfolio"
     _init_workspace(root, {})
-    owner = "{name: 計測, email: bench@example.jp}"
+    targets = (
+        f"    - {{host: localhost, addresses: [127.0.0.1], ports: [{ports['good']}, {ports['leaky']}]}}\n"
+        f"    - {{url: 'https://localhost:{ports['good']}/', addresses: [127.0.0.1], ca_bundle: '{bundle}'}}"
+    )
     for n in range(count):
-        sid = f"loop-{n:02d}"
-        (root / "services" / f"{sid}.yaml").write_text(
-            f"""id: {sid}
-name: {{ja: ベンチ{n}, en: Bench {n}}}
-department: 情報政策課
-owner: {owner}
-security_officer: {owner}
-classification: {{confidentiality: 2, integrity: 2, availability: 1}}
-attributes: {{internet_facing: true, personal_data: false, network_tier: internet}}
-scope:
-  authorized_by: 情報政策課長
-  authorized_until: 2099-12-31
-  targets:
-    - {{host: localhost, addresses: [127.0.0.1], ports: [{ports["good"]}, {ports["leaky"]}]}}
-    - {{url: "https://localhost:{ports["good"]}/", addresses: [127.0.0.1], ca_bundle: "{bundle}"}}
-schedule: "0 3 * * 1"
-""",
-            encoding="utf-8",
-        )
+        _write_service(root, f"loop-{n:02d}", str(n), targets, internet=True)
     argv = [sys.executable, "-m", "secaudit", "scan", "--all", "--profile", "quick", "--log-format", "json"]
     started = time.perf_counter()
     done = subprocess.run(
