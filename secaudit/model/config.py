@@ -60,6 +60,8 @@ class Notifications(StrictModel):
     recipients: list[Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}$")]] = Field(
         default_factory=list
     )
+    repeat_errors_after_hours: Annotated[int, Field(ge=1, le=24 * 31)] = 24
+    """A scan error already told about is told again only after this long (drift is always told)."""
 
 
 class WorkspaceConfig(StrictModel):

@@ -35,6 +35,7 @@ from secaudit.store.drift import (
     DriftState,
     comparison_of,
     enqueue,
+    last_notified,
     mark_attempt,
     pending_notifications,
     record_comparison,
@@ -252,6 +253,29 @@ class Batch:
             self.emit(level, run.service_id, "drift", item.message, drift=item.to_dict())
         return result
 
+    def _told_already(self, news: ServiceNews) -> bool:
+        """True (and logged) when the same scan error of the service was told within the repeat window."""
+        key = news.repeat_key
+        if key is None:
+            return False
+        hours = self.config.notifications.repeat_errors_after_hours
+        now = self.options.now or dt.datetime.now(dt.UTC)
+        try:
+            told = last_notified(self.store, news.service.id, key, now - dt.timedelta(hours=hours))
+        except SecauditError:
+            return False  # when in doubt, tell
+        if told is None:
+            return False
+        again = (told + dt.timedelta(hours=hours)).isoformat(timespec="minutes")
+        self.emit(
+            "info",
+            news.service.id,
+            "notify.repeat",
+            f"the same scan error was told at {told.isoformat(timespec='minutes')}; "
+            f"not told again before {again} (notifications.repeat_errors_after_hours: {hours})",
+        )
+        return True
+
     def _notify(self, services: list[Service]) -> None:
         by_id = {s.id: s for s in services}
         settings = self.config.notifications
@@ -270,6 +294,8 @@ class Batch:
                 errors=[report.error] if report.error else [],
                 first_run=report.drift is not None and report.drift.baseline_run_id is None,
             )
+            if self._told_already(news):
+                continue
             entries.extend(build_notifications(news, settings, self.config.language))
         try:
             enqueue(self.store, entries)

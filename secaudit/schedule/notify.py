@@ -8,6 +8,7 @@ file outside the workspace, and scrubbed from any error text that could echo it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,14 @@ class ServiceNews:
     new_failures: int = 0
     errors: list[str] = field(default_factory=list)
     first_run: bool = False
+
+    @property
+    def repeat_key(self) -> str | None:
+        """For news that is only a scan error: a key of the service and its error texts; else None."""
+        if not self.errors or self.items or self.new_failures:
+            return None
+        text = "\0".join([self.service.id, *sorted(self.errors)])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
     @property
     def worth_telling(self) -> bool:
@@ -110,7 +119,7 @@ def build_notifications(news: ServiceNews, settings: Notifications, language: La
     entries: list[OutboxEntry] = []
     if settings.smtp is not None:
         payload = {"to": recipients_of(news.service, settings), "subject": subject, "body": _body(news, language)}
-        entries.append(OutboxEntry(EMAIL, subject, payload, news.service.id, news.run_id))
+        entries.append(OutboxEntry(EMAIL, subject, payload, news.service.id, news.run_id, repeat_key=news.repeat_key))
     if settings.webhook is not None:
         hook: dict[str, Any] = {
             "source": "secaudit",
@@ -122,7 +131,7 @@ def build_notifications(news: ServiceNews, settings: Notifications, language: La
             "errors": news.errors,
             "drift": [i.to_dict() for i in news.items],
         }
-        entries.append(OutboxEntry(WEBHOOK, subject, hook, news.service.id, news.run_id))
+        entries.append(OutboxEntry(WEBHOOK, subject, hook, news.service.id, news.run_id, repeat_key=news.repeat_key))
     return entries
 
 

@@ -152,7 +152,9 @@ notification_outbox = Table(
     Column("last_attempt_at", String(40)),
     Column("last_error", Text),
     Column("sent_at", String(40)),
+    Column("repeat_key", String(64)),
     Index("ix_outbox_pending", "sent_at", "created_at"),
+    Index("ix_outbox_repeat", "service_id", "repeat_key", "created_at"),
 )
 
 
@@ -322,6 +324,8 @@ class OutboxEntry:
     attempts: int = 0
     last_error: str | None = None
     sent_at: dt.datetime | None = None
+    repeat_key: str | None = None
+    """Set on news that only repeats an error: the same key soon after is not sent again."""
 
 
 def enqueue(store: Store, entries: list[OutboxEntry]) -> None:
@@ -341,6 +345,7 @@ def enqueue(store: Store, entries: list[OutboxEntry]) -> None:
                     "subject": e.subject,
                     "payload": json.dumps(e.payload, ensure_ascii=False, default=str),
                     "attempts": 0,
+                    "repeat_key": e.repeat_key,
                 }
                 for e in entries
             ],
@@ -359,7 +364,21 @@ def _entry(row: Any) -> OutboxEntry:
         attempts=row["attempts"],
         last_error=row["last_error"],
         sent_at=dt.datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None,
+        repeat_key=row["repeat_key"],
     )
+
+
+def last_notified(store: Store, service_id: str, repeat_key: str, since: dt.datetime) -> dt.datetime | None:
+    """When news with ``repeat_key`` was last queued for a service, if that was at or after ``since``."""
+    with store.read() as conn:
+        found = conn.execute(
+            select(func.max(notification_outbox.c.created_at)).where(
+                notification_outbox.c.service_id == service_id,
+                notification_outbox.c.repeat_key == repeat_key,
+                notification_outbox.c.created_at >= since.astimezone(dt.UTC).isoformat(),
+            )
+        ).scalar_one_or_none()
+    return dt.datetime.fromisoformat(found) if found else None
 
 
 def pending_notifications(store: Store, limit: int = 200) -> list[OutboxEntry]:

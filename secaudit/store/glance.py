@@ -26,6 +26,7 @@ KNOWN_SCHEMA = frozenset(
         "0031_risks",
         "0040_drift",
         "0050_dashboard_cache",
+        "0060_outbox_repeat_key",
     }
 )
 """The migrations of ``secaudit.store.migrations``, by name."""

@@ -8,8 +8,22 @@ secaudit and is refused rather than guessed at.
 
 from __future__ import annotations
 
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
 from secaudit.store import answers, dashboard_cache, drafts, drift, reviews, risks, scans
 from secaudit.store.schema import Migration, audit_log, schema_migrations
+
+
+def _outbox_repeat_key(conn: Connection) -> None:
+    """Add ``repeat_key`` to an outbox made before it existed (a new database has it from 0040)."""
+    columns = {c["name"] for c in inspect(conn).get_columns("notification_outbox")}
+    if "repeat_key" not in columns:
+        conn.exec_driver_sql("ALTER TABLE notification_outbox ADD COLUMN repeat_key VARCHAR(64)")
+    conn.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS ix_outbox_repeat ON notification_outbox (service_id, repeat_key, created_at)"
+    )
+
 
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -33,4 +47,5 @@ MIGRATIONS: list[Migration] = [
         tables=(drift.drift_comparisons, drift.drift_items, drift.notification_outbox),
     ),
     Migration("0050_dashboard_cache", tables=(dashboard_cache.dashboard_rows,)),
+    Migration("0060_outbox_repeat_key", run=_outbox_repeat_key),
 ]
