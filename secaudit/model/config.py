@@ -38,6 +38,8 @@ class SmtpSettings(StrictModel):
     host: Annotated[str, StringConstraints(min_length=1, max_length=253)]
     port: Annotated[int, Field(ge=1, le=65535)] = 587
     starttls: bool = True
+    implicit_tls: bool = False
+    """TLS from the first byte (SMTPS, usually port 465) instead of STARTTLS; ``starttls`` is then unused."""
     username: str | None = None
     password_env: Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]{0,63}$")] | None = None
     password_file: str | None = None

@@ -140,23 +140,31 @@ def _scrub(text: str, secret: str | None) -> str:
 
 
 def send_email(entry: OutboxEntry, smtp: SmtpSettings) -> None:
-    """Deliver one e-mail entry; STARTTLS when configured; raise NotificationError on any failure."""
+    """Deliver one e-mail entry over STARTTLS or implicit TLS as configured; raise NotificationError on any failure."""
     import smtplib  # here, not at the top: cron's frequent nothing-due runs never send mail
     import ssl
     from email.message import EmailMessage
 
     password = smtp_password(smtp) if smtp.username else None
-    if smtp.username and not smtp.starttls:
-        raise NotificationError("refusing to send the SMTP password without STARTTLS (notifications.smtp.starttls)")
+    if smtp.username and not (smtp.starttls or smtp.implicit_tls):
+        raise NotificationError(
+            "refusing to send the SMTP password without TLS (notifications.smtp.starttls or implicit_tls)"
+        )
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = ", ".join(entry.payload["to"])
     message["Subject"] = entry.payload["subject"]
     message.set_content(entry.payload["body"])
     try:
-        with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s) as client:
+        client: smtplib.SMTP
+        if smtp.implicit_tls:
+            context = ssl.create_default_context(cafile=smtp.ca_file)
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_s, context=context)
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s)
+        with client:
             client.ehlo()
-            if smtp.starttls:
+            if smtp.starttls and not smtp.implicit_tls:
                 context = ssl.create_default_context(cafile=smtp.ca_file)
                 client.starttls(context=context)
                 client.ehlo()

@@ -210,9 +210,9 @@ class WebhookReceiver:
 
 
 class SmtpServer:
-    """aiosmtpd on loopback with STARTTLS required before AUTH; keeps every message."""
+    """aiosmtpd on loopback with STARTTLS required before AUTH (or SMTPS, TLS from the start); keeps every message."""
 
-    def __init__(self, pki: LoopbackPki, port: int | None = None) -> None:
+    def __init__(self, pki: LoopbackPki, port: int | None = None, implicit_tls: bool = False) -> None:
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -236,16 +236,20 @@ class SmtpServer:
             return AuthResult(success=ok, handled=False)
 
         self.port = port or free_port()
+        tls: dict[str, Any] = (
+            {"ssl_context": pki.server_context(365)}  # SMTPS: TLS from the first byte
+            if implicit_tls
+            else {"tls_context": pki.server_context(365), "require_starttls": True}
+        )
         self.controller = Controller(
             Handler(),
             hostname=LOOPBACK,
             port=self.port,
-            tls_context=pki.server_context(365),
-            require_starttls=True,
             authenticator=authenticator,
-            auth_require_tls=True,
+            auth_require_tls=not implicit_tls,  # aiosmtpd counts only STARTTLS as TLS; SMTPS is TLS throughout
             auth_exclude_mechanism=["LOGIN"],
             ready_timeout=10,
+            **tls,
         )
         self.controller.start()
 

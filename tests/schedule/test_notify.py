@@ -116,5 +116,5 @@ def test_a_password_is_never_sent_without_starttls(monkeypatch: pytest.MonkeyPat
     )
     assert plain.smtp is not None
     entry = OutboxEntry(EMAIL, "s", {"to": ["a@x.jp"], "subject": "s", "body": "b"})
-    with pytest.raises(NotificationError, match="without STARTTLS"):
+    with pytest.raises(NotificationError, match="without TLS"):
         send_email(entry, plain.smtp)

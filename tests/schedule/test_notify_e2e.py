@@ -152,3 +152,31 @@ def test_password_file_outside_the_workspace_is_used(loop_workspace: Path, pki: 
         smtp.close()
     assert smtp.logins == ["secaudit"] and len(smtp.messages) == 1
     assert SMTP_PASSWORD not in result.stdout + result.stderr
+
+
+def test_mail_over_implicit_tls_smtps(pki: LoopbackPki, monkeypatch: pytest.MonkeyPatch) -> None:
+    from secaudit.model.config import SmtpSettings
+    from secaudit.schedule import NotificationError
+    from secaudit.schedule.notify import EMAIL, send_email
+    from secaudit.store.drift import OutboxEntry
+
+    monkeypatch.setenv("SECAUDIT_TEST_SMTP_PASSWORD", SMTP_PASSWORD)
+    server = SmtpServer(pki, implicit_tls=True)
+    try:
+        settings = SmtpSettings(
+            host="127.0.0.1", port=server.port, implicit_tls=True, starttls=False, username="secaudit",
+            password_env="SECAUDIT_TEST_SMTP_PASSWORD", sender="secaudit@city.example.jp", ca_file=str(pki.ca_file),
+            timeout_s=5,
+        )
+        entry = OutboxEntry(EMAIL, "s", {"to": ["csirt@city.example.jp"], "subject": "drift", "body": "b"})
+        send_email(entry, settings)
+        assert server.logins == ["secaudit"]
+        [message] = server.messages
+        assert message.rcpt_tos == ["csirt@city.example.jp"] and b"Subject: drift" in message.content
+        untrusted = settings.model_copy(update={"ca_file": None})  # the loopback CA is not in the system store
+        with pytest.raises(NotificationError, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed") as raised:
+            send_email(entry, untrusted)
+        assert SMTP_PASSWORD not in str(raised.value)
+        assert len(server.messages) == 1
+    finally:
+        server.close()
