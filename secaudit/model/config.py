@@ -64,6 +64,8 @@ class Notifications(StrictModel):
     )
     repeat_errors_after_hours: Annotated[int, Field(ge=1, le=24 * 31)] = 24
     """A scan error already told about is told again only after this long (drift is always told)."""
+    give_up_after_hours: Annotated[int, Field(ge=1, le=24 * 31)] = 72
+    """A notification still undelivered this long after it was queued is no longer retried (it stays on record)."""
 
 
 class WorkspaceConfig(StrictModel):

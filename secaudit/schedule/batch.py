@@ -35,6 +35,7 @@ from secaudit.store.drift import (
     DriftState,
     comparison_of,
     enqueue,
+    give_up_on,
     last_notified,
     mark_attempt,
     pending_notifications,
@@ -276,6 +277,27 @@ class Batch:
         )
         return True
 
+    def _give_up(self, hours: int) -> None:
+        """Stop retrying notifications that have failed for longer than ``hours``, saying so once each."""
+        now = self.options.now or dt.datetime.now(dt.UTC)
+        try:
+            stale = give_up_on(self.store, now - dt.timedelta(hours=hours), now, ACTOR)
+        except SecauditError as exc:
+            self.emit("error", None, "notify.error", "; ".join(exc.lines()))
+            return
+        for entry in stale:
+            self.emit(
+                "error",
+                entry.service_id,
+                "notify.gave_up",
+                f"{entry.channel} notification '{entry.subject}'"
+                f" queued at {entry.created_at.isoformat(timespec='minutes')} was not delivered"
+                f" in {entry.attempts} attempt(s) and is no longer retried"
+                f" (notifications.give_up_after_hours: {hours}); last error: {entry.last_error or 'none'}",
+                channel=entry.channel,
+                notification=entry.id,
+            )
+
     def _notify(self, services: list[Service]) -> None:
         by_id = {s.id: s for s in services}
         settings = self.config.notifications
@@ -302,6 +324,7 @@ class Batch:
         except SecauditError as exc:
             self.emit("error", None, "notify.error", "; ".join(exc.lines()))
             return
+        self._give_up(settings.give_up_after_hours)
         for entry in pending_notifications(self.store):
             try:
                 deliver(entry, settings)

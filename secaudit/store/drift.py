@@ -153,6 +153,7 @@ notification_outbox = Table(
     Column("last_error", Text),
     Column("sent_at", String(40)),
     Column("repeat_key", String(64)),
+    Column("gave_up_at", String(40)),
     Index("ix_outbox_pending", "sent_at", "created_at"),
     Index("ix_outbox_repeat", "service_id", "repeat_key", "created_at"),
 )
@@ -326,6 +327,8 @@ class OutboxEntry:
     sent_at: dt.datetime | None = None
     repeat_key: str | None = None
     """Set on news that only repeats an error: the same key soon after is not sent again."""
+    gave_up_at: dt.datetime | None = None
+    """Set when delivery kept failing for too long: the entry is kept, but no longer tried."""
 
 
 def enqueue(store: Store, entries: list[OutboxEntry]) -> None:
@@ -365,6 +368,7 @@ def _entry(row: Any) -> OutboxEntry:
         last_error=row["last_error"],
         sent_at=dt.datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None,
         repeat_key=row["repeat_key"],
+        gave_up_at=dt.datetime.fromisoformat(row["gave_up_at"]) if row["gave_up_at"] else None,
     )
 
 
@@ -382,15 +386,46 @@ def last_notified(store: Store, service_id: str, repeat_key: str, since: dt.date
 
 
 def pending_notifications(store: Store, limit: int = 200) -> list[OutboxEntry]:
-    """Notifications not delivered yet, oldest first."""
+    """Notifications not delivered yet (and not given up on), oldest first."""
     with store.read() as conn:
         rows = conn.execute(
             select(notification_outbox)
-            .where(notification_outbox.c.sent_at.is_(None))
+            .where(notification_outbox.c.sent_at.is_(None), notification_outbox.c.gave_up_at.is_(None))
             .order_by(notification_outbox.c.created_at, notification_outbox.c.id)
             .limit(limit)
         ).mappings()
         return [_entry(r) for r in rows]
+
+
+def give_up_on(store: Store, created_before: dt.datetime, now: dt.datetime, actor: str) -> list[OutboxEntry]:
+    """Stop trying notifications still undelivered that were queued before ``created_before``; log each."""
+    stamp = now.astimezone(dt.UTC).isoformat()
+    with store.write() as conn:
+        rows = conn.execute(
+            select(notification_outbox).where(
+                notification_outbox.c.sent_at.is_(None),
+                notification_outbox.c.gave_up_at.is_(None),
+                notification_outbox.c.created_at < created_before.astimezone(dt.UTC).isoformat(),
+            )
+        ).mappings()
+        stale = [_entry(r) for r in rows]
+        for entry in stale:
+            conn.execute(
+                notification_outbox.update().where(notification_outbox.c.id == entry.id).values(gave_up_at=stamp)
+            )
+            audit_log.append(
+                conn,
+                actor,
+                "notify.gave_up",
+                entry.service_id or "-",
+                {
+                    "notification": entry.id,
+                    "channel": entry.channel,
+                    "attempts": entry.attempts,
+                    "error": entry.last_error,
+                },
+            )
+    return stale
 
 
 def all_notifications(store: Store) -> list[OutboxEntry]:

@@ -27,6 +27,7 @@ KNOWN_SCHEMA = frozenset(
         "0040_drift",
         "0050_dashboard_cache",
         "0060_outbox_repeat_key",
+        "0061_outbox_gave_up",
     }
 )
 """The migrations of ``secaudit.store.migrations``, by name."""
@@ -50,8 +51,10 @@ class Glance:
         return self._conn.execute("SELECT 1 FROM scan_runs WHERE status = 'running' LIMIT 1").fetchone() is not None
 
     def notifications_waiting(self) -> bool:
-        """True when the outbox holds a notification not delivered yet."""
-        row = self._conn.execute("SELECT 1 FROM notification_outbox WHERE sent_at IS NULL LIMIT 1").fetchone()
+        """True when the outbox holds a notification not delivered yet and not given up on."""
+        row = self._conn.execute(
+            "SELECT 1 FROM notification_outbox WHERE sent_at IS NULL AND gave_up_at IS NULL LIMIT 1"
+        ).fetchone()
         return row is not None
 
     def last_completed_start(self, service_id: str) -> dt.datetime | None:

@@ -15,14 +15,21 @@ from secaudit.store import answers, dashboard_cache, drafts, drift, reviews, ris
 from secaudit.store.schema import Migration, audit_log, schema_migrations
 
 
+def _add_outbox_column(conn: Connection, name: str, sql_type: str) -> None:
+    """Add a column to an outbox made before it existed (a new database has it from 0040 already)."""
+    if name not in {c["name"] for c in inspect(conn).get_columns("notification_outbox")}:
+        conn.exec_driver_sql(f"ALTER TABLE notification_outbox ADD COLUMN {name} {sql_type}")
+
+
 def _outbox_repeat_key(conn: Connection) -> None:
-    """Add ``repeat_key`` to an outbox made before it existed (a new database has it from 0040)."""
-    columns = {c["name"] for c in inspect(conn).get_columns("notification_outbox")}
-    if "repeat_key" not in columns:
-        conn.exec_driver_sql("ALTER TABLE notification_outbox ADD COLUMN repeat_key VARCHAR(64)")
+    _add_outbox_column(conn, "repeat_key", "VARCHAR(64)")
     conn.exec_driver_sql(
         "CREATE INDEX IF NOT EXISTS ix_outbox_repeat ON notification_outbox (service_id, repeat_key, created_at)"
     )
+
+
+def _outbox_gave_up(conn: Connection) -> None:
+    _add_outbox_column(conn, "gave_up_at", "VARCHAR(40)")
 
 
 MIGRATIONS: list[Migration] = [
@@ -48,4 +55,5 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration("0050_dashboard_cache", tables=(dashboard_cache.dashboard_rows,)),
     Migration("0060_outbox_repeat_key", run=_outbox_repeat_key),
+    Migration("0061_outbox_gave_up", run=_outbox_gave_up),
 ]

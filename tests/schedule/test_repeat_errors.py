@@ -68,3 +68,29 @@ def test_the_same_error_is_told_once_within_the_window(told: Path) -> None:
     later = _run(told, now + dt.timedelta(hours=27), error="nmap is not installed")
     assert len(_queued(told)) == 6  # the window has passed: told again
     assert not [e for e in later if e.event == "notify.repeat"]
+
+
+def test_a_notification_that_never_gets_through_is_given_up_after_the_window(told: Path) -> None:
+    from secaudit.store import audit_log
+    from secaudit.store.drift import OutboxEntry, enqueue, pending_notifications
+
+    ws = find_workspace(told)
+    store = open_store(ws.database_url)
+    now = dt.datetime.now(dt.UTC)
+    old = OutboxEntry("webhook", "[secaudit] kosodate-portal: 2 change(s)", {"x": 1}, "kosodate-portal", "r1",
+                      created_at=now - dt.timedelta(hours=80))
+    fresh = OutboxEntry("webhook", "[secaudit] zeimu-lgwan: 1 change(s)", {"x": 2}, "zeimu-lgwan", "r2",
+                        created_at=now - dt.timedelta(hours=1))
+    enqueue(store, [old, fresh])
+    events = _run(told, now)
+    gave_up = [e for e in events if e.event == "notify.gave_up"]
+    assert [(e.service, e.data["notification"]) for e in gave_up] == [("kosodate-portal", old.id)]
+    assert "no longer retried (notifications.give_up_after_hours: 72)" in gave_up[0].message
+    assert old.id not in {e.data.get("notification") for e in events if e.event == "notify.failed"}
+    waiting = {e.id for e in pending_notifications(store)}
+    assert fresh.id in waiting and old.id not in waiting
+    [kept] = [e for e in all_notifications(store) if e.id == old.id]
+    assert kept.gave_up_at is not None and kept.sent_at is None  # still on record
+    assert [e.action for e in audit_log.entries(store) if e.action == "notify.gave_up"] == ["notify.gave_up"]
+    again = _run(told, now + dt.timedelta(minutes=5))
+    assert not [e for e in again if e.event == "notify.gave_up"]  # said once

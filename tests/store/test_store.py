@@ -196,12 +196,13 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
-def test_an_outbox_from_before_repeat_keys_is_migrated_and_keeps_its_rows(db: Path) -> None:
+def test_an_outbox_from_before_0060_is_migrated_and_keeps_its_rows(db: Path) -> None:
     open_store(f"sqlite:///{db}")
     conn = sqlite3.connect(db)  # make it look like a database written before 0060
     conn.execute("DROP INDEX ix_outbox_repeat")
     conn.execute("ALTER TABLE notification_outbox DROP COLUMN repeat_key")
-    conn.execute("DELETE FROM schema_migrations WHERE name = '0060_outbox_repeat_key'")
+    conn.execute("ALTER TABLE notification_outbox DROP COLUMN gave_up_at")
+    conn.execute("DELETE FROM schema_migrations WHERE name IN ('0060_outbox_repeat_key', '0061_outbox_gave_up')")
     conn.execute(
         "INSERT INTO notification_outbox (id, created_at, service_id, run_id, channel, subject, payload, attempts)"
         " VALUES ('n1', '2026-11-01T00:00:00+00:00', 'svc', 'r1', 'webhook', 's', '{}', 0)"
@@ -209,10 +210,10 @@ def test_an_outbox_from_before_repeat_keys_is_migrated_and_keeps_its_rows(db: Pa
     conn.commit()
     conn.close()
     store = Store(f"sqlite:///{db}")
-    assert store.migrate() == ["0060_outbox_repeat_key"]
+    assert store.migrate() == ["0060_outbox_repeat_key", "0061_outbox_gave_up"]
     from secaudit.store.drift import all_notifications
 
     [kept] = all_notifications(store)
-    assert kept.id == "n1" and kept.repeat_key is None
+    assert kept.id == "n1" and kept.repeat_key is None and kept.gave_up_at is None
     columns = [row[1] for row in sqlite3.connect(db).execute("PRAGMA table_info(notification_outbox)")]
-    assert "repeat_key" in columns
+    assert {"repeat_key", "gave_up_at"} <= set(columns)
