@@ -197,7 +197,7 @@ def _judge_batch(st: AppState, batch: list[tuple[Path, str]], moment: dt.datetim
     ids = list(services)
     evidence = gather_evidence(store, ids)
     drift = drift_items_of(store, ids)
-    fingerprints = dict((path.stem, fingerprint) for path, fingerprint in batch)
+    fingerprints = {path.stem: fingerprint for path, fingerprint in batch}
     for service_id, service in services.items():
         try:
             evaluation = evaluate_service(
