@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from secaudit.model import Answer, AnswerSource
 from secaudit.store import audit_log
 from secaudit.store.db import Store, utcnow
-from secaudit.store.schema import metadata, newest_ids
+from secaudit.store.schema import in_force, metadata
 
 questionnaires = Table(
     "questionnaires",
@@ -229,17 +229,10 @@ def latest_answers(store: Store, service_id: str) -> dict[tuple[str, str], Answe
 
 def latest_answers_of(store: Store, service_ids: Sequence[str]) -> dict[str, dict[tuple[str, str], Answer]]:
     """The answers in force of several services at once, by service (services without answers left out)."""
-    latest = newest_ids(answers, service_ids, "control_id", "question_id")
-    query = (
-        select(answers, answer_sets.c.source, answer_sets.c.source_ref, answer_sets.c.questionnaire_id)
-        .join(latest, latest.c.id == answers.c.id)
-        .join(answer_sets, answer_sets.c.id == answers.c.answer_set_id)
+    query = select(answers, answer_sets.c.source, answer_sets.c.source_ref, answer_sets.c.questionnaire_id).join(
+        answer_sets, answer_sets.c.id == answers.c.answer_set_id
     )
-    found: dict[str, dict[tuple[str, str], Answer]] = {}
-    with store.read() as conn:
-        for row in conn.execute(query).mappings():
-            found.setdefault(row["service_id"], {})[(row["control_id"], row["question_id"])] = _answer(row)
-    return found
+    return in_force(store, answers, service_ids, ["control_id", "question_id"], _answer, query)
 
 
 def answer_history(store: Store, service_id: str, control_id: str, question_id: str) -> list[Answer]:

@@ -12,7 +12,7 @@ from secaudit.model import ResultStatus
 from secaudit.model.result import Review
 from secaudit.store import audit_log
 from secaudit.store.db import Store
-from secaudit.store.schema import metadata, newest_ids
+from secaudit.store.schema import in_force, metadata
 
 reviews = Table(
     "reviews",
@@ -67,12 +67,7 @@ def latest_reviews(store: Store, service_id: str) -> dict[str, Review]:
 
 def latest_reviews_of(store: Store, service_ids: Sequence[str]) -> dict[str, dict[str, Review]]:
     """The reviews in force of several services at once, by service."""
-    latest = newest_ids(reviews, service_ids, "control_id")
-    found: dict[str, dict[str, Review]] = {}
-    with store.read() as conn:
-        for row in conn.execute(select(reviews).join(latest, latest.c.id == reviews.c.id)).mappings():
-            found.setdefault(row["service_id"], {})[row["control_id"]] = _review(row)
-    return found
+    return in_force(store, reviews, service_ids, ["control_id"], _review)
 
 
 def review_history(store: Store, service_id: str, control_id: str) -> list[Review]:

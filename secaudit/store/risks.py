@@ -14,7 +14,7 @@ from secaudit.model import RiskEntry, RiskStatus, Treatment, TreatmentKind
 from secaudit.model.result import ResultStatus, RiskLifecycle
 from secaudit.store import audit_log
 from secaudit.store.db import Store
-from secaudit.store.schema import metadata, newest_ids
+from secaudit.store.schema import in_force, metadata
 
 risk_treatments = Table(
     "risk_treatments",
@@ -97,12 +97,7 @@ def latest_treatments(store: Store, service_id: str) -> dict[str, Treatment]:
 
 def latest_treatments_of(store: Store, service_ids: Sequence[str]) -> dict[str, dict[str, Treatment]]:
     """The treatments in force of several services at once, by service."""
-    latest = newest_ids(risk_treatments, service_ids, "risk_id")
-    found: dict[str, dict[str, Treatment]] = {}
-    with store.read() as conn:
-        for row in conn.execute(select(risk_treatments).join(latest, latest.c.id == risk_treatments.c.id)).mappings():
-            found.setdefault(row["service_id"], {})[row["risk_id"]] = _treatment(row)
-    return found
+    return in_force(store, risk_treatments, service_ids, ["risk_id"], _treatment)
 
 
 def treatment_history(store: Store, service_id: str, rid: str) -> list[Treatment]:

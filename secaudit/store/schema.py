@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Column, Integer, MetaData, String, Subquery, Table, Text, func, select
+from sqlalchemy import Column, Integer, MetaData, Select, String, Subquery, Table, Text, func, select
 from sqlalchemy.engine import Connection
+
+if TYPE_CHECKING:
+    from secaudit.store.db import Store
+
+T = TypeVar("T")
 
 metadata = MetaData()
 
@@ -22,6 +28,28 @@ def newest_ids(table: Table, service_ids: Sequence[str], *keys: str) -> Subquery
         .group_by(table.c.service_id, *(table.c[k] for k in keys))
         .subquery()
     )
+
+
+def in_force(
+    store: Store,
+    table: Table,
+    service_ids: Sequence[str],
+    keys: Sequence[str],
+    convert: Callable[[Any], T],
+    query: Select[Any] | None = None,
+) -> dict[str, dict[Any, T]]:
+    """The newest row per key of several services, converted, by service then key (a tuple for several keys).
+
+    ``query`` selects from ``table`` (with any joins it needs); by default the whole table.
+    """
+    latest = newest_ids(table, service_ids, *keys)
+    rows = (query if query is not None else select(table)).join(latest, latest.c.id == table.c.id)
+    found: dict[str, dict[Any, T]] = {}
+    with store.read() as conn:
+        for row in conn.execute(rows).mappings():
+            key = row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)
+            found.setdefault(row["service_id"], {})[key] = convert(row)
+    return found
 
 
 schema_migrations = Table(
