@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from secaudit import clock
 from secaudit.catalog import Catalog
 from secaudit.model import (
     Answer,
@@ -102,7 +103,7 @@ def assess(
     review needs one: the same statuses and reasons, for callers that show no evidence
     (the dashboard).
     """
-    day = today or dt.date.today()
+    day = today or clock.today()
     by_check: dict[str, list[Observation]] = {}
     for obs in observations:
         if obs.service_id == service.id:

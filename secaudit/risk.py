@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from secaudit import clock
 from secaudit.assess import FINDINGS
 from secaudit.catalog import Catalog
 from secaudit.gate import OPEN_STATUSES, decide, has_plan
@@ -77,7 +78,7 @@ def build_register(
     now: dt.datetime | None = None,
 ) -> list[RiskEntry]:
     """One entry per fail, partial or error, plus earlier risks now resolved or not reassessed."""
-    day = today or dt.date.today()
+    day = today or clock.today()
     moment = now or dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
     matrix = matrix_for(matrix_kind)
     known = lifecycle or {}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from secaudit import clock
 from secaudit.cli.common import OutputFormat, console, info, print_json, state
 from secaudit.model import Language, ResultStatus
 
@@ -130,7 +131,7 @@ def review(
             result=ResultStatus(result),
             note=note,
             reviewer=who,
-            at=dt.datetime.now(dt.UTC),
+            at=clock.now(),
             basis=current.basis,
         )
     except ValidationError as exc:

@@ -7,13 +7,13 @@ workbook, and decide the launch. Exits with the gate's code.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from secaudit import clock
 from secaudit.cli.common import info, state, warn
 from secaudit.model import Language
 
@@ -48,7 +48,7 @@ def audit(
     st = state(ctx)
     ws = st.workspace()
     service = with_workspace_paths(find_service(ws.services_dir, service_id), ws.root)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     folder = output or ws.data_dir / "audits" / service.id / now.strftime("%Y%m%dT%H%M%SZ")
     private_dir(folder)
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from secaudit import __version__
+from secaudit import __version__, clock
 from secaudit.cli.common import info, state, warn
 from secaudit.model import Language
 
@@ -61,7 +61,7 @@ def collect_dashboard(
     from secaudit.store.dashboard_cache import cached_rows, evidence_stamps, remember_rows
     from secaudit.store.risks import apply_lifecycle
 
-    moment = now or dt.datetime.now(dt.UTC)
+    moment = now or clock.now()
     ws = st.workspace()
     store = st.store()
     common = "|".join(

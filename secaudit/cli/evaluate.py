@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from secaudit import clock
 from secaudit.errors import InputError
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def evaluate_service(
     service = service or find_service(ws.services_dir, service_id)
     catalog = st.catalog()
     store = st.store()
-    moment = now or dt.datetime.now(dt.UTC)
+    moment = now or clock.now()
     day = today or moment.date()
     known = evidence or gather_evidence(store, [service.id])[service.id]
     assessed = assess(service, catalog, known.answers, known.observations, known.reviews, day, trail=trail)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from secaudit import clock
 from secaudit.cli.common import OutputFormat, info, print_json, state
 
 
@@ -28,7 +29,7 @@ def prune(
     st = state(ctx)
     workspace = st.workspace()
     store = st.store()
-    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=keep)
+    cutoff = clock.now() - dt.timedelta(days=keep)
     with RunLock(workspace.ensure_data_dir()):
         plan = plan_prune(store, cutoff)
         if not dry_run:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from secaudit import clock
 from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
 from secaudit.model import Language
 
@@ -30,7 +31,7 @@ def actor() -> str:
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return clock.today()
 
 
 def _language(st: AppState, lang: Language | None) -> Language:

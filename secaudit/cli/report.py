@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from secaudit import clock
 from secaudit.cli.common import info, state
 from secaudit.model import Language
 
@@ -149,7 +150,7 @@ def write_report(
     from secaudit.report import FORMATS, produce
     from secaudit.store import audit_log
 
-    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    moment = (now or clock.now()).astimezone(dt.UTC)
     ws = st.workspace()
     language = lang or ws.config.language
     ev = evaluation or evaluate_service(st, service_id, now=moment)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from secaudit import clock
 from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
 from secaudit.model import Language, TreatmentKind
 
@@ -124,7 +125,7 @@ def accept(
         expires=expiry,
         decided_by=by or approver,
     )
-    if expiry is not None and expiry < dt.date.today():
+    if expiry is not None and expiry < clock.today():
         warn(f"the acceptance expired on {expiry}; the risks count as open")
     _store(st, service_id, risk_ids, treatment)
 
@@ -174,7 +175,7 @@ def import_register(
         raise RegisterFileError(f"{path.name}: {path.stat().st_size} bytes is more than the {MAX_BYTES} allowed")
     st = state(ctx)
     who = _who(st, by)
-    parsed = read_register_xlsx(path.read_bytes(), path.name, who, dt.datetime.now(dt.UTC))
+    parsed = read_register_xlsx(path.read_bytes(), path.name, who, clock.now())
     ev = evaluate_service(st, parsed.service_id)
     size = 3 if st.workspace().config.risk_matrix.value == "3x3" else 5
     known = {e.id: e for e in ev.register}
@@ -212,7 +213,7 @@ def _treatment(st: AppState, **fields: Any) -> Treatment:
     from secaudit.risk import validate_treatment
 
     try:
-        treatment = Treatment(decided_at=dt.datetime.now(dt.UTC), **fields)
+        treatment = Treatment(decided_at=clock.now(), **fields)
     except ValidationError as exc:
         raise InputError(
             "invalid treatment: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())

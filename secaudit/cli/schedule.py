@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shlex
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from secaudit import clock
 from secaudit.cli.common import OutputFormat, print_json, state
 
 app = typer.Typer(
@@ -81,7 +81,7 @@ def show(
     workspace = st.workspace()
     tz = zone(workspace.config.timezone)
     store = st.store()
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     rows: list[dict[str, Any]] = []
     for service in load_services(workspace.services_dir):
         last = latest_run(store, service.id)

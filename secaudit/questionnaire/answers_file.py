@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from secaudit import clock
 from secaudit.catalog import Catalog
 from secaudit.errors import Problem
 from secaudit.model import AnswerSource, Service
@@ -28,7 +29,7 @@ from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire.archive import archive_original
 from secaudit.questionnaire.items import AnswerKey, question_items
 from secaudit.questionnaire.validation import RawAnswer, validate_submission
-from secaudit.store import Store, utcnow
+from secaudit.store import Store
 from secaudit.store.answers import AnswerSet, latest_answers, save_answer_set
 from secaudit.yamlsource import YamlDocument, YamlSourceError, load_yaml
 
@@ -188,7 +189,7 @@ def store_answers_file(
         raise QuestionnaireError(f"{path}: no answers to store", [Problem(str(path), "the file holds no answers")])
     data = path.read_bytes()
     archived = archive_original(data_dir, service.id, data, suffix=path.suffix or ".yaml")
-    now = utcnow()
+    now = clock.now()
     answers = [a.answer(service.id, who, now, AnswerSource.FILE, path.name) for a in validation.accepted.values()]
     answer_set = AnswerSet(
         service_id=service.id,

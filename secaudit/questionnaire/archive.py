@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from secaudit import clock
 from secaudit.atomic import PRIVATE_FILE, atomic_write_bytes, private_dir
-from secaudit.store import utcnow
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ def archive_original(data_dir: Path, service_id: str, data: bytes, suffix: str =
     """Write ``data`` under ``<data_dir>/archive/<service>/`` (0600, folders 0700); the id is a validated slug."""
     digest = sha256_of(data)
     folder = private_dir(private_dir(data_dir / "archive") / service_id)
-    stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"{stamp}-{digest[:16]}{suffix}"
     atomic_write_bytes(path, data, PRIVATE_FILE)
     return ArchivedFile(path, digest)

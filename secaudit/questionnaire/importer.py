@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from secaudit import clock
 from secaudit.catalog import Catalog
 from secaudit.cellsafety import neutralise, restore
 from secaudit.errors import Problem, ServiceError
@@ -19,7 +20,7 @@ from secaudit.questionnaire.guards import DEFAULT_LIMITS, WorkbookLimits, read_c
 from secaudit.questionnaire.items import AnswerKey, QuestionItem
 from secaudit.questionnaire.reader import WorkbookContent, read_workbook
 from secaudit.questionnaire.validation import RawAnswer, ValidAnswer, validate_submission
-from secaudit.store import Store, utcnow
+from secaudit.store import Store
 from secaudit.store.answers import AnswerSet, get_questionnaire, save_answer_set
 
 
@@ -207,7 +208,7 @@ def _store(
     skipped: list[Problem],
 ) -> ImportOutcome:
     archived = archive_original(request.data_dir, service.id, data)
-    now = utcnow()
+    now = clock.now()
     answers = [
         a.answer(service.id, answered_by, now, AnswerSource.WORKBOOK, path.name, content.questionnaire_id)
         for a in accepted

@@ -10,13 +10,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from secaudit import clock
 from secaudit.catalog import Catalog
 from secaudit.errors import Problem
 from secaudit.model import Answer, AnswerSource, QuestionType, Service
 from secaudit.questionnaire.items import AnswerKey, QuestionItem, question_items
 from secaudit.questionnaire.validation import RawAnswer, condition_met, validate_one, validate_submission
 from secaudit.questionnaire.values import MULTI_SEPARATOR, ValueProblem, parse_value
-from secaudit.store import Store, utcnow
+from secaudit.store import Store
 from secaudit.store.answers import AnswerSet, latest_answers
 from secaudit.store.drafts import Draft, commit_drafts, drafts_of, save_draft
 
@@ -118,7 +119,7 @@ class TerminalSession:
         by_key = {item.key: item for item in self.items}
         # A draft for a question that no longer applies (the catalog or service changed meanwhile) is dropped.
         given = [d for d in self.drafts.values() if not d.skipped and (d.control_id, d.question_id) in by_key]
-        now = utcnow()
+        now = clock.now()
         answers = [
             Answer(
                 service_id=self.service.id,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secaudit import __version__
+from secaudit import __version__, clock
 from secaudit.model import DecisionKind, Language, LocalizedText, ResultStatus, RunStatus, ScanRun, WorkspaceConfig
 from secaudit.report.charts import level_key
 from secaudit.report.input import DriftItem, DriftState, ReportInput
@@ -206,7 +206,7 @@ def build_dashboard(
     failures: list[tuple[str, str]] | None = None,
 ) -> Dashboard:
     """A dashboard over ``rows`` (any order); ``failures`` lists services that could not be evaluated."""
-    return Dashboard(config, list(rows), generated_at or dt.datetime.now(dt.UTC), list(failures or []))
+    return Dashboard(config, list(rows), generated_at or clock.now(), list(failures or []))
 
 
 def dashboard_json(board: Dashboard) -> bytes:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from secaudit import clock
 from secaudit.errors import InputError
 from secaudit.model import (
     Answer,
@@ -91,7 +92,7 @@ class ReportInput:
     drift: list[DriftItem] | None = None
     catalog_version: str = ""
     matrix_levels: dict[tuple[int, int], str] | None = None
-    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    generated_at: dt.datetime = field(default_factory=lambda: clock.now())
 
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None:
@@ -136,5 +137,5 @@ def from_evaluation(
         history=list(history or []),
         drift=drift,
         catalog_version=catalog.version,
-        generated_at=generated_at or dt.datetime.now(dt.UTC),
+        generated_at=generated_at or clock.now(),
     )

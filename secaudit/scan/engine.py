@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
 
-from secaudit import __version__
+from secaudit import __version__, clock
 from secaudit.catalog import Catalog
 from secaudit.errors import InputError, Problem
 from secaudit.model import (
@@ -107,7 +107,7 @@ def run_scan(
     actor: str = "secaudit",
 ) -> ScanOutcome:
     """Scan ``service`` with a profile: refuse out-of-scope targets first, then probe, judge and store."""
-    started = now or dt.datetime.now(dt.UTC)
+    started = now or clock.now()
     clock_start = time.monotonic()
     say = progress or (lambda _message: None)
     profile = resolve_profile(catalog, config, profile_id)

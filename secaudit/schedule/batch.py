@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
+from secaudit import clock
 from secaudit.errors import SecauditError
 from secaudit.model import Facts, Observation, RunStatus, ScanRun, Service
 from secaudit.schedule import NotificationError, check_settings
@@ -128,7 +129,7 @@ class Batch:
     def emit(self, level: str, service: str | None, event: str, message: str, **data: Any) -> None:
         """Send one event to the log sink (thread-safe)."""
         with self._emit_lock:
-            self._emit(BatchEvent(dt.datetime.now(dt.UTC), level, service, event, message, data))
+            self._emit(BatchEvent(clock.now(), level, service, event, message, data))
 
     def run(self) -> BatchReport:
         """Take the lock, scan what was chosen, compare, notify; raise LockHeld when another run holds it."""
@@ -136,7 +137,7 @@ class Batch:
         tz = zone(self.config.timezone)
         self.workspace.ensure_data_dir()
         with RunLock(self.workspace.data_dir) as lock:
-            now = self.options.now or dt.datetime.now(dt.UTC)
+            now = self.options.now or clock.now()
             self._recover(lock.stale, now)
             services = self._select(now, tz)
             workers = self.options.concurrency or self.config.scan.batch_concurrency
@@ -210,7 +211,7 @@ class Batch:
         run = outcome.run
         previous = find_baseline(self.store, run)
         current = RunView(run, list(outcome.facts), list(outcome.observations))
-        compared_at = dt.datetime.now(dt.UTC)
+        compared_at = clock.now()
         result = compute_drift(previous, current, self.config.scan.cert_expiry_warning_days, compared_at)
         record_comparison(
             self.store,
@@ -218,7 +219,7 @@ class Batch:
                 run.id,
                 run.service_id,
                 result.baseline_run_id,
-                dt.datetime.now(dt.UTC),
+                clock.now(),
                 result.new_failures,
                 result.items,
             ),
@@ -260,7 +261,7 @@ class Batch:
         if key is None:
             return False
         hours = self.config.notifications.repeat_errors_after_hours
-        now = self.options.now or dt.datetime.now(dt.UTC)
+        now = self.options.now or clock.now()
         try:
             told = last_notified(self.store, news.service.id, key, now - dt.timedelta(hours=hours))
         except SecauditError:
@@ -279,7 +280,7 @@ class Batch:
 
     def _give_up(self, hours: int) -> None:
         """Stop retrying notifications that have failed for longer than ``hours``, saying so once each."""
-        now = self.options.now or dt.datetime.now(dt.UTC)
+        now = self.options.now or clock.now()
         try:
             stale = give_up_on(self.store, now - dt.timedelta(hours=hours), now, ACTOR)
         except SecauditError as exc:

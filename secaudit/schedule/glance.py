@@ -25,6 +25,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from secaudit import clock
 from secaudit.schedule import check_settings
 from secaudit.schedule.due import zone
 from secaudit.schedule.events import BatchEvent, BatchOptions, BatchReport, finish_message, select_services
@@ -57,7 +58,7 @@ def quiet_batch(
         if lock.stale is not None:  # a run was killed between the look above and the lock
             lock.hand_back()
             return None
-        moment = now or dt.datetime.now(dt.UTC)
+        moment = now or clock.now()
         try:
             return _look(workspace, database, options, moment, tz, emit)
         except GlanceError:
@@ -79,7 +80,7 @@ def _look(
         events: list[BatchEvent] = []
 
         def hold(level: str, service: str | None, event: str, message: str, **data: Any) -> None:
-            events.append(BatchEvent(dt.datetime.now(dt.UTC), level, service, event, message, data))
+            events.append(BatchEvent(clock.now(), level, service, event, message, data))
 
         report = BatchReport()
         selection = select_services(workspace.services_dir, db.last_completed_start, report, options, now, tz, hold)

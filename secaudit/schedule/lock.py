@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from secaudit import clock
 from secaudit.errors import LockHeld
 
 LOCK_NAME = "scan.lock"
@@ -52,7 +53,7 @@ class RunLock:
 
     def __init__(self, data_dir: Path, now: dt.datetime | None = None) -> None:
         self.path = data_dir / LOCK_NAME
-        self.started_at = now or dt.datetime.now(dt.UTC)
+        self.started_at = now or clock.now()
         self.stale: LockHolder | None = None
         self._fd: int | None = None
         self._leftover = ""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from secaudit.atomic import atomic_write_bytes, atomic_write_text, private_dir
-    from secaudit.store.db import Store, open_store, utcnow
+    from secaudit.store.db import Store, open_store
 
 _HOMES = {
     "atomic_write_bytes": "secaudit.atomic",
@@ -22,7 +22,6 @@ _HOMES = {
     "private_dir": "secaudit.atomic",
     "Store": "secaudit.store.db",
     "open_store": "secaudit.store.db",
-    "utcnow": "secaudit.store.db",
 }
 
 
@@ -35,4 +34,4 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = ["Store", "atomic_write_bytes", "atomic_write_text", "open_store", "private_dir", "utcnow"]
+__all__ = ["Store", "atomic_write_bytes", "atomic_write_text", "open_store", "private_dir"]

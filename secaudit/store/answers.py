@@ -27,9 +27,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from secaudit import clock
 from secaudit.model import Answer, AnswerSource
 from secaudit.store import audit_log
-from secaudit.store.db import Store, utcnow
+from secaudit.store.db import Store
 from secaudit.store.schema import in_force, metadata
 
 questionnaires = Table(
@@ -92,7 +93,7 @@ class AnswerSet:
     archive_path: str | None = None
     partial: bool = False
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    received_at: dt.datetime = field(default_factory=utcnow)
+    received_at: dt.datetime = field(default_factory=clock.now)
 
 
 def _encode(value: Any) -> str:
@@ -135,7 +136,7 @@ def record_questionnaire(
             questionnaires.insert().values(
                 id=questionnaire_id,
                 service_id=service_id,
-                exported_at=utcnow().isoformat(),
+                exported_at=clock.now().isoformat(),
                 exported_by=exported_by,
                 language=language,
                 catalog_version=catalog_version,

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from secaudit import clock
 from secaudit.errors import Problem
-from secaudit.store.db import Store, utcnow
+from secaudit.store.db import Store
 from secaudit.store.schema import audit_log
 
 GENESIS = "0" * 64
@@ -46,7 +47,7 @@ def append(conn: Connection, actor: str, action: str, subject: str, details: dic
     last = conn.execute(select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)).first()
     seq = (last.seq + 1) if last else 1
     prev = last.hash if last else GENESIS
-    at = utcnow().isoformat()
+    at = clock.now().isoformat()
     body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str)
     digest = _row_hash(seq, at, actor, action, subject, body, prev)
     conn.execute(
@@ -68,7 +69,7 @@ def append_many(conn: Connection, rows: list[tuple[str, str, str, dict[str, Any]
     first = seq + 1
     for actor, action, subject, details in rows:
         seq += 1
-        at = utcnow().isoformat()
+        at = clock.now().isoformat()
         body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str)
         digest = _row_hash(seq, at, actor, action, subject, body, prev)
         values.append(

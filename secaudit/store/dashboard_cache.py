@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Column, String, Table, Text, func, select
 
-from secaudit.store.db import Store, utcnow
+from secaudit import clock
+from secaudit.store.db import Store
 from secaudit.store.schema import metadata
 
 dashboard_rows = Table(
@@ -70,7 +71,7 @@ def remember_rows(store: Store, rows: dict[str, tuple[str, dict[str, Any]]]) -> 
     """Keep freshly computed rows (replacing older ones of the same services)."""
     if not rows:
         return
-    now = utcnow().isoformat()
+    now = clock.now().isoformat()
     with store.write() as conn:
         conn.execute(dashboard_rows.delete().where(dashboard_rows.c.service_id.in_(list(rows))))
         conn.execute(

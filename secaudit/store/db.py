@@ -6,7 +6,6 @@ in WAL mode, with a bounded wait when another writer holds the lock.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -18,17 +17,13 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from secaudit import clock
 from secaudit.errors import StoreError
 from secaudit.store.schema import schema_migrations
 
 BUSY_TIMEOUT_MS = 5000
 # how long a command waits for another writer before giving up (exit 3); tests shorten it
 BUSY_TIMEOUT_ENV = "SECAUDIT_BUSY_TIMEOUT_MS"
-
-
-def utcnow() -> dt.datetime:
-    """The current time, timezone-aware, in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 class Store:
@@ -120,7 +115,7 @@ class Store:
                 if migration.name in done:
                     continue
                 migration.apply(conn)
-                conn.execute(schema_migrations.insert().values(name=migration.name, applied_at=utcnow().isoformat()))
+                conn.execute(schema_migrations.insert().values(name=migration.name, applied_at=clock.now().isoformat()))
                 applied_now.append(migration.name)
         return applied_now
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy import Column, PrimaryKeyConstraint, String, Table, Text, delete, select
 
+from secaudit import clock
 from secaudit.model import Answer
 from secaudit.store.answers import AnswerSet, decode_value, encode_value, insert_answer_set
-from secaudit.store.db import Store, utcnow
+from secaudit.store.db import Store
 from secaudit.store.schema import metadata
 
 answer_drafts = Table(
@@ -70,7 +71,7 @@ def save_draft(
         "evidence": evidence,
         "comment": comment,
         "answered_by": answered_by,
-        "answered_at": utcnow().isoformat(),
+        "answered_at": clock.now().isoformat(),
     }
     key = (
         answer_drafts.c.service_id == service_id,

@@ -24,8 +24,9 @@ from typing import Any
 
 from sqlalchemy import Column, Index, Integer, String, Table, Text, func, select
 
+from secaudit import clock
 from secaudit.store import audit_log
-from secaudit.store.db import Store, utcnow
+from secaudit.store.db import Store
 from secaudit.store.schema import metadata
 
 
@@ -321,7 +322,7 @@ class OutboxEntry:
     service_id: str | None = None
     run_id: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    created_at: dt.datetime = field(default_factory=utcnow)
+    created_at: dt.datetime = field(default_factory=clock.now)
     attempts: int = 0
     last_error: str | None = None
     sent_at: dt.datetime | None = None
@@ -439,7 +440,7 @@ def all_notifications(store: Store) -> list[OutboxEntry]:
 
 def mark_attempt(store: Store, entry_id: str, error: str | None, at: dt.datetime | None = None) -> None:
     """Record one delivery attempt: delivered when ``error`` is None, still pending otherwise."""
-    when = (at or utcnow()).isoformat()
+    when = (at or clock.now()).isoformat()
     with store.write() as conn:
         conn.execute(
             notification_outbox.update()

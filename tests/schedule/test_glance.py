@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from secaudit import clock
 from secaudit.model import RunStatus, ScanRun
 from secaudit.schedule.batch import Batch
 from secaudit.schedule.events import BatchEvent, BatchOptions
@@ -32,8 +33,9 @@ def _store(root: Path) -> Store:
 
 def _ran(root: Path, service_id: str, at: dt.datetime, status: RunStatus = RunStatus.COMPLETED) -> None:
     store = _store(root)
-    run = ScanRun(id=f"{service_id}-{at:%H%M%S}", service_id=service_id, profile="quick", started_at=at,
-                  secaudit_version="test")
+    run = ScanRun(
+        id=f"{service_id}-{at:%H%M%S}", service_id=service_id, profile="quick", started_at=at, secaudit_version="test"
+    )
     begin_run(store, run)
     if status is not RunStatus.RUNNING:
         finish_run(store, run.model_copy(update={"status": status, "finished_at": at}), [], [])
@@ -41,8 +43,13 @@ def _ran(root: Path, service_id: str, at: dt.datetime, status: RunStatus = RunSt
 
 
 @pytest.fixture
-def quiet(workspace: Path) -> Path:
-    """The example workspace where both scheduled services ran an hour ago: nothing is due."""
+def quiet(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example workspace where both scheduled services ran an hour ago: nothing is due.
+
+    The clock is set to NOW here and in every subprocess (``SECAUDIT_TEST_NOW``), so a week later
+    the same services are still not due.
+    """
+    monkeypatch.setenv(clock.NOW_ENV, NOW.isoformat())
     for service_id in ("kosodate-portal", "zeimu-lgwan"):
         _ran(workspace, service_id, NOW - dt.timedelta(hours=1))
     return workspace
@@ -85,8 +92,10 @@ def test_the_glance_knows_every_migration() -> None:
 
 def _outbox(root: Path) -> None:
     cfg = root / "secaudit.yaml"
-    cfg.write_text(cfg.read_text(encoding="utf-8") + "notifications:\n  webhook:\n    url: http://127.0.0.1:9/hook\n",
-                   encoding="utf-8")
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8") + "notifications:\n  webhook:\n    url: http://127.0.0.1:9/hook\n",
+        encoding="utf-8",
+    )
     enqueue(_store(root), [OutboxEntry(channel="webhook", subject="s", payload={"x": 1})])
 
 
@@ -100,12 +109,22 @@ def _migration_missing(root: Path) -> None:
 @pytest.mark.parametrize(
     ("case", "change"),
     [
-        ("a service is due", lambda root: (root / "services" / "zeimu-lgwan.yaml").write_text(
-            (root / "services" / "zeimu-lgwan.yaml").read_text(encoding="utf-8").replace(
-                'schedule: "30 2 * * 0"', 'schedule: "*/5 * * * *"'), encoding="utf-8")),
+        (
+            "a service is due",
+            lambda root: (root / "services" / "zeimu-lgwan.yaml").write_text(
+                (root / "services" / "zeimu-lgwan.yaml")
+                .read_text(encoding="utf-8")
+                .replace('schedule: "30 2 * * 0"', 'schedule: "*/5 * * * *"'),
+                encoding="utf-8",
+            ),
+        ),
         ("a run is left running", lambda root: _ran(root, "mynumber-kyufu", NOW, RunStatus.RUNNING)),
-        ("a killed run left its lock", lambda root: (root / ".secaudit" / "scan.lock").write_text(
-            json.dumps({"pid": 999999, "started_at": NOW.isoformat()}))),
+        (
+            "a killed run left its lock",
+            lambda root: (root / ".secaudit" / "scan.lock").write_text(
+                json.dumps({"pid": 999999, "started_at": NOW.isoformat()})
+            ),
+        ),
         ("a service file is broken", lambda root: (root / "services" / "broken.yaml").write_text("id: [\n")),
         ("a notification waits", _outbox),
         ("a migration is pending", _migration_missing),
@@ -133,8 +152,15 @@ def test_nothing_due_from_cron_loads_neither_the_store_nor_the_scan_engine(quiet
         "loaded = sorted(m for m in ('sqlalchemy', 'secaudit.store.db', 'secaudit.scan.engine') if m in sys.modules)\n"
         "print('LOADED', code, loaded)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=quiet, env={**os.environ, "PYTHONPATH": str(REPO)},
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=quiet,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert "LOADED 0 []" in done.stdout, done.stdout + done.stderr
     assert "batch.finish: 0 scanned, 3 skipped, exit 0" in done.stdout
 
