@@ -23,7 +23,6 @@ if os.environ.get("CI"):
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
-SHARED_REFERENCE = REPO.parent / "shared" / "reference"
 
 
 @dataclass

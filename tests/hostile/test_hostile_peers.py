@@ -127,12 +127,14 @@ def test_stalled_handshake_is_reported_as_a_timeout_not_a_refusal(scan_result: d
     assert "timed out" in str(tls["error"])
 
 
+@pytest.mark.realtime
 def test_trickled_headers_end_at_the_probe_deadline(scan_result: dict[str, object]) -> None:
     url = _url(scan_result, "trickle")
     assert _statuses(scan_result, url) == {"error"}
     assert f"deadline of {PROBE_TIMEOUT_S} s passed" in str(_facts(scan_result, "http", url)["error"])
 
 
+@pytest.mark.realtime
 def test_trickled_body_is_cut_at_the_deadline_and_the_headers_still_judged(scan_result: dict[str, object]) -> None:
     url = _url(scan_result, "body-trickle")
     http = _facts(scan_result, "http", url)
