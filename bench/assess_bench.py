@@ -47,7 +47,7 @@ def main(count: int) -> None:
     register = build_register(svc, results, cat, RiskMatrixKind.FIVE, {}, None, TODAY, now=NOW)
     results = apply_waivers(results, register)
     scores = score(results)
-    decision = decide(svc, results, register, GatePolicy(), run, 0, NOW)
+    decision = decide(svc, results, register, GatePolicy(), run, [], NOW)
     done = time.perf_counter()
     print(f"controls {count}, observations {len(seen)}, answers {len(given)}")
     command = f"PYTHONPATH=. python bench/assess_bench.py {count}"

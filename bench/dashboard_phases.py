@@ -42,7 +42,6 @@ def main() -> None:
     from secaudit.cli.evaluate import Evaluation
     from secaudit.cli.report import drift_items_of, report_input
     from secaudit.inventory import load_service, service_files
-    from secaudit.model import ObservationStatus
     from secaudit.report.dashboard import row_from_input, row_record
     from secaudit.risk import apply_waivers, build_register, decide
     from secaudit.store import answers as answer_store
@@ -106,8 +105,7 @@ def main() -> None:
                 risk_store.plan_lifecycle(sid, register, known, now)
                 results = apply_waivers(results, register)
                 t = tick("lifecycle plan and waivers", t)
-                errors = sum(1 for o in observations if o.status is ObservationStatus.ERROR)
-                decision = decide(service, results, register, ws.config.gate, last_run, errors, now)
+                decision = decide(service, results, register, ws.config.gate, last_run, observations, now)
                 t = tick("gate", t)
                 scores = score(results)
                 t = tick("scores", t)

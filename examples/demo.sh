@@ -18,6 +18,10 @@ rm -rf "$WS"
 "$SECAUDIT" init "$WS" --organisation-ja "デモ市" --organisation-en "Demo City"
 rm -f "$WS/services/example-portal.yaml"
 cp examples/services/*.yaml "$WS/services/"
+# The demo registers its services today: each scan authorisation runs 90 days from now, so the
+# demo works on any date (the example files carry fixed dates, as a city's would).
+until=$("$PYTHON" -c 'import datetime as d; print(d.date.today() + d.timedelta(days=90))')
+sed -i "s/^  authorized_until: .*/  authorized_until: $until/" "$WS"/services/*.yaml
 export SECAUDIT_WORKSPACE="$PWD/$WS"
 
 mkdir -p "$WS/targets"
@@ -47,7 +51,7 @@ due=$(date -d '+14 days' +%F 2>/dev/null || date +%F)
 "$SECAUDIT" questionnaire status kosodate-portal
 
 set +e
-"$SECAUDIT" audit kosodate-portal --profile quick -o "$WS/audit"
+"$SECAUDIT" audit kosodate-portal --profile standard -o "$WS/audit"
 code=$?
 set -e
 case "$code" in

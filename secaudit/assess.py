@@ -28,6 +28,7 @@ from secaudit.model import (
     ResultStatus,
     Scores,
     Service,
+    Severity,
     StatusCounts,
     TrailEntry,
     Verdict,
@@ -48,7 +49,6 @@ PRECEDENCE: tuple[ResultStatus, ...] = (
 )
 
 JUDGED = frozenset({ResultStatus.PASS, ResultStatus.FAIL, ResultStatus.PARTIAL})
-FINDINGS = frozenset({ResultStatus.FAIL, ResultStatus.PARTIAL, ResultStatus.ERROR})
 
 _VERDICT_STATUS = {
     Verdict.COMPLIANT: ResultStatus.PASS,
@@ -69,8 +69,9 @@ _ANSWER_WORDS = {
 }
 _CHECK_WORDS = {
     ResultStatus.FAIL: "check failed",
+    ResultStatus.PARTIAL: "a lower-severity check failed",
     ResultStatus.ERROR: "check errored",
-    ResultStatus.NOT_SCANNED: "not scanned",
+    ResultStatus.NOT_SCANNED: "not scanned or not run",
     ResultStatus.PASS: "checks passed",
 }
 _ALL_STATUSES = tuple(ResultStatus)
@@ -149,7 +150,7 @@ def _judge(
     if control.questions:
         parts.append(_judge_questions(catalog, control, answers, today, keep))
     if control.checks:
-        parts.append(_judge_checks(control, by_check, keep))
+        parts.append(_judge_checks(catalog, control, by_check, keep))
     status = worst(p.status for p in parts if p.status is not None) or ResultStatus.NOT_APPLICABLE
     deciding = [p.reason for p in parts if p.status is status and p.reason]
     reason = "; ".join(deciding) or "; ".join(p.reason for p in parts if p.reason)
@@ -241,7 +242,9 @@ def _answer_trail(ref: str, answer: Answer, verdict: str) -> TrailEntry:
     )
 
 
-def _judge_checks(control: Control, by_check: Mapping[str, Sequence[Observation]], keep: bool = True) -> _Part:
+def _judge_checks(
+    catalog: Catalog, control: Control, by_check: Mapping[str, Sequence[Observation]], keep: bool = True
+) -> _Part:
     trail: list[TrailEntry] = []
     notes: dict[ResultStatus, list[str]] = {}
     for ref in control.checks:
@@ -266,19 +269,29 @@ def _judge_checks(control: Control, by_check: Mapping[str, Sequence[Observation]
                     source=f"scan run {obs.run_id}",
                 )
             )
-        check_status = _check_status(seen)
+        check = catalog.checks.get(ref.check)
+        check_status = check_result(seen, check.severity if check else control.severity, control.severity)
         notes.setdefault(check_status, []).append(ref.check)
     status = worst(notes)
     assert status is not None
     return _Part(status, f"{_CHECK_WORDS[status]} ({', '.join(notes[status])})", trail)
 
 
-def _check_status(seen: Sequence[Observation]) -> ResultStatus:
+def check_result(seen: Sequence[Observation], check_severity: Severity, control_severity: Severity) -> ResultStatus:
+    """What one check's observations make of its control.
+
+    A failure fails the control when the check's severity is at most one level below the
+    control's; a check two or more levels below (TLS 1.3 not offered under a high control)
+    cannot fail it alone and makes it partial. An error, or a check that did not run on some
+    target, leaves the control unverified: nothing about it passes unseen.
+    """
     found = {o.status for o in seen}
     if ObservationStatus.FAIL in found:
-        return ResultStatus.FAIL
+        return ResultStatus.FAIL if check_severity.rank >= control_severity.rank - 1 else ResultStatus.PARTIAL
     if ObservationStatus.ERROR in found:
         return ResultStatus.ERROR
+    if ObservationStatus.NOT_RUN in found:
+        return ResultStatus.NOT_SCANNED
     return ResultStatus.PASS
 
 

@@ -15,9 +15,12 @@ from secaudit.model import (
     DecisionKind,
     GatePolicy,
     GateReason,
+    Observation,
+    ObservationStatus,
     ResultStatus,
     RiskEntry,
     RiskStatus,
+    RunStatus,
     ScanRun,
     Service,
     Treatment,
@@ -39,11 +42,14 @@ def decide(
     register: Sequence[RiskEntry],
     policy: GatePolicy,
     last_run: ScanRun | None,
-    run_errors: int,
+    observations: Sequence[Observation],
     now: dt.datetime,
     strict: bool = False,
 ) -> Decision:
-    """Apply the gate policy; ``strict`` turns on every requirement and blocks unplanned risks too."""
+    """Apply the gate policy; ``strict`` turns on every requirement and blocks unplanned risks too.
+
+    ``observations`` are the latest run's: its errored and not-run checks are named as reasons.
+    """
     require_answers = policy.require_answers or strict
     require_scan = policy.require_scan or strict
     block_unplanned = policy.block_unplanned or strict
@@ -52,7 +58,7 @@ def decide(
     if require_answers:
         reasons += _answer_reasons(results)
     if require_scan:
-        reasons += _scan_reasons(service, results, policy, last_run, run_errors, now)
+        reasons += _scan_reasons(service, results, policy, last_run, observations, now)
     reasons += _accepted_notes(register)
     decision = max((r.decision for r in reasons), key=_ORDER.__getitem__, default=DecisionKind.GO)
     if decision is DecisionKind.GO and not any(r.decision is DecisionKind.GO for r in reasons):
@@ -176,7 +182,7 @@ def _scan_reasons(
     results: Sequence[ControlResult],
     policy: GatePolicy,
     last_run: ScanRun | None,
-    run_errors: int,
+    observations: Sequence[Observation],
     now: dt.datetime,
 ) -> list[GateReason]:
     if not scan_required(service, results):
@@ -218,17 +224,37 @@ def _scan_reasons(
                 refs=[last_run.id],
             )
         )
-    if run_errors:
+    if last_run.status is RunStatus.UNREACHABLE:
         reasons.append(
             GateReason(
-                clause="scan-errors",
+                clause="scan-unreachable",
                 decision=DecisionKind.NO_GO,
-                message=f"{run_errors} check(s) errored in the latest scan ({last_run.id}); an error is never a pass",
-                message_ja=f"最新のスキャン（{last_run.id}）で {run_errors} 件の検査がエラーになりました"
-                "（エラーは合格とみなしません）",
+                message=f"no target answered the latest scan ({last_run.id}): {last_run.error or 'unreachable'}",
+                message_ja=f"最新のスキャン（{last_run.id}）ではどの対象も応答しませんでした",
                 refs=[last_run.id],
             )
         )
+    for status, clause, en, ja in (
+        (ObservationStatus.ERROR, "scan-errors", "errored", "エラーになりました（エラーは合格とみなしません）"),
+        (
+            ObservationStatus.NOT_RUN,
+            "scan-not-run",
+            "did not run",
+            "実施されませんでした（未実施は合格とみなしません）",
+        ),
+    ):
+        named = _checks_with(observations, status)
+        if named:
+            reasons.append(
+                GateReason(
+                    clause=clause,
+                    decision=DecisionKind.NO_GO,
+                    message=f"{len(named)} check(s) {en} in the latest scan ({last_run.id}), their controls "
+                    "unverified: " + "; ".join(f"{check} ({why})" for check, why in named.items()),
+                    message_ja=f"最新のスキャン（{last_run.id}）で {len(named)} 件の検査が{ja}: " + "、".join(named),
+                    refs=[last_run.id, *named],
+                )
+            )
     unscanned = [r.control_id for r in results if r.status is ResultStatus.NOT_SCANNED]
     if unscanned:
         reasons.append(
@@ -242,6 +268,15 @@ def _scan_reasons(
             )
         )
     return reasons
+
+
+def _checks_with(observations: Sequence[Observation], status: ObservationStatus) -> dict[str, str]:
+    """Check id -> the first target and evidence of its observations in ``status``, in check order."""
+    named: dict[str, str] = {}
+    for obs in observations:
+        if obs.status is status and obs.check_id not in named:
+            named[obs.check_id] = f"{obs.target}: {obs.evidence}"[:200]
+    return named
 
 
 def _accepted_notes(register: Sequence[RiskEntry]) -> list[GateReason]:

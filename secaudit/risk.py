@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from secaudit import clock
-from secaudit.assess import FINDINGS
 from secaudit.catalog import Catalog
 from secaudit.gate import OPEN_STATUSES, decide, has_plan
 from secaudit.model import (
@@ -77,7 +76,11 @@ def build_register(
     today: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> list[RiskEntry]:
-    """One entry per fail, partial or error, plus earlier risks now resolved or not reassessed."""
+    """One entry per fail or partial, plus earlier risks now resolved or not reassessed.
+
+    An unverified control (error, not scanned, awaiting an answer) raises no risk: nothing was
+    judged. A risk already on record keeps its last rating while its control cannot be reassessed.
+    """
     day = today or clock.today()
     moment = now or dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
     matrix = matrix_for(matrix_kind)
@@ -87,13 +90,13 @@ def build_register(
         rid = risk_id(service.id, result.control_id)
         life = known.get(rid)
         status = _underlying(result)
-        if status in FINDINGS:
+        if status.raises_risk:
             register.append(
                 _entry(service, result, status, rid, life, treatments.get(rid), matrix, catalog, day, moment)
             )
         elif life is not None and status in RESOLVING:
             register.append(_resolved(service, result, rid, life, matrix, catalog, moment))
-        elif life is not None and life.resolved_at is None:
+        elif life is not None and life.resolved_at is None and life.last_result.raises_risk:
             entry = _entry(
                 service, result, life.last_result, rid, life, treatments.get(rid), matrix, catalog, day, moment
             )
@@ -114,9 +117,7 @@ def _underlying(result: ControlResult) -> ResultStatus:
 def _describe(result: ControlResult, status: ResultStatus, catalog: Catalog) -> LocalizedText:
     control = catalog.controls.get(result.control_id)
     title = result.title
-    if status is ResultStatus.ERROR:
-        ja_state, en_state = "の実施状況を確認できていない", "could not be verified"
-    elif status is ResultStatus.PARTIAL:
+    if status is ResultStatus.PARTIAL:
         ja_state, en_state = "が一部しか満たされていない", "is only partly met"
     else:
         ja_state, en_state = "が満たされていない", "is not met"
@@ -251,7 +252,7 @@ def apply_waivers(results: Sequence[ControlResult], register: Sequence[RiskEntry
     accepted = {e.control_id: e.id for e in register if e.status is RiskStatus.ACCEPTED}
     out = []
     for result in results:
-        if result.control_id in accepted and result.status in FINDINGS:
+        if result.control_id in accepted and result.status.raises_risk:
             result = result.model_copy(
                 update={
                     "status": ResultStatus.WAIVED,

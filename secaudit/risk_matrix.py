@@ -13,8 +13,8 @@ from functools import lru_cache
 from secaudit.model import ControlResult, ResultStatus, Service, Severity
 from secaudit.model.config import RiskMatrixKind
 
-RESULT_LIKELIHOOD = {ResultStatus.FAIL: 3, ResultStatus.PARTIAL: 2, ResultStatus.ERROR: 2}
-_STATUS_JA = {ResultStatus.FAIL: "不適合", ResultStatus.PARTIAL: "一部適合", ResultStatus.ERROR: "エラー"}
+RESULT_LIKELIHOOD = {ResultStatus.FAIL: 3, ResultStatus.PARTIAL: 2}
+_STATUS_JA = {ResultStatus.FAIL: "不適合", ResultStatus.PARTIAL: "一部適合"}
 _SEVERITY_JA = {Severity.LOW: "低", Severity.MEDIUM: "中", Severity.HIGH: "高", Severity.CRITICAL: "重大"}
 _LEVEL_JA = {"Low": "低", "Medium": "中", "High": "高", "Critical": "重大"}
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from secaudit.assess import apply_review, assess, score
-from secaudit.model import ControlResult, ResultStatus
+from secaudit.model import Check, ControlResult, ResultStatus
 from secaudit.model.result import Review
 from tests.assessment_data import (
     NOW,
@@ -78,6 +78,14 @@ CHECK_RULES = [
     ("a check without observation", [("tls.a", "pass", "h1")], "not_scanned"),
     ("no observation at all", [], "not_scanned"),
     ("an error beside a missing check", [("tls.a", "error", "h1")], "error"),
+    ("a check that did not run is never a pass", [("tls.a", "not_run", "h1"), ("tls.b", "pass", "h1")], "not_scanned"),
+    (
+        "not run on one target, pass on another",
+        [("tls.a", "pass", "h1"), ("tls.a", "not_run", "h2"), ("tls.b", "pass", "h1")],
+        "not_scanned",
+    ),
+    ("a fail beside a check that did not run", [("tls.a", "not_run", "h1"), ("tls.b", "fail", "h1")], "fail"),
+    ("an error beside a check that did not run", [("tls.a", "not_run", "h1"), ("tls.b", "error", "h1")], "error"),
 ]
 
 
@@ -85,6 +93,58 @@ CHECK_RULES = [
 def test_check_rules(case: str, seen: list, expected: str) -> None:
     observations = [observation(c, s, t) for c, s, t in seen]
     assert judge(None, CHECKS, {}, observations).status is ResultStatus(expected), case
+
+
+# A failed check weighs by its severity against the control's (docs/assessment.md): it fails the
+# control when at most one level below it; two or more levels below, it makes the control partial.
+SEVERITY_RULES = [
+    ("low", "low", "fail"),
+    ("low", "medium", "fail"),
+    ("low", "high", "partial"),
+    ("low", "critical", "partial"),
+    ("medium", "high", "fail"),
+    ("medium", "critical", "partial"),
+    ("high", "critical", "fail"),
+    ("high", "high", "fail"),
+    ("critical", "low", "fail"),
+]
+
+
+@pytest.mark.parametrize(("check_severity", "control_severity", "expected"), SEVERITY_RULES)
+def test_a_failed_check_weighs_by_its_severity(check_severity: str, control_severity: str, expected: str) -> None:
+    ctl = control(checks=["tls.a"], severity=control_severity)
+    cat = catalog(ctl)
+    cat.checks["tls.a"] = Check.model_validate(
+        {
+            "id": "tls.a",
+            "probe": "tls",
+            "title": {"ja": "t", "en": "t"},
+            "severity": check_severity,
+            "assertion": "protocols_offered_any",
+        }
+    )
+    (result,) = assess(service(), cat, {}, [observation("tls.a", "fail")], today=TODAY)
+    assert result.status is ResultStatus(expected)
+    if expected == "partial":
+        assert "lower-severity check failed (tls.a)" in result.reason
+
+
+def test_a_low_check_beside_a_failing_high_check_still_fails_the_control() -> None:
+    ctl = control(checks=["tls.a", "tls.b"], severity="high")
+    cat = catalog(ctl)
+    for check_id, severity in (("tls.a", "low"), ("tls.b", "high")):
+        cat.checks[check_id] = Check.model_validate(
+            {
+                "id": check_id,
+                "probe": "tls",
+                "title": {"ja": "t", "en": "t"},
+                "severity": severity,
+                "assertion": "protocols_offered_any",
+            }
+        )
+    seen = [observation("tls.a", "fail"), observation("tls.b", "fail")]
+    (result,) = assess(service(), cat, {}, seen, today=TODAY)
+    assert result.status is ResultStatus.FAIL
 
 
 BOTH_RULES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from secaudit.assess import assess
-from secaudit.model import DecisionKind, GatePolicy, ObservationStatus, RunStatus, ScanRun, Treatment
+from secaudit.model import DecisionKind, GatePolicy, RunStatus, ScanRun, Treatment
 from secaudit.model.config import RiskMatrixKind
 from secaudit.risk import apply_waivers, build_register, decide
 from tests.assessment_data import NOW, TODAY, answers, catalog, control, observation, service, yes_no
@@ -50,9 +50,8 @@ def gate(
     results = assess(svc, cat, store_answers, list(seen), today=TODAY)
     register = build_register(svc, results, cat, matrix, treatments or {}, None, TODAY, now=NOW)
     results = apply_waivers(results, register)
-    errors = sum(1 for o in seen if o.status is ObservationStatus.ERROR)
     latest = run() if last_run == "fresh" else last_run
-    return decide(svc, results, register, policy or GatePolicy(), latest, errors, NOW, strict=strict)
+    return decide(svc, results, register, policy or GatePolicy(), latest, list(seen), NOW, strict=strict)
 
 
 def clauses(decision) -> dict[str, list[str]]:
@@ -220,6 +219,8 @@ def test_every_reason_is_also_written_in_japanese() -> None:
     reasons = [r for d in decisions for r in d.reasons]
     assert {r.clause for r in reasons} >= {"clear", "open-risk", "scan-errors", "scan-stale"}
     for reason in reasons:
-        assert reason.message_ja and any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in reason.message_ja)
+        assert reason.message_ja and any(
+            "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in reason.message_ja
+        )
     open_risk = next(r for r in reasons if r.clause == "open-risk")
     assert open_risk.message_ja.startswith("R-svc-HUM-5.4-001（High、未対応）")

@@ -60,13 +60,12 @@ def audit(
         from secaudit.scan.engine import run_scan
 
         outcome = run_scan(service, st.catalog(), st.store(), ws.config, profile, progress=lambda _m: None)
-        counts = {s: sum(1 for o in outcome.observations if o.status.value == s) for s in ("pass", "fail", "error")}
-        info(
-            f"scan: run {outcome.run.id} ({outcome.run.profile}): {counts['pass']} passed, "
-            f"{counts['fail']} failed, {counts['error']} errors"
-        )
+        info(f"scan: run {outcome.run.id} ({outcome.run.profile}): {outcome.summary}")
         if outcome.unreachable:
-            warn("every target was unreachable; the scan controls are judged as errors")
+            warn(
+                f"no target answered ({', '.join(outcome.silent)}); the scan's checks stay unverified "
+                "and the launch decision names them"
+            )
 
     ev = evaluate_service(st, service.id, strict=strict, now=now)
     overall = ev.scores.overall

@@ -125,7 +125,6 @@ def evaluate_service(
     """
     from secaudit.assess import assess, score
     from secaudit.inventory import find_service
-    from secaudit.model import ObservationStatus
     from secaudit.risk import apply_waivers, build_register, decide
     from secaudit.store import risks as risk_store
 
@@ -144,8 +143,9 @@ def evaluate_service(
     if record:
         risk_store.apply_lifecycle(store, [plan])
     results = apply_waivers(assessed, register)
-    run_errors = sum(1 for o in known.observations if o.status is ObservationStatus.ERROR)
-    decision = decide(service, results, register, ws.config.gate, known.last_run, run_errors, moment, strict=strict)
+    decision = decide(
+        service, results, register, ws.config.gate, known.last_run, known.observations, moment, strict=strict
+    )
     return Evaluation(
         service=service,
         catalog=catalog,

@@ -67,7 +67,10 @@ def scan(
         _print_table(outcome, catalog)
     code = exit_code_of(outcome, catalog, fail_on)
     if code is ExitCode.ENVIRONMENT:
-        warn("every target was unreachable; nothing could be judged")
+        warn(
+            f"no target answered ({', '.join(outcome.silent)}); the run is recorded as unreachable "
+            "and its checks stay unverified"
+        )
     if code is not ExitCode.OK:
         raise typer.Exit(int(code))
 
@@ -86,7 +89,7 @@ def with_workspace_paths(service: Service, root: Path) -> Service:
 
 
 def exit_code_of(outcome: ScanOutcome, catalog: Catalog, fail_on: Severity) -> ExitCode:
-    """3 when every target was unreachable, 1 when a failure is at or above ``fail_on``, else 0."""
+    """3 when no target answered, 1 when a failure is at or above ``fail_on``, else 0."""
     from secaudit.model import ObservationStatus
 
     if outcome.unreachable:
@@ -135,6 +138,8 @@ def _as_json(outcome: ScanOutcome) -> dict[str, Any]:
     return {
         "run": outcome.run.model_dump(mode="json"),
         "unreachable": outcome.unreachable,
+        "silent_targets": outcome.silent,
+        "counts": {status.value: n for status, n in outcome.counts().items()},
         "observations": [o.model_dump(mode="json", exclude={"details"}) for o in outcome.observations],
     }
 
@@ -143,14 +148,13 @@ def _print_table(outcome: ScanOutcome, catalog: Catalog) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    counts = {s: sum(1 for o in outcome.observations if o.status.value == s) for s in ("pass", "fail", "error")}
-    summary = f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} errors (run {outcome.run.id})"
+    summary = f"{outcome.summary} (run {outcome.run.id})"
     if not console().is_terminal:
         for o in outcome.observations:
             typer.echo("\t".join((o.check_id, _printable(o.target), o.status.value, _printable(o.evidence))))
         info(summary)
         return
-    colour = {"pass": "green", "fail": "red", "error": "yellow"}
+    colour = {"pass": "green", "fail": "red", "error": "yellow", "not_run": "blue"}
     table = Table(title=f"scan {outcome.run.id[:12]} of {outcome.run.service_id} ({outcome.run.profile})")
     for column in ("check", "severity", "target", "status", "evidence"):
         table.add_column(column)

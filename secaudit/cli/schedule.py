@@ -75,7 +75,7 @@ def show(
     """Print a ready crontab line, systemd units, and each service's schedule and next due time."""
     from secaudit.inventory import load_services
     from secaudit.schedule.due import due_status, zone
-    from secaudit.store.scans import latest_run
+    from secaudit.store.scans import last_successful_run
 
     st = state(ctx)
     workspace = st.workspace()
@@ -84,7 +84,7 @@ def show(
     now = clock.now()
     rows: list[dict[str, Any]] = []
     for service in load_services(workspace.services_dir):
-        last = latest_run(store, service.id)
+        last = last_successful_run(store, service.id)
         status = due_status(service, last.started_at if last else None, now, tz)
         rows.append(
             {

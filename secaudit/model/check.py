@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from secaudit.model.common import LocalizedText, Severity, Slug, StrictModel
 from secaudit.model.control import CheckId
@@ -46,12 +46,23 @@ class Check(StrictModel):
 class NmapOptions(StrictModel):
     """The only nmap settings a profile can fix; never free text."""
 
+    top_ports: Annotated[int, Field(ge=1, le=10000)] | None = None
+    """nmap's N most common TCP ports, by nmap's own ranking (``--top-ports N``)."""
+    all_ports: bool = False
+    """Every TCP port, 1 to 65,535."""
     ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=list)
+    """Ports scanned besides those (a target's declared ports and ports that checks name are always added)."""
     timing: Annotated[int, Field(ge=0, le=5)] = 3
     version_detection: bool = False
     host_timeout_s: Annotated[int, Field(ge=5, le=7200)] = 120
     max_rate: Annotated[int, Field(ge=1, le=100000)] | None = None
     scripts: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_port_rule(self) -> NmapOptions:
+        if self.all_ports and self.top_ports is not None:
+            raise ValueError("a profile scans either all_ports or top_ports, not both")
+        return self
 
 
 class Profile(StrictModel):

@@ -39,11 +39,22 @@ class Answer(StrictModel):
 
 
 class ObservationStatus(StrEnum):
-    """The outcome of one check on one target. An error is never a pass or a fail."""
+    """The outcome of one check on one target.
+
+    ``pass`` and ``fail`` only on facts the probe collected for exactly what the check asks;
+    ``error`` when the probe tried and failed; ``not_run`` when this profile or scope did not
+    look (the evidence says why). Neither of the last two is ever a pass or a fail.
+    """
 
     PASS = "pass"  # noqa: S105  (a status, not a password)
     FAIL = "fail"
     ERROR = "error"
+    NOT_RUN = "not_run"
+
+    @property
+    def judged(self) -> bool:
+        """True for pass and fail: the check looked and decided."""
+        return self in (ObservationStatus.PASS, ObservationStatus.FAIL)
 
 
 class Observation(StrictModel):

@@ -9,11 +9,30 @@ an errored fact is never read as "nothing found".
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Iterable
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from secaudit.model.common import StrictModel
+
+PortRange = tuple[int, int]
+
+
+def port_ranges(ports: Iterable[int]) -> list[PortRange]:
+    """Ports as sorted, merged inclusive ranges: ``[22, 23, 24, 80]`` is ``[(22, 24), (80, 80)]``."""
+    ranges: list[PortRange] = []
+    for port in sorted(set(ports)):
+        if ranges and port == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], port)
+        else:
+            ranges.append((port, port))
+    return ranges
+
+
+def ranges_text(ranges: Iterable[PortRange]) -> str:
+    """nmap's port notation for ``ranges``: ``22-24,80``."""
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
 
 
 class PortInfo(StrictModel):
@@ -37,7 +56,10 @@ class PortFacts(StrictModel):
     target: str
     address: str
     hostname: str | None = None
-    scanned_ports: list[int] = Field(default_factory=list)
+    scanned: list[PortRange] = Field(default_factory=list)
+    """Every port nmap was asked to scan, as inclusive ranges (all 65,535 ports is one range)."""
+    scanned_from: str = ""
+    """Where the port set came from, e.g. ``nmap top 100 + declared + named by checks``."""
     expected_ports: list[int] = Field(default_factory=list)
     ports: list[PortInfo] = Field(default_factory=list)
     host_state: str | None = None
@@ -46,9 +68,29 @@ class PortFacts(StrictModel):
     nmap_args: list[str] = Field(default_factory=list)
     scripts: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_port_list(cls, data: Any) -> Any:
+        """Runs stored before port ranges listed every scanned port (``scanned_ports``)."""
+        if isinstance(data, dict) and "scanned_ports" in data:
+            listed = data["scanned_ports"]
+            data = {k: v for k, v in data.items() if k != "scanned_ports"}
+            if isinstance(listed, list) and all(isinstance(p, int) for p in listed):
+                data.setdefault("scanned", port_ranges(listed))
+        return data
+
     def open_ports(self) -> list[int]:
         """Ports in state ``open``, sorted."""
         return sorted(p.port for p in self.ports if p.state == "open")
+
+    def covers(self, port: int) -> bool:
+        """True when ``port`` was in the set nmap scanned."""
+        return any(low <= port <= high for low, high in self.scanned)
+
+    @property
+    def scanned_count(self) -> int:
+        """How many ports were scanned."""
+        return sum(high - low + 1 for low, high in self.scanned)
 
 
 class ProtocolSupport(StrictModel):
@@ -129,6 +171,9 @@ class HttpFacts(StrictModel):
     headers: dict[str, list[str]] = Field(default_factory=dict)
     cookies: list[CookieInfo] = Field(default_factory=list)
     https_redirect: bool | None = None
+    plain_http_offered: bool | None = None
+    """False when the host's port 80 was looked at and is closed: there is no plain HTTP to redirect."""
+    https_redirect_failed: bool = False
     allowed_methods: list[str] = Field(default_factory=list)
     options_status: int | None = None
     trace_enabled: bool | None = None

@@ -12,11 +12,21 @@ from secaudit.model.common import Slug, StrictModel
 
 
 class RunStatus(StrEnum):
-    """How a scan run ended. A run with some errored targets is still ``completed``."""
+    """How a scan run ended.
+
+    A run with some errored targets is still ``completed``; ``unreachable`` when no target
+    answered at all (its observations are kept, but nothing about the service was seen).
+    """
 
     RUNNING = "running"
     COMPLETED = "completed"
+    UNREACHABLE = "unreachable"
     FAILED = "failed"
+
+    @property
+    def is_evidence(self) -> bool:
+        """True for a run whose observations the assessment reads (completed or unreachable)."""
+        return self in (RunStatus.COMPLETED, RunStatus.UNREACHABLE)
 
 
 class ScanRun(StrictModel):

@@ -80,6 +80,23 @@ class ResultStatus(StrEnum):
     ERROR = "error"
     WAIVED = "waived"
 
+    @property
+    def unverified(self) -> bool:
+        """A required answer is missing, or a check errored or did not run: nothing was judged.
+
+        An unverified control is a gate reason and a limit of the audit (監査範囲の制約), never a risk.
+        """
+        return self in _UNVERIFIED
+
+    @property
+    def raises_risk(self) -> bool:
+        """A judged non-compliance (fail or partial): what becomes an entry of the risk register."""
+        return self in _RAISES_RISK
+
+
+_UNVERIFIED = frozenset({ResultStatus.AWAITING_ANSWER, ResultStatus.NOT_SCANNED, ResultStatus.ERROR})
+_RAISES_RISK = frozenset({ResultStatus.FAIL, ResultStatus.PARTIAL})
+
 
 class TreatmentKind(StrEnum):
     """How a risk is dealt with."""

@@ -32,7 +32,6 @@ from secaudit.report.wording import Wording
 
 STATUS_ORDER = [s.value for s in ResultStatus]
 OPEN_RISK_STATUSES = {RiskStatus.OPEN, RiskStatus.TREATING, RiskStatus.REOPENED}
-NOT_ASSESSED = {ResultStatus.AWAITING_ANSWER, ResultStatus.NOT_SCANNED, ResultStatus.ERROR}
 
 
 @dataclass
@@ -238,7 +237,7 @@ def build_view(data: ReportInput, lang: Language) -> ReportView:
         for r in sorted(data.results, key=lambda r: (r.domain.section, r.control_id))
     ]
     matrix_size = 3 if str(data.config.risk_matrix) == "3x3" else 5
-    not_assessed = sum(1 for r in data.results if r.status in NOT_ASSESSED)
+    not_assessed = sum(1 for r in data.results if r.status.unverified)
     view = ReportView(
         data=data,
         lang=lang,

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import assert_never
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +26,7 @@ from secaudit.model import (
     Check,
     HttpFacts,
     Observation,
+    ObservationStatus,
     PortFacts,
     ProbeKind,
     Profile,
@@ -37,7 +38,7 @@ from secaudit.model import (
 from secaudit.model.config import WorkspaceConfig
 from secaudit.scan import scope as scope_guard
 from secaudit.scan.errors import ScanEnvironmentError
-from secaudit.scan.judges import judge, validate_checks
+from secaudit.scan.judges import judge, ports_named_by, validate_checks
 from secaudit.scan.judges.tls import MinDays
 from secaudit.scan.plan import ProbeTask, build_plan
 from secaudit.scan.probes import ports as ports_probe
@@ -50,12 +51,29 @@ MAX_EVIDENCE = 500
 
 @dataclass
 class ScanOutcome:
-    """What one run produced; ``unreachable`` when every target errored."""
+    """What one run produced; ``unreachable`` when no target answered at all (``silent`` names them)."""
 
     run: ScanRun
     observations: list[Observation]
     facts: list[PortFacts | TlsFacts | HttpFacts]
     unreachable: bool
+    silent: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[ObservationStatus, int]:
+        """How many observations ended in each outcome (every outcome present, zero included)."""
+        tally = dict.fromkeys(ObservationStatus, 0)
+        for observation in self.observations:
+            tally[observation.status] += 1
+        return tally
+
+    @property
+    def summary(self) -> str:
+        """``3 passed, 1 failed, 0 errors, 2 not run``: the four outcomes, kept apart."""
+        n = self.counts()
+        return (
+            f"{n[ObservationStatus.PASS]} passed, {n[ObservationStatus.FAIL]} failed, "
+            f"{n[ObservationStatus.ERROR]} errors, {n[ObservationStatus.NOT_RUN]} not run"
+        )
 
 
 @dataclass
@@ -145,8 +163,9 @@ def run_scan(
         },
     )
     scans.begin_run(store, run, actor)
+    named_ports = ports_named_by(checks, parameters)
     try:
-        results = _execute(tasks, profile, decision, install, started, say)
+        results = _execute(tasks, profile, decision, install, named_ports, started, say)
     except BaseException as exc:
         run.status = RunStatus.FAILED
         run.error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -156,11 +175,23 @@ def run_scan(
     facts = [f for result in results for f in result.facts]
     observations = _observe(run, service, checks, parameters, facts)
     scans.archive_nmap_xml(store, run.id, [x for result in results for x in result.raw_xml])
-    run.status = RunStatus.COMPLETED
+    silent = silent_targets(facts)
+    unreachable = bool(facts) and len(silent) == len({f.target for f in facts})
+    run.status = RunStatus.UNREACHABLE if unreachable else RunStatus.COMPLETED
+    if unreachable:
+        run.error = "no target answered: " + ", ".join(silent)
     run.finished_at = started + dt.timedelta(seconds=time.monotonic() - clock_start)
     scans.finish_run(store, run, observations, [(f.kind, f.target, f.model_dump(mode="json")) for f in facts], actor)
-    unreachable = bool(facts) and all(f.error is not None for f in facts)
-    return ScanOutcome(run=run, observations=observations, facts=facts, unreachable=unreachable)
+    return ScanOutcome(run=run, observations=observations, facts=facts, unreachable=unreachable, silent=silent)
+
+
+def silent_targets(facts: list[AnyFacts]) -> list[str]:
+    """The targets that answered nothing: every probe of them errored, and no scanned port was open."""
+    answered: dict[str, bool] = {}
+    for f in facts:
+        spoke = f.error is None and (not isinstance(f, PortFacts) or bool(f.open_ports()))
+        answered[f.target] = answered.get(f.target, False) or spoke
+    return [target for target, spoke in answered.items() if not spoke]
 
 
 def _execute(
@@ -168,6 +199,7 @@ def _execute(
     profile: Profile,
     decision: scope_guard.ScopeDecision,
     install: ports_probe.NmapInstall | None,
+    named_ports: list[int],
     now: dt.datetime,
     say: Callable[[str], None],
 ) -> list[_TaskResult]:
@@ -176,7 +208,8 @@ def _execute(
     results: dict[int, _TaskResult] = {}
     with ThreadPoolExecutor(max_workers=max(1, profile.concurrency), thread_name_prefix="secaudit-probe") as pool:
         futures = {
-            pool.submit(_run_task, task, profile, decision, install, now): index for index, task in enumerate(tasks)
+            pool.submit(_run_task, task, profile, decision, install, named_ports, now): index
+            for index, task in enumerate(tasks)
         }
         for done, future in enumerate(as_completed(futures), start=1):
             index = futures[future]
@@ -193,6 +226,7 @@ def _run_task(
     profile: Profile,
     decision: scope_guard.ScopeDecision,
     install: ports_probe.NmapInstall | None,
+    named_ports: list[int],
     now: dt.datetime,
 ) -> _TaskResult:
     approved = task.approved
@@ -201,7 +235,7 @@ def _run_task(
         match task.probe:
             case ProbeKind.PORTS:
                 assert install is not None
-                found = ports_probe.scan_ports(approved, profile.nmap, install)
+                found = ports_probe.scan_ports(approved, profile.nmap, install, named_ports)
                 return _TaskResult(list(found.facts), found.raw_xml)
             case ProbeKind.TLS:
                 from secaudit.scan.probes import tls as tls_probe

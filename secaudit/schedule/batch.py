@@ -43,7 +43,7 @@ from secaudit.store.drift import (
     record_comparison,
 )
 from secaudit.store.retention import abandon_interrupted_runs
-from secaudit.store.scans import facts_of, latest_run, observations_of, runs_of
+from secaudit.store.scans import facts_of, last_successful_run, observations_of, runs_of
 from secaudit.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ class Batch:
 
     def _select(self, now: dt.datetime, tz: Any) -> list[Service]:
         def last_started(service_id: str) -> dt.datetime | None:
-            last = latest_run(self.store, service_id)
+            last = last_successful_run(self.store, service_id)
             return last.started_at if last else None
 
         selection = select_services(

@@ -158,11 +158,11 @@ def _ports(differ: _Differ, before: list[Facts], after: list[Facts]) -> None:
         prev = old.get((new.target, new.address))
         if prev is None:
             continue
-        scanned = set(prev.scanned_ports) & set(new.scanned_ports) if prev.scanned_ports and new.scanned_ports else None
+        known = bool(prev.scanned and new.scanned)  # runs stored without their port set compare every port
         was = {(p.protocol, p.port): p for p in prev.ports if p.state == "open"}
         now = {(p.protocol, p.port): p for p in new.ports if p.state == "open"}
         for proto, port in sorted(set(was) | set(now), key=lambda k: (k[1], k[0])):
-            if scanned is not None and port not in scanned:
+            if known and not (prev.covers(port) and new.covers(port)):
                 continue
             key = f"{new.address} {proto}/{port}"
             where = f"{new.target} ({new.address})"

@@ -247,7 +247,7 @@ def _transition(entry: RiskEntry, life: RiskLifecycle | None, now: dt.datetime, 
             return None
         plan.updates.append((entry.id, {"resolved_at": stamp}))
         return "resolved"
-    finding = entry.result_status in (ResultStatus.FAIL, ResultStatus.PARTIAL, ResultStatus.ERROR)
+    finding = entry.result_status.raises_risk
     values: dict[str, Any] = {"last_seen": stamp}
     if finding:
         values["last_result"] = entry.result_status.value

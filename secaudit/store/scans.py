@@ -114,18 +114,30 @@ def runs_of(store: Store, service_id: str, limit: int = 50) -> list[ScanRun]:
 
 
 def latest_run(store: Store, service_id: str, profile: str | None = None) -> ScanRun | None:
-    """The newest completed run of a service (optionally of one profile)."""
+    """The newest finished run of a service that the assessment reads (completed or unreachable)."""
     return latest_runs_of(store, [service_id], profile).get(service_id)
 
 
-def latest_runs_of(store: Store, service_ids: Sequence[str], profile: str | None = None) -> dict[str, ScanRun]:
-    """The newest completed run of each of several services (ties on start time: the larger run id)."""
+def last_successful_run(store: Store, service_id: str) -> ScanRun | None:
+    """The newest completed run: what scheduling counts (an unreachable target stays due)."""
+    return latest_runs_of(store, [service_id], successful=True).get(service_id)
+
+
+def latest_runs_of(
+    store: Store, service_ids: Sequence[str], profile: str | None = None, *, successful: bool = False
+) -> dict[str, ScanRun]:
+    """The newest evidence run (completed or unreachable; only completed when ``successful``) of each of
+    several services (ties on start time: the larger run id)."""
+    wanted = [RunStatus.COMPLETED] if successful else [s for s in RunStatus if s.is_evidence]
     ranked = select(
         scan_runs.c.id,
         func.row_number()
         .over(partition_by=scan_runs.c.service_id, order_by=(scan_runs.c.started_at.desc(), scan_runs.c.id.desc()))
         .label("rank"),
-    ).where(scan_runs.c.service_id.in_(list(service_ids)), scan_runs.c.status == RunStatus.COMPLETED.value)
+    ).where(
+        scan_runs.c.service_id.in_(list(service_ids)),
+        scan_runs.c.status.in_([s.value for s in wanted]),
+    )
     if profile is not None:
         ranked = ranked.where(scan_runs.c.profile == profile)
     newest = ranked.subquery()

@@ -73,6 +73,7 @@ def test_a_crashing_probe_is_an_error_fact_and_the_run_completes(
     monkeypatch.setattr(http_probe, "probe_http", crash)
     service, catalog, store, config = _setup(workspace, targets=1, concurrency=1)
     outcome = engine.run_scan(service, catalog, store, config, "narrow")
-    assert outcome.run.status.value == "completed"
+    # recorded, not failed: every probe errored, so nothing of the target was seen (exit 3 on the CLI)
+    assert outcome.run.status.value == "unreachable" and outcome.unreachable
     assert outcome.facts[0].error == "probe failed: RuntimeError: boom"
     assert all(o.evidence == "probe error: probe failed: RuntimeError: boom" for o in outcome.observations)

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from secaudit.model import Service
+from secaudit.scan.probes import http as http_probe
 from secaudit.scan.probes.cookies import parse_set_cookie
 from secaudit.scan.probes.http import MAX_BODY_BYTES, probe_http
 from secaudit.scan.scope import ScopeDecision, check_scope
-from tests.scan.loopback import Loopback, make_handler, serve_http
+from tests.scan.loopback import Loopback, free_port, make_handler, serve_http
 
 
 @pytest.fixture
@@ -96,13 +97,51 @@ def test_directory_listing_and_body_cap(servers: Loopback) -> None:
     assert MAX_BODY_BYTES < 3 << 20
 
 
-def test_https_redirect_not_checked_without_http_in_scope(loopback: Loopback) -> None:
+def _redirect_verdict(facts: Any) -> tuple[str, str]:
+    from secaudit.model import Check
+    from secaudit.scan.judges import judge, validate_checks
+
+    check = Check.model_validate(
+        {
+            "id": "http.r",
+            "probe": "http",
+            "title": {"ja": "t", "en": "t"},
+            "severity": "medium",
+            "assertion": "https_redirect",
+        }
+    )
+    status, evidence, _details = judge(check, validate_checks([check])[check.id], facts)
+    return status.value, evidence
+
+
+def test_https_redirect_passes_when_the_hosts_plain_http_port_is_closed(
+    loopback: Loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No http:// URL in scope: the probe looks at the host's port 80 itself (here a free port stands in)."""
+    monkeypatch.setattr(http_probe, "PLAIN_HTTP_PORT", free_port())
     good = loopback.ports["good"]
     decision = _decision([{"url": f"https://localhost:{good}/", "addresses": ["127.0.0.1"]}])
     facts = probe_http(decision.approved[0], decision, timeout_s=10)
     assert facts.error is None and facts.status == 200
-    assert facts.https_redirect is None
-    assert facts.https_redirect_note and facts.https_redirect_note.startswith("not checked")
+    assert facts.plain_http_offered is False and facts.https_redirect is None
+    status, evidence = _redirect_verdict(facts)
+    assert status == "pass" and "no plaintext HTTP offered" in evidence and "refused" in evidence
+
+
+def test_https_redirect_asks_the_hosts_open_plain_http_port(
+    loopback: Loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Port 80 open beside a declared https URL: plain HTTP is asked at the approved address, and judged."""
+    good = loopback.ports["good"]
+    decision = _decision([{"url": f"https://localhost:{good}/", "addresses": ["127.0.0.1"]}])
+    monkeypatch.setattr(http_probe, "PLAIN_HTTP_PORT", loopback.ports["redirect"])
+    facts = probe_http(decision.approved[0], decision, timeout_s=10)
+    assert facts.plain_http_offered is True and facts.https_redirect is True
+    assert _redirect_verdict(facts)[0] == "pass"
+    monkeypatch.setattr(http_probe, "PLAIN_HTTP_PORT", loopback.ports["leaky"])
+    facts = probe_http(decision.approved[0], decision, timeout_s=10)
+    assert facts.plain_http_offered is True and facts.https_redirect is False
+    assert _redirect_verdict(facts)[0] == "fail"
 
 
 def test_unreachable_url_is_an_error(servers: Loopback) -> None:

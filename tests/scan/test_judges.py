@@ -8,12 +8,21 @@ from typing import Any
 import pytest
 
 from secaudit.model import Check, ObservationStatus, PortFacts
-from secaudit.model.facts import CertificateInfo, CookieInfo, HttpFacts, PortInfo, ProtocolSupport, TlsFacts
+from secaudit.model.facts import (
+    CertificateInfo,
+    CookieInfo,
+    HttpFacts,
+    PortInfo,
+    ProtocolSupport,
+    TlsFacts,
+    port_ranges,
+)
 from secaudit.scan.errors import CheckDefinitionError
 from secaudit.scan.judges import REGISTRY, judge, validate_checks
 from secaudit.scan.judges.base import NoParameters
 
 PASS, FAIL, ERROR = ObservationStatus.PASS, ObservationStatus.FAIL, ObservationStatus.ERROR
+NOT_RUN = ObservationStatus.NOT_RUN
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 
 
@@ -37,11 +46,14 @@ def _run(probe: str, assertion: str, facts: Any, **parameters: Any) -> tuple[Obs
 # --- ports ------------------------------------------------------------------------------------
 
 
-def _ports(open_ports: dict[int, str], expected: list[int], args: list[str] | None = None) -> PortFacts:
+def _ports(
+    open_ports: dict[int, str], expected: list[int], args: list[str] | None = None, scanned: list[int] | None = None
+) -> PortFacts:
     return PortFacts(
         target="localhost",
         address="127.0.0.1",
-        scanned_ports=sorted({*open_ports, *expected, 22}),
+        scanned=port_ranges(scanned if scanned is not None else {*open_ports, *expected, 21, 22, 23}),
+        scanned_from="test",
         expected_ports=expected,
         ports=[PortInfo(port=p, state="open", service=s) for p, s in open_ports.items()],
         nmap_args=args or ["-sT"],
@@ -54,25 +66,69 @@ def test_undeclared_open_port_fails() -> None:
     assert _run("ports", "only_expected_open", _ports({443: "https"}, [443]))[0] is PASS
 
 
+def test_unexpected_open_is_not_run_when_only_the_declared_ports_were_scanned() -> None:
+    """Scanning the declared ports alone says nothing about ports outside them: never a pass."""
+    status, evidence = _run("ports", "only_expected_open", _ports({443: "https"}, [443], scanned=[443]))
+    assert status is NOT_RUN and "only the declared ports" in evidence
+
+
 def test_declared_port_closed_fails_expected_open() -> None:
     assert _run("ports", "expected_open", _ports({}, [443]))[0] is FAIL
     assert _run("ports", "expected_open", _ports({443: "https"}, [443]))[0] is PASS
+    assert _run("ports", "expected_open", _ports({}, []))[0] is NOT_RUN
 
 
-def test_admin_port_open_fails_and_unscanned_list_is_error() -> None:
+def test_admin_port_open_fails_and_an_unscanned_listed_port_is_not_run() -> None:
     assert _run("ports", "ports_closed", _ports({22: "ssh"}, []), ports=[22, 3389])[0] is FAIL
     assert _run("ports", "ports_closed", _ports({}, []), ports=[22])[0] is PASS
-    assert _run("ports", "ports_closed", _ports({}, []), ports=[3389])[0] is ERROR
+    status, evidence = _run("ports", "ports_closed", _ports({}, []), ports=[22, 3389])
+    assert status is NOT_RUN and "3389" in evidence
 
 
 def test_cleartext_service_fails() -> None:
-    status, evidence = _run("ports", "services_absent", _ports({21: "ftp"}, [21]), services=["ftp", "telnet"])
+    status, evidence = _run(
+        "ports", "services_absent", _ports({21: "ftp"}, [21]), services=["ftp", "telnet"], ports=[21, 23]
+    )
     assert status is FAIL and "21/ftp" in evidence
+
+
+def test_cleartext_services_pass_only_when_their_usual_ports_were_scanned() -> None:
+    status, evidence = _run("ports", "services_absent", _ports({}, [443]), services=["telnet"], ports=[23])
+    assert status is PASS and "port number only" in evidence
+    status, evidence = _run(
+        "ports", "services_absent", _ports({}, [443], scanned=[443]), services=["telnet"], ports=[23]
+    )
+    assert status is NOT_RUN and "23" in evidence
+
+
+def test_ports_named_by_checks_are_always_scanned() -> None:
+    from secaudit.scan.judges import ports_named_by
+
+    checks = [
+        Check.model_validate(
+            {"id": f"ports.t{i}", "probe": "ports", "title": {"ja": "t", "en": "t"}, "severity": "high", **spec}
+        )
+        for i, spec in enumerate(
+            (
+                {"assertion": "ports_closed", "parameters": {"ports": [3389, 22]}},
+                {"assertion": "services_absent", "parameters": {"services": ["telnet"], "ports": [23]}},
+                {"assertion": "only_expected_open"},
+            )
+        )
+    ]
+    assert ports_named_by(checks, validate_checks(checks)) == [22, 23, 3389]
+
+
+def test_facts_stored_with_a_port_list_still_load() -> None:
+    """Runs stored before port ranges listed every port; drift and reports still read them."""
+    old = PortFacts.model_validate({"target": "h", "address": "127.0.0.1", "scanned_ports": [22, 23, 24, 80]})
+    assert old.scanned == [(22, 24), (80, 80)] and old.covers(23) and not old.covers(25)
+    assert old.scanned_count == 4
 
 
 def test_version_banner_needs_detection_and_fails_on_versions() -> None:
     facts = _ports({80: "http"}, [80])
-    assert _run("ports", "no_version_banner", facts)[0] is ERROR
+    assert _run("ports", "no_version_banner", facts)[0] is NOT_RUN
     facts = _ports({80: "http"}, [80], ["-sT", "-sV"])
     facts.ports[0].product, facts.ports[0].version = "Apache httpd", "2.4.1"
     status, evidence = _run("ports", "no_version_banner", facts)
@@ -192,8 +248,12 @@ def test_no_certificate_is_error() -> None:
 
 def _http(headers: dict[str, str], final_url: str = "https://localhost/", **fields: Any) -> HttpFacts:
     return HttpFacts(
-        target=final_url, address="127.0.0.1", final_url=final_url, status=200,
-        headers={k: [v] for k, v in headers.items()}, **fields,
+        target=final_url,
+        address="127.0.0.1",
+        final_url=final_url,
+        status=200,
+        headers={k: [v] for k, v in headers.items()},
+        **fields,
     )
 
 
@@ -209,8 +269,16 @@ def test_hsts() -> None:
 
 def test_header_assertions() -> None:
     assert _run("http", "header_present", _http({}), header="Content-Security-Policy")[0] is FAIL
-    assert _run("http", "header_equals", _http({"X-Content-Type-Options": "NoSniff"}),
-                header="X-Content-Type-Options", value="nosniff")[0] is PASS
+    assert (
+        _run(
+            "http",
+            "header_equals",
+            _http({"X-Content-Type-Options": "NoSniff"}),
+            header="X-Content-Type-Options",
+            value="nosniff",
+        )[0]
+        is PASS
+    )
     referrer = _http({"Referrer-Policy": "no-referrer, unsafe-url"})
     assert _run("http", "header_in", referrer, header="Referrer-Policy", values=["no-referrer"])[0] is FAIL
 
@@ -223,8 +291,13 @@ def test_frame_protection_by_either_header() -> None:
 
 
 def test_cookie_flags() -> None:
-    bad = _http({}, cookies=[CookieInfo(name="sid", secure=True), CookieInfo(name="ok", secure=True,
-                                                                           httponly=True, samesite="Lax")])
+    bad = _http(
+        {},
+        cookies=[
+            CookieInfo(name="sid", secure=True),
+            CookieInfo(name="ok", secure=True, httponly=True, samesite="Lax"),
+        ],
+    )
     status, evidence = _run("http", "cookies_flagged", bad)
     assert status is FAIL and "sid without HttpOnly/SameSite" in evidence
     assert _run("http", "cookies_flagged", _http({}))[0] is PASS
@@ -246,7 +319,13 @@ def test_methods_trace_listing_and_redirect() -> None:
     assert _run("http", "methods_not_allowed", _http({}), methods=["PUT"])[0] is ERROR
     assert _run("http", "no_directory_listing", _http({}, directory_listing=True))[0] is FAIL
     assert _run("http", "https_redirect", _http({}, https_redirect=False))[0] is FAIL
-    assert _run("http", "https_redirect", _http({}, https_redirect_note="not checked: none in scope"))[0] is ERROR
+    nothing_looked = _http({}, https_redirect_note="not run: none in scope")
+    assert _run("http", "https_redirect", nothing_looked)[0] is NOT_RUN
+    asking_failed = _http({}, plain_http_offered=True, https_redirect_failed=True, https_redirect_note="GET: reset")
+    assert _run("http", "https_redirect", asking_failed)[0] is ERROR
+    closed = _http({}, plain_http_offered=False, https_redirect_note="no plaintext HTTP offered: port 80 refused")
+    status, evidence = _run("http", "https_redirect", closed)
+    assert status is PASS and "no plaintext HTTP offered" in evidence
 
 
 # --- registry ---------------------------------------------------------------------------------
@@ -269,8 +348,14 @@ def test_every_registered_judge_is_documented_by_a_summary() -> None:
 )
 def test_bad_check_definitions_name_the_check(assertion: str, parameters: dict[str, Any], message: str) -> None:
     check = Check.model_validate(
-        {"id": "http.broken", "probe": "http", "title": {"ja": "t", "en": "t"}, "severity": "low",
-         "assertion": assertion, "parameters": parameters}
+        {
+            "id": "http.broken",
+            "probe": "http",
+            "title": {"ja": "t", "en": "t"},
+            "severity": "low",
+            "assertion": assertion,
+            "parameters": parameters,
+        }
     )
     with pytest.raises(CheckDefinitionError) as exc:
         validate_checks([check])
@@ -279,8 +364,14 @@ def test_bad_check_definitions_name_the_check(assertion: str, parameters: dict[s
 
 def test_tls_protocol_names_are_validated() -> None:
     check = Check.model_validate(
-        {"id": "tls.broken", "probe": "tls", "title": {"ja": "t", "en": "t"}, "severity": "low",
-         "assertion": "protocols_not_offered", "parameters": {"protocols": ["SSLv3"]}}
+        {
+            "id": "tls.broken",
+            "probe": "tls",
+            "title": {"ja": "t", "en": "t"},
+            "severity": "low",
+            "assertion": "protocols_not_offered",
+            "parameters": {"protocols": ["SSLv3"]},
+        }
     )
     with pytest.raises(CheckDefinitionError, match="scanner checks"):
         validate_checks([check])
@@ -296,11 +387,17 @@ def test_expiry_margin_comes_from_the_workspace_when_the_check_leaves_it_open() 
     from secaudit.scan.engine import with_workspace_defaults
 
     check = Check.model_validate(
-        {"id": "tls.margin", "probe": "tls", "title": {"ja": "t", "en": "t"}, "severity": "low",
-         "assertion": "certificate_days_left"}
+        {
+            "id": "tls.margin",
+            "probe": "tls",
+            "title": {"ja": "t", "en": "t"},
+            "severity": "low",
+            "assertion": "certificate_days_left",
+        }
     )
-    config = WorkspaceConfig.model_validate({"organisation": {"ja": "市", "en": "City"},
-                                             "scan": {"cert_expiry_warning_days": 60}})
+    config = WorkspaceConfig.model_validate(
+        {"organisation": {"ja": "市", "en": "City"}, "scan": {"cert_expiry_warning_days": 60}}
+    )
     parsed = with_workspace_defaults(validate_checks([check]), config)[check.id]
     status, evidence, _ = judge(check, parsed, _tls(MODERN, _cert(days_left=45)))
     assert status is FAIL and "minimum 60" in evidence

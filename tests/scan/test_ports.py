@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from secaudit.model import NmapOptions, ObservationStatus, PortFacts, Target
+from secaudit.model.facts import port_ranges
 from secaudit.scan.errors import ProbeFailure
 from secaudit.scan.judges import REGISTRY, judge, validate_checks
 from secaudit.scan.probes import ports
@@ -43,9 +44,7 @@ def _ports_checks() -> list[Any]:
         ("run_error.xml", "nmap failed: Failed to open device"),
     ],
 )
-def test_unscanned_host_is_an_error_never_a_pass(
-    fixture: str, reason: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unscanned_host_is_an_error_never_a_pass(fixture: str, reason: str, monkeypatch: pytest.MonkeyPatch) -> None:
     data = (FIXTURES / fixture).read_bytes()
     monkeypatch.setattr(
         ports, "run_nmap", lambda argv, deadline: ports.NmapExecution(argv, data, "", 0, timed_out=False)
@@ -91,13 +90,35 @@ def test_banner_with_markup_is_kept_verbatim() -> None:
 
 def test_arguments_come_from_the_profile_only() -> None:
     options = NmapOptions(ports=[443, 80], timing=3, version_detection=True, host_timeout_s=60, max_rate=100)
-    argv = ports.nmap_arguments(options, [8443, 80], ipv6=False)
+    argv = ports.nmap_arguments(options, port_ranges([8443, 80, 81, 82]), ipv6=False)
     assert argv[:2] == ["-sT", "-n"]
     assert "-sS" not in argv and "sudo" not in argv
     assert argv[argv.index("--host-timeout") + 1] == "60s"
-    assert argv[argv.index("-p") + 1] == "80,8443"
+    assert argv[argv.index("-p") + 1] == "80-82,8443"
     assert "-sV" in argv and argv[argv.index("--max-rate") + 1] == "100"
     assert ports.target_arguments([LOCAL]) == ["--", "127.0.0.1"]
+
+
+def test_top_ports_are_nmaps_own_ranking() -> None:
+    """nmap lists its top N ports in its XML without scanning anything: the profile's base set."""
+    top = ports.top_ports(ports.locate_nmap().path, 100)
+    assert len(top) == 100
+    assert {21, 22, 23, 80, 443, 3306, 3389, 8081, 8443} <= set(top)
+
+
+def test_the_port_set_adds_declared_and_named_ports_to_the_profile() -> None:
+    install = ports.locate_nmap()
+    quick = ports.port_set(NmapOptions(top_ports=100), install, declared=[18443], named=[6379, 27017])
+    covered = {p for low, high in quick.ranges for p in range(low, high + 1)}
+    assert len(covered) == 103 and {18443, 6379, 27017, 8081} <= covered
+    assert quick.source == "nmap top 100 + declared + named by checks"
+    deep = ports.port_set(NmapOptions(all_ports=True), install, declared=[18443], named=[6379])
+    assert deep.ranges == [(1, 65535)] and deep.source == "all 65,535 ports"
+
+
+def test_a_profile_scans_either_all_ports_or_the_top_ones() -> None:
+    with pytest.raises(ValueError, match="all_ports or top_ports"):
+        NmapOptions(all_ports=True, top_ports=100)
 
 
 @pytest.mark.parametrize("smuggled", ["-iL /etc/passwd", "-iL", "--script=evil"])

@@ -56,6 +56,11 @@ def validate_checks(checks: Iterable[Check]) -> dict[str, BaseModel]:
     return parsed
 
 
+def ports_named_by(checks: Iterable[Check], parameters: dict[str, BaseModel]) -> list[int]:
+    """Every port the ports checks name: a scan always covers them, so those checks judge what they ask."""
+    return sorted({p for c in checks if c.probe is ProbeKind.PORTS for p in ports.named_ports(parameters[c.id])})
+
+
 def judge(check: Check, parameters: BaseModel, facts: PortFacts | TlsFacts | HttpFacts) -> Verdict:
     """Judge ``facts`` with ``check``; a probe error is an error verdict, never a pass or a fail."""
     if facts.error is not None:

@@ -16,6 +16,7 @@ FactsT = TypeVar("FactsT")
 PASS = ObservationStatus.PASS
 FAIL = ObservationStatus.FAIL
 ERROR = ObservationStatus.ERROR
+NOT_RUN = ObservationStatus.NOT_RUN
 
 
 class NoParameters(BaseModel):

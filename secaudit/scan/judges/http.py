@@ -7,7 +7,7 @@ import re
 from pydantic import Field
 
 from secaudit.model import HttpFacts
-from secaudit.scan.judges.base import ERROR, FAIL, PASS, Assertion, NoParameters, Parameters, Verdict, listing
+from secaudit.scan.judges.base import ERROR, FAIL, NOT_RUN, PASS, Assertion, NoParameters, Parameters, Verdict, listing
 
 VERSION_RE = re.compile(r"\d+\.\d+|/\s*\d")
 MAX_AGE_RE = re.compile(r"max-age\s*=\s*\"?(\d+)\"?", re.IGNORECASE)
@@ -61,10 +61,14 @@ class CookiePolicy(Parameters):
 
 
 def https_redirect(facts: HttpFacts, _params: NoParameters) -> Verdict:
-    """Pass when the plain-HTTP variant redirects to HTTPS; error when it could not be checked."""
+    """Pass when plain HTTP redirects to HTTPS or is not offered at all; error when asking failed."""
     note = facts.https_redirect_note or ""
+    if facts.plain_http_offered is False:
+        return PASS, note or "no plaintext HTTP offered", {}
     if facts.https_redirect is None:
-        return ERROR, note or "not checked", {}
+        if facts.https_redirect_failed:
+            return ERROR, note or "plain HTTP could not be asked", {}
+        return NOT_RUN, note or "not run: plain HTTP was not looked at", {}
     if facts.https_redirect:
         return PASS, note or "redirects to https", {}
     return FAIL, note or "plain HTTP is served without a redirect to https", {}

@@ -10,6 +10,7 @@ them. Bodies, headers and time are capped.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
@@ -70,9 +71,15 @@ class _Visit:
             if isinstance(stream, httpcore.NetworkStream):
                 self.watchdog.watch(stream.get_extra_info("socket"))
 
-    def request(self, method: str, url: str) -> Reply:
-        """Send ``method`` to ``url`` at its approved address; raise httpx errors or ValueError."""
+    def request(self, method: str, url: str, via: ApprovedTarget | None = None) -> Reply:
+        """Send ``method`` to ``url`` at its approved address; raise httpx errors or ValueError.
+
+        ``via`` lets a request reach a port the probe found open on an approved host (plain HTTP on
+        port 80 beside a declared https URL): same host name, same approved address.
+        """
         approved = self.scope.approved_for_url(url)
+        if approved is None and via is not None and urlsplit(url).hostname == via.hostname:
+            approved = via
         if approved is None:
             raise ValueError(f"{url} is outside the service's scope")
         address = approved.preferred_address()
@@ -117,7 +124,7 @@ def probe_http(approved: ApprovedTarget, scope: ScopeDecision, timeout_s: float)
         if final is None:
             return facts
         _fill_final(facts, final)
-        _https_redirect(visit, url, facts)
+        _https_redirect(visit, approved, facts)
         _methods(visit, final.url, facts)
         _listing(visit, final, facts)
     finally:
@@ -158,26 +165,58 @@ def _fill_final(facts: HttpFacts, final: Reply) -> None:
     facts.body_truncated = final.truncated
 
 
-def _https_redirect(visit: _Visit, url: str, facts: HttpFacts) -> None:
-    parts = urlsplit(url)
+def _https_redirect(visit: _Visit, approved: ApprovedTarget, facts: HttpFacts) -> None:
+    """Does plain HTTP on this host redirect to https? A declared http URL is asked; otherwise port 80
+    of the approved address: closed means no plaintext HTTP is offered, open means it is asked."""
+    assert approved.target.url is not None
+    parts = urlsplit(approved.target.url)
     if parts.scheme == "http":
+        facts.plain_http_offered = True
         facts.https_redirect = any(
             hop.location is not None and urljoin(hop.url, hop.location).startswith("https://")
             for hop in facts.redirects
         )
         return
     variant = _http_variant(visit.scope, parts)
+    via = None
     if variant is None:
-        facts.https_redirect_note = f"not checked: no http:// endpoint of {parts.hostname} is in the service's scope"
-        return
+        address = approved.preferred_address()
+        assert address is not None
+        state = _port_state(address, PLAIN_HTTP_PORT, visit)
+        if state != "open":
+            facts.plain_http_offered = False
+            facts.https_redirect_note = f"no plaintext HTTP offered: port {PLAIN_HTTP_PORT} of {address} {state}"
+            return
+        port = "" if PLAIN_HTTP_PORT == 80 else f":{PLAIN_HTTP_PORT}"
+        variant, via = f"http://{_netloc_host(str(parts.hostname))}{port}/", approved
+    facts.plain_http_offered = True
     try:
-        reply = visit.request("GET", variant)
+        reply = visit.request("GET", variant, via=via)
     except (httpx.HTTPError, ValueError, OSError) as exc:
+        facts.https_redirect_failed = True
         facts.https_redirect_note = f"GET {variant}: {_describe(exc)}"
         return
     location = reply.first("location") if 300 <= reply.status < 400 else None
     facts.https_redirect = location is not None and urljoin(variant, location).startswith("https://")
     facts.https_redirect_note = f"{variant} answered {reply.status}" + (f" -> {location}" if location else "")
+
+
+PLAIN_HTTP_PORT = 80
+PORT_CHECK_TIMEOUT_S = 3.0
+
+
+def _port_state(address: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int, visit: _Visit) -> str:
+    """``open``, ``refused the connection`` or ``did not answer (filtered)``: one TCP connect, within the deadline."""
+    timeout = max(0.1, min(PORT_CHECK_TIMEOUT_S, visit.deadline - time.monotonic()))
+    try:
+        with socket.create_connection((str(address), port), timeout=timeout):
+            return "open"
+    except ConnectionRefusedError:
+        return "refused the connection"
+    except TimeoutError:
+        return "did not answer (filtered)"
+    except OSError as exc:
+        return f"could not be reached ({exc.strerror or exc})"
 
 
 def _http_variant(scope: ScopeDecision, parts: SplitResult) -> str | None:

@@ -12,13 +12,20 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+from xml.etree.ElementTree import ParseError  # noqa: S405  (the exception only; parsing goes through defusedxml)
+
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
 
 from secaudit.model import NmapOptions, PortFacts
+from secaudit.model.facts import PortRange, port_ranges, ranges_text
 from secaudit.scan.errors import ProbeFailure, ScanEnvironmentError
 from secaudit.scan.probes.nmap_xml import parse_nmap_xml
 from secaudit.scan.scope import ApprovedTarget
@@ -68,7 +75,62 @@ def locate_nmap(search_path: Sequence[str] | None = None) -> NmapInstall:
     return NmapInstall(path=str(scanner._nmap_path), version=f"{major}.{minor:02d}")
 
 
-def nmap_arguments(options: NmapOptions, ports: Sequence[int], ipv6: bool) -> list[str]:
+ALL_PORTS: list[PortRange] = [(1, 65535)]
+_PORT_LIST_RE = re.compile(r"^\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*$")
+
+
+@dataclass(frozen=True)
+class PortSet:
+    """The ports one scan covers, and where they came from (said in the evidence)."""
+
+    ranges: list[PortRange]
+    source: str
+
+
+def port_set(options: NmapOptions, install: NmapInstall, declared: Sequence[int], named: Sequence[int] = ()) -> PortSet:
+    """The profile's ports (all, or nmap's top N), plus its fixed list, the declared ports and ports checks name."""
+    if options.all_ports:
+        return PortSet(list(ALL_PORTS), "all 65,535 ports")
+    ports: set[int] = set()
+    parts: list[str] = []
+    for label, chosen in (
+        (f"nmap top {options.top_ports}", top_ports(install.path, options.top_ports) if options.top_ports else ()),
+        ("the profile's list", options.ports),
+        ("declared", declared),
+        ("named by checks", named),
+    ):
+        if chosen:
+            ports.update(int(p) for p in chosen)
+            parts.append(label)
+    return PortSet(port_ranges(ports), " + ".join(parts) or "no ports")
+
+
+@lru_cache(maxsize=8)
+def top_ports(nmap_path: str, count: int) -> tuple[int, ...]:
+    """nmap's own ``count`` most common TCP ports: nmap lists them in its XML without scanning anything."""
+    argv = [nmap_path, "-sT", "-n", "--top-ports", str(int(count)), "-oX", "-"]
+    try:
+        done = subprocess.run(  # noqa: S603  (fixed arguments, no target)
+            argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ScanEnvironmentError(f"nmap could not list its top {count} ports: {exc}; {INSTALL_HINT}") from exc
+    try:
+        root = fromstring(done.stdout)
+    except (DefusedXmlException, ParseError, ValueError) as exc:
+        raise ScanEnvironmentError(f"nmap's list of its top {count} ports could not be read: {exc}") from exc
+    info = root.find("scaninfo")
+    services = info.get("services", "") if info is not None else ""
+    if not _PORT_LIST_RE.match(services):
+        raise ScanEnvironmentError(f"nmap did not list its top {count} ports (got {services[:80]!r})")
+    ports: list[int] = []
+    for part in services.split(","):
+        low, _, high = part.partition("-")
+        ports.extend(range(int(low), int(high or low) + 1))
+    return tuple(sorted(set(ports)))
+
+
+def nmap_arguments(options: NmapOptions, ports: Sequence[PortRange], ipv6: bool) -> list[str]:
     """nmap's options, from profile data only: connect scan, no DNS, XML on stdout."""
     if not ports:
         raise ProbeFailure("no ports to scan: the target declares none and the profile adds none")
@@ -79,7 +141,7 @@ def nmap_arguments(options: NmapOptions, ports: Sequence[int], ipv6: bool) -> li
         "--host-timeout",
         f"{int(options.host_timeout_s)}s",
         "-p",
-        ",".join(str(int(p)) for p in sorted(set(ports))),
+        ranges_text(ports),
         "-oX",
         "-",
     ]
@@ -133,16 +195,27 @@ def scan_ports(
     approved: ApprovedTarget,
     options: NmapOptions,
     install: NmapInstall,
-    extra_ports: Sequence[int] = (),
+    named_ports: Sequence[int] = (),
 ) -> PortsResult:
-    """Scan one host target's approved addresses; one PortFacts per address, errors as data."""
+    """Scan one host target's approved addresses; one PortFacts per address, errors as data.
+
+    ``named_ports`` are ports that checks name (e.g. administration ports that must be closed):
+    they are always scanned, whatever the profile, so that those checks judge what they ask.
+    """
     expected = sorted(set(approved.target.ports))
-    ports = sorted(set(expected) | set(options.ports) | set(extra_ports))
+    chosen = port_set(options, install, expected, named_ports)
+    ports = chosen.ranges
     result = PortsResult()
-    base: dict[str, Any] = {"target": approved.label, "hostname": approved.hostname, "expected_ports": expected}
+    base: dict[str, Any] = {
+        "target": approved.label,
+        "hostname": approved.hostname,
+        "expected_ports": expected,
+        "scanned": ports,
+        "scanned_from": chosen.source,
+    }
     if not approved.addresses:
         reason = approved.resolution_error or "no approved address"
-        result.facts.append(PortFacts(address="unresolved", scanned_ports=ports, error=reason, **base))
+        result.facts.append(PortFacts(address="unresolved", error=reason, **base))
         return result
     for ipv6 in (False, True):
         group = [a for a in approved.addresses if (a.version == 6) == ipv6]
@@ -152,12 +225,12 @@ def scan_ports(
             argv = nmap_arguments(options, ports, ipv6)
             execution = run_nmap([install.path, *argv, *target_arguments(group)], _deadline(options))
         except ProbeFailure as exc:
-            result.facts += [PortFacts(address=str(a), scanned_ports=ports, error=str(exc), **base) for a in group]
+            result.facts += [PortFacts(address=str(a), error=str(exc), **base) for a in group]
             continue
         except OSError as exc:
             raise ScanEnvironmentError(f"nmap could not be started: {exc}; {INSTALL_HINT}") from exc
         result.raw_xml.append((",".join(str(a) for a in group), execution.stdout))
-        result.facts += _facts_of(execution, group, ports, argv, install, base)
+        result.facts += _facts_of(execution, group, argv, install, base)
     return result
 
 
@@ -168,7 +241,6 @@ def _deadline(options: NmapOptions) -> float:
 def _facts_of(
     execution: NmapExecution,
     group: Sequence[ipaddress.IPv4Address | ipaddress.IPv6Address],
-    ports: list[int],
     argv: list[str],
     install: NmapInstall,
     base: dict[str, Any],
@@ -193,7 +265,6 @@ def _facts_of(
         facts.append(
             PortFacts(
                 address=str(address),
-                scanned_ports=ports,
                 ports=host_ports,
                 host_state=host_state,
                 error=host_error,

@@ -30,7 +30,7 @@ def enumerate_ciphers(
     )
     ip = ipaddress.ip_address(address)
     try:
-        argv = ports.nmap_arguments(only_script, [port], ipv6=ip.version == 6)
+        argv = ports.nmap_arguments(only_script, [(port, port)], ipv6=ip.version == 6)
         deadline = float(options.host_timeout_s) + ports.DEADLINE_MARGIN_S
         execution = ports.run_nmap([install.path, *argv, *ports.target_arguments([ip])], deadline)
     except ProbeFailure as exc:

@@ -1,0 +1,53 @@
+"""Checks that name a published baseline follow it: their parameters agree with the baseline's own data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from secaudit.catalog import Catalog, load_catalog
+from secaudit.scan.judges import validate_checks
+from secaudit.workspace import builtin_layer
+
+MOZILLA = json.loads(
+    (Path(__file__).resolve().parents[1] / "fixtures" / "reference" / "mozilla-server-side-tls-6.0.json").read_text()
+)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog([builtin_layer()])
+
+
+def _labelled(catalog: Catalog, profile: str) -> dict[str, Any]:
+    name = f"Mozilla server-side TLS {profile}"
+    checks = [c for c in catalog.checks.values() if c.baseline and c.baseline.name == name]
+    assert all(c.baseline is not None and c.baseline.version == str(MOZILLA["version"]) for c in checks)
+    return {c.id: p for c, p in zip(checks, validate_checks(checks).values(), strict=True)}
+
+
+def test_the_copy_is_mozillas_version_6() -> None:
+    assert MOZILLA["version"] == 6.0 and set(MOZILLA["configurations"]) == {"modern", "intermediate"}
+
+
+def test_checks_labelled_intermediate_follow_its_protocols_keys_lifespan_suites_and_signatures(
+    catalog: Catalog,
+) -> None:
+    facts = MOZILLA["configurations"]["intermediate"]
+    params = _labelled(catalog, "intermediate")
+    assert set(facts["tls_versions"]) == set(params["tls.modern-protocol-offered"].protocols)
+    assert not set(facts["tls_versions"]) & set(params["tls.legacy-protocols-disabled"].protocols)
+    assert params["tls.certificate-lifespan"].max_days == facts["maximum_certificate_lifespan"]
+    assert params["tls.key-strength"].rsa_min_bits == facts["rsa_key_size"]
+    assert params["tls.key-strength"].ec_min_bits == facts["ecdh_param_size"]
+    allowed = set(params["tls.cipher-strength"].allowed)
+    assert set(facts["ciphersuites"]) | set(facts["ciphers"]["openssl"]) <= allowed
+    assert set(facts["certificate_signatures"]) <= set(params["tls.signature-algorithm"].allowed)
+
+
+def test_checks_labelled_modern_follow_its_protocols(catalog: Catalog) -> None:
+    params = _labelled(catalog, "modern")
+    assert params["tls.tls13-offered"].protocols == MOZILLA["configurations"]["modern"]["tls_versions"]
