@@ -74,6 +74,16 @@ class Method:
 
 
 @dataclass
+class LimitView:
+    """An unverified control: a limit of the audit (監査範囲の制約), with what to do next."""
+
+    result: ControlResult
+    title: str
+    status: str
+    next_step: str
+
+
+@dataclass
 class ReportView:
     """Everything the report templates show, in one language."""
 
@@ -92,6 +102,7 @@ class ReportView:
     findings: list[FindingView]
     recommendations: list[FindingView]
     good_practice: list[FindingView]
+    limits: list[LimitView]
     register: list[RiskEntry]
     open_risks: list[RiskEntry]
     controls: list[ControlRow]
@@ -254,6 +265,11 @@ def build_view(data: ReportInput, lang: Language) -> ReportView:
         findings=findings,
         recommendations=recommendations,
         good_practice=good,
+        limits=[
+            LimitView(r, r.title.get(lang), t.status_name(r.status), t["next_" + r.status.value])
+            for r in sorted(data.results, key=lambda r: (r.domain.section, r.control_id))
+            if r.status.unverified
+        ],
         register=register,
         open_risks=open_risks,
         controls=controls,

@@ -25,7 +25,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "s_findings": ("4. 指摘事項", "4. Findings"),
     "s_recommendations": ("5. 改善提言", "5. Recommendations"),
     "s_good": ("6. 良好事項", "6. Good practice"),
-    "s_register": ("7. リスク登録簿", "7. Risk register"),
+    "s_limits": ("7. 監査範囲の制約", "7. Limits of the audit"),
+    "s_register": ("8. リスク登録簿", "8. Risk register"),
     "s_appendices": ("付録", "Appendices"),
     "a_controls": ("付録A 全管理策の評価結果と根拠", "Appendix A. Every control, its result and trail"),
     "a_scan": ("付録B 技術的検証（スキャン）の詳細", "Appendix B. Scan details"),
@@ -88,6 +89,31 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "recommendations_none": ("改善提言として記載するものはありません。", "No recommendation is made."),
     "good_none": ("良好事項として記載するものはありません。", "No good practice is recorded."),
+    "limits_intro": (
+        "次の管理策は、回答の不足、検査の未実施またはエラーにより検証できませんでした。"
+        "適合とも不適合とも判断しておらず、リスク登録簿には含めていません。記載の対応ののち再評価してください。",
+        "The controls below could not be verified: answers are missing, or checks did not run or failed to run. "
+        "They are judged neither compliant nor non-compliant and are not in the risk register. "
+        "Take the step given, then assess again.",
+    ),
+    "limits_none": (
+        "検証できなかった管理策はありません。",
+        "Every applicable control was verified.",
+    ),
+    "limit_why": ("検証できなかった理由", "Why it is unverified"),
+    "limit_next": ("次に行うこと", "What to do next"),
+    "next_awaiting_answer": (
+        "所管課に未回答の質問への回答を依頼し、回答を取り込んだうえで再評価する。",
+        "Ask the service owner to answer the open questions, import the answers and assess again.",
+    ),
+    "next_not_scanned": (
+        "この検査を行うスキャンプロファイル（または検証対象の範囲）で再スキャンする。",
+        "Scan again with a profile (or scope) that runs these checks.",
+    ),
+    "next_error": (
+        "対象が稼働し到達できることを確認し、再スキャンする（回答のエラーは回答を訂正する）。",
+        "Make sure the target is running and reachable, then scan again (for an answer error, correct the answer).",
+    ),
     "register_none": ("リスク登録簿に登録されたリスクはありません。", "The risk register is empty."),
     "control": ("管理策", "Control"),
     "severity": ("重要度", "Severity"),

@@ -85,7 +85,7 @@ def test_findings_are_ordered_by_risk_level_with_evidence_and_remediation(report
     assert "Remediation" in findings and "Strict-Transport-Security missing" in findings
     recommendations = md.split("## 5. Recommendations")[1].split("## 6. Good practice")[0]
     assert "HUM-5.2-001" in recommendations and "TEC-6.1-002" not in recommendations
-    good = md.split("## 6. Good practice")[1].split("## 7. Risk register")[0]
+    good = md.split("## 6. Good practice")[1].split("## 7. Limits of the audit")[0]
     assert "HUM-5.3-001" in good and "TEC-6.1-001" in good and "ORG-1-001" not in good
 
 
@@ -181,3 +181,19 @@ def test_the_register_explains_each_rating_in_the_report_language(report_input: 
     for entry in report_input.register:
         entry.rationale_ja = ""  # a register from an older secaudit has no Japanese wording: English is shown
     assert report_input.register[0].rationale in produce(report_input, ReportFormat.HTML, Language.JA).decode()
+
+
+def test_unverified_controls_are_limits_of_the_audit_with_what_to_do_next() -> None:
+    data = build_input(hostile=False)
+    data.results[0].status = ResultStatus.ERROR
+    data.results[1].status = ResultStatus.AWAITING_ANSWER
+    first, second = data.results[0].control_id, data.results[1].control_id
+    en = produce(data, ReportFormat.MD, Language.EN).decode()
+    limits = en.split("## 7. Limits of the audit")[1].split("## 8. Risk register")[0]
+    assert first in limits and "Make sure the target is running and reachable" in limits
+    assert second in limits and "Ask the service owner to answer" in limits
+    ja = produce(data, ReportFormat.HTML, Language.JA).decode()
+    section = ja.split('id="limits"')[1].split("</section>")[0]
+    assert "監査範囲の制約" in section and first in section and "再スキャンする" in section
+    data.results = [r for r in data.results if not r.status.unverified]
+    assert "Every applicable control was verified." in produce(data, ReportFormat.MD, Language.EN).decode()
