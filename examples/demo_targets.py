@@ -25,12 +25,14 @@ import datetime as dt
 import ipaddress
 import os
 import signal
+import socket
 import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -160,15 +162,54 @@ class DemoPortalHandler(BaseHTTPRequestHandler):
         """Quiet: the demo prints only its ready line."""
 
 
+class TlsHTTPServer(ThreadingHTTPServer):
+    """HTTPS as real servers serve it: the TLS handshake in each connection's own thread, and a
+    plain-HTTP request on the HTTPS port answered with a 400 page instead of silence.
+
+    Wrapping the listening socket would shake hands inside accept(): one client that connects and
+    says nothing would hold up every other client. Answering plain HTTP the way common servers do
+    also lets nmap's version detection recognise TLS quickly.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], context: ssl.SSLContext) -> None:
+        super().__init__(address, DemoPortalHandler)
+        self.context = context
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        raw, client = self.socket.accept()
+        raw.settimeout(HANDSHAKE_TIMEOUT_S)
+        return raw, client
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        try:
+            first = request.recv(1, socket.MSG_PEEK)
+            if first and first != b"\x16":  # not a TLS handshake record: plain text on the HTTPS port
+                request.sendall(PLAIN_HTTP_REPLY)
+                return
+            tls = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # a client that did not speak TLS, or went away: nothing to serve
+        super().finish_request(tls, client_address)
+
+
+PLAIN_HTTP_BODY = b"<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>\r\n"
+PLAIN_HTTP_REPLY = (
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nConnection: close\r\n"
+    + f"Content-Length: {len(PLAIN_HTTP_BODY)}\r\n\r\n".encode()
+    + PLAIN_HTTP_BODY
+)
+HANDSHAKE_TIMEOUT_S = 10.0
+
+
 def serve(folder: Path, port: int) -> None:
     """Run the HTTPS demo target on 127.0.0.1:port until SIGTERM or SIGINT."""
     _, server_pem = make_certificates(folder)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(server_pem)
-    httpd = ThreadingHTTPServer((HOST, port), DemoPortalHandler)
-    httpd.daemon_threads = True
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    httpd = TlsHTTPServer((HOST, port), context)
     actual_port = httpd.server_address[1]
     pid_file = folder / "demo_targets.pid"
     _write(pid_file, f"{os.getpid()}\n".encode(), 0o644)

@@ -54,6 +54,8 @@ class NmapOptions(StrictModel):
     """Ports scanned besides those (a target's declared ports and ports that checks name are always added)."""
     timing: Annotated[int, Field(ge=0, le=5)] = 3
     version_detection: bool = False
+    version_intensity: Annotated[int, Field(ge=0, le=9)] | None = None
+    """nmap's ``--version-intensity`` (2 is ``--version-light``; nmap's default is 7)."""
     host_timeout_s: Annotated[int, Field(ge=5, le=7200)] = 120
     max_rate: Annotated[int, Field(ge=1, le=100000)] | None = None
     scripts: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]] = Field(default_factory=list)

@@ -86,3 +86,24 @@ def test_port_in_use_exits_3(demo: tuple[subprocess.Popen[str], int, Path], tmp_
     )
     assert other.returncode == 3
     assert "cannot serve" in other.stderr
+
+
+def test_the_demo_scan_of_its_healthy_target_errs_nowhere_and_runs_every_check(
+    demo: tuple[subprocess.Popen[str], int, Path], workspace: Path
+) -> None:
+    """What make demo shows: the standard profile judges every check on the demo target (pass or fail)."""
+    import json
+
+    from tests.conftest import run_cli
+
+    _, port, folder = demo
+    service = workspace / "services" / "kosodate-portal.yaml"
+    text = service.read_text(encoding="utf-8").replace("8443", str(port))
+    text = text.replace("targets/ca.pem", str(folder / "ca.pem"))
+    text = re.sub(r"authorized_until: .*", "authorized_until: 2099-12-31", text)
+    service.write_text(text, encoding="utf-8")
+    result = run_cli(["scan", "kosodate-portal", "--profile", "standard", "--format", "json"], workspace)
+    assert result.exit_code in (0, 1), result.stdout + result.stderr
+    counts = json.loads(result.stdout)["counts"]
+    assert counts["error"] == 0 and counts["not_run"] == 0, result.stdout
+    assert counts["pass"] > 0 and counts["fail"] > 0

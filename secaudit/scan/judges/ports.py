@@ -102,7 +102,10 @@ def no_version_banner(facts: PortFacts, _params: NoParameters) -> Verdict:
             leaks.append(f"{port.port}: {text}")
     if leaks:
         return FAIL, "version shown: " + listing(leaks, 4), {"leaks": leaks}
-    return PASS, "no open port announces a version", {}
+    how = "nmap version detection" if "-sV" in facts.nmap_args else "banners"
+    if "--version-intensity" in facts.nmap_args:
+        how += f" (intensity {facts.nmap_args[facts.nmap_args.index('--version-intensity') + 1]})"
+    return PASS, f"no open port announces a version ({how})", {}
 
 
 def _describe(facts: PortFacts, ports: list[int]) -> str:

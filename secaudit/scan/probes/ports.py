@@ -147,6 +147,8 @@ def nmap_arguments(options: NmapOptions, ports: Sequence[PortRange], ipv6: bool)
     ]
     if options.version_detection:
         argv.append("-sV")
+        if options.version_intensity is not None:
+            argv += ["--version-intensity", str(int(options.version_intensity))]
     if options.max_rate is not None:
         argv += ["--max-rate", str(int(options.max_rate))]
     if options.scripts:
