@@ -8,6 +8,7 @@ keys, and record the line of every value for error messages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +100,30 @@ def _message(error: Any) -> str:
     return msg.removeprefix("Value error, ")
 
 
+_WHAT_A_TAG_NEEDS = {
+    "tag:yaml.org,2002:bool": "not a boolean (true or false)",
+    "tag:yaml.org,2002:int": "not a whole number",
+    "tag:yaml.org,2002:float": "not a number",
+}
+_DATE_ONLY_RE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
+
+
+def _scalar_problem(node: yaml.ScalarNode, exc: Exception) -> str:
+    """Why a scalar could not be built: what it should be, the value as written, and Python's reason."""
+    shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+    if isinstance(exc, yaml.MarkedYAMLError):
+        detail = exc.problem or "invalid value"
+    elif isinstance(exc, KeyError | AttributeError | TypeError):
+        detail = ""
+    else:
+        detail = str(exc)
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        what = "not a real date" if _DATE_ONLY_RE.match(node.value.strip()) else "not a real date and time"
+    else:
+        what = _WHAT_A_TAG_NEEDS.get(node.tag, "bad value")
+    return f"{what}: {shown}" + (f" ({detail})" if detail else "")
+
+
 def load_yaml(path: Path, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> YamlDocument:
     """Read ``path`` safely; raise ``YamlSourceError`` with file:line on any problem."""
     try:
@@ -166,8 +191,11 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             try:
                 return self.constructor.construct_object(node, deep=True)
-            except yaml.YAMLError as exc:
-                raise YamlSourceError([Problem(f"{self.doc.path}:{line}", f"bad value: {exc}")]) from None
+            # PyYAML checks the form of a scalar, then builds it with Python, which raises its own errors: a
+            # date such as 2027-02-30 has the form of a date (ValueError), '!!bool maybe' none (KeyError).
+            except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+                message = f"{self.doc.describe(loc)}: {_scalar_problem(node, exc)}"
+                raise YamlSourceError([Problem(f"{self.doc.path}:{line}", message)]) from None
         if id(node) in self.active:
             raise YamlSourceError([Problem(f"{self.doc.path}:{line}", "recursive alias")])
         self.active.add(id(node))
