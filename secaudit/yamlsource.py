@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from secaudit.errors import Problem
+from secaudit.model.common import describe_value
 
 # libyaml's composer when PyYAML was built with it (several times faster); the pure-Python one otherwise.
 # Either only composes nodes: values are built below, with the same limits and line numbers.
@@ -90,12 +91,28 @@ class YamlDocument:
         return out or "(document)"
 
 
+# What a field of the wrong type needed; the message goes on to say what it got (no value is coerced).
+_TYPE_NEEDED = {
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "float_type": "must be a number",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+    "date_type": "must be a date (YYYY-MM-DD)",
+}
+
+
 def _message(error: Any) -> str:
     kind = error.get("type", "")
     if kind == "extra_forbidden":
         return "unknown field"
     if kind == "missing":
         return "required field is missing"
+    if kind in _TYPE_NEEDED:
+        return f"{_TYPE_NEEDED[kind]}, not {describe_value(error.get('input'))}"
     msg = str(error.get("msg", "invalid"))
     return msg.removeprefix("Value error, ")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraints
 
-from secaudit.model.common import LocalizedText, Severity, Slug, StrictModel
+from secaudit.model.common import LocalizedText, Severity, Slug, StrictModel, UniqueList
 from secaudit.model.control import CheckId
 
 
@@ -46,12 +46,12 @@ class Check(StrictModel):
 class NmapOptions(StrictModel):
     """The only nmap settings a profile can fix; never free text."""
 
-    ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=list)
-    timing: Annotated[int, Field(ge=0, le=5)] = 3
-    version_detection: bool = False
-    host_timeout_s: Annotated[int, Field(ge=5, le=7200)] = 120
-    max_rate: Annotated[int, Field(ge=1, le=100000)] | None = None
-    scripts: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]] = Field(default_factory=list)
+    ports: UniqueList[Annotated[StrictInt, Field(ge=1, le=65535)]] = Field(default_factory=list)
+    timing: Annotated[StrictInt, Field(ge=0, le=5)] = 3
+    version_detection: StrictBool = False
+    host_timeout_s: Annotated[StrictInt, Field(ge=5, le=7200)] = 120
+    max_rate: Annotated[StrictInt, Field(ge=1, le=100000)] | None = None
+    scripts: UniqueList[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]] = Field(default_factory=list)
 
 
 class Profile(StrictModel):
@@ -59,10 +59,10 @@ class Profile(StrictModel):
 
     id: Slug
     title: LocalizedText
-    probes: list[ProbeKind] = Field(min_length=1)
+    probes: UniqueList[ProbeKind] = Field(min_length=1)
     nmap: NmapOptions = Field(default_factory=NmapOptions)
-    probe_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
-    concurrency: Annotated[int, Field(ge=1, le=32)] = 4
+    probe_timeout_s: Annotated[StrictFloat, Field(gt=0, le=3600)] = 30.0
+    concurrency: Annotated[StrictInt, Field(ge=1, le=32)] = 4
 
 
 class ScannerFile(StrictModel):
