@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -70,7 +69,7 @@ def collect_dashboard(
             __version__,
             st.catalog().version,
             ws.config.model_dump_json(),
-            moment.astimezone(ZoneInfo(ws.config.timezone)).date().isoformat(),
+            moment.astimezone(ws.config.zone).date().isoformat(),
         )
     )
     stamps = evidence_stamps(store)

@@ -74,12 +74,12 @@ def show(
 ) -> None:
     """Print a ready crontab line, systemd units, and each service's schedule and next due time."""
     from secaudit.inventory import load_services
-    from secaudit.schedule.due import due_status, zone
+    from secaudit.schedule.due import due_status
     from secaudit.store.scans import latest_run
 
     st = state(ctx)
     workspace = st.workspace()
-    tz = zone(workspace.config.timezone)
+    tz = workspace.config.zone
     store = st.store()
     now = clock.now()
     rows: list[dict[str, Any]] = []

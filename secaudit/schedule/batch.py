@@ -19,7 +19,6 @@ from secaudit.errors import SecauditError
 from secaudit.model import Facts, Observation, RunStatus, ScanRun, Service
 from secaudit.schedule import NotificationError, check_settings
 from secaudit.schedule.drift import DriftResult, RunView, comparable, compute_drift, parse_facts
-from secaudit.schedule.due import zone
 from secaudit.schedule.events import (
     BatchEvent,
     BatchOptions,
@@ -134,7 +133,7 @@ class Batch:
     def run(self) -> BatchReport:
         """Take the lock, scan what was chosen, compare, notify; raise LockHeld when another run holds it."""
         check_settings(self.config.notifications, self.workspace.root)
-        tz = zone(self.config.timezone)
+        tz = self.config.zone
         self.workspace.ensure_data_dir()
         with RunLock(self.workspace.data_dir) as lock:
             now = self.options.now or clock.now()

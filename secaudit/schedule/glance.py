@@ -27,7 +27,6 @@ from typing import Any
 
 from secaudit import clock
 from secaudit.schedule import check_settings
-from secaudit.schedule.due import zone
 from secaudit.schedule.events import BatchEvent, BatchOptions, BatchReport, finish_message, select_services
 from secaudit.schedule.lock import LOCK_NAME, RunLock
 from secaudit.store.glance import GlanceError, glance
@@ -50,7 +49,7 @@ def quiet_batch(
     if not database.is_file():
         return None
     check_settings(workspace.config.notifications, workspace.root)
-    tz = zone(workspace.config.timezone)
+    tz = workspace.config.zone
     if (workspace.data_dir / LOCK_NAME).exists():
         return None  # held (the batch says so, exit 75) or left by a killed run (the batch recovers it)
     lock = RunLock(workspace.data_dir).acquire()
