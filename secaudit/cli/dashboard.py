@@ -186,11 +186,12 @@ def _judge_batch(st: AppState, batch: list[tuple[Path, str]], moment: dt.datetim
     from secaudit.report.dashboard import row_from_input, row_record
 
     store = st.store()
+    checklists = st.catalog().checklists
     done = _Batch()
     services = {}
     for path, _ in batch:
         try:
-            services[path.stem] = load_service(path)
+            services[path.stem] = load_service(path, checklists)
         except SecauditError as exc:
             done.failures.append((path.stem, "; ".join(exc.lines())))
     ids = list(services)

@@ -73,7 +73,6 @@ def show(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
 ) -> None:
     """Print a ready crontab line, systemd units, and each service's schedule and next due time."""
-    from secaudit.inventory import load_services
     from secaudit.schedule.due import due_status
     from secaudit.store.scans import latest_run
 
@@ -83,7 +82,7 @@ def show(
     store = st.store()
     now = clock.now()
     rows: list[dict[str, Any]] = []
-    for service in load_services(workspace.services_dir):
+    for service in st.services():
         last = latest_run(store, service.id)
         status = due_status(service, last.started_at if last else None, now, tz)
         rows.append(
