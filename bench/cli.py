@@ -31,6 +31,7 @@ security_officer: {name: Officer, email: officer@example.jp}
 classification: {confidentiality: 1, integrity: 1, availability: 1}
 attributes: {internet_facing: false, personal_data: false, network_tier: internet}
 schedule: "0 3 * * 1"
+checklists: [mic-baseline]
 """
 
 

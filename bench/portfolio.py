@@ -174,7 +174,7 @@ def build_workspace(root: Path, count: int, seed: int = 20261126) -> dict[str, i
     for index in range(count):
         path = ws.services_dir / f"svc-{index:04d}.yaml"
         path.write_text(service_yaml(index, rng), encoding="utf-8")
-        service = load_service(path)
+        service = load_service(path, catalog.checklists)
         controls = catalog.applicable_controls(service)
         made["controls"] += len(controls)
         answers = []

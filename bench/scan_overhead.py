@@ -130,8 +130,8 @@ def _engine_once(root: Path, service_id: str, profile: str) -> float:
     from secaudit.workspace import find_workspace
 
     ws = find_workspace(root)
-    service = find_service(ws.services_dir, service_id)
     catalog = load_catalog(ws.catalog_layers())
+    service = find_service(ws.services_dir, service_id, catalog.checklists)
     store = open_store(ws.database_url)
     started = time.perf_counter()
     run_scan(service, catalog, store, ws.config, profile)

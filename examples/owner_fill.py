@@ -85,7 +85,7 @@ def main() -> None:
     today = dt.date.today()
     ws = find_workspace(args.workspace)
     catalog = load_catalog(ws.catalog_layers())
-    items = question_items(catalog, find_service(ws.services_dir, args.service))
+    items = question_items(catalog, find_service(ws.services_dir, args.service, catalog.checklists))
 
     workbook = openpyxl.load_workbook(args.workbook)
     sheet = workbook.worksheets[1]

@@ -114,10 +114,6 @@ class Catalog:
         """The controls that apply to the service."""
         return [a.control for a in self.applicability(service) if a.applicable]
 
-    def unknown_checklists(self, service: Service) -> list[str]:
-        """Checklists a service names that this catalog does not have."""
-        return [name for name in service.checklists if name not in self.checklists]
-
 
 def yaml_files(paths: Iterable[Path]) -> list[Path]:
     """YAML files under ``paths`` (files as given, folders searched recursively), sorted."""

@@ -42,7 +42,6 @@ class StatementOfApplicability:
     service_id: str
     catalog_version: str
     entries: tuple[SoaEntry, ...]
-    unknown_checklists: tuple[str, ...]
 
     @property
     def applicable(self) -> list[SoaEntry]:
@@ -59,7 +58,6 @@ class StatementOfApplicability:
         return {
             "service": self.service_id,
             "catalog_version": self.catalog_version,
-            "unknown_checklists": list(self.unknown_checklists),
             "summary": {
                 "controls": len(self.entries),
                 "applicable": len(self.applicable),
@@ -103,7 +101,6 @@ def statement_of_applicability(catalog: Catalog, service: Service) -> StatementO
         service_id=service.id,
         catalog_version=catalog.version,
         entries=tuple(entries),
-        unknown_checklists=tuple(catalog.unknown_checklists(service)),
     )
 
 

@@ -8,6 +8,7 @@ keys, and record the line of every value for error messages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from secaudit.errors import Problem
+from secaudit.model.common import describe_value
 
 # libyaml's composer when PyYAML was built with it (several times faster); the pure-Python one otherwise.
 # Either only composes nodes: values are built below, with the same limits and line numbers.
@@ -89,14 +91,54 @@ class YamlDocument:
         return out or "(document)"
 
 
+# What a field of the wrong type needed; the message goes on to say what it got (no value is coerced).
+_TYPE_NEEDED = {
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "float_type": "must be a number",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+    "date_type": "must be a date (YYYY-MM-DD)",
+}
+
+
 def _message(error: Any) -> str:
     kind = error.get("type", "")
     if kind == "extra_forbidden":
         return "unknown field"
     if kind == "missing":
         return "required field is missing"
+    if kind in _TYPE_NEEDED:
+        return f"{_TYPE_NEEDED[kind]}, not {describe_value(error.get('input'))}"
     msg = str(error.get("msg", "invalid"))
     return msg.removeprefix("Value error, ")
+
+
+_WHAT_A_TAG_NEEDS = {
+    "tag:yaml.org,2002:bool": "not a boolean (true or false)",
+    "tag:yaml.org,2002:int": "not a whole number",
+    "tag:yaml.org,2002:float": "not a number",
+}
+_DATE_ONLY_RE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
+
+
+def _scalar_problem(node: yaml.ScalarNode, exc: Exception) -> str:
+    """Why a scalar could not be built: what it should be, the value as written, and Python's reason."""
+    shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+    if isinstance(exc, yaml.MarkedYAMLError):
+        detail = exc.problem or "invalid value"
+    elif isinstance(exc, KeyError | AttributeError | TypeError):
+        detail = ""
+    else:
+        detail = str(exc)
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        what = "not a real date" if _DATE_ONLY_RE.match(node.value.strip()) else "not a real date and time"
+    else:
+        what = _WHAT_A_TAG_NEEDS.get(node.tag, "bad value")
+    return f"{what}: {shown}" + (f" ({detail})" if detail else "")
 
 
 def load_yaml(path: Path, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> YamlDocument:
@@ -166,8 +208,11 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             try:
                 return self.constructor.construct_object(node, deep=True)
-            except yaml.YAMLError as exc:
-                raise YamlSourceError([Problem(f"{self.doc.path}:{line}", f"bad value: {exc}")]) from None
+            # PyYAML checks the form of a scalar, then builds it with Python, which raises its own errors: a
+            # date such as 2027-02-30 has the form of a date (ValueError), '!!bool maybe' none (KeyError).
+            except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+                message = f"{self.doc.describe(loc)}: {_scalar_problem(node, exc)}"
+                raise YamlSourceError([Problem(f"{self.doc.path}:{line}", message)]) from None
         if id(node) in self.active:
             raise YamlSourceError([Problem(f"{self.doc.path}:{line}", "recursive alias")])
         self.active.add(id(node))

@@ -104,6 +104,31 @@ def test_good_extra_checklist(tmp_path: Path) -> None:
             13,
             "duplicate key 'severity'",
         ),
+        # 11 a number where a boolean belongs is not silently true
+        (
+            GOOD_CONTROL.replace("        type: yes_no", "        type: yes_no\n        required: 1"),
+            16,
+            "required: must be true or false, not the number 1",
+        ),
+        # 12 a boolean where a number belongs is not silently 1
+        (
+            GOOD_CONTROL.replace(
+                "    severity: medium", "    severity: medium\n    applies_if: {attr: confidentiality, gte: true}"
+            ),
+            13,
+            "gte: must be a whole number, not the boolean true",
+        ),
+        # 13 the same check twice
+        (
+            GOOD_CONTROL.replace(
+                "    remediation:",
+                "    checks: [{check: ports.unexpected-open}, {check: ports.unexpected-open}]\n    remediation:",
+            ),
+            6,
+            "check(s) listed more than once: ports.unexpected-open",
+        ),
+        # 14 an impossible date anywhere in the file
+        (GOOD_CONTROL.replace("severity: medium", "severity: 2027-02-30"), 12, "not a real date: 2027-02-30"),
     ],
 )
 def test_errors_name_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:
@@ -184,3 +209,23 @@ def test_applicability_reasons() -> None:
 def test_yaml_files_finds_shipped_content() -> None:
     files = yaml_files([builtin_dir("checklists"), builtin_dir("scanners")])
     assert any(f.name == "mic-baseline.yaml" for f in files)
+
+
+def test_scanner_files_take_no_coerced_or_repeated_values(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "profiles:\n"
+        "  - id: lax\n"
+        "    title: {ja: 緩い, en: Lax}\n"
+        "    probes: [tls, tls]\n"
+        "    probe_timeout_s: '30'\n"
+        "    nmap: {version_detection: 'yes', ports: [443, 443]}\n",
+        "lax.yaml",
+    )
+    with pytest.raises(CatalogError) as exc:
+        load(path)
+    found = problems_of(exc)
+    assert any(p.startswith(f"{path}:4:") and "'tls' is listed more than once" in p for p in found), found
+    assert any(p.startswith(f"{path}:5:") and "must be a number, not the text '30'" in p for p in found), found
+    assert any(p.startswith(f"{path}:6:") and "must be true or false, not the text 'yes'" in p for p in found), found
+    assert any(p.startswith(f"{path}:6:") and "'443' is listed more than once" in p for p in found), found

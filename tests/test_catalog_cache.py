@@ -39,7 +39,7 @@ def test_the_remembered_catalog_equals_the_files(tmp_path: Path, layers: list[La
     service = find_workspace(run_init(tmp_path)).services_dir / "example-portal.yaml"
     from secaudit.inventory import load_service
 
-    example = load_service(service)
+    example = load_service(service, fresh.checklists)
     assert again.applicability(example) == fresh.applicability(example)
 
 

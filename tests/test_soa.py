@@ -57,11 +57,10 @@ def test_inclusion_names_the_condition_that_holds() -> None:
 
 def test_statement_covers_every_control_of_the_service_checklists() -> None:
     catalog = load_catalog([builtin_layer()])
-    svc = load_service(REPO / "examples" / "services" / "zeimu-lgwan.yaml")
-    svc = svc.model_copy(update={"checklists": ["web-service", "online-payment", "no-such-list"]})
+    svc = load_service(REPO / "examples" / "services" / "zeimu-lgwan.yaml", catalog.checklists)
+    svc = svc.model_copy(update={"checklists": ["web-service", "online-payment"]})
     statement = statement_of_applicability(catalog, svc)
     assert len(statement.entries) == len(catalog.controls_of(["web-service", "online-payment"]))
-    assert statement.unknown_checklists == ("no-such-list",)
     assert not any(e.applicable for e in statement.entries if e.checklist == "online-payment")
     assert [e.checklist for e in statement.entries][0] == "web-service"
     assert [e.checklist for e in statement.entries][-1] == "online-payment"
@@ -80,7 +79,7 @@ def test_soa_workbook_protects_text_from_formula_injection() -> None:
 
     catalog = load_catalog([builtin_layer()])
     catalog.controls["WEB-6.3-004"].title = LocalizedText(ja='=HYPERLINK("http://evil")', en="+cmd|' /C calc'!A0")
-    svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml")
+    svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists)
     book = openpyxl.load_workbook(io.BytesIO(soa_workbook(statement_of_applicability(catalog, svc))))
     rows = {r[1].value: r for r in book["soa"].iter_rows(min_row=2)}
     title_ja, title_en = rows["WEB-6.3-004"][5], rows["WEB-6.3-004"][6]

@@ -61,3 +61,30 @@ def test_not_utf8(tmp_path: Path) -> None:
     path.write_bytes("a: 研修".encode("shift_jis"))
     with pytest.raises(YamlSourceError, match="not UTF-8"):
         load_yaml(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("launch_date: 2027-02-30\n", "f.yaml:1: launch_date: not a real date: 2027-02-30"),
+        ("scope:\n  authorized_until: 2027-06-31\n", "f.yaml:2: scope.authorized_until: not a real date: 2027-06-31"),
+        ("at: 2027-02-01T25:00:00\n", "f.yaml:1: at: not a real date and time: 2027-02-01T25:00:00"),
+        ("at: 2027-02-01 10:00:00 +25:00\n", "f.yaml:1: at: not a real date and time"),
+        ("items:\n  - ok\n  - 2027-13-01\n", "f.yaml:3: items[1]: not a real date: 2027-13-01"),
+        ("flag: !!bool maybe\n", "f.yaml:1: flag: not a boolean (true or false): maybe"),
+        ("n: !!int twelve\n", "f.yaml:1: n: not a whole number: twelve"),
+        ("when: !!timestamp soon\n", "f.yaml:1: when: not a real date and time: soon"),
+        ("n: " + "9" * 5000 + "\n", "f.yaml:1: n: not a whole number: 9999"),
+    ],
+)
+def test_impossible_scalars_name_line_and_field(text: str, expected: str) -> None:
+    with pytest.raises(YamlSourceError) as info:
+        parse_yaml(text, Path("f.yaml"))
+    assert str(info.value).startswith(expected), str(info.value)
+
+
+def test_real_dates_and_times_are_read() -> None:
+    import datetime as dt
+
+    doc = parse_yaml("d: 2028-02-29\nt: 2027-02-01T23:59:59\n", Path("f.yaml"))
+    assert doc.data == {"d": dt.date(2028, 2, 29), "t": dt.datetime(2027, 2, 1, 23, 59, 59)}

@@ -373,7 +373,9 @@ def _integer(value: CellValue) -> int | str:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return _text(value)
+    # a number typed into a text cell ("30", or "３０" from a Japanese keyboard) is still a number
+    text = _text(value).strip()
+    return int(text) if text.isdecimal() and len(text) <= 9 else text
 
 
 def _flag(value: CellValue) -> bool | None:

@@ -42,7 +42,6 @@ def soa_workbook(statement: StatementOfApplicability) -> bytes:
         ("controls", len(statement.entries)),
         ("applicable", len(statement.applicable)),
         ("not_applicable", len(statement.excluded)),
-        ("unknown_checklists", ", ".join(statement.unknown_checklists)),
     ):
         summary.append([row[0], neutralise(row[1]) if isinstance(row[1], str) else row[1]])
     summary.column_dimensions["A"].width = 20

@@ -8,14 +8,67 @@ from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
+from typer.main import get_command
 
 from secaudit import __version__
 from secaudit.cli.common import AppState, state
 from secaudit.errors import ExitCode, SecauditError
 
+WORKSPACE_HELP = "Workspace folder (default: $SECAUDIT_WORKSPACE, or search upwards)."
+WorkspaceOption = Annotated[Path | None, typer.Option("--workspace", "-w", help=WORKSPACE_HELP, file_okay=False)]
+
+NO_WORKSPACE = frozenset({"init"})
+"""Commands that create a workspace rather than read one: they take no ``--workspace`` after them."""
+
+
+def _workspace_after_command(ctx: typer.Context, value: Path | None) -> None:
+    # Parsed after the root callback has stored the one given before the command: the nearer one wins,
+    # as a repeated option does, so `alias sa='secaudit -w ~/audits'` and `sa gate X -w other` audit other.
+    if value is not None:
+        state(ctx).workspace_path = value
+
+
+def _after_command(
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help=WORKSPACE_HELP.removesuffix(".") + "; wins over one given before the command.",
+            file_okay=False,
+            callback=_workspace_after_command,
+        ),
+    ] = None,
+) -> None:
+    """Only a template: Typer builds the ``--workspace`` option every command accepts after its name."""
+
+
+def _workspace_option() -> Any:
+    """The ``--workspace`` / ``-w`` option as Typer builds it, consumed by its callback, not passed to commands."""
+    template = typer.Typer()
+    template.command()(_after_command)
+    option = get_command(template).params[0]
+    option.expose_value = False
+    return option
+
+
+def _accept_workspace_after(command: Any, option: Any) -> None:
+    """Give every command under ``command`` but ``init`` the ``--workspace`` option (README: before or after)."""
+    if isinstance(command, TyperGroup):
+        for name, sub in command.commands.items():
+            if name not in NO_WORKSPACE:
+                _accept_workspace_after(sub, option)
+    elif not any(param.name == "workspace" for param in command.params):
+        command.params.append(option)
+
 
 class SecauditGroup(TyperGroup):
     """Turns secaudit's errors into one line per problem and the documented exit code."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        # one place for an option every command takes, rather than a parameter on each command function
+        _accept_workspace_after(self, _workspace_option())
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -68,15 +121,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    workspace: Annotated[
-        Path | None,
-        typer.Option(
-            "--workspace",
-            "-w",
-            help="Workspace folder (default: $SECAUDIT_WORKSPACE, or search upwards).",
-            file_okay=False,
-        ),
-    ] = None,
+    workspace: WorkspaceOption = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")

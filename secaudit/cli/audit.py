@@ -41,13 +41,12 @@ def audit(
     from secaudit.cli.report import write_report
     from secaudit.cli.scan import with_workspace_paths
     from secaudit.errors import EnvironmentFailure
-    from secaudit.inventory import find_service
     from secaudit.registerbook import register_xlsx
     from secaudit.report import ReportFormat
 
     st = state(ctx)
     ws = st.workspace()
-    service = with_workspace_paths(find_service(ws.services_dir, service_id), ws.root)
+    service = with_workspace_paths(st.service(service_id), ws.root)
     now = clock.now()
     folder = output or ws.data_dir / "audits" / service.id / now.strftime("%Y%m%dT%H%M%SZ")
     private_dir(folder)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
+from secaudit.cli.common import OutputFormat, console, info, print_json, state
 from secaudit.model import Domain, Language
 
 if TYPE_CHECKING:
@@ -113,12 +113,7 @@ def list_controls(
     st = state(ctx)
     catalog = st.catalog()
     if service is not None:
-        from secaudit.inventory import find_service
-
-        svc = find_service(st.workspace().services_dir, service)
-        for name in catalog.unknown_checklists(svc):
-            warn(f"service {svc.id} names checklist '{name}', which is not in the catalog")
-        controls = catalog.applicable_controls(svc)
+        controls = catalog.applicable_controls(st.service(service))
     else:
         controls = list(catalog.controls.values())
     rows = [
@@ -277,14 +272,11 @@ def soa(
 
     from secaudit.atomic import atomic_write_bytes, atomic_write_text
     from secaudit.errors import InputError
-    from secaudit.inventory import find_service
     from secaudit.soa import statement_of_applicability
 
     st = state(ctx)
-    svc = find_service(st.workspace().services_dir, service)
+    svc = st.service(service)
     statement = statement_of_applicability(st.catalog(), svc)
-    for name in statement.unknown_checklists:
-        warn(f"service {svc.id} names checklist '{name}', which is not in the catalog")
     if fmt is SoaFormat.XLSX:
         if output is None or output.suffix.lower() != ".xlsx":
             raise InputError("--format xlsx needs --output FILE.xlsx")

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from secaudit.catalog import Catalog
+    from secaudit.model import Service
     from secaudit.store import Store
     from secaudit.workspace import Workspace
 
@@ -67,6 +68,18 @@ class AppState:
             else:
                 self._catalog = cached_catalog(ws.catalog_layers(), ws.data_dir)
         return self._catalog
+
+    def service(self, service_id: str) -> Service:
+        """The workspace's service ``service_id``, its checklists checked against the catalog in force."""
+        from secaudit.inventory import find_service
+
+        return find_service(self.workspace().services_dir, service_id, self.catalog().checklists)
+
+    def services(self) -> list[Service]:
+        """Every service of the workspace, checked like ``service``; all problems reported together."""
+        from secaudit.inventory import load_services
+
+        return load_services(self.workspace().services_dir, self.catalog().checklists)
 
     def store(self) -> Store:
         """The workspace database, migrated to the current schema."""

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -19,6 +18,7 @@ from secaudit.model import Language
 
 if TYPE_CHECKING:
     from secaudit.cli.common import AppState
+    from secaudit.errors import Problem
     from secaudit.report.dashboard import Dashboard
     from secaudit.store.risks import LifecyclePlan
 
@@ -37,17 +37,25 @@ JOBS_ENV = "SECAUDIT_JOBS"
 
 @dataclass
 class _Batch:
-    """What judging a batch produced: rows as records with their fingerprints, risk changes, failures."""
+    """What judging a batch produced: rows as records with their fingerprints, risk changes, failures, and the
+    problems of service files that could not be read."""
 
     rows: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     plans: list[LifecyclePlan] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    invalid: dict[str, list[Problem]] = field(default_factory=dict)
 
 
 def collect_dashboard(
-    st: AppState, now: dt.datetime | None = None, progress: Callable[[int, int], None] | None = None
+    st: AppState,
+    now: dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    invalid: dict[str, list[Problem]] | None = None,
 ) -> Dashboard:
     """Every service of the workspace; a service that cannot be evaluated is listed, not fatal.
+
+    ``invalid``, when given, receives by service id the problems (file, line, field) of the service files
+    that could not be read, so that the command can refuse them after the other services' rows are written.
 
     A service whose inputs have not changed since the last dashboard (same service file,
     catalog, configuration, day, and no newer answer, scan, review, treatment or drift)
@@ -70,7 +78,7 @@ def collect_dashboard(
             __version__,
             st.catalog().version,
             ws.config.model_dump_json(),
-            moment.astimezone(ZoneInfo(ws.config.timezone)).date().isoformat(),
+            moment.astimezone(ws.config.zone).date().isoformat(),
         )
     )
     stamps = evidence_stamps(store)
@@ -96,6 +104,8 @@ def collect_dashboard(
             remember_rows(store, batch.rows)
             records.update({service_id: record for service_id, (_, record) in batch.rows.items()})
             failures.extend(batch.failures)
+            if invalid is not None:
+                invalid.update(batch.invalid)
             judged += len(batch.rows) + len(batch.failures)
             if progress is not None:
                 progress(judged, len(stale))
@@ -182,18 +192,20 @@ def _judge_batch(st: AppState, batch: list[tuple[Path, str]], moment: dt.datetim
     """Evaluate a batch of services from evidence read together; write nothing."""
     from secaudit.cli.evaluate import evaluate_service, gather_evidence
     from secaudit.cli.report import drift_items_of, report_input
-    from secaudit.errors import SecauditError
+    from secaudit.errors import Problem, SecauditError, ServiceError
     from secaudit.inventory import load_service
     from secaudit.report.dashboard import row_from_input, row_record
 
     store = st.store()
+    checklists = st.catalog().checklists
     done = _Batch()
     services = {}
     for path, _ in batch:
         try:
-            services[path.stem] = load_service(path)
-        except SecauditError as exc:
+            services[path.stem] = load_service(path, checklists)
+        except ServiceError as exc:
             done.failures.append((path.stem, "; ".join(exc.lines())))
+            done.invalid[path.stem] = exc.problems or [Problem(str(path), exc.message)]
     ids = list(services)
     evidence = gather_evidence(store, ids)
     drift = drift_items_of(store, ids)
@@ -247,9 +259,11 @@ def dashboard(
 
     A service whose inputs have not changed since the last dashboard keeps its row; the others are
     judged afresh, spread over one helper process per core when there are many (SECAUDIT_JOBS=N
-    sets the number of processes, SECAUDIT_JOBS=1 uses none).
+    sets the number of processes, SECAUDIT_JOBS=1 uses none). An invalid service file is listed on
+    the dashboard, and the command exits 2 naming its file, line and field once the rest is written.
     """
     from secaudit.atomic import atomic_write_bytes, private_dir
+    from secaudit.errors import ServiceError
     from secaudit.report import ReportError
     from secaudit.report.dashboard import dashboard_html, dashboard_json
 
@@ -257,20 +271,25 @@ def dashboard(
         raise ReportError(f"--format: unknown format '{fmt}' (choose from {', '.join(DASHBOARD_FORMATS)})")
     st = state(ctx)
     ws = st.workspace()
+    invalid: dict[str, list[Problem]] = {}
     with _progress_bar() as progress:
-        board = collect_dashboard(st, progress=progress)
+        board = collect_dashboard(st, progress=progress, invalid=invalid)
     for service_id, message in board.failures:
-        warn(f"{service_id}: not evaluated: {message}")
-    if fmt == "json":
-        body = dashboard_json(board)
-        if output is None:
-            typer.echo(body.decode("utf-8"), nl=False)
-            return
+        if service_id not in invalid:  # those are the error below
+            warn(f"{service_id}: not evaluated: {message}")
+    if fmt == "json" and output is None:
+        typer.echo(dashboard_json(board).decode("utf-8"), nl=False)
     else:
-        body = dashboard_html(board, lang or ws.config.language, ws.local_dir("reports"))
-    if output is None:
-        ws.ensure_data_dir()
-        output = private_dir(ws.data_dir / "reports") / "dashboard.html"
-    atomic_write_bytes(output, body, mode=0o600)
-    info(f"dashboard of {len(board.rows)} services written")
-    typer.echo(str(output))
+        if fmt == "json":
+            body = dashboard_json(board)
+        else:
+            body = dashboard_html(board, lang or ws.config.language, ws.local_dir("reports"))
+        if output is None:
+            ws.ensure_data_dir()
+            output = private_dir(ws.data_dir / "reports") / "dashboard.html"
+        atomic_write_bytes(output, body, mode=0o600)
+        info(f"dashboard of {len(board.rows)} services written")
+        typer.echo(str(output))
+    if invalid:
+        problems = [problem for found in invalid.values() for problem in found]
+        raise ServiceError(f"{len(problems)} problem(s) in service files; those services are not evaluated", problems)

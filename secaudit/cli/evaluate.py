@@ -124,12 +124,11 @@ def evaluate_service(
     ``trail`` false the results carry no evidence trail (statuses and reasons are the same).
     """
     from secaudit.assess import assess, score
-    from secaudit.inventory import find_service
     from secaudit.risk import apply_waivers, build_register, decide
     from secaudit.store import risks as risk_store
 
     ws = st.workspace()
-    service = service or find_service(ws.services_dir, service_id)
+    service = service or st.service(service_id)
     catalog = st.catalog()
     store = st.store()
     moment = now or clock.now()

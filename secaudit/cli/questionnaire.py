@@ -50,7 +50,6 @@ def export(
     ] = False,
 ) -> None:
     """Write the questionnaire workbook for a service (only the controls that apply to it)."""
-    from secaudit.inventory import find_service
     from secaudit.questionnaire import QuestionnaireError
     from secaudit.questionnaire.export import export_questionnaire
 
@@ -61,7 +60,7 @@ def export(
             due_date = dt.date.fromisoformat(due)
         except ValueError:
             raise QuestionnaireError(f"--due: '{due}' is not a date (YYYY-MM-DD)") from None
-    service = find_service(st.workspace().services_dir, service_id)
+    service = st.service(service_id)
     path = output or Path(f"{service.id}-questionnaire-{_today():%Y%m%d}.xlsx")
     if path.suffix.lower() != ".xlsx":
         raise QuestionnaireError(f"--output: '{path}' must end in .xlsx")
@@ -118,11 +117,9 @@ def answer(
     lang: Annotated[Language | None, typer.Option("--lang", help="Language of the questions.")] = None,
 ) -> None:
     """Answer the questionnaire at the terminal (resumable), or from an answers file with --from."""
-    from secaudit.inventory import find_service
-
     st = state(ctx)
     ws = st.workspace()
-    service = find_service(ws.services_dir, service_id)
+    service = st.service(service_id)
     language = _language(st, lang)
     if from_file is not None:
         from secaudit.questionnaire.answers_file import store_answers_file
@@ -240,12 +237,10 @@ def status(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
 ) -> None:
     """Answered, applicable and required-but-missing questions, and the last import, per service."""
-    from secaudit.inventory import find_service, load_services
     from secaudit.questionnaire.status import questionnaire_status
 
     st = state(ctx)
-    ws = st.workspace()
-    services = [find_service(ws.services_dir, service_id)] if service_id else load_services(ws.services_dir)
+    services = [st.service(service_id)] if service_id else st.services()
     store, catalog = st.store(), st.catalog()
     rows = [questionnaire_status(store, catalog, service) for service in services]
     if fmt is OutputFormat.JSON:

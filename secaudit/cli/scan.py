@@ -51,12 +51,11 @@ def scan(
         return
     if service_id is None:
         raise InputError("name the SERVICE to scan, or give --due or --all")
-    from secaudit.inventory import find_service
     from secaudit.scan.engine import run_scan
 
     st = state(ctx)
     workspace = st.workspace()
-    service = with_workspace_paths(find_service(workspace.services_dir, service_id), workspace.root)
+    service = with_workspace_paths(st.service(service_id), workspace.root)
     catalog = st.catalog()
     store = st.store()
     with _progress() as report:

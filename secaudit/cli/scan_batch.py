@@ -76,7 +76,7 @@ def scan_batch(
         typer.echo(format_event(event, fmt))
 
     options = BatchOptions(due_only=due, profile=profile, concurrency=concurrency)
-    if quiet_batch(workspace, options, emit) is not None:
+    if quiet_batch(workspace, st.catalog().checklists, options, emit) is not None:
         return  # nothing due and nothing waiting: said without loading the store or the scan engine
     from secaudit.schedule.batch import Batch
 

@@ -73,17 +73,16 @@ def show(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
 ) -> None:
     """Print a ready crontab line, systemd units, and each service's schedule and next due time."""
-    from secaudit.inventory import load_services
-    from secaudit.schedule.due import due_status, zone
+    from secaudit.schedule.due import due_status
     from secaudit.store.scans import last_successful_run
 
     st = state(ctx)
     workspace = st.workspace()
-    tz = zone(workspace.config.timezone)
+    tz = workspace.config.zone
     store = st.store()
     now = clock.now()
     rows: list[dict[str, Any]] = []
-    for service in load_services(workspace.services_dir):
+    for service in st.services():
         last = last_successful_run(store, service.id)
         status = due_status(service, last.started_at if last else None, now, tz)
         rows.append(

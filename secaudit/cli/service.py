@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
+from secaudit.cli.common import OutputFormat, console, info, print_json, state
 from secaudit.model import Language
 
 if TYPE_CHECKING:
@@ -37,10 +37,8 @@ def list_services(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
 ) -> None:
     """List the services of the workspace."""
-    from secaudit.inventory import load_services
-
     st = state(ctx)
-    services = load_services(st.workspace().services_dir)
+    services = st.services()
     rows = [service_summary(s) for s in services]
     if fmt is OutputFormat.JSON:
         print_json(rows)
@@ -71,10 +69,8 @@ def show(
     lang: Annotated[Language | None, typer.Option(help="Language of the text.")] = None,
 ) -> None:
     """Show a service: attributes, classification, scope and how many controls apply."""
-    from secaudit.inventory import find_service
-
     st = state(ctx)
-    service = find_service(st.workspace().services_dir, service_id)
+    service = st.service(service_id)
     catalog = st.catalog()
     applicability = catalog.applicability(service)
     applicable = sum(1 for a in applicability if a.applicable)
@@ -123,9 +119,10 @@ def validate(
         list[str] | None, typer.Argument(metavar="[SERVICE|FILE]...", help="Service ids or files (default: all).")
     ] = None,
 ) -> None:
-    """Validate service files; every problem is named by file, line and field (exit 2)."""
+    """Validate service files, and the checklists they name against the catalog; every problem is named by
+    file, line and field (exit 2)."""
     from secaudit.errors import Problem, ServiceError
-    from secaudit.inventory import find_service, load_service, load_services
+    from secaudit.inventory import load_service
 
     st = state(ctx)
     loaded: list[Service] = []
@@ -135,17 +132,13 @@ def validate(
             path = Path(name)
             try:
                 if path.suffix in (".yaml", ".yml") and path.is_file():
-                    loaded.append(load_service(path))
+                    loaded.append(load_service(path, st.catalog().checklists))
                 else:
-                    loaded.append(find_service(st.workspace().services_dir, name))
+                    loaded.append(st.service(name))
             except ServiceError as exc:
                 problems.extend(exc.problems or [Problem(name, exc.message)])
     else:
-        loaded = load_services(st.workspace().services_dir)
+        loaded = st.services()
     if problems:
         raise ServiceError(f"{len(problems)} problem(s) in service files", problems)
-    catalog = st.catalog()
-    for service in loaded:
-        for name in catalog.unknown_checklists(service):
-            warn(f"service {service.id} names checklist '{name}', which is not shipped or defined yet")
     info(f"OK: {len(loaded)} service(s) valid")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
 
-from secaudit.model.common import LocalizedText, Severity, Slug, StrictModel
+from secaudit.model.common import LocalizedText, Severity, Slug, StrictModel, UniqueList
 from secaudit.model.control import CheckId
 
 
@@ -46,19 +46,19 @@ class Check(StrictModel):
 class NmapOptions(StrictModel):
     """The only nmap settings a profile can fix; never free text."""
 
-    top_ports: Annotated[int, Field(ge=1, le=10000)] | None = None
+    top_ports: Annotated[StrictInt, Field(ge=1, le=10000)] | None = None
     """nmap's N most common TCP ports, by nmap's own ranking (``--top-ports N``)."""
-    all_ports: bool = False
+    all_ports: StrictBool = False
     """Every TCP port, 1 to 65,535."""
-    ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=list)
+    ports: UniqueList[Annotated[StrictInt, Field(ge=1, le=65535)]] = Field(default_factory=list)
     """Ports scanned besides those (a target's declared ports and ports that checks name are always added)."""
-    timing: Annotated[int, Field(ge=0, le=5)] = 3
-    version_detection: bool = False
-    version_intensity: Annotated[int, Field(ge=0, le=9)] | None = None
+    timing: Annotated[StrictInt, Field(ge=0, le=5)] = 3
+    version_detection: StrictBool = False
+    version_intensity: Annotated[StrictInt, Field(ge=0, le=9)] | None = None
     """nmap's ``--version-intensity`` (2 is ``--version-light``; nmap's default is 7)."""
-    host_timeout_s: Annotated[int, Field(ge=5, le=7200)] = 120
-    max_rate: Annotated[int, Field(ge=1, le=100000)] | None = None
-    scripts: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]] = Field(default_factory=list)
+    host_timeout_s: Annotated[StrictInt, Field(ge=5, le=7200)] = 120
+    max_rate: Annotated[StrictInt, Field(ge=1, le=100000)] | None = None
+    scripts: UniqueList[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_port_rule(self) -> NmapOptions:
@@ -72,10 +72,10 @@ class Profile(StrictModel):
 
     id: Slug
     title: LocalizedText
-    probes: list[ProbeKind] = Field(min_length=1)
+    probes: UniqueList[ProbeKind] = Field(min_length=1)
     nmap: NmapOptions = Field(default_factory=NmapOptions)
-    probe_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
-    concurrency: Annotated[int, Field(ge=1, le=32)] = 4
+    probe_timeout_s: Annotated[StrictFloat, Field(gt=0, le=3600)] = 30.0
+    concurrency: Annotated[StrictInt, Field(ge=1, le=32)] = 4
 
 
 class ScannerFile(StrictModel):

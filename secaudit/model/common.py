@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Annotated
+from collections.abc import Hashable
+from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_validator
 
 from secaudit.model.vocab import ControlType as ControlType
 from secaudit.model.vocab import Domain as Domain
@@ -41,3 +44,75 @@ class LocalizedText(StrictModel):
     def get(self, lang: Language | str) -> str:
         """The text in ``lang`` (ja or en)."""
         return self.en if str(lang) == Language.EN else self.ja
+
+
+ItemT = TypeVar("ItemT", bound=Hashable)
+_ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _calendar_date(value: object) -> object:
+    """A date as YAML reads it (2027-04-01) or as ISO text; never a number of seconds, never a date with a time.
+
+    Left lax, pydantic would read ``launch_date: 0`` as 1970-01-01.
+    """
+    if isinstance(value, dt.datetime):
+        raise ValueError("must be a date (YYYY-MM-DD) without a time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE_RE.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"not a real date: {value} ({exc})") from None
+    raise ValueError(f"must be a date (YYYY-MM-DD), not {describe_value(value)}")
+
+
+Date = Annotated[dt.date, BeforeValidator(_calendar_date)]
+"""A calendar date in a file someone writes: ``launch_date``, ``authorized_until``."""
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone '{name}' (an IANA name such as Asia/Tokyo)") from None
+    return name
+
+
+TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_zone)]
+"""An IANA time zone name that this machine knows (``ZoneInfo(name)`` cannot fail once validated)."""
+
+
+def _no_duplicates(values: list[ItemT]) -> list[ItemT]:
+    seen: set[ItemT] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"'{value}' is listed more than once")
+        seen.add(value)
+    return values
+
+
+UniqueList = Annotated[list[ItemT], AfterValidator(_no_duplicates)]
+"""A list in which each item may appear once: a duplicate is a mistake, named in the error."""
+
+
+def describe_value(value: object) -> str:
+    """How a value of the wrong type is named in a message: its type in words and the value as YAML shows it."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = repr(value)
+        return f"the text {shown if len(shown) <= 40 else shown[:40] + '...'}"
+    if isinstance(value, dt.datetime):
+        return f"the date and time {value.isoformat()}"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from secaudit.model.common import StrictModel
 
@@ -48,8 +48,8 @@ class Condition(StrictModel):
     attr: str | None = None
     equals: Scalar | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in")
-    gte: int | None = None
-    lte: int | None = None
+    gte: StrictInt | None = None
+    lte: StrictInt | None = None
 
     model_config = StrictModel.model_config | {"populate_by_name": True}
 

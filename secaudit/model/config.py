@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StringConstraints
 
-from secaudit.model.common import Language, LocalizedText, Severity, Slug, StrictModel
-from secaudit.model.service import Network
+from secaudit.model.common import Language, LocalizedText, Severity, Slug, StrictModel, TimeZoneName, UniqueList
+from secaudit.model.service import Network, address_as_text
 from secaudit.model.vocab import RiskMatrixKind as RiskMatrixKind
 
 
@@ -16,36 +17,36 @@ class GatePolicy(StrictModel):
 
     block_at: Severity = Severity.HIGH
     conditional_at: Severity = Severity.MEDIUM
-    require_answers: bool = True
-    require_scan: bool = True
-    max_scan_age_days: Annotated[int, Field(ge=1, le=3650)] = 30
-    block_unplanned: bool = False
+    require_answers: StrictBool = True
+    require_scan: StrictBool = True
+    max_scan_age_days: Annotated[StrictInt, Field(ge=1, le=3650)] = 30
+    block_unplanned: StrictBool = False
 
 
 class ScanSettings(StrictModel):
     """Workspace-wide scanning settings."""
 
     default_profile: Slug = "standard"
-    denylist: list[Network] = Field(default_factory=list)
-    cert_expiry_warning_days: Annotated[int, Field(ge=1, le=3650)] = 30
-    batch_concurrency: Annotated[int, Field(ge=1, le=16)] = 2
-    stale_run_hours: Annotated[int, Field(ge=1, le=720)] = 24
+    denylist: UniqueList[Annotated[Network, BeforeValidator(address_as_text)]] = Field(default_factory=list)
+    cert_expiry_warning_days: Annotated[StrictInt, Field(ge=1, le=3650)] = 30
+    batch_concurrency: Annotated[StrictInt, Field(ge=1, le=16)] = 2
+    stale_run_hours: Annotated[StrictInt, Field(ge=1, le=720)] = 24
 
 
 class SmtpSettings(StrictModel):
     """Where notification e-mail goes out; the password never lives in this file."""
 
     host: Annotated[str, StringConstraints(min_length=1, max_length=253)]
-    port: Annotated[int, Field(ge=1, le=65535)] = 587
-    starttls: bool = True
-    implicit_tls: bool = False
+    port: Annotated[StrictInt, Field(ge=1, le=65535)] = 587
+    starttls: StrictBool = True
+    implicit_tls: StrictBool = False
     """TLS from the first byte (SMTPS, usually port 465) instead of STARTTLS; ``starttls`` is then unused."""
     username: str | None = None
     password_env: Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]{0,63}$")] | None = None
     password_file: str | None = None
     sender: Annotated[str, StringConstraints(min_length=3, max_length=320)]
     ca_file: str | None = None
-    timeout_s: Annotated[float, Field(gt=0, le=300)] = 20.0
+    timeout_s: Annotated[StrictFloat, Field(gt=0, le=300)] = 20.0
 
 
 class WebhookSettings(StrictModel):
@@ -59,12 +60,12 @@ class Notifications(StrictModel):
 
     smtp: SmtpSettings | None = None
     webhook: WebhookSettings | None = None
-    recipients: list[Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}$")]] = Field(
+    recipients: UniqueList[Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}$")]] = Field(
         default_factory=list
     )
-    repeat_errors_after_hours: Annotated[int, Field(ge=1, le=24 * 31)] = 24
+    repeat_errors_after_hours: Annotated[StrictInt, Field(ge=1, le=24 * 31)] = 24
     """A scan error already told about is told again only after this long (drift is always told)."""
-    give_up_after_hours: Annotated[int, Field(ge=1, le=24 * 31)] = 72
+    give_up_after_hours: Annotated[StrictInt, Field(ge=1, le=24 * 31)] = 72
     """A notification still undelivered this long after it was queued is no longer retried (it stays on record)."""
 
 
@@ -73,10 +74,15 @@ class WorkspaceConfig(StrictModel):
 
     organisation: LocalizedText
     language: Language = Language.JA
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "Asia/Tokyo"
+    timezone: TimeZoneName = "Asia/Tokyo"
     risk_matrix: RiskMatrixKind = RiskMatrixKind.FIVE
     auditor: Annotated[str, StringConstraints(max_length=200)] | None = None
     gate: GatePolicy = Field(default_factory=GatePolicy)
     scan: ScanSettings = Field(default_factory=ScanSettings)
     notifications: Notifications = Field(default_factory=Notifications)
     database_url: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The workspace time zone (validated when the file was read, so this cannot fail)."""
+        return ZoneInfo(self.timezone)

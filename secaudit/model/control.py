@@ -8,7 +8,7 @@ import json
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
 
 from secaudit.model.common import (
     ControlType,
@@ -17,6 +17,7 @@ from secaudit.model.common import (
     Severity,
     Slug,
     StrictModel,
+    UniqueList,
 )
 from secaudit.model.condition import Condition
 
@@ -77,8 +78,8 @@ YES_NO_CHOICES: tuple[Choice, ...] = (
 class NumberRange(StrictModel):
     """Inclusive bounds for a number answer."""
 
-    gte: float | None = None
-    lte: float | None = None
+    gte: StrictFloat | None = None
+    lte: StrictFloat | None = None
 
     def contains(self, value: float) -> bool:
         """True when ``value`` lies within the bounds."""
@@ -116,10 +117,10 @@ class Question(StrictModel):
     not_applicable: AnswerValues = Field(default_factory=list)
     compliant_range: NumberRange | None = None
     partial_range: NumberRange | None = None
-    max_age_days: int | None = Field(default=None, ge=1)
-    partial_age_days: int | None = Field(default=None, ge=1)
-    required: bool = True
-    requires_evidence: bool = False
+    max_age_days: StrictInt | None = Field(default=None, ge=1)
+    partial_age_days: StrictInt | None = Field(default=None, ge=1)
+    required: StrictBool = True
+    requires_evidence: StrictBool = False
     depends_on: DependsOn | None = None
 
     @model_validator(mode="after")
@@ -254,7 +255,7 @@ class Control(StrictModel):
     checks: list[CheckRef] = Field(default_factory=list)
     applies_if: Condition | None = None
     evidence_examples: list[LocalizedText] = Field(default_factory=list)
-    procedure: list[Procedure] = Field(default_factory=list)
+    procedure: UniqueList[Procedure] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     remediation: LocalizedText
 
@@ -266,6 +267,10 @@ class Control(StrictModel):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"duplicate question id(s): {', '.join(duplicates)}")
+        checks = [c.check for c in self.checks]
+        repeated = sorted({c for c in checks if checks.count(c) > 1})
+        if repeated:
+            raise ValueError(f"check(s) listed more than once: {', '.join(repeated)}")
         if str(self.domain.section) != self.section.split(".")[0]:
             raise ValueError(
                 f"section {self.section} is not in domain {self.domain.value} (guideline section {self.domain.section})"

@@ -5,22 +5,79 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+import socket
 from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
-from secaudit.model.common import LocalizedText, Slug, StrictModel
+from secaudit.model.common import Date, LocalizedText, Slug, StrictModel, UniqueList, describe_value
 
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
 )
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 
-Port = Annotated[int, Field(ge=1, le=65535)]
+Port = Annotated[StrictInt, Field(ge=1, le=65535)]
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Addresses no host has: 0.0.0.0 (with the rest of 0.0.0.0/8, "this network") and :: reach the scanning
+# machine itself, 255.255.255.255 is every host on the local link, and a multicast address is a group.
+_NOT_A_HOST: tuple[tuple[Network, str], ...] = (
+    (ipaddress.ip_network("0.0.0.0/8"), "unspecified (0.0.0.0/8 is this network; 0.0.0.0 is the scanning machine)"),
+    (ipaddress.ip_network("::/128"), "unspecified (:: reaches the scanning machine)"),
+    (ipaddress.ip_network("255.255.255.255/32"), "broadcast (every host on the local network)"),
+    (ipaddress.ip_network("224.0.0.0/4"), "multicast (a group, not a host)"),
+    (ipaddress.ip_network("ff00::/8"), "multicast (a group, not a host)"),
+)
+
+
+def not_a_host(value: Address | Network) -> str | None:
+    """Why ``value`` (an address, or a network made only of such addresses) can never be a scan target, or None."""
+    if isinstance(value, ipaddress.IPv6Address) and value.ipv4_mapped is not None:
+        value = value.ipv4_mapped
+    for block, reason in _NOT_A_HOST:
+        if value.version != block.version:
+            continue
+        if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+            if value in block:
+                return reason
+        elif value.subnet_of(block):  # type: ignore[arg-type]
+            return reason
+    return None
+
+
+def scannable(value: Address | Network) -> Address | Network:
+    """``value`` unchanged, or a ValueError when it is not an address a host can have."""
+    reason = not_a_host(value)
+    if reason is None:
+        return value
+    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        raise ValueError(f"{value} holds no host address: {reason}")
+    raise ValueError(f"{value} is not a host address: {reason}")
+
+
+def address_as_text(value: object) -> object:
+    """Refuse anything but text (or an address object) where an address or network is written."""
+    # lax pydantic would read the number 1 as the address 0.0.0.1
+    if not isinstance(value, str | ipaddress.IPv4Address | ipaddress.IPv6Address | Network):
+        raise ValueError(f"must be an IP address or CIDR, not {describe_value(value)}")
+    return value
+
+
+ScopeAddress = Annotated[Address | Network, BeforeValidator(address_as_text), AfterValidator(scannable)]
+"""An address or network a target may be reached at: never unspecified, broadcast or multicast."""
 
 
 class Cloud(StrEnum):
@@ -58,43 +115,52 @@ class Contact(StrictModel):
 class Classification(StrictModel):
     """MIC information classification: 機密性 1-3, 完全性 1-2, 可用性 1-2."""
 
-    confidentiality: Annotated[int, Field(ge=1, le=3)]
-    integrity: Annotated[int, Field(ge=1, le=2)]
-    availability: Annotated[int, Field(ge=1, le=2)]
+    confidentiality: Annotated[StrictInt, Field(ge=1, le=3)]
+    integrity: Annotated[StrictInt, Field(ge=1, le=2)]
+    availability: Annotated[StrictInt, Field(ge=1, le=2)]
 
 
 class Attributes(StrictModel):
     """Service characteristics that decide which controls apply."""
 
-    internet_facing: bool
-    personal_data: bool
-    mynumber: bool = False
-    payment: bool = False
+    internet_facing: StrictBool
+    personal_data: StrictBool
+    mynumber: StrictBool = False
+    payment: StrictBool = False
     cloud: Cloud = Cloud.NONE
-    outsourced: bool = False
+    outsourced: StrictBool = False
     network_tier: NetworkTier
 
 
 def validate_host(value: str) -> str:
-    """Accept a hostname, an IP address or a CIDR; refuse anything an nmap could read as an option."""
+    """Accept a hostname, an IP address or a CIDR; refuse anything an nmap could read as an option,
+    and addresses that are no host (unspecified, broadcast, multicast)."""
     if not value or value != value.strip() or any(ch.isspace() for ch in value):
         raise ValueError("must be a hostname, IP address or CIDR without whitespace")
     if value.startswith("-"):
         raise ValueError("must not start with '-'")
     try:
-        ipaddress.ip_address(value)
-        return value
+        address = ipaddress.ip_address(value)
     except ValueError:
-        pass
+        address = None
+    if address is not None:
+        scannable(address)
+        return value
     if "/" in value:
         try:
-            ipaddress.ip_network(value, strict=False)
-            return value
+            network = ipaddress.ip_network(value, strict=False)
         except ValueError as exc:
             raise ValueError(f"not a valid CIDR: {exc}") from None
+        scannable(network)
+        return value
     if not HOSTNAME_RE.match(value):
         raise ValueError("not a valid hostname, IP address or CIDR")
-    return value.lower().rstrip(".")
+    try:
+        socket.inet_aton(value)
+    except OSError:
+        return value.lower().rstrip(".")
+    # '0', '127.1', '0x7f000001': the resolver reads these as IPv4 addresses (0 is 0.0.0.0), no DNS asked
+    raise ValueError(f"'{value}' is an IPv4 address in a shorthand form; write it as four numbers, a.b.c.d")
 
 
 class Target(StrictModel):
@@ -102,8 +168,8 @@ class Target(StrictModel):
 
     host: str | None = None
     url: str | None = None
-    addresses: list[Address | Network] = Field(default_factory=list)
-    ports: list[Port] = Field(default_factory=list)
+    addresses: UniqueList[ScopeAddress] = Field(default_factory=list)
+    ports: UniqueList[Port] = Field(default_factory=list)
     ca_bundle: str | None = None
 
     @field_validator("host")
@@ -167,22 +233,47 @@ class Scope(StrictModel):
     """What may be scanned, on whose authority, until when."""
 
     authorized_by: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    authorized_until: dt.date
+    authorized_until: Date
     targets: list[Target] = Field(default_factory=list)
+
+    @field_validator("targets")
+    @classmethod
+    def _distinct(cls, targets: list[Target]) -> list[Target]:
+        # one host with two port lists, or one URL twice: which one is meant is anybody's guess
+        seen: dict[str, int] = {}
+        for index, target in enumerate(targets):
+            if target.label in seen:
+                raise ValueError(f"targets[{seen[target.label]}] and targets[{index}] are both '{target.label}'")
+            seen[target.label] = index
+        return targets
 
     def is_authorised(self, today: dt.date) -> bool:
         """True while the authorisation has not expired."""
         return today <= self.authorized_until
 
 
+CRON_REFERENCE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+CRON_HORIZON_YEARS = 5
+"""A schedule must fire within this many years of ``CRON_REFERENCE``: every date but 29 February comes each
+year, and 29 February in 2000 and 2004, so an expression that does not fire in those five years never will."""
+
+
 def _validate_cron(value: str) -> str:
     fields = value.split()
     if len(fields) != 5:
         raise ValueError("a schedule is a five-field cron expression, e.g. '0 3 * * 1'")
-    from croniter import croniter
+    from croniter import CroniterError, croniter
 
-    if not croniter.is_valid(value):
+    try:
+        valid = croniter.is_valid(value)
+    except (CroniterError, ValueError, TypeError, KeyError, IndexError):
+        valid = False
+    if not valid:
         raise ValueError(f"not a valid cron expression: {value!r}")
+    try:
+        croniter(value, CRON_REFERENCE, max_years_between_matches=CRON_HORIZON_YEARS).get_next(dt.datetime)
+    except (CroniterError, ValueError, TypeError, KeyError, IndexError):
+        raise ValueError(f"'{value}' never fires (no such date: e.g. 30 February or 31 April)") from None
     return value
 
 
@@ -194,12 +285,14 @@ class Service(StrictModel):
     department: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     owner: Contact
     security_officer: Contact
-    launch_date: dt.date | None = None
+    launch_date: Date | None = None
     classification: Classification
     attributes: Attributes
     scope: Scope | None = None
     schedule: str | None = None
-    checklists: list[Slug] = Field(default_factory=list)
+    checklists: UniqueList[Slug] = Field(default_factory=list)
+    """Checked against the catalog where a service file is read (``secaudit.inventory``): a file must name
+    at least one checklist, and only known ones."""
     description: LocalizedText | None = None
 
     @field_validator("schedule")

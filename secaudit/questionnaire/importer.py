@@ -120,10 +120,10 @@ def _match_questionnaire(request: ImportRequest, content: WorkbookContent) -> tu
             ],
         )
     try:
-        service = find_service(request.services_dir, content.service_id)
+        service = find_service(request.services_dir, content.service_id, request.catalog.checklists)
     except ServiceError as exc:
         raise QuestionnaireError(
-            f"{content.path.name}: refused, nothing stored", [Problem(where, f"service: {exc.message}")]
+            f"{content.path.name}: refused, nothing stored", [Problem(where, f"service: {exc.message}"), *exc.problems]
         ) from None
     exported: dict[str, str] = record["questions"]
     problems: list[Problem] = []

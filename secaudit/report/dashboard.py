@@ -14,7 +14,7 @@ from secaudit.model import DecisionKind, Language, LocalizedText, ResultStatus, 
 from secaudit.report.charts import level_key
 from secaudit.report.input import DriftItem, DriftState, ReportInput
 from secaudit.report.render import render_template
-from secaudit.report.view import OPEN_RISK_STATUSES, zone
+from secaudit.report.view import OPEN_RISK_STATUSES
 from secaudit.report.wording import Wording
 
 ROW_FORMAT = "2"
@@ -287,7 +287,7 @@ class DashboardView:
 
 def dashboard_html(board: Dashboard, lang: Language, templates: Path | None = None) -> bytes:
     """The dashboard as one self-contained HTML page."""
-    tz = zone(board.config.timezone)
+    tz = board.config.zone
     view = DashboardView(board, lang, Wording(lang), _levels(board), tz, board.generated_at.astimezone(tz).date())
     context: dict[str, Any] = {"d": view, "t": view.t}
     return render_template("dashboard.html.j2", context, templates).encode("utf-8")

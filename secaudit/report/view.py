@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 
@@ -144,14 +143,6 @@ class ReportView:
         return "" if value is None else str(value)
 
 
-def zone(name: str) -> dt.tzinfo:
-    """The time zone called ``name``; UTC when the name is unknown."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
 def counts_in_order(counts: StatusCounts) -> list[tuple[str, int]]:
     """Status counts in the fixed status order, zeros left out."""
     by_name = {str(k): v for k, v in counts.counts.items()}
@@ -276,7 +267,7 @@ def build_view(data: ReportInput, lang: Language) -> ReportView:
         observations=sorted(data.observations, key=lambda o: (o.status != "fail", o.check_id, o.target)),
         opinion=[],
         matrix_size=matrix_size,
-        tz=zone(data.config.timezone),
+        tz=data.config.zone,
     )
     view.opinion = opinion_paragraphs(view)
     view.levels = (

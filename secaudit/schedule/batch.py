@@ -19,7 +19,6 @@ from secaudit.errors import SecauditError
 from secaudit.model import Facts, Observation, RunStatus, ScanRun, Service
 from secaudit.schedule import NotificationError, check_settings
 from secaudit.schedule.drift import DriftResult, RunView, comparable, compute_drift, parse_facts
-from secaudit.schedule.due import zone
 from secaudit.schedule.events import (
     BatchEvent,
     BatchOptions,
@@ -134,15 +133,15 @@ class Batch:
     def run(self) -> BatchReport:
         """Take the lock, scan what was chosen, compare, notify; raise LockHeld when another run holds it."""
         check_settings(self.config.notifications, self.workspace.root)
-        tz = zone(self.config.timezone)
+        tz = self.config.zone
         self.workspace.ensure_data_dir()
         with RunLock(self.workspace.data_dir) as lock:
             now = self.options.now or clock.now()
             self._recover(lock.stale, now)
-            services = self._select(now, tz)
+            self.catalog = self._catalog_of()  # service files are checked against its checklists
+            services = self._select(self.catalog, now, tz)
             workers = self.options.concurrency or self.config.scan.batch_concurrency
             if services:
-                self.catalog = self._catalog_of()  # loaded only when something is scanned: cron runs often
                 with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="secaudit-scan") as pool:
                     self.report.services = list(pool.map(self._scan_one, services))
             self.report.services.extend(self._invalid)
@@ -167,13 +166,13 @@ class Batch:
         for run_id in abandoned:
             self.emit("warning", None, "run.abandoned", f"scan run {run_id} was interrupted; marked failed", run=run_id)
 
-    def _select(self, now: dt.datetime, tz: Any) -> list[Service]:
+    def _select(self, catalog: Catalog, now: dt.datetime, tz: Any) -> list[Service]:
         def last_started(service_id: str) -> dt.datetime | None:
             last = last_successful_run(self.store, service_id)
             return last.started_at if last else None
 
         selection = select_services(
-            self.workspace.services_dir, last_started, self.report, self.options, now, tz, self.emit
+            self.workspace.services_dir, catalog.checklists, last_started, self.report, self.options, now, tz, self.emit
         )
         self._invalid.extend(selection.invalid)
         return selection.chosen

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from secaudit.model import Service
-from secaudit.schedule import ScheduleError
 
 
 class DueReason(StrEnum):
@@ -36,14 +35,6 @@ class DueStatus:
     def skipped(self) -> bool:
         """True when the service cannot be scheduled at all (no schedule or no scope)."""
         return self.reason in (DueReason.NO_SCHEDULE, DueReason.NO_SCOPE)
-
-
-def zone(name: str) -> ZoneInfo:
-    """The time zone ``name`` (e.g. Asia/Tokyo), or a ScheduleError naming the setting."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ScheduleError(f"secaudit.yaml: timezone: unknown time zone {name!r}") from exc
 
 
 def next_fire(schedule: str, after: dt.datetime, tz: ZoneInfo) -> dt.datetime:

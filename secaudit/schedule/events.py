@@ -8,7 +8,7 @@ the full batch would say.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,6 +90,7 @@ class Selection:
 
 def select_services(
     services_dir: Path,
+    checklists: Collection[str],
     last_started: Callable[[str], dt.datetime | None],
     report: BatchReport,
     options: BatchOptions,
@@ -99,12 +100,13 @@ def select_services(
 ) -> Selection:
     """Read every service file and decide which are scanned, logging each decision and noting it in ``report``.
 
+    ``checklists`` are the catalog's checklist ids: a service naming another is invalid, as in every command.
     ``last_started`` gives the start of a service's newest completed run (None when it has none).
     """
     selection = Selection()
     for path in service_files(services_dir):
         try:
-            service = load_service(path)
+            service = load_service(path, checklists)
         except SecauditError as exc:
             text = "; ".join(exc.lines())
             selection.invalid.append(ServiceReport(path.stem, error=text))

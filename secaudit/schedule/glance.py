@@ -22,12 +22,12 @@ nothing, and the full batch runs and checks everything again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from secaudit import clock
 from secaudit.schedule import check_settings
-from secaudit.schedule.due import zone
 from secaudit.schedule.events import BatchEvent, BatchOptions, BatchReport, finish_message, select_services
 from secaudit.schedule.lock import LOCK_NAME, RunLock
 from secaudit.store.glance import GlanceError, glance
@@ -38,11 +38,15 @@ SQLITE_PREFIX = "sqlite:///"
 
 def quiet_batch(
     workspace: Workspace,
+    checklists: Collection[str],
     options: BatchOptions,
     emit: Any,
     now: dt.datetime | None = None,
 ) -> BatchReport | None:
-    """The report of a ``scan --due`` run with nothing to do, its lines sent to ``emit``; None when unsure."""
+    """The report of a ``scan --due`` run with nothing to do, its lines sent to ``emit``; None when unsure.
+
+    ``checklists`` are the catalog's checklist ids, which every service file is checked against.
+    """
     url = workspace.database_url
     if not options.due_only or not url.startswith(SQLITE_PREFIX):
         return None
@@ -50,7 +54,7 @@ def quiet_batch(
     if not database.is_file():
         return None
     check_settings(workspace.config.notifications, workspace.root)
-    tz = zone(workspace.config.timezone)
+    tz = workspace.config.zone
     if (workspace.data_dir / LOCK_NAME).exists():
         return None  # held (the batch says so, exit 75) or left by a killed run (the batch recovers it)
     lock = RunLock(workspace.data_dir).acquire()
@@ -60,7 +64,7 @@ def quiet_batch(
             return None
         moment = now or clock.now()
         try:
-            return _look(workspace, database, options, moment, tz, emit)
+            return _look(workspace, checklists, database, options, moment, tz, emit)
         except GlanceError:
             return None  # the full batch reads the same database and reports what is wrong
     finally:
@@ -68,7 +72,13 @@ def quiet_batch(
 
 
 def _look(
-    workspace: Workspace, database: Path, options: BatchOptions, now: dt.datetime, tz: Any, emit: Any
+    workspace: Workspace,
+    checklists: Collection[str],
+    database: Path,
+    options: BatchOptions,
+    now: dt.datetime,
+    tz: Any,
+    emit: Any,
 ) -> BatchReport | None:
     with glance(database) as db:
         if not db.schema_is_current() or db.runs_in_progress():
@@ -83,7 +93,9 @@ def _look(
             events.append(BatchEvent(clock.now(), level, service, event, message, data))
 
         report = BatchReport()
-        selection = select_services(workspace.services_dir, db.last_completed_start, report, options, now, tz, hold)
+        selection = select_services(
+            workspace.services_dir, checklists, db.last_completed_start, report, options, now, tz, hold
+        )
     if selection.chosen or selection.invalid:
         return None
     message, data = finish_message(report)

@@ -206,14 +206,15 @@ def test_dashboard_json_lists_every_service_attention_first(evidence: Path) -> N
 def test_dashboard_html_default_path_and_broken_service_listed(evidence: Path) -> None:
     (evidence / "services" / "broken.yaml").write_text("id: broken\nname: 1\n")
     result = run_cli(["dashboard"], evidence)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 2, result.stderr  # written for the others, then the broken file refused
+    assert "services/broken.yaml:2: name: must be a mapping, not the number 1" in result.stderr
     path = Path(result.stdout.strip())
     assert path == evidence / ".secaudit" / "reports" / "dashboard.html"
     html = path.read_text()
     assert "子育て支援オンライン申請" in html and "broken" in html
     assert "broken" in result.stderr
     en = run_cli(["dashboard", "--lang", "en", "-o", str(evidence / "d.html")], evidence)
-    assert en.exit_code == 0 and "Launch decision" in (evidence / "d.html").read_text()
+    assert en.exit_code == 2 and "Launch decision" in (evidence / "d.html").read_text()
 
 
 def test_drift_recorded_by_the_scheduler_appears_in_report_and_dashboard(evidence: Path, tmp_path: Path) -> None:

@@ -64,9 +64,10 @@ def controls(catalog: Catalog) -> list[Control]:
 
 
 @pytest.fixture(scope="module")
-def services() -> dict[str, Service]:
+def services(catalog: Catalog) -> dict[str, Service]:
     """The three example services, unchanged."""
-    return {s.id: s for s in (load_service(p) for p in sorted((EXAMPLES / "services").glob("*.yaml")))}
+    paths = sorted((EXAMPLES / "services").glob("*.yaml"))
+    return {s.id: s for s in (load_service(p, catalog.checklists) for p in paths)}
 
 
 def applicable_ids(catalog: Catalog, service: Service) -> set[str]:

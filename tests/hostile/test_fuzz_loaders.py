@@ -94,7 +94,7 @@ def test_service_loader_on_any_structure(tmp_path_factory: pytest.TempPathFactor
     path = folder / "svc.yaml"
     path.write_text(yaml.safe_dump(value, allow_unicode=True), encoding="utf-8")
     try:
-        load_service(path)
+        load_service(path, ("mic-baseline",))
     except ServiceError as exc:
         assert exc.problems
 

@@ -67,8 +67,6 @@ def run_full_flow(
     smtp = SmtpServer(pki)
     try:
         _configure_smtp(root, smtp.port, pki.ca_file)
-        service = root / "services" / "loop-portal.yaml"
-        service.write_text(service.read_text(encoding="utf-8") + "checklists: [mic-baseline]\n", encoding="utf-8")
 
         def cli(*args: str, ok: tuple[int, ...] = (0, 1)) -> None:
             result = run_cli(list(args), root)

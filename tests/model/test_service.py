@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pytest
 from pydantic import ValidationError
@@ -97,3 +98,120 @@ def test_target_is_host_or_url_not_both() -> None:
 @pytest.mark.parametrize("host", ["localhost", "www.city.example.jp", "127.0.0.1", "::1", "192.0.2.0/24"])
 def test_good_hosts(host: str) -> None:
     Service.model_validate(with_change(["scope", "targets", 0, "host"], host))
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        # a YAML boolean or a float is never silently a number, text never silently a boolean
+        (["classification", "confidentiality"], True, "valid integer"),
+        (["classification", "integrity"], 2.0, "valid integer"),
+        (["classification", "availability"], "2", "valid integer"),
+        (["attributes", "internet_facing"], "yes", "valid boolean"),
+        (["attributes", "personal_data"], 1, "valid boolean"),
+        (["attributes", "payment"], "false", "valid boolean"),
+        (["scope", "targets", 0, "ports"], [True], "valid integer"),
+        (["scope", "targets", 0, "ports"], ["8443"], "valid integer"),
+        (["scope", "targets", 0, "addresses"], [2130706433], "must be an IP address or CIDR, not the number"),
+    ],
+)
+def test_wrong_types_are_not_coerced(path: list[str | int], value: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Service.model_validate(with_change(path, value))
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (["launch_date"], 0, r"must be a date \(YYYY-MM-DD\), not the number 0"),
+        (["launch_date"], dt.datetime(2027, 4, 1, 9, 0), "without a time"),
+        (["launch_date"], "2027-02-30", "not a real date: 2027-02-30"),
+        (["launch_date"], "next april", "must be a date"),
+        (["scope", "authorized_until"], "2027-06-31", "not a real date: 2027-06-31"),
+        (["scope", "authorized_until"], 1798675200, "must be a date"),
+    ],
+)
+def test_dates_must_be_real_calendar_dates(path: list[str | int], value: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Service.model_validate(with_change(path, value))
+
+
+def test_dates_as_yaml_gives_them_or_as_iso_text() -> None:
+    native = Service.model_validate(with_change(["launch_date"], dt.date(2028, 2, 29)))
+    text = Service.model_validate(with_change(["launch_date"], "2028-02-29"))
+    assert native.launch_date == text.launch_date == dt.date(2028, 2, 29)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (["scope", "targets", 0, "host"], "0.0.0.0", "unspecified"),
+        (["scope", "targets", 0, "host"], "0.1.2.3", "unspecified"),
+        (["scope", "targets", 0, "host"], "::", "unspecified"),
+        (["scope", "targets", 0, "host"], "::ffff:0.0.0.0", "unspecified"),
+        (["scope", "targets", 0, "host"], "255.255.255.255", "broadcast"),
+        (["scope", "targets", 0, "host"], "224.0.0.1", "multicast"),
+        (["scope", "targets", 0, "host"], "ff02::1", "multicast"),
+        (["scope", "targets", 0, "host"], "239.0.0.0/8", "holds no host address: multicast"),
+        (["scope", "targets", 0, "host"], "0", "shorthand form"),
+        (["scope", "targets", 0, "host"], "127.1", "shorthand form"),
+        (["scope", "targets", 0, "host"], "0x7f000001", "shorthand form"),
+        (["scope", "targets", 0, "addresses"], ["127.0.0.1", "0.0.0.0"], "unspecified"),
+        (["scope", "targets", 0, "addresses"], ["224.0.0.0/4"], "multicast"),
+        (["scope", "targets", 1, "url"], "https://0.0.0.0:8443/", "unspecified"),
+        (["scope", "targets", 1, "url"], "https://[::]/", "unspecified"),
+        (["scope", "targets", 1, "url"], "http://255.255.255.255/", "broadcast"),
+    ],
+)
+def test_addresses_that_no_host_has_are_refused(path: list[str | int], value: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Service.model_validate(with_change(path, value))
+
+
+def test_loopback_and_networks_with_hosts_stay_allowed() -> None:
+    service = Service.model_validate(
+        with_change(
+            ["scope", "targets"],
+            [
+                {"host": "::1", "addresses": ["::1"], "ports": [443]},
+                {"host": "127.0.0.1", "addresses": ["127.0.0.0/8", "0.0.0.0/0"], "ports": [443]},
+                {"url": "https://[::1]:8443/"},
+            ],
+        )
+    )
+    assert service.scope is not None and len(service.scope.targets) == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (["checklists"], ["mic-baseline", "web-service", "mic-baseline"], "'mic-baseline' is listed more than once"),
+        (["scope", "targets", 0, "ports"], [8443, 443, 8443], "'8443' is listed more than once"),
+        (["scope", "targets", 0, "addresses"], ["127.0.0.1", "127.0.0.1"], "'127.0.0.1' is listed more than once"),
+        (
+            ["scope", "targets"],
+            [{"host": "localhost", "ports": [80]}, {"url": "https://localhost/"}, {"host": "LOCALHOST", "ports": [22]}],
+            "targets\\[0\\] and targets\\[2\\] are both 'localhost'",
+        ),
+        (
+            ["scope", "targets"],
+            [{"url": "https://localhost:8443/"}, {"url": "https://localhost:8443/"}],
+            "targets\\[0\\] and targets\\[1\\] are both 'https://localhost:8443/'",
+        ),
+    ],
+)
+def test_duplicates_are_named(path: list[str | int], value: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Service.model_validate(with_change(path, value))
+
+
+@pytest.mark.parametrize("schedule", ["0 0 30 2 *", "0 0 31 4 *", "0 0 31 2,4,6,9,11 *", "0 0 31 11 *"])
+def test_a_schedule_that_never_fires_is_refused(schedule: str) -> None:
+    with pytest.raises(ValidationError, match="never fires"):
+        Service.model_validate(with_change(["schedule"], schedule))
+
+
+@pytest.mark.parametrize("schedule", ["0 0 29 2 *", "0 0 31 * *", "0 0 30 2 1", "*/5 * * * *", "0 3 * * 1"])
+def test_a_schedule_that_fires_rarely_is_accepted(schedule: str) -> None:
+    # 29 February comes every leap year; with a day of the week as well, cron fires on either
+    assert Service.model_validate(with_change(["schedule"], schedule)).schedule == schedule

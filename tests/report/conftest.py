@@ -78,7 +78,7 @@ def status_counts(statuses: list[ResultStatus]) -> StatusCounts:
 def build_input(tmp_catalog: object | None = None, hostile: bool = True, **overrides: object) -> ReportInput:
     """The synthetic evaluation of kosodate-portal (a realistic mix of every status)."""
     catalog = load_catalog([builtin_layer()])
-    service = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml")
+    service = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists)
     config = WorkspaceConfig(organisation=LocalizedText(ja="テスト市", en="Test City"), auditor="監査 太郎")
     run = ScanRun(
         id="run-0001",

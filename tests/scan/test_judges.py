@@ -344,6 +344,10 @@ def test_every_registered_judge_is_documented_by_a_summary() -> None:
         ("hsts_min_age", {}, "parameters.min_age: Field required"),
         ("hsts_min_age", {"min_age": "soon"}, "parameters.min_age"),
         ("trace_disabled", {"extra": 1}, "parameters.extra: Extra inputs are not permitted"),
+        # no silent coercion: a boolean is not 1, text is not a number or a boolean
+        ("hsts_min_age", {"min_age": True}, "parameters.min_age: Input should be a valid integer"),
+        ("hsts_min_age", {"min_age": "15552000"}, "parameters.min_age: Input should be a valid integer"),
+        ("cookies_flagged", {"secure": "no"}, "parameters.secure: Input should be a valid boolean"),
     ],
 )
 def test_bad_check_definitions_name_the_check(assertion: str, parameters: dict[str, Any], message: str) -> None:

@@ -289,6 +289,7 @@ scope:
     - url: https://127.0.0.1:{tls_port}/
       ca_bundle: {ca_file}
 schedule: "0 3 * * 1"
+checklists: [mic-baseline]
 """
 
 
@@ -303,6 +304,7 @@ def loop_workspace(tmp_path: Path, site: TlsSite, pki: LoopbackPki) -> Path:
     text = SERVICE_TEMPLATE.format(tls_port=site.port, extra_port=extra, ca_file=pki.ca_file)
     (root / "services" / "loop-portal.yaml").write_text(text, encoding="utf-8")
     no_scope = text.split("scope:")[0].replace("loop-portal", "paper-only") + 'schedule: "0 3 * * 1"\n'
+    no_scope += "checklists: [mic-baseline]\n"
     (root / "services" / "paper-only.yaml").write_text(no_scope, encoding="utf-8")
     (root / "extra-port").write_text(str(extra))
     return root

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from secaudit import clock
+from secaudit.catalog import load_catalog
 from secaudit.model import RunStatus, ScanRun
 from secaudit.schedule.batch import Batch
 from secaudit.schedule.events import BatchEvent, BatchOptions
@@ -66,13 +67,14 @@ def _full(root: Path) -> list[tuple[Any, ...]]:
         raise AssertionError("nothing should be scanned")
 
     ws = find_workspace(root)
-    Batch(ws, lambda: None, _store(root), never, seen.append, BatchOptions(now=NOW)).run()  # type: ignore[arg-type]
+    Batch(ws, lambda: load_catalog(ws.catalog_layers()), _store(root), never, seen.append, BatchOptions(now=NOW)).run()
     return _events(seen)
 
 
 def _glance(root: Path) -> list[tuple[Any, ...]] | None:
     seen: list[BatchEvent] = []
-    report = quiet_batch(find_workspace(root), BatchOptions(), seen.append, now=NOW)
+    ws = find_workspace(root)
+    report = quiet_batch(ws, load_catalog(ws.catalog_layers()).checklists, BatchOptions(), seen.append, now=NOW)
     return None if report is None else _events(seen)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from secaudit.catalog import load_catalog
 from secaudit.errors import InputError
 from secaudit.schedule.batch import Batch
 from secaudit.schedule.events import BatchEvent, BatchOptions
@@ -36,7 +37,8 @@ def _run(root: Path, now: dt.datetime, error: str = "scope: the authorisation ha
     events: list[BatchEvent] = []
     ws = find_workspace(root)
     store = open_store(ws.database_url)
-    Batch(ws, lambda: object(), store, failing, events.append, BatchOptions(due_only=False, now=now)).run()  # type: ignore[arg-type,return-value]
+    catalog = load_catalog(ws.catalog_layers())
+    Batch(ws, lambda: catalog, store, failing, events.append, BatchOptions(due_only=False, now=now)).run()
     return events
 
 

@@ -26,9 +26,10 @@ class NoParameters(BaseModel):
 
 
 class Parameters(BaseModel):
-    """Base of every assertion's parameters: unknown keys are an error."""
+    """Base of every assertion's parameters: unknown keys are an error, and no value is coerced
+    (``min_days: true`` is not 1, ``secure: "no"`` is not false)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 @dataclass(frozen=True)
