@@ -143,6 +143,8 @@ def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limi
                 tail = window[-_OVERLAP:]
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
         raise _refuse(path, f"part {info.filename} is damaged: {exc}") from None
+    except ValueError as exc:  # zipfile: a damaged header points before the file's start ("negative seek value")
+        raise _refuse(path, f"part {info.filename} is damaged: {exc}") from None
     except NotImplementedError as exc:  # zipfile: a compression method Excel never uses
         raise _refuse(path, f"part {info.filename} cannot be read: {exc}") from None
     except RuntimeError as exc:  # zipfile raises it for encrypted or unsupported entries

@@ -88,6 +88,19 @@ def test_entity_bomb_inside_the_workbook(qworkspace: Path, filled: Path, tmp_pat
     assert _peak_bytes(bomb) < 20 * 1024 * 1024
 
 
+def test_a_central_directory_pointing_past_its_real_place_is_damaged_not_an_internal_error(
+    qworkspace: Path, filled: Path, tmp_path: Path
+) -> None:
+    """Found by the fuzzer: zipfile then seeks to a negative offset and raises ValueError."""
+    data = bytearray(filled.read_bytes())
+    end = data.rindex(b"PK\x05\x06")  # end of central directory; its offset field is at +16
+    offset = int.from_bytes(data[end + 16 : end + 20], "little")
+    data[end + 16 : end + 20] = (offset + 1000).to_bytes(4, "little")
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(bytes(data))
+    _refused(qworkspace, damaged, "is damaged")
+
+
 def test_zip_bomb(qworkspace: Path, filled: Path, tmp_path: Path) -> None:
     bomb = tmp_path / "zipbomb.xlsx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
