@@ -87,6 +87,7 @@ class _Part:
     status: ResultStatus | None
     reason: str
     trail: list[TrailEntry]
+    weakness: Severity | None = None
 
 
 def assess(
@@ -114,8 +115,9 @@ def assess(
     for entry in catalog.applicability(service):
         control = entry.control
         review = known_reviews.get(control.id)
+        weakness = None
         if entry.applicable:
-            status, reason, steps = _judge(catalog, control, answers, by_check, day, trail)
+            status, reason, steps, weakness = _judge(catalog, control, answers, by_check, day, trail)
             basis = evidence_basis(control, answers, by_check) if trail or review else ""
         else:
             status, reason, steps, basis = ResultStatus.NOT_APPLICABLE, f"not applicable: {entry.reason}", [], ""
@@ -132,6 +134,7 @@ def assess(
             trail=steps,
             checks=[ref.check for ref in control.checks],
             basis=basis,
+            weakness=weakness,
         )
         results.append(apply_review(result, review) if review and entry.applicable else result)
     return results
@@ -144,8 +147,8 @@ def _judge(
     by_check: Mapping[str, Sequence[Observation]],
     today: dt.date,
     keep: bool,
-) -> tuple[ResultStatus, str, list[TrailEntry]]:
-    """(status, reason, trail) of one applicable control; the trail stays empty unless ``keep``."""
+) -> tuple[ResultStatus, str, list[TrailEntry], Severity | None]:
+    """(status, reason, trail, weakness) of one applicable control; the trail stays empty unless ``keep``."""
     parts = []
     if control.questions:
         parts.append(_judge_questions(catalog, control, answers, today, keep))
@@ -154,7 +157,12 @@ def _judge(
     status = worst(p.status for p in parts if p.status is not None) or ResultStatus.NOT_APPLICABLE
     deciding = [p.reason for p in parts if p.status is status and p.reason]
     reason = "; ".join(deciding) or "; ".join(p.reason for p in parts if p.reason)
-    return status, reason, [t for p in parts for t in p.trail]
+    weakness = max((p.weakness for p in parts if p.status is status and p.weakness), key=_severity_rank, default=None)
+    return status, reason, [t for p in parts for t in p.trail], weakness
+
+
+def _severity_rank(severity: Severity) -> int:
+    return severity.rank
 
 
 def _judge_questions(
@@ -197,7 +205,8 @@ def _judge_questions(
         if informational:
             return _Part(ResultStatus.PASS, "answered; the answers are informational only", trail)
         return _Part(None, "no question was asked", trail)
-    return _Part(status, f"{_ANSWER_WORDS[status]} ({', '.join(notes.get(status, []))})", trail)
+    weakness = control.severity if status.raises_risk else None
+    return _Part(status, f"{_ANSWER_WORDS[status]} ({', '.join(notes.get(status, []))})", trail, weakness)
 
 
 def _check_choices(allowed: frozenset[str], value: object) -> None:
@@ -247,6 +256,7 @@ def _judge_checks(
 ) -> _Part:
     trail: list[TrailEntry] = []
     notes: dict[ResultStatus, list[str]] = {}
+    failed: list[Severity] = []
     for ref in control.checks:
         seen = by_check.get(ref.check, [])
         if not seen:
@@ -270,11 +280,15 @@ def _judge_checks(
                 )
             )
         check = catalog.checks.get(ref.check)
-        check_status = check_result(seen, check.severity if check else control.severity, control.severity)
+        check_severity = check.severity if check else control.severity
+        check_status = check_result(seen, check_severity, control.severity)
         notes.setdefault(check_status, []).append(ref.check)
+        if check_status.raises_risk:
+            failed.append(check_severity)
     status = worst(notes)
     assert status is not None
-    return _Part(status, f"{_CHECK_WORDS[status]} ({', '.join(notes[status])})", trail)
+    weakness = max(failed, key=_severity_rank) if failed and status.raises_risk else None
+    return _Part(status, f"{_CHECK_WORDS[status]} ({', '.join(notes[status])})", trail, weakness)
 
 
 def check_result(seen: Sequence[Observation], check_severity: Severity, control_severity: Severity) -> ResultStatus:

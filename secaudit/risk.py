@@ -20,7 +20,9 @@ from secaudit.model import (
     ResultStatus,
     RiskEntry,
     RiskStatus,
+    SecurityDimension,
     Service,
+    Severity,
     Treatment,
     TreatmentKind,
 )
@@ -92,13 +94,36 @@ def build_register(
         status = _underlying(result)
         if status.raises_risk:
             register.append(
-                _entry(service, result, status, rid, life, treatments.get(rid), matrix, catalog, day, moment)
+                _entry(
+                    service,
+                    result,
+                    status,
+                    result.weakness,
+                    rid,
+                    life,
+                    treatments.get(rid),
+                    matrix,
+                    catalog,
+                    day,
+                    moment,
+                )
             )
         elif life is not None and status in RESOLVING:
             register.append(_resolved(service, result, rid, life, matrix, catalog, moment))
         elif life is not None and life.resolved_at is None and life.last_result.raises_risk:
+            # rated as it was last judged, so a target that stopped answering never lowers a known failure
             entry = _entry(
-                service, result, life.last_result, rid, life, treatments.get(rid), matrix, catalog, day, moment
+                service,
+                result,
+                life.last_result,
+                life.last_weakness,
+                rid,
+                life,
+                treatments.get(rid),
+                matrix,
+                catalog,
+                day,
+                moment,
             )
             entry.rationale = (
                 f"not reassessed (now {status.value}); last rated on {life.last_result.value}: {entry.rationale}"
@@ -106,6 +131,11 @@ def build_register(
             entry.rationale_ja = f"今回の結果では再評価できないため、前回の評価による: {entry.rationale_ja}"
             register.append(entry)
     return register
+
+
+def _protects(catalog: Catalog, result: ControlResult) -> tuple[SecurityDimension, ...]:
+    control = catalog.controls.get(result.control_id)
+    return tuple(control.protects) if control else (SecurityDimension.CONFIDENTIALITY,)
 
 
 def _underlying(result: ControlResult) -> ResultStatus:
@@ -147,6 +177,7 @@ def _entry(
     service: Service,
     result: ControlResult,
     status: ResultStatus,
+    weakness: Severity | None,
     rid: str,
     life: RiskLifecycle | None,
     treatment: Treatment | None,
@@ -155,7 +186,7 @@ def _entry(
     today: dt.date,
     now: dt.datetime,
 ) -> RiskEntry:
-    rating = rate(service, result, status, matrix)
+    rating = rate(service, result, status, matrix, _protects(catalog, result), weakness)
     reopening = life is not None and life.resolved_at is not None
     reopened = (life.reopened if life else 0) + (1 if reopening else 0)
     treatment = _current_treatment(treatment, life, reopening)
@@ -180,6 +211,7 @@ def _entry(
         level_rank=rating.level.rank,
         rationale=rating.explanation,
         rationale_ja=rating.explanation_ja,
+        weakness=weakness or result.severity,
         status=risk_status,
         treatment=treatment,
         first_seen=life.first_seen if life else now,
@@ -218,7 +250,7 @@ def _resolved(
     catalog: Catalog,
     now: dt.datetime,
 ) -> RiskEntry:
-    rating = rate(service, result, life.last_result, matrix)
+    rating = rate(service, result, life.last_result, matrix, _protects(catalog, result), life.last_weakness)
     resolved_at = life.resolved_at or now
     return RiskEntry(
         id=rid,

@@ -7,15 +7,36 @@ the same way and each rating can be explained in one line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 
-from secaudit.model import ControlResult, ResultStatus, Service, Severity
+from secaudit.model import ControlResult, ResultStatus, SecurityDimension, Service, Severity
 from secaudit.model.config import RiskMatrixKind
 
-RESULT_LIKELIHOOD = {ResultStatus.FAIL: 3, ResultStatus.PARTIAL: 2}
+# The rating model (docs/risk.md), on a five-point scale before it is mapped to the matrix.
+# Likelihood starts from the weakness: how severe the failing evidence is (NIST SP 800-30 Rev. 1,
+# Table F-2 vulnerability severity), one step lower when the control is only partly met; threat
+# exposure (a predisposing condition, Table F-5) then moves it by at most one step.
+WEAKNESS_LIKELIHOOD = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+# Impact starts from the classification of the dimension the control protects (ISO/IEC 27005:2022
+# consequence; the MIC guideline's 機密性 3/2/1, 完全性 2/1, 可用性 2/1), then the control's severity
+# moves it by at most one step.
+DIMENSION_IMPACT: dict[SecurityDimension, dict[int, int]] = {
+    SecurityDimension.CONFIDENTIALITY: {3: 5, 2: 3, 1: 1},
+    SecurityDimension.INTEGRITY: {2: 4, 1: 2},
+    SecurityDimension.AVAILABILITY: {2: 4, 1: 2},
+}
+SEVERITY_IMPACT_STEP = {Severity.LOW: -1, Severity.MEDIUM: 0, Severity.HIGH: 0, Severity.CRITICAL: 1}
+
 _STATUS_JA = {ResultStatus.FAIL: "不適合", ResultStatus.PARTIAL: "一部適合"}
 _SEVERITY_JA = {Severity.LOW: "低", Severity.MEDIUM: "中", Severity.HIGH: "高", Severity.CRITICAL: "重大"}
+_DIMENSION_JA = {
+    SecurityDimension.CONFIDENTIALITY: "機密性",
+    SecurityDimension.INTEGRITY: "完全性",
+    SecurityDimension.AVAILABILITY: "可用性",
+}
 _LEVEL_JA = {"Low": "低", "Medium": "中", "High": "高", "Critical": "重大"}
 
 
@@ -95,48 +116,75 @@ class Rating:
         return self.likelihood * self.impact
 
 
-def rate(service: Service, result: ControlResult, status: ResultStatus, matrix: RiskMatrix) -> Rating:
-    """Rate a finding: likelihood from the result and exposure, impact from severity and classification."""
-    attrs, cls = service.attributes, service.classification
+class Exposure(StrEnum):
+    """How exposed the service is to threats: the one step exposure may move likelihood."""
+
+    INTERNET = "internet"
+    INTERNAL = "internal"
+
+    @property
+    def step(self) -> int:
+        """+1 reachable from the Internet; 0 otherwise (a separated network lowers nothing: insiders remain)."""
+        return 1 if self is Exposure.INTERNET else 0
+
+
+def exposure_of(service: Service) -> Exposure:
+    """The service's threat exposure from its attributes."""
+    return Exposure.INTERNET if service.attributes.internet_facing else Exposure.INTERNAL
+
+
+def rate(
+    service: Service,
+    result: ControlResult,
+    status: ResultStatus,
+    matrix: RiskMatrix,
+    protects: Sequence[SecurityDimension] = (SecurityDimension.CONFIDENTIALITY,),
+    weakness: Severity | None = None,
+) -> Rating:
+    """Rate a finding: likelihood from the weakness and the exposure, impact from what the control
+    protects and the control's severity (docs/risk.md)."""
+    cls = service.classification
     return _rate(
         status,
+        weakness or result.weakness or result.severity,
         result.severity,
-        attrs.internet_facing,
-        attrs.personal_data,
+        exposure_of(service),
+        tuple(sorted(set(protects))),
         (cls.confidentiality, cls.integrity, cls.availability),
         matrix,
     )
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _rate(
     status: ResultStatus,
+    weakness: Severity,
     severity: Severity,
-    internet_facing: bool,
-    personal_data: bool,
+    exposure: Exposure,
+    protects: tuple[SecurityDimension, ...],
     classification: tuple[int, int, int],
     matrix: RiskMatrix,
 ) -> Rating:
     """``rate`` from the only facts it depends on (so each combination is worked out once)."""
-    base = RESULT_LIKELIHOOD.get(status, RESULT_LIKELIHOOD[ResultStatus.FAIL])
     # each step as (English, Japanese)
-    l_parts = [(f"{status.value} {base}", f"{_STATUS_JA.get(status, status.value)} {base}")]
+    base = WEAKNESS_LIKELIHOOD[weakness]
+    l_parts = [(f"weakness {weakness.value} {base}", f"弱点の重大度 {_SEVERITY_JA[weakness]} {base}")]
     l5 = base
-    if internet_facing:
-        l5 += 1
+    if status is ResultStatus.PARTIAL:
+        l5 -= 1
+        l_parts.append(("-1 partly met", "-1 一部適合"))
+    if exposure.step:
+        l5 += exposure.step
         l_parts.append(("+1 internet-facing", "+1 インターネット公開"))
-    if personal_data:
-        l5 += 1
-        l_parts.append(("+1 personal data", "+1 個人情報"))
-    confidentiality, integrity, availability = classification
-    i5 = severity.rank
-    i_parts = [(f"severity {severity.value} {i5}", f"重要度 {_SEVERITY_JA[severity]} {i5}")]
-    if confidentiality == 3:
-        i5 += 1
-        i_parts.append(("+1 機密性3", "+1 機密性3"))
-    elif confidentiality == 1 and integrity == 1 and availability == 1:
-        i5 -= 1
-        i_parts.append(("-1 機密性1/完全性1/可用性1", "-1 機密性1/完全性1/可用性1"))
+    values = dict(zip(SecurityDimension, classification, strict=True))
+    dimension = max(protects, key=lambda d: (DIMENSION_IMPACT[d].get(values[d], 1), -list(SecurityDimension).index(d)))
+    i5 = DIMENSION_IMPACT[dimension].get(values[dimension], 1)
+    i_parts = [(f"{dimension.value} {values[dimension]} {i5}", f"{_DIMENSION_JA[dimension]}{values[dimension]} {i5}")]
+    step = SEVERITY_IMPACT_STEP[severity]
+    if step:
+        i5 += step
+        sign = "+1" if step > 0 else "-1"
+        i_parts.append((f"{sign} severity {severity.value}", f"{sign} 重要度 {_SEVERITY_JA[severity]}"))
     l5 = max(1, min(5, l5))
     i5 = max(1, min(5, i5))
     likelihood, impact = matrix.scale(l5), matrix.scale(i5)

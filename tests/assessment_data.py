@@ -27,8 +27,9 @@ def service(
     classification: tuple[int, int, int] = (2, 2, 1),
     scope: bool = True,
     service_id: str = "svc",
+    tier: str = "lgwan",
 ) -> Service:
-    """A service with the given exposure and classification."""
+    """A service with the given exposure and classification (on LGWAN, a separated network, by default)."""
     data: dict[str, Any] = {
         "id": service_id,
         "name": {"ja": "テスト", "en": "Test"},
@@ -36,7 +37,7 @@ def service(
         "owner": {"name": "Owner", "email": "owner@city.example.jp"},
         "security_officer": {"name": "Officer", "email": "officer@city.example.jp"},
         "classification": dict(zip(("confidentiality", "integrity", "availability"), classification, strict=True)),
-        "attributes": {"internet_facing": internet, "personal_data": personal, "network_tier": "lgwan"},
+        "attributes": {"internet_facing": internet, "personal_data": personal, "network_tier": tier},
         "checklists": [CHECKLIST],
     }
     if scope:

@@ -12,7 +12,7 @@ from secaudit.model.config import RiskMatrixKind
 from secaudit.model.result import RiskLifecycle
 from secaudit.risk import apply_waivers, build_register, risk_id, validate_treatment
 from secaudit.risk_matrix import matrix_for
-from tests.assessment_data import NOW, TODAY, answers, catalog, control, service, yes_no
+from tests.assessment_data import NOW, TODAY, answers, catalog, control, observation, service, yes_no
 
 FIVE, THREE = RiskMatrixKind.FIVE, RiskMatrixKind.THREE
 
@@ -26,20 +26,39 @@ def register_for(
     return results, build_register(svc, results, cat, kind, treatments or {}, lifecycle, today, now=NOW)
 
 
+# The rating model of docs/risk.md, row by row. The test services sit on LGWAN (a separated network)
+# unless internet-facing. Default controls protect confidentiality and integrity.
+# The rating model of docs/risk.md, row by row. Default controls protect confidentiality and integrity.
 RATINGS = [
-    # exposure and classification         severity  result     5x5 (L, I, level)       3x3 (L, I, level)
+    # exposure and classification             severity  result  5x5 (L, I, level)     3x3 (L, I, level)
     (
-        "internet, personal data, 機密性3",
+        "internet, 機密性3",
         dict(internet=True, personal=True, classification=(3, 2, 2)),
         "high",
         "no",
-        (5, 4, "Critical"),
+        (4, 5, "Critical"),
         (3, 3, "高"),
     ),
-    ("internal, 機密性2", dict(), "medium", "no", (3, 2, "Medium"), (2, 1, "低")),
-    ("internal, personal data", dict(personal=True), "high", "no", (4, 3, "High"), (3, 2, "高")),
-    ("internal, all classifications 1", dict(classification=(1, 1, 1)), "low", "no", (3, 1, "Low"), (2, 1, "低")),
-    ("internal, critical control", dict(), "critical", "no", (3, 4, "High"), (2, 3, "高")),
+    ("internal, 機密性2 完全性2", dict(), "medium", "no", (2, 4, "Medium"), (1, 3, "中")),
+    ("internal, high control", dict(personal=True), "high", "no", (3, 4, "High"), (2, 3, "高")),
+    ("internal, all classifications 1", dict(classification=(1, 1, 1)), "low", "no", (1, 1, "Low"), (1, 1, "低")),
+    ("internal, critical control", dict(), "critical", "no", (4, 5, "Critical"), (3, 3, "高")),
+    (
+        "internet, critical control, 機密性3",
+        dict(internet=True, classification=(3, 2, 2)),
+        "critical",
+        "no",
+        (5, 5, "Critical"),
+        (3, 3, "高"),
+    ),
+    (
+        "internet, low control, 機密性3",
+        dict(internet=True, classification=(3, 2, 2)),
+        "low",
+        "no",
+        (2, 4, "Medium"),
+        (1, 3, "中"),
+    ),
 ]
 
 
@@ -53,9 +72,9 @@ def test_ratings_on_both_matrices(case, attrs, severity, value, five, three) -> 
         assert "->" in entry.rationale and "\n" not in entry.rationale
 
 
-def test_partial_is_less_likely_than_fail() -> None:
-    svc = service(internet=True)
-    partial_ctl = control(
+def _partial_control(severity: str = "high"):
+    return control(
+        severity=severity,
         questions=[
             {
                 "id": "q1",
@@ -64,25 +83,127 @@ def test_partial_is_less_likely_than_fail() -> None:
                 "choices": [{"value": "some", "label": {"ja": "一部", "en": "Some"}}],
                 "partial": ["some"],
             }
-        ]
+        ],
     )
-    cat = catalog(partial_ctl)
-    results = assess(svc, cat, answers(partial_ctl.id, q1="some"), [], today=TODAY)
+
+
+def test_partial_is_one_step_less_likely_than_fail() -> None:
+    svc = service(internet=True)
+    ctl = _partial_control()
+    cat = catalog(ctl)
+    results = assess(svc, cat, answers(ctl.id, q1="some"), [], today=TODAY)
     (entry,) = build_register(svc, results, cat, FIVE, {}, None, TODAY, now=NOW)
     assert entry.result_status is ResultStatus.PARTIAL
-    assert entry.likelihood == 3  # partial 2 +1 internet-facing
-    assert "partial 2 +1 internet-facing" in entry.rationale
+    assert entry.likelihood == 3  # weakness high 3, -1 partly met, +1 internet-facing
+    assert "weakness high 3 -1 partly met +1 internet-facing" in entry.rationale
 
 
-def test_rationale_explains_the_rating_in_one_line() -> None:
+def test_exposure_moves_likelihood_by_at_most_one_step() -> None:
+    likelihoods = {}
+    for name, svc in (
+        ("LGWAN", service()),
+        ("internet tier, not facing", service(tier="internet")),
+        ("internet-facing", service(internet=True, personal=True)),
+    ):
+        _, (entry,) = register_for(svc, "medium", "no")
+        likelihoods[name] = entry.likelihood
+    # weakness medium 2; only Internet exposure moves it, by one step (personal data is in the impact)
+    assert likelihoods == {"LGWAN": 2, "internet tier, not facing": 2, "internet-facing": 3}
+
+
+def _check_control(check_severity: str, control_severity: str, protects=None):
+    from secaudit.model import Check
+
+    ctl = control(checks=["http.a"], severity=control_severity)
+    if protects is not None:
+        ctl = ctl.model_copy(update={"protects": protects})
+    cat = catalog(ctl)
+    cat.checks["http.a"] = Check.model_validate(
+        {
+            "id": "http.a",
+            "probe": "http",
+            "title": {"ja": "t", "en": "t"},
+            "severity": check_severity,
+            "assertion": "header_present",
+            "parameters": {"header": "X"},
+        }
+    )
+    return ctl, cat
+
+
+def test_a_low_severity_leak_is_at_most_medium_on_an_internet_service_with_personal_data() -> None:
+    """A version in the Server header: a low-severity check, under the low-severity leakage control or the
+    high-severity hardening control that the catalog puts it in."""
+    svc = service(internet=True, personal=True, classification=(3, 2, 2))
+    for control_severity in ("low", "high"):
+        ctl, cat = _check_control("low", control_severity)
+        results = assess(svc, cat, {}, [observation("http.a", "fail")], today=TODAY)
+        (entry,) = build_register(svc, results, cat, FIVE, {}, None, TODAY, now=NOW)
+        assert entry.level_rank <= 2, (control_severity, entry.rationale)
+        assert entry.weakness is not None and entry.weakness.value == "low"
+
+
+def test_a_missing_mfa_for_administrators_stays_critical() -> None:
+    """A high-severity control answered 'no' on an internet-facing service with 機密性3."""
+    svc = service(internet=True, personal=True, classification=(3, 2, 2))
+    _, (entry,) = register_for(svc, "high", "no")
+    assert entry.inherent_level == "Critical"
+
+
+def test_impact_follows_the_dimension_the_control_protects_not_always_the_highest() -> None:
+    from secaudit.model import SecurityDimension
+
+    svc = service(internet=True, classification=(3, 2, 1))
+    impacts = {}
+    for dims in ([SecurityDimension.CONFIDENTIALITY], [SecurityDimension.AVAILABILITY]):
+        ctl, cat = _check_control("high", "high", protects=dims)
+        results = assess(svc, cat, {}, [observation("http.a", "fail")], today=TODAY)
+        (entry,) = build_register(svc, results, cat, FIVE, {}, None, TODAY, now=NOW)
+        impacts[dims[0].value] = entry.impact
+    assert impacts == {"confidentiality": 5, "availability": 2}
+
+
+def test_rationale_explains_the_rating_in_one_line_in_both_languages() -> None:
     _, (entry,) = register_for(service(internet=True, personal=True, classification=(3, 2, 2)), "high", "no")
     assert entry.rationale == (
-        "likelihood 5 = fail 3 +1 internet-facing +1 personal data; impact 4 = severity high 3 +1 機密性3; "
-        "5x4=20 -> Critical"
+        "likelihood 4 = weakness high 3 +1 internet-facing; impact 5 = confidentiality 3 5; 4x5=20 -> Critical"
     )
     assert entry.rationale_ja == (
-        "発生可能性 5 = 不適合 3 +1 インターネット公開 +1 個人情報、影響度 4 = 重要度 高 3 +1 機密性3、5×4=20 → 重大"
+        "発生可能性 4 = 弱点の重大度 高 3 +1 インターネット公開、影響度 5 = 機密性3 5、4×5=20 → 重大"
     )
+
+
+def test_a_known_failure_keeps_its_rating_while_its_target_does_not_answer() -> None:
+    """HSTS failed last week (a medium check); this week the target is down: the rating stays."""
+    svc = service(internet=True, classification=(3, 2, 2))
+    ctl, cat = _check_control("medium", "high")
+    failed = assess(svc, cat, {}, [observation("http.a", "fail")], today=TODAY)
+    (before,) = build_register(svc, failed, cat, FIVE, {}, None, TODAY, now=NOW)
+    life = RiskLifecycle(
+        risk_id=before.id,
+        service_id="svc",
+        control_id=ctl.id,
+        first_seen=NOW,
+        last_seen=NOW,
+        last_result=before.result_status,
+        last_weakness=before.weakness,
+    )
+    errored = assess(svc, cat, {}, [observation("http.a", "error")], today=TODAY)
+    (after,) = build_register(svc, errored, cat, FIVE, {}, {before.id: life}, TODAY, now=NOW)
+    assert (after.likelihood, after.impact, after.inherent_level) == (
+        before.likelihood,
+        before.impact,
+        before.inherent_level,
+    )
+    assert "not reassessed" in after.rationale
+
+
+def test_an_error_raises_no_risk() -> None:
+    svc = service(internet=True, classification=(3, 2, 2))
+    ctl, cat = _check_control("high", "high")
+    errored = assess(svc, cat, {}, [observation("http.a", "error")], today=TODAY)
+    assert errored[0].status is ResultStatus.ERROR
+    assert build_register(svc, errored, cat, FIVE, {}, None, TODAY, now=NOW) == []
 
 
 def test_entry_has_stable_id_and_risk_in_words() -> None:

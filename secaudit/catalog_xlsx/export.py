@@ -103,6 +103,7 @@ def control_cells(control: Control) -> dict[str, Any]:
         "section": control.section,
         "control_type": control.control_type.value,
         "severity": control.severity.value,
+        "protects": ", ".join(d.value for d in control.protects),
         "title_ja": control.title.ja,
         "title_en": control.title.en,
         "rationale_ja": control.rationale.ja,

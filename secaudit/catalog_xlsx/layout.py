@@ -43,6 +43,7 @@ def _column_list() -> tuple[Column, ...]:
         Column("section", 9, "control"),
         Column("control_type", 16, "control", tuple(t.value for t in ControlType)),
         Column("severity", 11, "control", tuple(s.value for s in Severity)),
+        Column("protects", 22, "control"),
         Column("title_ja", 30, "control", text=True),
         Column("title_en", 30, "control", text=True),
         Column("rationale_ja", 45, "control", text=True),

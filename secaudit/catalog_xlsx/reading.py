@@ -185,6 +185,10 @@ def _control_data(control_id: str, draft: ControlDraft, origins: Origins, proble
             problems.append(Problem(origins.locate(("applies_if",)), f"not a JSON condition: {exc.msg}"))
         except RecursionError:
             problems.append(Problem(origins.locate(("applies_if",)), "condition nested too deeply"))
+    origins.note(("protects",), number, "protects")
+    protects = split_values(_text(cells.get("protects", "")))
+    if protects:  # empty: the model's default (confidentiality and integrity)
+        data["protects"] = protects
     origins.note(("checks",), number, "checks")
     data["checks"] = [{"check": c} for c in split_lines(_text(cells.get("checks", "")))]
     data["procedure"] = []

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         Service,
         Target,
     )
+    from secaudit.model.vocab import SecurityDimension
 
 _HOMES: dict[str, str] = {
     "Answer": "secaudit.model.evidence",
@@ -116,6 +117,7 @@ _HOMES: dict[str, str] = {
     "Scope": "secaudit.model.service",
     "Scores": "secaudit.model.result",
     "Service": "secaudit.model.service",
+    "SecurityDimension": "secaudit.model.vocab",
     "Severity": "secaudit.model.vocab",
     "Slug": "secaudit.model.common",
     "StatusCounts": "secaudit.model.result",
@@ -181,6 +183,7 @@ __all__ = [
     "Scope",
     "Scores",
     "Service",
+    "SecurityDimension",
     "Severity",
     "Slug",
     "StatusCounts",

@@ -20,6 +20,7 @@ from secaudit.model.common import (
     UniqueList,
 )
 from secaudit.model.condition import Condition
+from secaudit.model.vocab import SecurityDimension
 
 CONTROL_ID_PATTERN = r"^[A-Z][A-Z0-9]{1,9}(-[A-Za-z0-9.]{1,12}){0,3}-[0-9]{3}$"
 QUESTION_ID_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
@@ -258,6 +259,10 @@ class Control(StrictModel):
     procedure: UniqueList[Procedure] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     remediation: LocalizedText
+    protects: UniqueList[SecurityDimension] = Field(
+        default_factory=lambda: [SecurityDimension.CONFIDENTIALITY, SecurityDimension.INTEGRITY], min_length=1
+    )
+    """Which classification dimensions the control protects; the impact of its risk follows them."""
 
     @model_validator(mode="after")
     def _assessable(self) -> Control:

@@ -47,6 +47,9 @@ class ControlResult(StrictModel):
     basis: str = ""
     underlying_status: ResultStatus | None = None
     waived_by: str | None = None
+    weakness: Severity | None = None
+    """For a fail or partial: the severity of the evidence that decided it (the failing check's,
+    or the control's own for an answer). The likelihood of its risk starts from it."""
 
 
 class Review(StrictModel):
@@ -132,6 +135,7 @@ class RiskLifecycle(StrictModel):
     resolved_at: dt.datetime | None = None
     reopened: int = 0
     reopened_at: dt.datetime | None = None
+    last_weakness: Severity | None = None
 
 
 class RiskEntry(StrictModel):
@@ -161,6 +165,7 @@ class RiskEntry(StrictModel):
     reopened: int = 0
     treatment_note: str = ""
     rationale_ja: str = ""
+    weakness: Severity | None = None
 
 
 class GateReason(StrictModel):

@@ -54,6 +54,14 @@ class ControlType(StrEnum):
     TECHNICAL = "technical"
 
 
+class SecurityDimension(StrEnum):
+    """What a control protects: the three dimensions of the information classification."""
+
+    CONFIDENTIALITY = "confidentiality"
+    INTEGRITY = "integrity"
+    AVAILABILITY = "availability"
+
+
 class Language(StrEnum):
     """Languages every text is written in."""
 

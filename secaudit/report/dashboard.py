@@ -17,7 +17,7 @@ from secaudit.report.render import render_template
 from secaudit.report.view import OPEN_RISK_STATUSES
 from secaudit.report.wording import Wording
 
-ROW_FORMAT = "2"
+ROW_FORMAT = "3"  # 3: risks rated by weakness, exposure and the protected dimension; no risk from an error
 """Version of the remembered row layout: part of every row's fingerprint, so a new layout re-judges."""
 
 DECISION_ORDER = {DecisionKind.NO_GO: 0, DecisionKind.CONDITIONAL: 1, None: 2, DecisionKind.GO: 3}

@@ -69,7 +69,11 @@ def opinion_paragraphs(view: ReportView) -> list[str]:
         if view.good_practice:
             out.append(f"重要度の高い{len(view.good_practice)}件の管理策について、良好な取組が見られました。")
         if decision is DecisionKind.NO_GO:
-            out.append("開始不可の理由となった事項が解消されるまで、サービスの開始を見合わせることを推奨します。")
+            steps = "、".join(ja_step for _en, ja_step in _blocking_steps(view))
+            out.append(
+                f"サービスの開始を妨げている事項は次のとおりです: {steps}。"
+                "これらが解消され、再評価で開始可または条件付き開始可となるまで、サービスの開始を見合わせることを推奨します。"
+            )
         return out
     out.append(
         f"We reviewed the {_n(applicable, 'control')} that apply to {view.service_name} ({view.organisation}) through "
@@ -105,5 +109,64 @@ def opinion_paragraphs(view: ReportView) -> list[str]:
     if view.good_practice:
         out.append(f"We noted good practice in {_n(len(view.good_practice), 'high-severity control')}.")
     if decision is DecisionKind.NO_GO:
-        out.append("We recommend not launching the service until the causes of the NO-GO decision are resolved.")
+        steps = "; ".join(en_step for en_step, _ja in _blocking_steps(view))
+        out.append(
+            f"What stands in the way of the launch: {steps}. We recommend not launching the service until these "
+            "are resolved and a new assessment gives GO or CONDITIONAL."
+        )
     return out
+
+
+# What each NO-GO clause of the gate asks to be done, in a few words: (English, Japanese).
+_CLAUSE_STEPS: dict[str, tuple[str, str]] = {
+    "open-risk": (
+        "{n} open risk(s) at or above the blocking level, each under Findings: fix them, or have an exception "
+        "(例外措置) approved",
+        "開始を妨げる水準以上の未対応リスク{n}件（指摘事項に記載）: 是正するか、例外措置の承認を得ること",
+    ),
+    "no-treatment-plan": (
+        "{n} risk(s) without a treatment plan: record a plan",
+        "対応計画のないリスク{n}件: 対応計画を記録すること",
+    ),
+    "answers": (
+        "{n} control(s) awaiting required answers: the owner answers them",
+        "必須質問が未回答の管理策{n}件: 所管課が回答すること",
+    ),
+    "scan-missing": ("no scan on record: run the scan", "スキャンの記録なし: スキャンを実施すること"),
+    "scan-stale": ("the latest scan is too old: scan again", "最新のスキャンが古い: 再スキャンすること"),
+    "scan-unreachable": (
+        "no target answered the latest scan: bring the service up and scan again",
+        "最新のスキャンで対象が応答しなかった: 稼働を確認し再スキャンすること",
+    ),
+    "scan-errors": (
+        "checks errored in the latest scan: scan again",
+        "最新のスキャンでエラーとなった検査がある: 再スキャンすること",
+    ),
+    "scan-not-run": (
+        "checks the latest scan did not run: scan with a profile that runs them",
+        "最新のスキャンで実施されなかった検査がある: それらを実施するプロファイルで再スキャンすること",
+    ),
+    "scan-incomplete": (
+        "controls the latest scan did not verify: scan again",
+        "スキャンで検証できていない管理策がある: 再スキャンすること",
+    ),
+}
+
+
+def _blocking_steps(view: ReportView) -> list[tuple[str, str]]:
+    """One (English, Japanese) step per NO-GO clause of the decision, in the gate's order."""
+    counts: dict[str, int] = {}
+    for reason in view.data.decision.reasons:
+        if reason.decision is DecisionKind.NO_GO:
+            counts[reason.clause] = counts.get(reason.clause, 0) + (
+                len([r for r in reason.refs if r.startswith("R-")]) or len(reason.refs) or 1
+            )
+    steps = []
+    for clause, n in counts.items():
+        if clause in _CLAUSE_STEPS:
+            en, ja = _CLAUSE_STEPS[clause]
+            steps.append((en.format(n=n), ja.format(n=n)))
+        else:  # a clause this wording does not know: the gate's own words
+            reason = next(r for r in view.data.decision.reasons if r.clause == clause)
+            steps.append((reason.message, reason.message_ja or reason.message))
+    return steps

@@ -24,6 +24,7 @@ from secaudit.model import (
     StatusCounts,
     TrailEntry,
 )
+from secaudit.model.finding import FindingKind, classify
 from secaudit.report import charts
 from secaudit.report.input import ReportInput
 from secaudit.report.opinion import opinion_paragraphs
@@ -73,6 +74,16 @@ class Method:
 
 
 @dataclass
+class GoodPracticeRow:
+    """良好事項 of one guideline section, summarised: how many controls are met, the weightiest by name."""
+
+    domain: str
+    met: int
+    applicable: int
+    notable: list[str]
+
+
+@dataclass
 class LimitView:
     """An unverified control: a limit of the audit (監査範囲の制約), with what to do next."""
 
@@ -101,6 +112,7 @@ class ReportView:
     findings: list[FindingView]
     recommendations: list[FindingView]
     good_practice: list[FindingView]
+    good_summary: list[GoodPracticeRow]
     limits: list[LimitView]
     register: list[RiskEntry]
     open_risks: list[RiskEntry]
@@ -176,20 +188,15 @@ def _finding(data: ReportInput, result: ControlResult, risk: RiskEntry | None, l
     )
 
 
-def _is_must_fix(result: ControlResult) -> bool:
-    if result.status is ResultStatus.WAIVED:
-        return True
-    return result.status is ResultStatus.FAIL and result.severity is not Severity.LOW
-
-
-def _is_recommendation(result: ControlResult) -> bool:
-    if result.status is ResultStatus.PARTIAL:
-        return True
-    return result.status is ResultStatus.FAIL and result.severity is Severity.LOW
-
-
-def _is_good_practice(result: ControlResult) -> bool:
-    return result.status is ResultStatus.PASS and result.severity in (Severity.HIGH, Severity.CRITICAL)
+def _good_summary(data: ReportInput, good: list[FindingView], t: Wording) -> list[GoodPracticeRow]:
+    """One row per guideline section with a control met: counts, and the high and critical ones by title."""
+    rows = []
+    for domain in sorted({f.result.domain for f in good}, key=lambda d: d.section):
+        met = [f for f in good if f.result.domain is domain]
+        applicable = sum(1 for r in data.results if r.domain is domain and r.status is not ResultStatus.NOT_APPLICABLE)
+        notable = [f.title for f in met if f.result.severity.rank >= Severity.HIGH.rank]
+        rows.append(GoodPracticeRow(t.domain_name(domain.value), len(met), applicable, notable))
+    return rows
 
 
 def _methods(data: ReportInput, t: Wording) -> list[Method]:
@@ -214,15 +221,19 @@ def build_view(data: ReportInput, lang: Language) -> ReportView:
     """The view model of one report in ``lang``."""
     t = Wording(lang)
     risks_by_control = {r.control_id: r for r in data.register}
-    findings, recommendations, good = [], [], []
+    findings: list[FindingView] = []
+    recommendations: list[FindingView] = []
+    good: list[FindingView] = []
+    sections = {
+        FindingKind.MUST_FIX: findings,
+        FindingKind.RECOMMENDATION: recommendations,
+        FindingKind.GOOD_PRACTICE: good,
+    }
     for result in data.results:
         risk = risks_by_control.get(result.control_id)
-        if _is_must_fix(result):
-            findings.append(_finding(data, result, risk, lang))
-        elif _is_recommendation(result):
-            recommendations.append(_finding(data, result, risk, lang))
-        elif _is_good_practice(result):
-            good.append(_finding(data, result, risk, lang))
+        kind = classify(result, risk, data.decision)
+        if kind in sections:
+            sections[kind].append(_finding(data, result, risk, lang))
     findings.sort(key=lambda f: (f.waived, (-f.rank[0], -f.rank[1]), f.result.control_id))
     recommendations.sort(key=lambda f: ((-f.rank[0], -f.rank[1]), f.result.control_id))
     good.sort(key=lambda f: (-f.result.severity.rank, f.result.control_id))
@@ -256,6 +267,7 @@ def build_view(data: ReportInput, lang: Language) -> ReportView:
         findings=findings,
         recommendations=recommendations,
         good_practice=good,
+        good_summary=_good_summary(data, good, t),
         limits=[
             LimitView(r, r.title.get(lang), t.status_name(r.status), t["next_" + r.status.value])
             for r in sorted(data.results, key=lambda r: (r.domain.section, r.control_id))

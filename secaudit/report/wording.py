@@ -89,6 +89,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "recommendations_none": ("改善提言として記載するものはありません。", "No recommendation is made."),
     "good_none": ("良好事項として記載するものはありません。", "No good practice is recorded."),
+    "good_intro": (
+        "根拠（回答、根拠資料または技術的検証）により適合が確認された管理策を分野ごとにまとめます。"
+        "重要度が高以上のものは名称を記載します。",
+        "Controls found to be met on evidence (answers, documents or technical verification), by section; "
+        "those of high or critical severity are named.",
+    ),
+    "good_domain": ("分野", "Section"),
+    "good_met": ("適合 / 適用", "Met / applicable"),
+    "good_notable": ("重要度が高以上の適合管理策", "High and critical controls met"),
     "limits_intro": (
         "次の管理策は、回答の不足、検査の未実施またはエラーにより検証できませんでした。"
         "適合とも不適合とも判断しておらず、リスク登録簿には含めていません。記載の対応ののち再評価してください。",

@@ -28,6 +28,7 @@ KNOWN_SCHEMA = frozenset(
         "0050_dashboard_cache",
         "0060_outbox_repeat_key",
         "0061_outbox_gave_up",
+        "0062_risk_weakness",
     }
 )
 """The migrations of ``secaudit.store.migrations``, by name."""

@@ -32,6 +32,12 @@ def _outbox_gave_up(conn: Connection) -> None:
     _add_outbox_column(conn, "gave_up_at", "VARCHAR(40)")
 
 
+def _risk_weakness(conn: Connection) -> None:
+    """Remember the weakness a risk was last rated on (a database made before 0062 lacks the column)."""
+    if "last_weakness" not in {c["name"] for c in inspect(conn).get_columns("risk_lifecycle")}:
+        conn.exec_driver_sql("ALTER TABLE risk_lifecycle ADD COLUMN last_weakness VARCHAR(10)")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         "0001_core",
@@ -56,4 +62,5 @@ MIGRATIONS: list[Migration] = [
     Migration("0050_dashboard_cache", tables=(dashboard_cache.dashboard_rows,)),
     Migration("0060_outbox_repeat_key", run=_outbox_repeat_key),
     Migration("0061_outbox_gave_up", run=_outbox_gave_up),
+    Migration("0062_risk_weakness", run=_risk_weakness),
 ]

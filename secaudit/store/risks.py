@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from secaudit.model import RiskEntry, RiskStatus, Treatment, TreatmentKind
 from secaudit.model.result import ResultStatus, RiskLifecycle
+from secaudit.model.vocab import Severity
 from secaudit.store import audit_log
 from secaudit.store.db import Store
 from secaudit.store.schema import in_force, metadata
@@ -49,6 +50,7 @@ risk_lifecycle = Table(
     Column("resolved_at", String(40)),
     Column("reopened", Integer, nullable=False, default=0),
     Column("reopened_at", String(40)),
+    Column("last_weakness", String(10)),
 )
 
 
@@ -161,6 +163,7 @@ def _lifecycle(row: Any) -> RiskLifecycle:
         resolved_at=_moment(row["resolved_at"]),
         reopened=row["reopened"],
         reopened_at=_moment(row["reopened_at"]),
+        last_weakness=Severity(row["last_weakness"]) if row["last_weakness"] else None,
     )
 
 
@@ -239,6 +242,7 @@ def _transition(entry: RiskEntry, life: RiskLifecycle | None, now: dt.datetime, 
                 "resolved_at": None,
                 "reopened": 0,
                 "reopened_at": None,
+                "last_weakness": entry.weakness.value if entry.weakness else None,
             }
         )
         return "opened"
@@ -251,11 +255,12 @@ def _transition(entry: RiskEntry, life: RiskLifecycle | None, now: dt.datetime, 
     values: dict[str, Any] = {"last_seen": stamp}
     if finding:
         values["last_result"] = entry.result_status.value
+        values["last_weakness"] = entry.weakness.value if entry.weakness else None
     if life.resolved_at is not None:
         values.update(resolved_at=None, reopened=life.reopened + 1, reopened_at=stamp)
         plan.updates.append((entry.id, values))
         return "reopened"
-    if finding and entry.result_status is not life.last_result:
+    if finding and (entry.result_status is not life.last_result or entry.weakness != life.last_weakness):
         plan.updates.append((entry.id, values))
     return None
 

@@ -245,7 +245,7 @@ def test_treatment_plans_make_medium_risks_conditional_and_strict_exits_1(starte
     answered[("XHUM-5.3-001", "q1")] = "yes"
     answered[("XHUM-5.3-001", "q2")] = "done"
     answered[("XHUM-5.4-001", "q1")] = "yes"
-    answered[("XTEC-6.6-001", "q1")] = ["vendor"]
+    answered[("XTEC-6.6-001", "q1")] = ["none"]  # a medium control not met: a Medium risk (docs/risk.md)
     save_answers(starter_workspace, answered)
     save_scan(starter_workspace, {"ports.unexpected-open": ObservationStatus.PASS})
     rid = f"R-{SERVICE}-XTEC-6.6-001"
