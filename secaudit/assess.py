@@ -34,6 +34,7 @@ from secaudit.model import (
     Verdict,
 )
 from secaudit.model.result import Review
+from secaudit.model.words import STATUS_TEXT, ja
 
 # Precedence when parts of a control are combined, worst (decisive) first.
 # A fail is certain whatever is missing; the unknowns come next because a
@@ -59,20 +60,21 @@ _VERDICT_STATUS = {
 
 
 _RANK = {status: n for n, status in enumerate(PRECEDENCE)}
+# Why a part ended as it did, (English, Japanese); the question or check ids follow in brackets.
 _ANSWER_WORDS = {
-    ResultStatus.FAIL: "non-compliant answer",
-    ResultStatus.PARTIAL: "partly compliant answer",
-    ResultStatus.AWAITING_ANSWER: "required answer missing",
-    ResultStatus.ERROR: "answer could not be judged",
-    ResultStatus.PASS: "compliant answers",
-    ResultStatus.NOT_APPLICABLE: "every answer is not applicable",
+    ResultStatus.FAIL: ("non-compliant answer", "不適合の回答"),
+    ResultStatus.PARTIAL: ("partly compliant answer", "一部適合の回答"),
+    ResultStatus.AWAITING_ANSWER: ("required answer missing", "必須質問が未回答"),
+    ResultStatus.ERROR: ("answer could not be judged", "判定できない回答"),
+    ResultStatus.PASS: ("compliant answers", "適合の回答"),
+    ResultStatus.NOT_APPLICABLE: ("every answer is not applicable", "すべて該当しないとの回答"),
 }
 _CHECK_WORDS = {
-    ResultStatus.FAIL: "check failed",
-    ResultStatus.PARTIAL: "a lower-severity check failed",
-    ResultStatus.ERROR: "check errored",
-    ResultStatus.NOT_SCANNED: "not scanned or not run",
-    ResultStatus.PASS: "checks passed",
+    ResultStatus.FAIL: ("check failed", "検査で不適合"),
+    ResultStatus.PARTIAL: ("a lower-severity check failed", "重要度の低い検査で不適合"),
+    ResultStatus.ERROR: ("check errored", "検査がエラー"),
+    ResultStatus.NOT_SCANNED: ("not scanned or not run", "検査が未実施"),
+    ResultStatus.PASS: ("checks passed", "検査に適合"),
 }
 _ALL_STATUSES = tuple(ResultStatus)
 
@@ -86,6 +88,7 @@ def worst(statuses: Iterable[ResultStatus]) -> ResultStatus | None:
 class _Part:
     status: ResultStatus | None
     reason: str
+    reason_ja: str
     trail: list[TrailEntry]
     weakness: Severity | None = None
 
@@ -117,10 +120,11 @@ def assess(
         review = known_reviews.get(control.id)
         weakness = None
         if entry.applicable:
-            status, reason, steps, weakness = _judge(catalog, control, answers, by_check, day, trail)
+            status, (reason, reason_ja), steps, weakness = _judge(catalog, control, answers, by_check, day, trail)
             basis = evidence_basis(control, answers, by_check) if trail or review else ""
         else:
-            status, reason, steps, basis = ResultStatus.NOT_APPLICABLE, f"not applicable: {entry.reason}", [], ""
+            status, steps, basis = ResultStatus.NOT_APPLICABLE, [], ""
+            reason, reason_ja = entry.reason.en, entry.reason.ja
         result = ControlResult(
             service_id=service.id,
             control_id=control.id,
@@ -131,6 +135,7 @@ def assess(
             title=control.title,
             status=status,
             reason=reason,
+            reason_ja=reason_ja,
             trail=steps,
             checks=[ref.check for ref in control.checks],
             basis=basis,
@@ -147,16 +152,17 @@ def _judge(
     by_check: Mapping[str, Sequence[Observation]],
     today: dt.date,
     keep: bool,
-) -> tuple[ResultStatus, str, list[TrailEntry], Severity | None]:
-    """(status, reason, trail, weakness) of one applicable control; the trail stays empty unless ``keep``."""
+) -> tuple[ResultStatus, tuple[str, str], list[TrailEntry], Severity | None]:
+    """(status, (reason, reason in Japanese), trail, weakness) of one applicable control; the trail stays
+    empty unless ``keep``."""
     parts = []
     if control.questions:
         parts.append(_judge_questions(catalog, control, answers, today, keep))
     if control.checks:
         parts.append(_judge_checks(catalog, control, by_check, keep))
     status = worst(p.status for p in parts if p.status is not None) or ResultStatus.NOT_APPLICABLE
-    deciding = [p.reason for p in parts if p.status is status and p.reason]
-    reason = "; ".join(deciding) or "; ".join(p.reason for p in parts if p.reason)
+    deciding = [p for p in parts if p.status is status and p.reason] or [p for p in parts if p.reason]
+    reason = ("; ".join(p.reason for p in deciding), "、".join(p.reason_ja for p in deciding))
     weakness = max((p.weakness for p in parts if p.status is status and p.weakness), key=_severity_rank, default=None)
     return status, reason, [t for p in parts for t in p.trail], weakness
 
@@ -203,10 +209,14 @@ def _judge_questions(
     status = worst(notes)
     if status is None:
         if informational:
-            return _Part(ResultStatus.PASS, "answered; the answers are informational only", trail)
-        return _Part(None, "no question was asked", trail)
+            return _Part(
+                ResultStatus.PASS, "answered; the answers are informational only", "回答済み（参考情報のみ）", trail
+            )
+        return _Part(None, "no question was asked", "質問の対象外", trail)
     weakness = control.severity if status.raises_risk else None
-    return _Part(status, f"{_ANSWER_WORDS[status]} ({', '.join(notes.get(status, []))})", trail, weakness)
+    named = ", ".join(notes.get(status, []))
+    en, ja = _ANSWER_WORDS[status]
+    return _Part(status, f"{en} ({named})", f"{ja}（{named}）", trail, weakness)
 
 
 def _check_choices(allowed: frozenset[str], value: object) -> None:
@@ -288,7 +298,9 @@ def _judge_checks(
     status = worst(notes)
     assert status is not None
     weakness = max(failed, key=_severity_rank) if failed and status.raises_risk else None
-    return _Part(status, f"{_CHECK_WORDS[status]} ({', '.join(notes[status])})", trail, weakness)
+    named = ", ".join(notes[status])
+    en, ja = _CHECK_WORDS[status]
+    return _Part(status, f"{en} ({named})", f"{ja}（{named}）", trail, weakness)
 
 
 def check_result(seen: Sequence[Observation], check_severity: Severity, control_severity: Severity) -> ResultStatus:
@@ -346,12 +358,14 @@ def apply_review(result: ControlResult, review: Review) -> ControlResult:
         at=review.at,
         summary=review.note,
     )
+    self_assessed_ja = ja(STATUS_TEXT, result.status.value)
     return result.model_copy(
         update={
             "status": review.result,
             "self_assessed_status": result.status,
             "overridden": review.result is not result.status,
             "reason": f"{who}: {review.note} (self-assessment: {result.status.value})",
+            "reason_ja": f"{review.reviewer}による確認: {review.note}（自己評価: {self_assessed_ja}）",
             "trail": [*result.trail, entry],
         }
     )

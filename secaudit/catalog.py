@@ -20,11 +20,13 @@ from secaudit.model import (
     Checklist,
     ChecklistInfo,
     Control,
+    LocalizedText,
     Profile,
     Question,
     ScannerFile,
     Service,
 )
+from secaudit.model.condition import explain
 from secaudit.yamlsource import YamlDocument, YamlSourceError, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -46,7 +48,7 @@ class Applicability:
     control: Control
     checklist: str
     applicable: bool
-    reason: str
+    reason: LocalizedText
 
 
 @dataclass
@@ -91,13 +93,9 @@ class Catalog:
         result = []
         for control in self.controls_of(checklists):
             checklist = self.control_checklist[control.id]
-            if control.applies_if is None:
-                result.append(Applicability(control, checklist, True, "applies to every service"))
-            elif control.applies_if.evaluate(facts):
-                result.append(Applicability(control, checklist, True, control.applies_if.describe()))
-            else:
-                reason = f"not {control.applies_if.failing_part(facts)}"
-                result.append(Applicability(control, checklist, False, reason))
+            condition = control.applies_if
+            applies = condition is None or condition.evaluate(facts)
+            result.append(Applicability(control, checklist, applies, explain(condition, facts)))
         return result
 
     def answer_choices(self, control: Control, question: Question) -> frozenset[str]:

@@ -26,6 +26,7 @@ from secaudit.model import (
     Treatment,
     TreatmentKind,
 )
+from secaudit.model.words import LEVEL_TEXT, RISK_STATUS_TEXT, SEVERITY_TEXT, TREATMENT_TEXT, ja
 
 OPEN_STATUSES = frozenset({RiskStatus.OPEN, RiskStatus.TREATING, RiskStatus.REOPENED})
 _ORDER = {DecisionKind.GO: 0, DecisionKind.CONDITIONAL: 1, DecisionKind.NO_GO: 2}
@@ -85,15 +86,12 @@ def decide(
     )
 
 
-STATUS_JA = {"open": "未対応", "treating": "対応中", "accepted": "受容", "resolved": "解消", "reopened": "再発"}
-
-
 def _treatment_ja(entry: RiskEntry) -> str:
     """The treatment in a few Japanese words."""
     treatment = entry.treatment
     if treatment is None:
         return "対応方針が未決定"
-    plan = f"対応計画: {treatment.plan}" if treatment.plan else f"対応方針: {treatment.kind.value}"
+    plan = f"対応計画: {treatment.plan}" if treatment.plan else f"対応方針: {ja(TREATMENT_TEXT, treatment.kind.value)}"
     return plan + (f"、期限 {treatment.due}" if treatment.due else "")
 
 
@@ -103,10 +101,11 @@ def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unpla
         (e for e in register if e.status in OPEN_STATUSES), key=lambda e: (-e.level_rank, -e.score, e.id)
     )
     low = []
+    block_ja = ja(SEVERITY_TEXT, policy.block_at.value)
     for entry in open_risks:
         label = f"{entry.id} ({entry.inherent_level}, {entry.status.value}): {entry.title.en} / {entry.title.ja}"
-        status_ja = STATUS_JA.get(entry.status.value, entry.status.value)
-        label_ja = f"{entry.id}（{entry.inherent_level}、{status_ja}）: {entry.title.ja}"
+        status_ja = ja(RISK_STATUS_TEXT, entry.status.value)
+        label_ja = f"{entry.id}（{ja(LEVEL_TEXT, entry.inherent_level)}、{status_ja}）: {entry.title.ja}"
         refs = [entry.id, entry.control_id]
         if entry.level_rank >= policy.block_at.rank:
             reasons.append(
@@ -114,7 +113,7 @@ def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unpla
                     clause="open-risk",
                     decision=DecisionKind.NO_GO,
                     message=f"{label} is open at or above {policy.block_at.value}; {entry.treatment_note}",
-                    message_ja=f"{label_ja} が {policy.block_at.value} 以上のまま未解消です（{_treatment_ja(entry)}）",
+                    message_ja=f"{label_ja} がリスクレベル「{block_ja}」以上のまま未解消です（{_treatment_ja(entry)}）",
                     refs=refs,
                 )
             )
@@ -148,8 +147,8 @@ def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unpla
                 clause="low-risks",
                 decision=DecisionKind.GO,
                 message=f"{len(low)} open risk(s) below {policy.conditional_at.value}: " + ", ".join(e.id for e in low),
-                message_ja=f"{policy.conditional_at.value} 未満の未対応リスク {len(low)} 件: "
-                + "、".join(e.id for e in low),
+                message_ja=f"リスクレベル「{ja(SEVERITY_TEXT, policy.conditional_at.value)}」未満の未対応リスク"
+                f" {len(low)} 件: " + "、".join(e.id for e in low),
                 refs=[e.id for e in low],
             )
         )
@@ -234,7 +233,7 @@ def _scan_reasons(
                 refs=[last_run.id],
             )
         )
-    for status, clause, en, ja in (
+    for status, clause, en_words, ja_words in (
         (ObservationStatus.ERROR, "scan-errors", "errored", "エラーになりました（エラーは合格とみなしません）"),
         (
             ObservationStatus.NOT_RUN,
@@ -249,9 +248,10 @@ def _scan_reasons(
                 GateReason(
                     clause=clause,
                     decision=DecisionKind.NO_GO,
-                    message=f"{len(named)} check(s) {en} in the latest scan ({last_run.id}), their controls "
+                    message=f"{len(named)} check(s) {en_words} in the latest scan ({last_run.id}), their controls "
                     "unverified: " + "; ".join(f"{check} ({why})" for check, why in named.items()),
-                    message_ja=f"最新のスキャン（{last_run.id}）で {len(named)} 件の検査が{ja}: " + "、".join(named),
+                    message_ja=f"最新のスキャン（{last_run.id}）で {len(named)} 件の検査が{ja_words}: "
+                    + "、".join(named),
                     refs=[last_run.id, *named],
                 )
             )

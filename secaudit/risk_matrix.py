@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from secaudit.model import ControlResult, ResultStatus, SecurityDimension, Service, Severity
 from secaudit.model.config import RiskMatrixKind
+from secaudit.model.words import LEVEL_TEXT, SEVERITY_TEXT, ja
 
 # The rating model (docs/risk.md), on a five-point scale before it is mapped to the matrix.
 # Likelihood starts from the weakness: how severe the failing evidence is (NIST SP 800-30 Rev. 1,
@@ -30,14 +31,11 @@ DIMENSION_IMPACT: dict[SecurityDimension, dict[int, int]] = {
 }
 SEVERITY_IMPACT_STEP = {Severity.LOW: -1, Severity.MEDIUM: 0, Severity.HIGH: 0, Severity.CRITICAL: 1}
 
-_STATUS_JA = {ResultStatus.FAIL: "不適合", ResultStatus.PARTIAL: "一部適合"}
-_SEVERITY_JA = {Severity.LOW: "低", Severity.MEDIUM: "中", Severity.HIGH: "高", Severity.CRITICAL: "重大"}
 _DIMENSION_JA = {
     SecurityDimension.CONFIDENTIALITY: "機密性",
     SecurityDimension.INTEGRITY: "完全性",
     SecurityDimension.AVAILABILITY: "可用性",
 }
-_LEVEL_JA = {"Low": "低", "Medium": "中", "High": "高", "Critical": "重大"}
 
 
 @dataclass(frozen=True)
@@ -168,7 +166,7 @@ def _rate(
     """``rate`` from the only facts it depends on (so each combination is worked out once)."""
     # each step as (English, Japanese)
     base = WEAKNESS_LIKELIHOOD[weakness]
-    l_parts = [(f"weakness {weakness.value} {base}", f"弱点の重大度 {_SEVERITY_JA[weakness]} {base}")]
+    l_parts = [(f"weakness {weakness.value} {base}", f"弱点の重大度 {ja(SEVERITY_TEXT, weakness.value)} {base}")]
     l5 = base
     if status is ResultStatus.PARTIAL:
         l5 -= 1
@@ -184,7 +182,7 @@ def _rate(
     if step:
         i5 += step
         sign = "+1" if step > 0 else "-1"
-        i_parts.append((f"{sign} severity {severity.value}", f"{sign} 重要度 {_SEVERITY_JA[severity]}"))
+        i_parts.append((f"{sign} severity {severity.value}", f"{sign} 重要度 {ja(SEVERITY_TEXT, severity.value)}"))
     l5 = max(1, min(5, l5))
     i5 = max(1, min(5, i5))
     likelihood, impact = matrix.scale(l5), matrix.scale(i5)
@@ -202,6 +200,6 @@ def _rate(
     )
     explanation_ja = (
         f"発生可能性 {show(likelihood, l5, l_parts, True)}、影響度 {show(impact, i5, i_parts, True)}、"
-        f"{likelihood}×{impact}={likelihood * impact} → {_LEVEL_JA.get(level.name, level.name)}"
+        f"{likelihood}×{impact}={likelihood * impact} → {ja(LEVEL_TEXT, level.name)}"
     )
     return Rating(likelihood, impact, level, explanation, explanation_ja)

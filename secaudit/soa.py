@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from secaudit.catalog import Catalog
 from secaudit.model import Control, LocalizedText, Service
-from secaudit.model.condition import Condition
-
-FACT_LABELS: dict[str, tuple[str, str]] = {
-    "internet_facing": ("インターネット公開", "internet-facing"),
-    "personal_data": ("個人情報の取扱い", "personal data"),
-    "mynumber": ("マイナンバーの取扱い", "My Number"),
-    "payment": ("オンライン決済", "online payment"),
-    "cloud": ("クラウド利用形態", "cloud model"),
-    "outsourced": ("業務委託", "outsourced"),
-    "network_tier": ("ネットワーク層", "network tier"),
-    "confidentiality": ("機密性", "confidentiality"),
-    "integrity": ("完全性", "integrity"),
-    "availability": ("可用性", "availability"),
-}
+from secaudit.model.condition import FACT_LABELS, explain
 
 
 @dataclass(frozen=True)
@@ -82,7 +68,6 @@ class StatementOfApplicability:
 
 def statement_of_applicability(catalog: Catalog, service: Service) -> StatementOfApplicability:
     """Every control of the service's checklists, in the order the service lists them, with a readable reason."""
-    facts = service.facts()
     entries = []
     for item in catalog.applicability(service):
         condition = item.control.applies_if
@@ -92,7 +77,7 @@ def statement_of_applicability(catalog: Catalog, service: Service) -> StatementO
                 control=item.control,
                 applicable=item.applicable,
                 condition=condition.describe() if condition is not None else None,
-                reason=explain(condition, facts),
+                reason=item.reason,
             )
         )
     order = {name: index for index, name in enumerate(service.checklists)}
@@ -104,54 +89,4 @@ def statement_of_applicability(catalog: Catalog, service: Service) -> StatementO
     )
 
 
-def explain(condition: Condition | None, facts: Mapping[str, Any]) -> LocalizedText:
-    """Why a condition includes or excludes a control, naming the service's own values."""
-    if condition is None:
-        return LocalizedText(ja="すべてのサービスに適用", en="applies to every service")
-    if condition.evaluate(facts):
-        shown = _facts(condition, facts)
-        return LocalizedText(
-            ja=f"適用: 条件「{condition.describe()}」を満たす（このサービス: {shown[0]}）",
-            en=f"applies: {condition.describe()} holds (this service: {shown[1]})",
-        )
-    failing = deciding_part(condition, facts)
-    shown = _facts(failing, facts)
-    return LocalizedText(
-        ja=f"適用外: 条件「{failing.describe()}」を満たさない（このサービス: {shown[0]}）",
-        en=f"excluded: requires {failing.describe()}, but this service has {shown[1]}",
-    )
-
-
-def deciding_part(condition: Condition, facts: Mapping[str, Any]) -> Condition:
-    """The smallest false sub-condition that makes ``condition`` false."""
-    if condition.all_ is not None:
-        for child in condition.all_:
-            if not child.evaluate(facts):
-                return deciding_part(child, facts)
-    return condition
-
-
-def _attrs(condition: Condition) -> list[str]:
-    if condition.attr is not None:
-        return [condition.attr]
-    children = [*(condition.all_ or []), *(condition.any_ or []), *([condition.not_] if condition.not_ else [])]
-    names: list[str] = []
-    for child in children:
-        names.extend(n for n in _attrs(child) if n not in names)
-    return names
-
-
-def _facts(condition: Condition, facts: Mapping[str, Any]) -> tuple[str, str]:
-    ja, en = [], []
-    for name in _attrs(condition):
-        value = _show(facts.get(name))
-        label_ja, label_en = FACT_LABELS.get(name, (name, name))
-        ja.append(f"{label_ja} {name} = {value}")
-        en.append(f"{name} = {value}")
-    return "、".join(ja), ", ".join(en)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "(none)" if value is None else str(value)
+__all__ = ["FACT_LABELS", "SoaEntry", "StatementOfApplicability", "explain", "statement_of_applicability"]

@@ -201,7 +201,13 @@ def test_applicability_reasons() -> None:
     )
     rows = {a.control.id: a for a in catalog.applicability(saas)}
     assert rows["PHY-4.1-001"].applicable is False
-    assert rows["PHY-4.1-001"].reason == "not cloud in [none, iaas]"
+    assert (
+        rows["PHY-4.1-001"].reason.en == "excluded: requires cloud in [none, iaas], but this service has cloud = saas"
+    )
+    assert (
+        rows["PHY-4.1-001"].reason.ja
+        == "適用外: 条件「クラウド利用形態がなしまたはIaaS」を満たさない（このサービス: クラウド利用形態がSaaS）"
+    )
     assert rows["PHY-4.4-001"].applicable is False  # no personal data
     assert rows["TEC-6.1-001"].applicable is True
 

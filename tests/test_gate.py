@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from secaudit.assess import assess
 from secaudit.model import DecisionKind, GatePolicy, RunStatus, ScanRun, Treatment
@@ -223,4 +224,9 @@ def test_every_reason_is_also_written_in_japanese() -> None:
             "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in reason.message_ja
         )
     open_risk = next(r for r in reasons if r.clause == "open-risk")
-    assert open_risk.message_ja.startswith("R-svc-HUM-5.4-001（High、未対応）")
+    assert open_risk.message_ja.startswith("R-svc-HUM-5.4-001（高、未対応）")
+    # no English word in the Japanese reasons: levels, severities, statuses and treatments in Japanese
+    for reason in reasons:
+        words = set(re.findall(r"\b[A-Za-z]+\b", re.sub(r"[\w.-]*[-/][\w.-]*", "", reason.message_ja or "")))
+        vocabulary = {"low", "medium", "high", "critical", "open", "treating", "accepted", "reopened", "mitigate"}
+        assert not {w.lower() for w in words} & vocabulary, reason.message_ja

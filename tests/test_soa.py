@@ -6,8 +6,8 @@ from pathlib import Path
 
 from secaudit.catalog import load_catalog
 from secaudit.inventory import load_service
-from secaudit.model.condition import Condition
-from secaudit.soa import deciding_part, explain, statement_of_applicability
+from secaudit.model.condition import Condition, explain
+from secaudit.soa import statement_of_applicability
 from secaudit.workspace import builtin_layer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,13 +27,13 @@ def test_exclusion_names_the_condition_and_the_service_value() -> None:
     reason = explain(condition({"attr": "internet_facing", "equals": True}), FACTS)
     assert reason.en == "excluded: requires internet_facing = true, but this service has internet_facing = false"
     assert reason.ja == (
-        "適用外: 条件「internet_facing = true」を満たさない（このサービス: インターネット公開 internet_facing = false）"
+        "適用外: 条件「インターネット公開がはい」を満たさない（このサービス: インターネット公開がいいえ）"
     )
 
 
 def test_compound_all_is_explained_by_its_failing_part_only() -> None:
     cond = condition({"all": [{"attr": "confidentiality", "gte": 2}, {"attr": "cloud", "in": ["iaas", "saas"]}]})
-    assert deciding_part(cond, FACTS).describe() == "cloud in [iaas, saas]"
+    assert cond.deciding_part(FACTS).describe() == "cloud in [iaas, saas]"
     assert explain(cond, FACTS).en == "excluded: requires cloud in [iaas, saas], but this service has cloud = none"
 
 
@@ -86,3 +86,13 @@ def test_soa_workbook_protects_text_from_formula_injection() -> None:
     assert title_ja.data_type == "s" and title_ja.value == '\'=HYPERLINK("http://evil")'
     assert title_en.value.startswith("'+")
     assert not any(c.data_type == "f" for row in book["soa"].iter_rows() for c in row)
+
+
+def test_the_japanese_reasons_name_attributes_and_values_in_japanese() -> None:
+    reason = explain(condition({"attr": "network_tier", "in": ["lgwan", "mynumber"]}), FACTS)
+    assert reason.ja == (
+        "適用: 条件「ネットワーク層がLGWAN接続系またはマイナンバー利用事務系」を満たす（このサービス: ネットワーク層がLGWAN接続系）"
+    )
+    both = condition({"all": [{"attr": "internet_facing", "equals": True}, {"attr": "confidentiality", "gte": 2}]})
+    assert "（インターネット公開がはいかつ機密性が2以上）" in explain(both, {**FACTS, "internet_facing": True}).ja
+    assert not any(ch.isascii() and ch.isalpha() for ch in explain(both, FACTS).ja)

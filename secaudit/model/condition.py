@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import Field, StrictInt, model_validator
 
-from secaudit.model.common import StrictModel
+from secaudit.model.common import LocalizedText, StrictModel
 
 Scalar = bool | int | str
 
@@ -119,13 +119,103 @@ class Condition(StrictModel):
             return f"{self.attr} >= {self.gte}"
         return f"{self.attr} <= {self.lte}"
 
-    def failing_part(self, facts: Mapping[str, Any]) -> str:
-        """The smallest sub-condition that explains why this one is false."""
+    def describe_ja(self) -> str:
+        """The condition in Japanese words, e.g. ``ネットワーク層がLGWAN接続系またはマイナンバー利用事務系``."""
+        if self.all_ is not None:
+            return "（" + "かつ".join(c.describe_ja() for c in self.all_) + "）"
+        if self.any_ is not None:
+            return "（" + "または".join(c.describe_ja() for c in self.any_) + "）"
+        if self.not_ is not None:
+            return f"{self.not_.describe_ja()}ではない"
+        assert self.attr is not None
+        label = FACT_LABELS[self.attr][0]
+        if self.equals is not None:
+            return f"{label}が{value_ja(self.equals)}"
+        if self.in_ is not None:
+            return f"{label}が{'または'.join(value_ja(v) for v in self.in_)}"
+        if self.gte is not None:
+            return f"{label}が{self.gte}以上"
+        return f"{label}が{self.lte}以下"
+
+    def deciding_part(self, facts: Mapping[str, Any]) -> Condition:
+        """The smallest false sub-condition that makes this one false."""
         if self.all_ is not None:
             for child in self.all_:
                 if not child.evaluate(facts):
-                    return child.failing_part(facts)
-        return self.describe()
+                    return child.deciding_part(facts)
+        return self
+
+    def attrs(self) -> list[str]:
+        """The service attributes the condition reads, in order, once each."""
+        if self.attr is not None:
+            return [self.attr]
+        children = [*(self.all_ or []), *(self.any_ or []), *([self.not_] if self.not_ else [])]
+        names: list[str] = []
+        for child in children:
+            names.extend(n for n in child.attrs() if n not in names)
+        return names
+
+
+FACT_LABELS: dict[str, tuple[str, str]] = {
+    "internet_facing": ("インターネット公開", "internet-facing"),
+    "personal_data": ("個人情報の取扱い", "personal data"),
+    "mynumber": ("マイナンバーの取扱い", "My Number"),
+    "payment": ("オンライン決済", "online payment"),
+    "cloud": ("クラウド利用形態", "cloud model"),
+    "outsourced": ("業務委託", "outsourced"),
+    "network_tier": ("ネットワーク層", "network tier"),
+    "confidentiality": ("機密性", "confidentiality"),
+    "integrity": ("完全性", "integrity"),
+    "availability": ("可用性", "availability"),
+}
+"""Service attributes in words, (Japanese, English)."""
+
+_VALUES_JA: dict[str, str] = {
+    "internet": "インターネット接続系",
+    "lgwan": "LGWAN接続系",
+    "mynumber": "マイナンバー利用事務系",
+    "none": "なし",
+    "iaas": "IaaS",
+    "paas": "PaaS",
+    "saas": "SaaS",
+}
+
+
+def value_ja(value: Any) -> str:
+    """An attribute's value in Japanese: はい / いいえ, the network tiers by their names."""
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if value is None:
+        return "（未設定）"
+    return _VALUES_JA.get(str(value), str(value))
+
+
+def explain(condition: Condition | None, facts: Mapping[str, Any]) -> LocalizedText:
+    """Why a condition includes or excludes a control, naming the service's own values, in ja and en."""
+    if condition is None:
+        return LocalizedText(ja="すべてのサービスに適用", en="applies to every service")
+    if condition.evaluate(facts):
+        ja, en = _facts(condition, facts)
+        return LocalizedText(
+            ja=f"適用: 条件「{condition.describe_ja()}」を満たす（このサービス: {ja}）",
+            en=f"applies: {condition.describe()} holds (this service: {en})",
+        )
+    failing = condition.deciding_part(facts)
+    ja, en = _facts(failing, facts)
+    return LocalizedText(
+        ja=f"適用外: 条件「{failing.describe_ja()}」を満たさない（このサービス: {ja}）",
+        en=f"excluded: requires {failing.describe()}, but this service has {en}",
+    )
+
+
+def _facts(condition: Condition, facts: Mapping[str, Any]) -> tuple[str, str]:
+    ja, en = [], []
+    for name in condition.attrs():
+        value = facts.get(name)
+        ja.append(f"{FACT_LABELS.get(name, (name, name))[0]}が{value_ja(value)}")
+        shown = "(none)" if value is None else _show(value)
+        en.append(f"{name} = {shown}")
+    return "、".join(ja), ", ".join(en)
 
 
 def _same(value: Any, expected: Scalar) -> bool:

@@ -42,6 +42,7 @@ class ControlResult(StrictModel):
     self_assessed_status: ResultStatus | None = None
     overridden: bool = False
     reason: str = ""
+    reason_ja: str = ""
     trail: list[TrailEntry] = Field(default_factory=list)
     checks: list[str] = Field(default_factory=list)
     basis: str = ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from markupsafe import Markup
 
@@ -146,6 +147,60 @@ class ReportView:
         if self.lang is Language.JA and risk.rationale_ja:
             return risk.rationale_ja
         return risk.rationale
+
+    def reason(self, result: ControlResult) -> str:
+        """Why a control has its status, in the report's language."""
+        if self.lang is Language.JA and result.reason_ja:
+            return result.reason_ja
+        return result.reason
+
+    def answer_value(self, answer: Answer) -> str:
+        """An answer as its owner saw it: the choices' labels, はい/いいえ, a date; never an internal code."""
+        control = self.data.controls.get(answer.control_id)
+        question = control.question(answer.question_id) if control else None
+        labels = {c.value: c.label.get(self.lang) for c in question.allowed_choices()} if question else {}
+        values = answer.value if isinstance(answer.value, list) else [answer.value]
+        shown = []
+        for value in values:
+            if isinstance(value, bool):
+                shown.append(self.t.yes if value else self.t.no)
+            elif isinstance(value, dt.date):
+                shown.append(value.isoformat())
+            else:
+                shown.append(labels.get(str(value), str(value)))
+        return "、".join(shown) if self.lang is Language.JA else ", ".join(shown)
+
+    def trail_text(self, entry: TrailEntry) -> str:
+        """One piece of evidence in words: an answer by its labels and its evidence, else the summary."""
+        if entry.kind == "answer" and "/" in entry.ref:
+            control_id, question_id = entry.ref.split("/", 1)
+            found = self._answer(control_id, question_id)
+            if found is not None:
+                text = self.answer_value(found)
+                if found.evidence:
+                    text += (
+                        f"（{self.t.evidence}: {found.evidence}）"
+                        if self.lang is Language.JA
+                        else (f" (evidence: {found.evidence})")
+                    )
+                return text
+            if entry.verdict in ("missing", "skipped"):
+                return self.t.verdict_name(entry.verdict)
+        return entry.summary
+
+    def trail_source(self, entry: TrailEntry) -> str:
+        """Where a piece of evidence came from, in the report's language."""
+        source = entry.source or ""
+        kind, _, rest = source.partition(": ") if not source.startswith("scan run ") else ("scan", "", source[9:])
+        word = self.t.source_name(kind)
+        return f"{word} {rest}".strip() if word else source
+
+    def _answer(self, control_id: str, question_id: str) -> Answer | None:
+        return self._answer_index.get((control_id, question_id))
+
+    @cached_property
+    def _answer_index(self) -> dict[tuple[str, str], Answer]:
+        return {(a.control_id, a.question_id): a for a in self.data.answers}
 
     def text(self, value: object) -> str:
         """A LocalizedText in the report's language; other values as strings."""

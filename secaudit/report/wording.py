@@ -10,6 +10,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from secaudit.model import Language
+from secaudit.model.words import DOMAIN_TEXT, LEVEL_TEXT, RISK_STATUS_TEXT, SEVERITY_TEXT, STATUS_TEXT, TREATMENT_TEXT
 
 _TEXT: dict[str, tuple[str, str]] = {
     "report_title": ("情報セキュリティ監査報告書", "Information security audit report"),
@@ -215,56 +216,25 @@ _TEXT: dict[str, tuple[str, str]] = {
     "no": ("いいえ", "no"),
 }
 
-STATUS_TEXT: dict[str, tuple[str, str]] = {
-    "pass": ("適合", "Pass"),
-    "fail": ("不適合", "Fail"),
-    "partial": ("一部適合", "Partial"),
-    "not_applicable": ("対象外", "Not applicable"),
-    "awaiting_answer": ("回答待ち", "Awaiting answer"),
-    "not_scanned": ("未検証", "Not scanned"),
-    "error": ("エラー", "Error"),
-    "waived": ("例外措置", "Waived"),
+VERDICT_TEXT: dict[str, tuple[str, str]] = {
+    "compliant": ("適合", "compliant"),
+    "partial": ("一部適合", "partly compliant"),
+    "non_compliant": ("不適合", "non-compliant"),
+    "not_applicable": ("該当しない", "not applicable"),
+    "info": ("参考情報", "for information"),
+    "missing": ("必須回答なし", "required answer missing"),
+    "skipped": ("対象外の追加質問", "follow-up not asked"),
+    "unjudgeable": ("判定不能", "cannot be judged"),
+    "not_run": ("未実施", "not run"),
+    "lapsed": ("失効（新しい根拠あり）", "lapsed (newer evidence)"),
 }
+"""Verdicts of trail entries that are not result statuses (those come from STATUS_TEXT)."""
 
-SEVERITY_TEXT: dict[str, tuple[str, str]] = {
-    "low": ("低", "Low"),
-    "medium": ("中", "Medium"),
-    "high": ("高", "High"),
-    "critical": ("重大", "Critical"),
-}
-
-DOMAIN_TEXT: dict[str, tuple[str, str]] = {
-    "ORG": ("組織体制", "Organisation"),
-    "ASSET": ("情報資産の分類と管理", "Information assets"),
-    "NET": ("情報システム全体の強靱性", "Network resilience"),
-    "PHY": ("物理的セキュリティ", "Physical security"),
-    "HUM": ("人的セキュリティ", "Human security"),
-    "TEC": ("技術的セキュリティ", "Technical security"),
-    "OPS": ("運用", "Operations"),
-    "VEND": ("業務委託と外部サービス", "Outsourcing and cloud"),
-    "EVAL": ("評価・見直し", "Evaluation and review"),
-}
-
-TREATMENT_TEXT: dict[str, tuple[str, str]] = {
-    "mitigate": ("低減", "Mitigate"),
-    "accept": ("受容", "Accept"),
-    "transfer": ("移転", "Transfer"),
-    "avoid": ("回避", "Avoid"),
-}
-
-RISK_STATUS_TEXT: dict[str, tuple[str, str]] = {
-    "open": ("未対応", "Open"),
-    "treating": ("対応中", "Treating"),
-    "accepted": ("受容", "Accepted"),
-    "resolved": ("解消", "Resolved"),
-    "reopened": ("再発", "Reopened"),
-}
-
-LEVEL_TEXT: dict[str, tuple[str, str]] = {
-    "low": ("低", "Low"),
-    "medium": ("中", "Medium"),
-    "high": ("高", "High"),
-    "critical": ("重大", "Critical"),
+SOURCE_TEXT: dict[str, tuple[str, str]] = {
+    "workbook": ("質問票", "workbook"),
+    "terminal": ("端末での回答", "terminal"),
+    "file": ("回答ファイル", "answers file"),
+    "scan": ("スキャン", "scan run"),
 }
 
 FORBIDDEN_ASSURANCE = (
@@ -308,6 +278,15 @@ class Wording:
         """One service attribute as 'name: value' with yes/no spelt out."""
         shown = self["yes"] if value is True else self["no"] if value is False else escape(str(value))
         return self[f"attr_{key}"] + escape(": ") + shown
+
+    def verdict_name(self, value: str) -> str:
+        """The verdict of one piece of evidence (an answer, a check on a target, a review)."""
+        return _pick(VERDICT_TEXT.get(value, STATUS_TEXT.get(value, (value, value))), self.lang)
+
+    def source_name(self, kind: str) -> str:
+        """Where evidence came from: a workbook, the terminal, an answers file, a scan run."""
+        pair = SOURCE_TEXT.get(kind)
+        return _pick(pair, self.lang) if pair else ""
 
     def status_name(self, value: str) -> str:
         """The name of a result status."""

@@ -106,7 +106,7 @@ def test_soa_for_two_services_gives_different_sets_with_reasons(workspace: Path)
     assert by_id["WEB-6.2-002"]["reason"]["en"] == (
         "excluded: requires internet_facing = true, but this service has internet_facing = false"
     )
-    assert by_id["WEB-6.2-002"]["reason"]["ja"].startswith("適用外: 条件「internet_facing = true」を満たさない")
+    assert by_id["WEB-6.2-002"]["reason"]["ja"].startswith("適用外: 条件「インターネット公開がはい」を満たさない")
     assert "cloud = none" in by_id["CLD-8.3-001"]["reason"]["en"]
     assert "payment = false" in by_id["PAY-6.3-001"]["reason"]["en"]
     for control in lgwan["controls"]:

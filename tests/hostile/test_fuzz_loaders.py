@@ -130,6 +130,6 @@ def test_applicability_expressions(expression: dict, service_facts: dict) -> Non
         return
     result = condition.evaluate(service_facts)
     assert isinstance(result, bool)
-    assert isinstance(condition.describe(), str)
+    assert isinstance(condition.describe(), str) and isinstance(condition.describe_ja(), str)
     if not result:
-        assert condition.failing_part(service_facts)
+        assert condition.deciding_part(service_facts).describe()

@@ -67,7 +67,10 @@ def test_describe_and_failing_part() -> None:
         {"all": [{"attr": "internet_facing", "equals": True}, {"attr": "network_tier", "in": ["lgwan", "mynumber"]}]}
     )
     assert cond.describe() == "(internet_facing = true and network_tier in [lgwan, mynumber])"
-    assert cond.failing_part(FACTS) == "network_tier in [lgwan, mynumber]"
+    assert cond.deciding_part(FACTS).describe() == "network_tier in [lgwan, mynumber]"
+    assert (
+        cond.describe_ja() == "（インターネット公開がはいかつネットワーク層がLGWAN接続系またはマイナンバー利用事務系）"
+    )
 
 
 def test_deep_nesting_is_refused() -> None:

@@ -190,7 +190,8 @@ def build_input(tmp_catalog: object | None = None, hostile: bool = True, **overr
                 severity=control.severity,
                 title=control.title,
                 status=status,
-                reason="" if applicability.applicable else applicability.reason,
+                reason="" if applicability.applicable else applicability.reason.en,
+                reason_ja="" if applicability.applicable else applicability.reason.ja,
                 trail=trail,
             )
         )

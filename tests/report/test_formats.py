@@ -217,3 +217,26 @@ def test_every_blocking_risk_is_a_finding_and_the_no_go_opinion_says_what_blocks
     assert "サービスの開始を妨げている事項は次のとおりです" in opinion and "未対応リスク" in opinion
     en = produce(report_input, ReportFormat.MD, Language.EN).decode()
     assert "What stands in the way of the launch" in en.split("## 3. Opinion")[1].split("## 4. Findings")[0]
+
+
+def test_the_japanese_report_shows_no_internal_codes_or_english_vocabulary(report_input: ReportInput) -> None:
+    """Answers by their labels, reasons, verdicts, levels and sources in Japanese (issue: 85 codes leaked)."""
+    for fmt in (ReportFormat.HTML, ReportFormat.MD):
+        text = produce(report_input, fmt, Language.JA).decode()
+        text = re.sub(r"<style.*?</style>|<[^>]+>", " ", text, flags=re.S)  # what a reader sees
+        assert not re.search(r"answer: [a-z_]+", text)
+        for leak in (
+            "non-compliant",
+            "check failed",
+            "not applicable",
+            "Critical",
+            "high 以上",
+            "workbook",
+            "compliant answers",
+            "not_scanned",
+            "(fail)",
+            "(pass)",
+        ):
+            assert leak not in text, (fmt, leak)
+    html = produce(report_input, ReportFormat.HTML, Language.JA).decode()
+    assert "回答</strong> <code>q1</code>: はい" in html or ": はい" in html
