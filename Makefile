@@ -12,8 +12,9 @@ install: $(STAMP)
 # reports (WeasyPrint). Installed with apt-get when missing and we are root; otherwise listed.
 SYSTEM_PACKAGES := nmap fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # What the test suite uses besides: LibreOffice re-saves a workbook as a user's would, headless
-# Chromium renders the report, faketime runs the suite a year ahead (make test-future).
-TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium
+# Chromium renders the report and, under chromedriver, runs the dashboard's sorting and filters;
+# faketime runs the suite a year ahead (make test-future).
+TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium chromium-driver
 
 system-deps:
 	@$(MAKE) --no-print-directory apt-packages PACKAGES="$(SYSTEM_PACKAGES)"
@@ -58,9 +59,10 @@ test: install test-deps
 test-future: install test-deps
 	faketime -f '+365d' $(BIN)/python -m pytest -q -m 'not realtime'
 
-# The browser test alone: renders the HTML report in headless Chromium and saves a screenshot.
+# The browser tests alone: the HTML report in headless Chromium (a screenshot), and the dashboard of a
+# 200-service portfolio driven through chromedriver (loads, sorts, filters).
 test-browser: install test-deps
-	$(BIN)/python -m pytest -q tests/report/test_browser.py
+	$(BIN)/python -m pytest -q tests/report/test_browser.py tests/report/test_dashboard_browser.py
 
 lint: install
 	$(BIN)/ruff check secaudit tests bench

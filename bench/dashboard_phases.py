@@ -1,6 +1,6 @@
 """Where the dashboard's time goes when it judges every service: milliseconds per service, per phase.
 
-Builds the synthetic portfolio of ``bench/portfolio.py`` (N services, 124
+Builds the synthetic portfolio of ``bench/portfolio_workspace.py`` (N services, 124
 applicable controls each on average) and runs one dashboard so that every
 service's risks are remembered (as after the reports), then does in one process, batch by
 batch, what a dashboard helper does, timing each phase: reading the service
@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from figures import figure  # noqa: E402
-from portfolio import build_workspace  # noqa: E402
+from portfolio_workspace import build_workspace  # noqa: E402
 
 COMMAND = "PYTHONPATH=$PWD python bench/dashboard_phases.py"
 BATCH = 200

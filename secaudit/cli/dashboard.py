@@ -64,8 +64,10 @@ def collect_dashboard(
     Only this process writes: each batch's rows and risk changes, as the batch is done.
     ``progress(done, total)`` hears how many of the changed services are judged so far.
     """
+    from secaudit.cli.report import latest_reports
     from secaudit.inventory import service_files
     from secaudit.report.dashboard import ROW_FORMAT, build_dashboard, row_from_record
+    from secaudit.store.answers import questionnaire_dues
     from secaudit.store.dashboard_cache import cached_rows, evidence_stamps, remember_rows
     from secaudit.store.risks import apply_lifecycle
 
@@ -109,7 +111,14 @@ def collect_dashboard(
             judged += len(batch.rows) + len(batch.failures)
             if progress is not None:
                 progress(judged, len(stale))
-    rows = [row_from_record(records[path.stem]) for path in files if path.stem in records]
+    reports = latest_reports(st)
+    dues = questionnaire_dues(store)
+    rows = []
+    for path in files:
+        if path.stem in records:
+            row = row_from_record(records[path.stem])
+            row.report, row.questionnaire_due = reports.get(row.service_id), dues.get(row.service_id)
+            rows.append(row)
     return build_dashboard(ws.config, rows, moment, failures)
 
 
@@ -220,7 +229,8 @@ def _judge_batch(st: AppState, batch: list[tuple[Path, str]], moment: dt.datetim
             continue
         if evaluation.lifecycle_plan is not None:
             done.plans.append(evaluation.lifecycle_plan)
-        row = row_from_input(report_input(st, evaluation, moment, with_history=False, drift=drift))
+        data = report_input(st, evaluation, moment, with_history=False, drift=drift)
+        row = row_from_input(data, reviewed=bool(evidence[service_id].reviews))
         done.rows[service_id] = (fingerprints[service_id], row_record(row))
     return done
 
@@ -255,7 +265,8 @@ def dashboard(
     ] = "html",
     lang: Annotated[Language | None, typer.Option("--lang", help="ja or en (default: the workspace language).")] = None,
 ) -> None:
-    """Show every service with its launch date, decision, score, open risks, last scan, drift and answers.
+    """Show every service with its launch date, decision and every reason, score, open risks, last scan, drift,
+    questionnaire progress and due date, and a link to its latest report; sort and filter in the page.
 
     A service whose inputs have not changed since the last dashboard keeps its row; the others are
     judged afresh, spread over one helper process per core when there are many (SECAUDIT_JOBS=N
@@ -280,13 +291,13 @@ def dashboard(
     if fmt == "json" and output is None:
         typer.echo(dashboard_json(board).decode("utf-8"), nl=False)
     else:
-        if fmt == "json":
-            body = dashboard_json(board)
-        else:
-            body = dashboard_html(board, lang or ws.config.language, ws.local_dir("reports"))
-        if output is None:
+        if output is None:  # HTML: JSON without -o went to stdout above
             ws.ensure_data_dir()
             output = private_dir(ws.data_dir / "reports") / "dashboard.html"
+        if fmt == "json":
+            body = dashboard_json(board)
+        else:  # links to the reports start from the page's own folder
+            body = dashboard_html(board, lang or ws.config.language, ws.local_dir("reports"), page=output)
         atomic_write_bytes(output, body, mode=0o600)
         info(f"dashboard of {len(board.rows)} services written")
         typer.echo(str(output))

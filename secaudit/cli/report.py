@@ -26,6 +26,9 @@ HISTORY_POINTS = 24
 
 FORMAT_NAMES = ("html", "md", "pdf", "json", "oscal", "sarif", "junit", "csv")
 
+LINKED_FORMATS = ("html", "pdf")
+"""The reports the dashboard links to, preferred first: what a browser shows by itself."""
+
 
 def report_dir(st: AppState, service_id: str) -> Path:
     """Where reports of a service go by default: ``.secaudit/reports/<service>/`` (private, 0700)."""
@@ -54,6 +57,30 @@ def score_history(store: Store, service_id: str, before: dt.datetime) -> list[Sc
         rate = entry.details["pass_rate"]
         points[key] = ScorePoint(at=at, pass_rate=float(rate) if rate is not None else None, label=key)
     return sorted(points.values(), key=lambda p: p.at)[-HISTORY_POINTS:]
+
+
+def latest_reports(st: AppState) -> dict[str, Path]:
+    """By service, its newest HTML report that still exists (else its newest PDF), as ``report.write`` logged it.
+
+    Every report written, by ``report`` or ``audit``, wherever ``-o`` put it, is in the audit log with
+    its path; a path logged relative (older versions) is taken from the workspace folder.
+    """
+    from secaudit.store import audit_log
+
+    root = st.workspace().root
+    found: dict[str, tuple[int, Path]] = {}  # service -> (rank of its format in LINKED_FORMATS, path)
+    for entry in reversed(audit_log.entries(st.store(), action=HISTORY_ACTION)):
+        fmt, logged = entry.details.get("format"), entry.details.get("path")
+        if fmt not in LINKED_FORMATS or not isinstance(logged, str):
+            continue
+        rank = LINKED_FORMATS.index(fmt)
+        known = found.get(entry.subject)
+        if known is not None and known[0] <= rank:
+            continue  # a newer report of this format, or of a preferred one, is already linked
+        path = Path(logged) if Path(logged).is_absolute() else root / logged
+        if path.is_file():
+            found[entry.subject] = (rank, path)
+    return {service_id: path for service_id, (_, path) in found.items()}
 
 
 def drift_items(store: Store, service_id: str) -> list[DriftItem] | None:
@@ -166,7 +193,7 @@ def write_report(
         {
             "format": fmt.value,
             "language": language.value,
-            "path": str(path),
+            "path": str(path.absolute()),
             "decision": ev.decision.decision.value,
             "pass_rate": ev.scores.overall.pass_rate,
             "scan_run": ev.last_run.id if ev.last_run else None,

@@ -52,6 +52,13 @@ RISK_STATUS_TEXT: dict[str, tuple[str, str]] = {
     "reopened": ("再発", "Reopened"),
 }
 
+RUN_STATUS_TEXT: dict[str, tuple[str, str]] = {
+    "running": ("実行中", "running"),
+    "completed": ("完了", "completed"),
+    "unreachable": ("到達不可", "unreachable"),
+    "failed": ("失敗", "failed"),
+}
+
 LEVEL_TEXT: dict[str, tuple[str, str]] = {
     "low": ("低", "Low"),
     "medium": ("中", "Medium"),

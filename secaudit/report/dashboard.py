@@ -4,36 +4,91 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+
+from markupsafe import Markup
 
 from secaudit import __version__, clock
-from secaudit.model import DecisionKind, Language, LocalizedText, ResultStatus, RunStatus, ScanRun, WorkspaceConfig
+from secaudit.model import (
+    DecisionKind,
+    GateReason,
+    Language,
+    LocalizedText,
+    ResultStatus,
+    RunStatus,
+    ScanRun,
+    WorkspaceConfig,
+)
 from secaudit.report.charts import level_key
 from secaudit.report.input import DriftItem, DriftState, ReportInput
 from secaudit.report.render import render_template
 from secaudit.report.view import OPEN_RISK_STATUSES
 from secaudit.report.wording import Wording
 
-ROW_FORMAT = "3"  # 3: risks rated by weakness, exposure and the protected dimension; no risk from an error
+ROW_FORMAT = "4"  # 4: every reason, 未評価, due dates, report links; risks rated by weakness, exposure and dimension
 """Version of the remembered row layout: part of every row's fingerprint, so a new layout re-judges."""
 
 DECISION_ORDER = {DecisionKind.NO_GO: 0, DecisionKind.CONDITIONAL: 1, None: 2, DecisionKind.GO: 3}
 LEVEL_ORDER = ("critical", "high", "medium", "low")
+_DECISIONS = {kind.value: kind for kind in DecisionKind}
+
+
+@dataclass(frozen=True)
+class RowReason:
+    """One reason for a service's launch decision, as the dashboard shows and remembers it.
+
+    A plain copy of the gate's ``GateReason``: a dashboard rebuilds tens of thousands of them from
+    remembered rows, which validating each as a model again would make the slowest part of it.
+    """
+
+    clause: str
+    decision: DecisionKind
+    message: str
+    message_ja: str | None = None
+    refs: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, reason: GateReason) -> RowReason:
+        """The dashboard's copy of a gate reason."""
+        return cls(reason.clause, reason.decision, reason.message, reason.message_ja, tuple(reason.refs))
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> RowReason:
+        """A reason remembered by ``record``."""
+        decision = _DECISIONS[data["decision"]]  # a dict look-up: the Enum call costs more, this many times
+        return cls(data["clause"], decision, data["message"], data["message_ja"], tuple(data["refs"]))
+
+    def record(self) -> dict[str, Any]:
+        """The reason as plain JSON data (remembered rows and the JSON dashboard)."""
+        return {
+            "clause": self.clause,
+            "decision": self.decision.value,
+            "message": self.message,
+            "message_ja": self.message_ja,
+            "refs": list(self.refs),
+        }
 
 
 @dataclass
 class DashboardRow:
-    """One service on the dashboard."""
+    """One service on the dashboard.
+
+    Everything up to ``assessed`` is judged from the service's evidence and remembered between
+    dashboards; ``questionnaire_due`` and ``report`` are looked up afresh for every dashboard
+    (a questionnaire sent or a report written changes no evidence).
+    """
 
     service_id: str
     name: LocalizedText
     department: str
     launch_date: dt.date | None
     decision: DecisionKind | None
-    reason: str
+    reasons: list[RowReason]
     pass_rate: float | None
     coverage: float | None
     open_risks: dict[str, int]
@@ -41,11 +96,28 @@ class DashboardRow:
     drift: list[DriftItem] | None
     answered: int
     questions: int
-    reason_ja: str = ""
+    assessed: bool = True
+    questionnaire_due: dt.date | None = None
+    report: Path | None = None
 
-    def reason_in(self, lang: Language | str) -> str:
-        """The first reason for the decision, in Japanese when asked and available."""
-        return self.reason_ja if str(lang) == "ja" and self.reason_ja else self.reason
+    @property
+    def reason(self) -> str:
+        """The first reason for the decision (English), or ''."""
+        return self.reasons[0].message if self.reasons else ""
+
+    def reasons_in(self, lang: Language | str) -> list[str]:
+        """Every reason for the decision, in Japanese when asked (each falls back to English where it has none)."""
+        japanese = str(lang) == "ja"
+        return [r.message_ja if japanese and r.message_ja else r.message for r in self.reasons]
+
+    @property
+    def questionnaire_complete(self) -> bool:
+        """True when every required question asked has an answer."""
+        return self.answered >= self.questions
+
+    def questionnaire_overdue(self, today: dt.date) -> bool:
+        """True when the questionnaire's due date has passed (``today`` in the workspace time zone) unanswered."""
+        return self.questionnaire_due is not None and self.questionnaire_due < today and not self.questionnaire_complete
 
     @property
     def open_total(self) -> int:
@@ -88,23 +160,25 @@ def questionnaire_progress(data: ReportInput) -> tuple[int, int]:
     return answered, asked
 
 
-def row_from_input(data: ReportInput) -> DashboardRow:
-    """The dashboard row of one evaluated service."""
+def row_from_input(data: ReportInput, reviewed: bool = False) -> DashboardRow:
+    """The dashboard row of one evaluated service; ``reviewed`` says an officer has reviewed any of its controls.
+
+    A service with no answer, no scan run and no review has never been assessed: it has no open
+    risks because nothing was looked at, which the dashboard must not show as "0 risks".
+    """
     open_risks: dict[str, int] = {}
     for risk in data.register:
         if risk.status in OPEN_RISK_STATUSES:
             key = level_key(risk.residual_level)
             open_risks[key] = open_risks.get(key, 0) + 1
     answered, asked = questionnaire_progress(data)
-    first = data.decision.reasons[0] if data.decision.reasons else None
     return DashboardRow(
         service_id=data.service.id,
         name=data.service.name,
         department=data.service.department,
         launch_date=data.service.launch_date,
         decision=data.decision.decision,
-        reason=first.message if first else "",
-        reason_ja=(first.message_ja or "") if first else "",
+        reasons=[RowReason.of(reason) for reason in data.decision.reasons],
         pass_rate=data.scores.overall.pass_rate,
         coverage=data.scores.overall.coverage,
         open_risks=open_risks,
@@ -112,6 +186,7 @@ def row_from_input(data: ReportInput) -> DashboardRow:
         drift=data.drift,
         answered=answered,
         questions=asked,
+        assessed=bool(data.answers) or data.last_run is not None or reviewed,
     )
 
 
@@ -123,8 +198,7 @@ def row_record(row: DashboardRow) -> dict[str, Any]:
         "department": row.department,
         "launch_date": row.launch_date.isoformat() if row.launch_date else None,
         "decision": row.decision.value if row.decision else None,
-        "reason": row.reason,
-        "reason_ja": row.reason_ja,
+        "reasons": [reason.record() for reason in row.reasons],
         "pass_rate": row.pass_rate,
         "coverage": row.coverage,
         "open_risks": row.open_risks,
@@ -142,6 +216,7 @@ def row_record(row: DashboardRow) -> dict[str, Any]:
         ],
         "answered": row.answered,
         "questions": row.questions,
+        "assessed": row.assessed,
     }
 
 
@@ -153,8 +228,7 @@ def row_from_record(data: dict[str, Any]) -> DashboardRow:
         department=data["department"],
         launch_date=dt.date.fromisoformat(data["launch_date"]) if data["launch_date"] else None,
         decision=DecisionKind(data["decision"]) if data["decision"] else None,
-        reason=data["reason"],
-        reason_ja=data.get("reason_ja", ""),
+        reasons=[RowReason.from_record(reason) for reason in data["reasons"]],
         pass_rate=data["pass_rate"],
         coverage=data["coverage"],
         open_risks=dict(data["open_risks"]),
@@ -169,6 +243,7 @@ def row_from_record(data: dict[str, Any]) -> DashboardRow:
         ],
         answered=data["answered"],
         questions=data["questions"],
+        assessed=data["assessed"],
     )
 
 
@@ -189,6 +264,15 @@ class Dashboard:
 
     def __post_init__(self) -> None:
         self.rows = sorted(self.rows, key=attention_key)
+
+    @property
+    def today(self) -> dt.date:
+        """The day the dashboard was made, in the workspace time zone (what "overdue" is judged against)."""
+        return self.generated_at.astimezone(self.config.zone).date()
+
+    def departments(self) -> list[str]:
+        """Every department that has a service, in order."""
+        return sorted({row.department for row in self.rows})
 
     def by_decision(self) -> dict[str, int]:
         """How many services have each decision."""
@@ -219,9 +303,11 @@ def dashboard_json(board: Dashboard) -> bytes:
             "launch_date": row.launch_date.isoformat() if row.launch_date else None,
             "decision": row.decision.value if row.decision else None,
             "reason": row.reason,
+            "reasons": [reason.record() for reason in row.reasons],
+            "assessed": row.assessed,
             "pass_rate": row.pass_rate,
             "coverage": row.coverage,
-            "open_risks": {level: row.open_risks.get(level, 0) for level in _levels(board)},
+            "open_risks": {level: row.open_risks.get(level, 0) for level in _levels(board)} if row.assessed else None,
             "last_scan": None
             if row.last_scan is None
             else {
@@ -231,7 +317,13 @@ def dashboard_json(board: Dashboard) -> bytes:
                 "status": row.last_scan.status.value,
             },
             "drift": None if row.drift is None else row.drift_counts,
-            "questionnaire": {"answered": row.answered, "questions": row.questions},
+            "questionnaire": {
+                "answered": row.answered,
+                "questions": row.questions,
+                "due": row.questionnaire_due.isoformat() if row.questionnaire_due else None,
+                "overdue": row.questionnaire_overdue(board.today),
+            },
+            "report": str(row.report) if row.report else None,
         }
         for row in board.rows
     ]
@@ -253,9 +345,22 @@ def _levels(board: Dashboard) -> list[str]:
     return [*matrix, *sorted(seen - set(matrix))]
 
 
+def relative_href(target: Path, folder: Path) -> str | None:
+    """A relative link from a page in ``folder`` to the file ``target``, every segment percent-encoded.
+
+    Encoding each segment keeps a name with ``:``, ``#``, ``?`` or a space a plain path: the link can
+    never become a scheme, a query or another place. None when no relative path exists (another drive).
+    """
+    try:
+        relative = os.path.relpath(target.absolute(), folder.absolute())
+    except ValueError:
+        return None
+    return "/".join(quote(part, safe="") for part in Path(relative).parts)
+
+
 @dataclass
 class DashboardView:
-    """What the dashboard template shows."""
+    """What the dashboard template shows; ``page_dir`` is the folder the page is written to (links start there)."""
 
     board: Dashboard
     lang: Language
@@ -263,6 +368,7 @@ class DashboardView:
     levels: list[str]
     tz: dt.tzinfo
     today: dt.date
+    page_dir: Path | None = None
 
     def when(self, value: dt.datetime | dt.date | None) -> str:
         """A time in the workspace time zone, or '-'."""
@@ -284,10 +390,35 @@ class DashboardView:
         """True when the last scan completed."""
         return run is not None and run.status is RunStatus.COMPLETED
 
+    def report_href(self, row: DashboardRow) -> str | None:
+        """The relative link to the service's latest report, or None (no report, or no page folder known)."""
+        if row.report is None or self.page_dir is None:
+            return None
+        return relative_href(row.report, self.page_dir)
 
-def dashboard_html(board: Dashboard, lang: Language, templates: Path | None = None) -> bytes:
-    """The dashboard as one self-contained HTML page."""
+    def risk_key(self, row: DashboardRow) -> str:
+        """Sort key of the open risks: the count at each level from the highest down, zero-padded so that
+        text order is the order of (highest level, its count, ...); '' for a service never assessed."""
+        if not row.assessed:
+            return ""
+        return "".join(f"{row.open_risks.get(level, 0):05d}" for level in self.levels)
+
+    def search_text(self, row: DashboardRow) -> str:
+        """What the search box matches in a row: id, both names and department, in lower case."""
+        return " ".join((row.service_id, row.name.ja, row.name.en, row.department)).lower()
+
+    def shown_count(self) -> Markup:
+        """'200 / 200' as the page says it, the first number in an element the script updates as rows are filtered."""
+        total = len(self.board.rows)
+        counter = Markup('<span id="shown-count">{}</span>').format(total)
+        return Markup(self.t.fmt("shown_count", shown=counter, total=total))  # noqa: S704  (fixed wording, escaped values)
+
+
+def dashboard_html(board: Dashboard, lang: Language, templates: Path | None = None, page: Path | None = None) -> bytes:
+    """The dashboard as one self-contained HTML page; ``page`` is where it will be written (for relative links)."""
     tz = board.config.zone
-    view = DashboardView(board, lang, Wording(lang), _levels(board), tz, board.generated_at.astimezone(tz).date())
+    view = DashboardView(
+        board, lang, Wording(lang), _levels(board), tz, board.today, page.absolute().parent if page else None
+    )
     context: dict[str, Any] = {"d": view, "t": view.t}
     return render_template("dashboard.html.j2", context, templates).encode("utf-8")

@@ -9,6 +9,8 @@ Markdown syntax and table pipes in every value it prints.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -69,12 +71,28 @@ def _new_environment(dirs: list[Path], markdown: bool) -> Environment:
         finalize=markdown_escape if markdown else None,
     )
     env.filters["css"] = css_markup
+    env.filters["csp_hash"] = csp_hash
     return env
 
 
 def css_markup(text: str) -> Markup:
     """CSS for a ``<style>`` element: quotes kept, but it can never close the element."""
     return Markup(str(text).replace("</", "<\\/"))  # noqa: S704  (a style body cannot break out now)
+
+
+def script_markup(text: str) -> Markup:
+    """JavaScript for a ``<script>`` element: it can never close the element (``</`` is written ``<\\/``)."""
+    return Markup(str(text).replace("</", "<\\/"))  # noqa: S704  (a script body cannot break out now)
+
+
+def csp_hash(text: str) -> str:
+    """The Content-Security-Policy source that lets exactly this inline script or style run: 'sha256-...'."""
+    digest = base64.b64encode(hashlib.sha256(str(text).encode("utf-8")).digest()).decode("ascii")
+    return f"'sha256-{digest}'"
+
+
+SCRIPTS = ("dashboard.js",)
+"""Scripts a template may inline, looked up like templates (a workspace may override them)."""
 
 
 def render_template(name: str, context: dict[str, Any], workspace_reports: Path | None = None) -> str:
@@ -90,7 +108,14 @@ def render_template(name: str, context: dict[str, Any], workspace_reports: Path 
                 css[css_name] = css_markup(source)
             except TemplateError:
                 css[css_name] = Markup("")
-        return template.render(**context, css=css)
+        scripts = {}
+        for script_name in SCRIPTS:
+            try:
+                source, _, _ = env.loader.get_source(env, script_name)  # type: ignore[union-attr]
+                scripts[script_name] = script_markup(source)
+            except TemplateError:
+                scripts[script_name] = Markup("")
+        return template.render(**context, css=css, scripts=scripts)
     except TemplateError as exc:
         where = getattr(exc, "filename", None) or name
         line = getattr(exc, "lineno", None)

@@ -10,7 +10,15 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from secaudit.model import Language
-from secaudit.model.words import DOMAIN_TEXT, LEVEL_TEXT, RISK_STATUS_TEXT, SEVERITY_TEXT, STATUS_TEXT, TREATMENT_TEXT
+from secaudit.model.words import (
+    DOMAIN_TEXT,
+    LEVEL_TEXT,
+    RISK_STATUS_TEXT,
+    RUN_STATUS_TEXT,
+    SEVERITY_TEXT,
+    STATUS_TEXT,
+    TREATMENT_TEXT,
+)
 
 _TEXT: dict[str, tuple[str, str]] = {
     "report_title": ("情報セキュリティ監査報告書", "Information security audit report"),
@@ -200,6 +208,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "score": ("適合率", "Score"),
     "services_count": ("{n}サービス", "{n} services"),
     "attention": ("要対応", "Needs attention"),
+    "not_assessed": ("未評価", "Not assessed"),
+    "questionnaire_due": ("回答期限", "Answers due"),
+    "overdue": ("期限超過", "Overdue"),
+    "latest_report": ("最新の報告書", "Latest report"),
+    "reasons_all": ("判定理由（全{n}件）", "All {n} reasons"),
+    "filter_all": ("すべて", "All"),
+    "search": ("検索", "Search"),
+    "shown_count": ("{total}サービス中{shown}件を表示", "Showing {shown} of {total} services"),
+    "sort_hint": (
+        "列の見出しを押すと並べ替えます（もう一度押すと逆順）。",
+        "Click a column heading to sort by it (again to reverse).",
+    ),
     "page": ("ページ", "Page"),
     "signature": ("承認", "Approval"),
     "signature_ciso": ("最高情報セキュリティ責任者（CISO）", "Chief Information Security Officer (CISO)"),
@@ -307,6 +327,10 @@ class Wording:
     def risk_status_name(self, value: str) -> str:
         """The name of a risk status."""
         return _pick(RISK_STATUS_TEXT.get(value, (value, value)), self.lang)
+
+    def run_status_name(self, value: str) -> str:
+        """How a scan run ended."""
+        return _pick(RUN_STATUS_TEXT.get(value, (value, value)), self.lang)
 
     def level_name(self, value: str) -> str:
         """The name of a risk level (known levels are translated, others shown as given)."""

@@ -294,6 +294,19 @@ def questionnaires_of(store: Store, service_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def questionnaire_dues(store: Store) -> dict[str, dt.date | None]:
+    """By service, the due date of its newest exported questionnaire (None when that one has none)."""
+    query = select(questionnaires.c.service_id, questionnaires.c.due).order_by(
+        questionnaires.c.exported_at, questionnaires.c.id
+    )
+    with store.read() as conn:
+        return {service_id: _date(due) for service_id, due in conn.execute(query)}
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
 def store_counts(store: Store) -> dict[str, int]:
     """How many questionnaires, answer sets and answers the store holds (to show nothing changed)."""
     with store.read() as conn:

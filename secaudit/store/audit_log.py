@@ -95,11 +95,15 @@ def record(store: Store, actor: str, action: str, subject: str, details: dict[st
         return append(conn, actor, action, subject, details)
 
 
-def entries(store: Store, subject: str | None = None, limit: int | None = None) -> list[LogEntry]:
-    """Rows of the log, newest last, optionally for one subject."""
+def entries(
+    store: Store, subject: str | None = None, limit: int | None = None, action: str | None = None
+) -> list[LogEntry]:
+    """Rows of the log, newest last, optionally for one subject and one action."""
     query = select(audit_log).order_by(audit_log.c.seq)
     if subject is not None:
         query = query.where(audit_log.c.subject == subject)
+    if action is not None:
+        query = query.where(audit_log.c.action == action)
     with store.read() as conn:
         rows = list(conn.execute(query))
     if limit is not None:

@@ -14,22 +14,6 @@ from secaudit.store.answers import AnswerSet, save_answer_set
 from tests.conftest import run_cli
 
 
-@pytest.fixture
-def evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record which services the dashboard evaluates."""
-    import secaudit.cli.evaluate as evaluate
-
-    seen: list[str] = []
-    real = evaluate.evaluate_service
-
-    def counting(st, service_id, *args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(service_id)
-        return real(st, service_id, *args, **kwargs)
-
-    monkeypatch.setattr(evaluate, "evaluate_service", counting)
-    return seen
-
-
 def board(workspace: Path) -> dict[str, dict]:
     result = run_cli(["dashboard", "--format", "json"], workspace)
     assert result.exit_code == 0, result.stderr
