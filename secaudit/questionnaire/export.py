@@ -15,6 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import absolute_coordinate, get_column_letter, quote_sheetname
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -136,7 +137,7 @@ def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], l
             styles.apply(
                 ws.cell(row, column), "input", protection=UNLOCKED, alignment=WRAP, border=BORDER, fill=INPUT_FILL
             )
-        answer_ref = f"{L.column_letter(L.COL_ANSWER)}{row}"
+        answer_ref = f"{get_column_letter(L.COL_ANSWER)}{row}"
         if question.type in (QuestionType.YES_NO, QuestionType.CHOICE):
             labels = tuple(allowed_labels(question, lang))
             if labels not in validations:
@@ -155,9 +156,9 @@ def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], l
         _highlight_when_missing(ws, item, row, items, lang)
     last = L.FIRST_ROW + len(items) - 1
     for column, width in {**L.WIDTHS, **L.ANSWER_WIDTHS}.items():
-        ws.column_dimensions[L.column_letter(column)].width = width
-    ws.freeze_panes = f"{L.column_letter(L.COL_QUESTION)}{L.FIRST_ROW}"
-    ws.auto_filter.ref = f"A{L.HEADER_ROW}:{L.column_letter(L.COL_COMMENT)}{max(last, L.FIRST_ROW)}"
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = f"{get_column_letter(L.COL_QUESTION)}{L.FIRST_ROW}"
+    ws.auto_filter.ref = f"A{L.HEADER_ROW}:{get_column_letter(L.COL_COMMENT)}{max(last, L.FIRST_ROW)}"
     ws.print_title_rows = f"{L.HEADER_ROW}:{L.HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -190,10 +191,10 @@ def _prefill(ws: Worksheet, items: list[QuestionItem], lang: Language, answers: 
 
 
 def _list_validation(lists: Worksheet, column: int, labels: tuple[str, ...], lang: Language) -> DataValidation:
-    letter = L.column_letter(column) if column <= 26 else f"A{L.column_letter(column - 26)}"
     for index, label in enumerate(labels, start=1):
         lists.cell(index, column, neutralise(label))
-    formula = f"'{L.LISTS_SHEET}'!${letter}$1:${letter}${len(labels)}"
+    letter = get_column_letter(column)
+    formula = f"{quote_sheetname(lists.title)}!{absolute_coordinate(f'{letter}1:{letter}{len(labels)}')}"
     en = lang is Language.EN
     return DataValidation(
         type="list",
@@ -260,18 +261,18 @@ def _highlight_when_missing(
 ) -> None:
     if not item.question.required:
         return
-    answer = f"${L.column_letter(L.COL_ANSWER)}{row}"
+    answer = f"{get_column_letter(L.COL_ANSWER)}{row}"
     blank = f"LEN(TRIM({answer}))=0"
     formula = blank
     if item.parent is not None and item.question.depends_on is not None:
         parent_row = L.FIRST_ROW + items.index(item.parent)
-        parent_ref = f"${L.column_letter(L.COL_ANSWER)}${parent_row}"
+        parent_ref = absolute_coordinate(f"{get_column_letter(L.COL_ANSWER)}{parent_row}")
         tests = []
         for value in item.question.depends_on.answer_in:
             label = item.parent.label_of(value, lang).replace('"', '""')
             tests.append(f'ISNUMBER(SEARCH("{label}",{parent_ref}))')
         formula = f"AND({blank},OR({','.join(tests)}))"
-    ws.conditional_formatting.add(answer.replace("$", ""), FormulaRule(formula=[formula], fill=MISSING_FILL))  # type: ignore[no-untyped-call]
+    ws.conditional_formatting.add(answer, FormulaRule(formula=[formula], fill=MISSING_FILL))  # type: ignore[no-untyped-call]
 
 
 def _write_metadata(

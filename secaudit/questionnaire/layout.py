@@ -70,11 +70,6 @@ def domain_name(domain: Domain, section: str, lang: Language | str) -> str:
     return f"§{section} {en if str(lang) == Language.EN else ja}"
 
 
-def column_letter(column: int) -> str:
-    """A for 1, B for 2, ... (the answers sheet has fewer than 27 columns)."""
-    return chr(ord("A") + column - 1)
-
-
 def column_name(column: int, lang: Language | str) -> str:
     """The header of ``column`` in ``lang``."""
     return WORDS[Language(str(lang))].headers[column - 1]

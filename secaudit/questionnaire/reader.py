@@ -15,6 +15,7 @@ from typing import Any
 
 import openpyxl
 import openpyxl.xml
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from secaudit.cellsafety import restore
@@ -66,7 +67,7 @@ class WorkbookContent:
         """``file: sheet 'Answers', row 5, column F (Answer)``."""
         return (
             f"{self.path.name}: sheet '{self.answers_sheet}', row {row}, "
-            f"column {L.column_letter(column)} ({L.column_name(column, self.language)})"
+            f"column {get_column_letter(column)} ({L.column_name(column, self.language)})"
         )
 
 
