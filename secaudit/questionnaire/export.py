@@ -18,7 +18,6 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import absolute_coordinate, get_column_letter, quote_sheetname
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from secaudit.atomic import atomic_write_bytes
@@ -29,6 +28,7 @@ from secaudit.questionnaire import layout as L
 from secaudit.questionnaire.instructions import ANSWERED_BY_CELL, write_instructions
 from secaudit.questionnaire.items import AnswerKey, QuestionItem, fingerprints, question_items
 from secaudit.questionnaire.values import MULTI_SEPARATOR, allowed_labels, display_value
+from secaudit.sheetlayout import fit_rows, print_fit_to_width
 from secaudit.store import Store
 from secaudit.store.answers import latest_answers, record_questionnaire
 
@@ -76,6 +76,8 @@ def build_workbook(
     _write_answers(answers, lists, items, lang)
     if prefill:
         _prefill(answers, items, lang, prefill)
+    # after prefilling, so that a long answer written back for review shows in full too
+    fit_rows(answers, {**L.WIDTHS, **L.ANSWER_WIDTHS}, L.HEADER_ROW, L.FIRST_ROW + len(items) - 1)
     meta = wb.create_sheet(L.META_SHEET)
     _write_metadata(meta, service, items, questionnaire_id, catalog_version, lang, words.answers, words.instructions)
     for sheet in (lists, meta):
@@ -159,12 +161,7 @@ def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], l
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = f"{get_column_letter(L.COL_QUESTION)}{L.FIRST_ROW}"
     ws.auto_filter.ref = f"A{L.HEADER_ROW}:{get_column_letter(L.COL_COMMENT)}{max(last, L.FIRST_ROW)}"
-    ws.print_title_rows = f"{L.HEADER_ROW}:{L.HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    print_fit_to_width(ws, f"{L.HEADER_ROW}:{L.HEADER_ROW}")
     ws.protection.sheet = True
     ws.protection.password = secrets.token_urlsafe(12)
     ws.protection.autoFilter = False  # False means "allowed" in the OOXML protection flags

@@ -125,3 +125,36 @@ def test_export_input_errors(qworkspace: Path, tmp_path: Path) -> None:
         result = run_cli(["questionnaire", "export", *args], qworkspace)
         assert result.exit_code == 2, args
         assert message in result.stderr
+
+
+LONG_QUESTION = (
+    "外部委託先が取り扱う住民の個人情報について、" * 6 + "契約で定めた安全管理措置の実施状況を確認していますか。"
+)
+LONG_HELP = "確認の方法（立入検査、報告書の提出、第三者認証の確認など）と頻度を記録してください。" * 3
+
+
+def _excel_lines(text: str, width: float) -> int:
+    """Fewest lines Excel can wrap ``text`` into: a column ``width`` wide is 7*width+5 px, a kanji at least 14 px."""
+    per_line = max(1, int((7 * width + 5) // 14))
+    return sum(max(1, -(-len(paragraph) // per_line)) for paragraph in text.split("\n"))
+
+
+def test_rows_are_tall_enough_to_read_question_and_guidance_in_full(qworkspace: Path, tmp_path: Path) -> None:
+    checklist = qworkspace / "checklists" / "qtest.yaml"
+    text = checklist.read_text(encoding="utf-8")
+    text = text.replace(
+        'text: {ja: 補足があれば記入してください。, en: "Anything to add?"}',
+        f'text: {{ja: "{LONG_QUESTION}", en: "Anything to add?"}}\n        help: {{ja: "{LONG_HELP}", en: "How"}}',
+    )
+    checklist.write_text(text, encoding="utf-8")
+    ws = openpyxl.load_workbook(export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")).worksheets[1]
+    heights = {}
+    for row in range(L.FIRST_ROW, ws.max_row + 1):
+        height = ws.row_dimensions[row].height
+        assert height is not None, f"row {row} has no height: LibreOffice would show one line of it"
+        for column in (L.COL_QUESTION, L.COL_GUIDANCE):
+            lines = _excel_lines(str(ws.cell(row, column).value), L.WIDTHS[column])
+            assert height >= lines * 13.5, f"row {row}: {height} pt cannot show {lines} lines of column {column}"
+        heights[ws.cell(row, L.COL_CONTROL).value, ws.cell(row, L.COL_QUESTION).value] = height
+    long_row = next(h for (_, question), h in heights.items() if LONG_QUESTION in str(question))
+    assert long_row > max(h for (_, question), h in heights.items() if LONG_QUESTION not in str(question))

@@ -6,6 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import openpyxl
+
+from secaudit.questionnaire import layout as L
 from secaudit.store import open_store
 from secaudit.store.answers import latest_answers
 from secaudit.workspace import find_workspace
@@ -39,6 +42,11 @@ def test_workbook_resaved_by_libreoffice_imports(qworkspace: Path, tmp_path: Pat
     )
     resaved = outdir / "q.xlsx"
     assert resaved.is_file() and resaved.read_bytes() != book.read_bytes()
+    # the row heights written for wrapped questions and guidance are what LibreOffice shows (not one line each)
+    before, after = (openpyxl.load_workbook(path).worksheets[1] for path in (book, resaved))
+    for row in range(L.FIRST_ROW, before.max_row + 1):
+        assert before.row_dimensions[row].height > 15  # LibreOffice's one line
+        assert abs(after.row_dimensions[row].height - before.row_dimensions[row].height) < 1
     result = run_cli(["questionnaire", "import", str(resaved)], qworkspace)
     assert result.exit_code == 0, result.stderr
     stored = latest_answers(open_store(find_workspace(qworkspace).database_url), "qtest-svc")
