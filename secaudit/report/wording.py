@@ -10,6 +10,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from secaudit.model import Language
+from secaudit.model.labels import LEVEL_TEXT, RISK_STATUS_TEXT, SEVERITY_TEXT, STATUS_TEXT, TREATMENT_TEXT
 
 _TEXT: dict[str, tuple[str, str]] = {
     "report_title": ("情報セキュリティ監査報告書", "Information security audit report"),
@@ -206,24 +207,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "no": ("いいえ", "no"),
 }
 
-STATUS_TEXT: dict[str, tuple[str, str]] = {
-    "pass": ("適合", "Pass"),
-    "fail": ("不適合", "Fail"),
-    "partial": ("一部適合", "Partial"),
-    "not_applicable": ("対象外", "Not applicable"),
-    "awaiting_answer": ("回答待ち", "Awaiting answer"),
-    "not_scanned": ("未検証", "Not scanned"),
-    "error": ("エラー", "Error"),
-    "waived": ("例外措置", "Waived"),
-}
-
-SEVERITY_TEXT: dict[str, tuple[str, str]] = {
-    "low": ("低", "Low"),
-    "medium": ("中", "Medium"),
-    "high": ("高", "High"),
-    "critical": ("重大", "Critical"),
-}
-
 DOMAIN_TEXT: dict[str, tuple[str, str]] = {
     "ORG": ("組織体制", "Organisation"),
     "ASSET": ("情報資産の分類と管理", "Information assets"),
@@ -234,28 +217,6 @@ DOMAIN_TEXT: dict[str, tuple[str, str]] = {
     "OPS": ("運用", "Operations"),
     "VEND": ("業務委託と外部サービス", "Outsourcing and cloud"),
     "EVAL": ("評価・見直し", "Evaluation and review"),
-}
-
-TREATMENT_TEXT: dict[str, tuple[str, str]] = {
-    "mitigate": ("低減", "Mitigate"),
-    "accept": ("受容", "Accept"),
-    "transfer": ("移転", "Transfer"),
-    "avoid": ("回避", "Avoid"),
-}
-
-RISK_STATUS_TEXT: dict[str, tuple[str, str]] = {
-    "open": ("未対応", "Open"),
-    "treating": ("対応中", "Treating"),
-    "accepted": ("受容", "Accepted"),
-    "resolved": ("解消", "Resolved"),
-    "reopened": ("再発", "Reopened"),
-}
-
-LEVEL_TEXT: dict[str, tuple[str, str]] = {
-    "low": ("低", "Low"),
-    "medium": ("中", "Medium"),
-    "high": ("高", "High"),
-    "critical": ("重大", "Critical"),
 }
 
 FORBIDDEN_ASSURANCE = (
