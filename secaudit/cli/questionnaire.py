@@ -191,7 +191,7 @@ def _ask_item(session: TerminalSession, item: QuestionItem, language: Language) 
     """Ask one question until it is answered, skipped or the owner stops; False when stopping."""
     from rich.markup import escape
 
-    from secaudit.questionnaire.export import guidance_text
+    from secaudit.questionnaire.guidance import guidance_text
     from secaudit.questionnaire.values import display_value
 
     out = console(stderr=True)

@@ -25,6 +25,7 @@ from secaudit.catalog import Catalog
 from secaudit.cellsafety import neutralise
 from secaudit.model import Answer, Language, QuestionType, Service
 from secaudit.questionnaire import layout as L
+from secaudit.questionnaire.guidance import guidance_text
 from secaudit.questionnaire.instructions import ANSWERED_BY_CELL, write_instructions
 from secaudit.questionnaire.items import AnswerKey, QuestionItem, fingerprints, question_items
 from secaudit.questionnaire.values import MULTI_SEPARATOR, allowed_labels, display_value
@@ -217,40 +218,6 @@ def _input_hint(item: QuestionItem, lang: Language) -> tuple[str, str] | None:
             return ("Date" if en else "日付", "YYYY-MM-DD")
         case _:
             return None
-
-
-def guidance_text(item: QuestionItem, lang: Language) -> str:
-    """The help, expected answer form, evidence rule and evidence examples of one question."""
-    en = lang is Language.EN
-    question = item.question
-    lines = []
-    if question.required:
-        lines.append("Required." if en else "【必須】")
-    if question.type in (QuestionType.YES_NO, QuestionType.CHOICE):
-        lines.append(("Choose: " if en else "選択: ") + " / ".join(allowed_labels(question, lang)))
-    elif question.type is QuestionType.MULTI_CHOICE:
-        labels = " / ".join(allowed_labels(question, lang))
-        lines.append(
-            f"Choose one or more, separated by '{MULTI_SEPARATOR}': {labels}"
-            if en
-            else f"複数選択可（'{MULTI_SEPARATOR}' で区切る）: {labels}"
-        )
-    elif question.type is QuestionType.DATE:
-        lines.append("Date (YYYY-MM-DD)." if en else "日付（YYYY-MM-DD）")
-    elif question.type is QuestionType.NUMBER:
-        lines.append("Number." if en else "数値")
-    if question.help is not None:
-        lines.append(question.help.get(lang))
-    if question.requires_evidence:
-        lines.append(
-            "Evidence reference required unless the answer is non-compliant or not applicable."
-            if en
-            else "適合・一部適合の回答には証跡の記入が必要です。"
-        )
-    if item.control.evidence_examples:
-        examples = ", ".join(e.get(lang) for e in item.control.evidence_examples)
-        lines.append(("Evidence examples: " if en else "証跡の例: ") + examples)
-    return "\n".join(lines)
 
 
 def _highlight_when_missing(

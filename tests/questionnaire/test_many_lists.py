@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -19,12 +17,12 @@ from secaudit.store import open_store
 from secaudit.store.answers import latest_answers
 from secaudit.workspace import find_workspace
 from tests.conftest import run_cli
-from tests.questionnaire.conftest import QTEST_SERVICE, export, rows_by_ref
+from tests.questionnaire.conftest import QTEST_SERVICE, export, libreoffice_convert, rows_by_ref
 
 LISTS = 120
 """Distinct choice lists in the generated checklist: well past the 52 that two-letter columns A..AZ hold."""
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
 EXCEL_MAX_COLUMN = 16384
 # A list source as Excel and LibreOffice accept it: a (quoted) sheet name and an absolute range in one column.
 SOURCE = re.compile(
@@ -164,27 +162,9 @@ def test_every_dropdown_source_is_a_valid_range_and_every_answer_imports(
 
 
 def test_many_lists_survive_a_libreoffice_resave(many_lists_workspace: Path, tmp_path: Path) -> None:
-    assert SOFFICE is not None, "LibreOffice is not installed (apt-get install libreoffice-calc-nogui)"
     book = export(many_lists_workspace, "gen-svc", tmp_path / "gen.xlsx")
     chosen = fill_through_dropdowns(book, pick=1)
-    outdir = tmp_path / "resaved"
-    outdir.mkdir()
-    subprocess.run(
-        [
-            SOFFICE,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(outdir),
-            str(book),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    resaved = outdir / "gen.xlsx"
+    resaved = libreoffice_convert(book, tmp_path / "resaved")
     wb = openpyxl.load_workbook(resaved)
     validations = list_validations(wb.worksheets[1])
     assert len({dv.formula1 for dv in validations}) == LISTS + 1
