@@ -97,8 +97,10 @@ def import_(
         answered_by=answered_by,
     )
     outcome = import_workbook(request, file)
+    if outcome.skipped_summary:
+        warn(outcome.skipped_summary)
     for problem in outcome.skipped:
-        warn(f"not stored: {problem}")
+        warn(f"  {problem}")
     info(
         f"stored {outcome.stored} answer(s) for {outcome.service_id} answered by {outcome.answered_by} "
         f"(answer set {outcome.answer_set_id}; original archived as {outcome.archive_path.name}, "

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from secaudit.model import Domain, Language
 from secaudit.model.labels import DOMAIN_TEXT, name_of
+from secaudit.workbook_kinds import WorkbookKind, meta_sheet_of, tag_of
 
-FORMAT_TAG = "secaudit-questionnaire/1"
-META_SHEET = "_secaudit"
+FORMAT_TAG = tag_of(WorkbookKind.QUESTIONNAIRE)
+META_SHEET = meta_sheet_of(WorkbookKind.QUESTIONNAIRE)
 LISTS_SHEET = "_lists"
 HEADER_ROW = 1
 FIRST_ROW = 2
