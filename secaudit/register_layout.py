@@ -83,7 +83,7 @@ def header_keys() -> dict[str, str]:
             names.setdefault(name.casefold(), column.key)
     # older workbooks had a column per language for these
     names.update({"title_ja": "title", "title_en": "title", "description_ja": "description"})
-    names.update({"description_en": "description", "service": "service"})
+    names.update({"description_en": "description"})
     return names
 
 
