@@ -33,8 +33,8 @@ from secaudit.model import (
     TrailEntry,
     Verdict,
 )
+from secaudit.model.labels import STATUS_TEXT, ja
 from secaudit.model.result import Review
-from secaudit.model.words import STATUS_TEXT, ja
 
 # Precedence when parts of a control are combined, worst (decisive) first.
 # A fail is certain whatever is missing; the unknowns come next because a

@@ -26,7 +26,7 @@ from secaudit.model import (
     Treatment,
     TreatmentKind,
 )
-from secaudit.model.words import LEVEL_TEXT, RISK_STATUS_TEXT, SEVERITY_TEXT, TREATMENT_TEXT, ja
+from secaudit.model.labels import LEVEL_TEXT, RISK_STATUS_TEXT, SEVERITY_TEXT, TREATMENT_TEXT, ja
 
 OPEN_STATUSES = frozenset({RiskStatus.OPEN, RiskStatus.TREATING, RiskStatus.REOPENED})
 _ORDER = {DecisionKind.GO: 0, DecisionKind.CONDITIONAL: 1, DecisionKind.NO_GO: 2}

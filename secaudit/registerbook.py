@@ -18,24 +18,28 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from secaudit import register_layout as R
 from secaudit.cellsafety import cell_safe, restore_text
 from secaudit.errors import InputError, Problem
-from secaudit.model import RiskEntry, Treatment, TreatmentKind
+from secaudit.model import Language, RiskEntry, Treatment, TreatmentKind
+from secaudit.model.labels import TREATMENT_SYNONYMS, TREATMENT_TEXT, name_of
 from secaudit.risk import validate_treatment
+from secaudit.risk_matrix import matrix_for
+from secaudit.workbook_kinds import WorkbookKind, identify, wrong_kind
 
-SHEET = "Register"
-META_SHEET = "_meta"
-FORMAT = "secaudit-risk-register/1"
+FORMAT = R.FORMAT
+META_SHEET = R.META_SHEET
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_ZIP_ENTRIES = 200
 MAX_ROWS = 5000
 MAX_COLUMNS = 60
 
-READ_ONLY_COLUMNS = (
+COLUMNS = (
     "risk_id",
     "service",
     "control",
@@ -52,8 +56,6 @@ READ_ONLY_COLUMNS = (
     "description_ja",
     "description_en",
     "rationale",
-)
-EDITABLE_COLUMNS = (
     "treatment",
     "owner",
     "plan",
@@ -64,14 +66,7 @@ EDITABLE_COLUMNS = (
     "residual_likelihood",
     "residual_impact",
 )
-COLUMNS = READ_ONLY_COLUMNS + EDITABLE_COLUMNS
-KIND_ALIASES = {
-    "低減": TreatmentKind.MITIGATE,
-    "受容": TreatmentKind.ACCEPT,
-    "例外措置": TreatmentKind.ACCEPT,
-    "移転": TreatmentKind.TRANSFER,
-    "回避": TreatmentKind.AVOID,
-}
+"""The CSV columns: plain keys and both languages, for machines and for diffing (the workbook is for people)."""
 
 
 class RegisterFileError(InputError):
@@ -90,10 +85,16 @@ class ImportedTreatment:
 
 @dataclass(frozen=True)
 class RegisterImport:
-    """What a register workbook says: its service and the treatments in it."""
+    """What a register workbook says: its service and the treatments in it, and how to name its cells."""
 
     service_id: str
     treatments: list[ImportedTreatment]
+    language: Language = Language.EN
+    sheet: str = R.SHEETS[Language.EN]
+
+    def locate(self, row: int, key: str | None = None) -> str:
+        """Where a cell is, as the workbook names its sheet and column."""
+        return R.where(self.language, self.sheet, row, key)
 
 
 def register_rows(register: Sequence[RiskEntry]) -> list[dict[str, Any]]:
@@ -148,38 +149,11 @@ def register_csv(register: Sequence[RiskEntry]) -> str:
     return "\ufeff" + out.getvalue()
 
 
-def register_xlsx(register: Sequence[RiskEntry], service_id: str, matrix: str) -> bytes:
-    """The register as a workbook: read-only columns grey, treatment columns for officers to fill in."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+def register_xlsx(register: Sequence[RiskEntry], service_id: str, matrix: str, lang: Language, zone: ZoneInfo) -> bytes:
+    """The register as a workbook in ``lang``, moments in ``zone``: officers fill in the treatment columns."""
+    from secaudit.register_sheet import register_workbook
 
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = SHEET
-    ws.append(list(COLUMNS))
-    grey = PatternFill("solid", fgColor="DDDDDD")
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        if cell.value in READ_ONLY_COLUMNS:
-            cell.fill = grey
-    for row in register_rows(register):
-        ws.append([cell_safe(row[c]) for c in COLUMNS])
-    kinds = DataValidation(type="list", formula1='"mitigate,accept,transfer,avoid"', allow_blank=True)
-    ws.add_data_validation(kinds)
-    column = COLUMNS.index("treatment") + 1
-    letter = get_column_letter(column)
-    kinds.add(f"{letter}2:{letter}{max(2, len(register) + 1)}")
-    ws.freeze_panes = "B2"
-    meta = wb.create_sheet(META_SHEET)
-    for key, value in (("format", FORMAT), ("service", service_id), ("matrix", matrix)):
-        meta.append([key, value])
-    meta.sheet_state = "hidden"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return register_workbook(register, service_id, matrix, lang, zone)
 
 
 def check_container(data: bytes, name: str) -> None:
@@ -209,7 +183,10 @@ def check_container(data: bytes, name: str) -> None:
 
 
 def read_register_xlsx(data: bytes, name: str, decided_by: str, decided_at: dt.datetime) -> RegisterImport:
-    """Validate a register workbook; return its treatments, or raise naming every bad sheet, row and column."""
+    """Validate a register workbook; return its treatments, or raise naming every bad sheet, row and column.
+
+    Headers and treatment names are read in either language; problems are given in the workbook's.
+    """
     from openpyxl import load_workbook
 
     check_container(data, name)
@@ -218,68 +195,116 @@ def read_register_xlsx(data: bytes, name: str, decided_by: str, decided_at: dt.d
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise RegisterFileError(f"{name}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
     try:
-        if SHEET not in wb.sheetnames:
-            raise RegisterFileError(f"{name}: no sheet named '{SHEET}' (was this exported by 'secaudit risk export'?)")
-        service_id = _meta_service(wb, name)
-        sheet = wb[SHEET]
-        rows = _sheet_rows(sheet, name)
+        meta = _meta(wb, name)
+        sheet_name = meta.get("sheet") if meta.get("sheet") in wb.sheetnames else None
+        sheet_name = sheet_name or next((s for s in R.SHEETS.values() if s in wb.sheetnames), None)
+        if sheet_name is None:
+            raise RegisterFileError(
+                f"{name}: no sheet named '{R.SHEETS[Language.EN]}' or '{R.SHEETS[Language.JA]}' "
+                "(was this exported by 'secaudit risk export'?)"
+            )
+        lang = Language(meta["language"]) if meta.get("language") in tuple(Language) else Language.EN
+        shape = RegisterImport(str(meta["service"]), [], lang, sheet_name)
+        rows = _sheet_rows(wb[sheet_name], name, shape)
     except RegisterFileError:
         raise
     except Exception as exc:  # sheets are parsed lazily: a damaged or hostile part fails here
         raise RegisterFileError(f"{name}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
     finally:
         wb.close()
-    return _parse_rows(rows, name, service_id, decided_by, decided_at)
+    size = matrix_for(meta["matrix"]).size if meta.get("matrix") in ("3x3", "5x5") else 5
+    return _parse_rows(rows, name, shape, size, decided_by, decided_at)
 
 
-def _meta_service(wb: Any, name: str) -> str:
+def check_against_register(parsed: RegisterImport, known: set[str], matrix_size: int) -> list[Problem]:
+    """What is wrong with imported treatments given the current register and matrix (empty when all fits)."""
+    problems: list[Problem] = []
+    for item in parsed.treatments:
+        if item.risk_id not in known:
+            where = parsed.locate(item.row, "risk_id")
+            problems.append(Problem(where, R.say("unknown_risk", parsed.language, rid=item.risk_id)))
+            continue
+        problems.extend(_treatment_problems(item.treatment, parsed, item.row, matrix_size))
+    return problems
+
+
+def refusal(parsed: RegisterImport, name: str, problems: list[Problem]) -> RegisterFileError:
+    """The error for a workbook with ``problems``: a count first, in the workbook's language."""
+    return RegisterFileError(R.say("summary", parsed.language, name=name, count=len(problems)), problems)
+
+
+def _meta(wb: Any, name: str) -> dict[str, Any]:
     if META_SHEET not in wb.sheetnames:
+        _refuse_other_kind(wb, name)
         raise RegisterFileError(f"{name}: no '{META_SHEET}' sheet; export the register with 'secaudit risk export'")
     meta: dict[str, Any] = {}
     for index, row in enumerate(wb[META_SHEET].iter_rows(max_row=20, max_col=2)):
         if len(row) >= 2 and row[0].value is not None:
             if any(getattr(c, "data_type", None) == "f" for c in row):
                 raise RegisterFileError(f"{name}: {META_SHEET}!row {index + 1}: formulas are not accepted")
-            meta[str(row[0].value)] = row[1].value
+            meta[str(row[0].value)] = restore_text(row[1].value) if isinstance(row[1].value, str) else row[1].value
     if meta.get("format") != FORMAT or not isinstance(meta.get("service"), str):
+        _refuse_other_kind(wb, name)
         raise RegisterFileError(f"{name}: {META_SHEET}: not a {FORMAT} workbook")
-    return str(meta["service"])
+    return meta
 
 
-def _sheet_rows(sheet: Any, name: str) -> list[tuple[int, list[Any]]]:
+def _refuse_other_kind(wb: Any, name: str) -> None:
+    found = identify(wb)
+    if found is not None and found.kind is not WorkbookKind.RISK_REGISTER:
+        lang = found.language or Language.EN
+        raise RegisterFileError(f"{name}: {wrong_kind(found.kind, WorkbookKind.RISK_REGISTER, lang)}")
+
+
+def _sheet_rows(sheet: Any, name: str, shape: RegisterImport) -> list[tuple[int, list[Any]]]:
     declared = sheet.max_row or 0
     if declared > MAX_ROWS + 1:
-        raise RegisterFileError(f"{name}: {SHEET} declares {declared} rows; at most {MAX_ROWS} risks are accepted")
+        raise RegisterFileError(
+            f"{name}: {shape.sheet} declares {declared} rows; at most {MAX_ROWS} risks are accepted"
+        )
     rows: list[tuple[int, list[Any]]] = []
     problems: list[Problem] = []
+    keys: list[str | None] = []
     for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
         if number > MAX_ROWS + 1:
-            raise RegisterFileError(f"{name}: {SHEET} has more than {MAX_ROWS} rows")
+            raise RegisterFileError(f"{name}: {shape.sheet} has more than {MAX_ROWS} rows")
         values: list[Any] = []
         for cell in cells:
             if getattr(cell, "data_type", None) == "f":
-                header = rows[0][1] if rows else []
-                column = header[len(values)] if len(values) < len(header) else f"#{len(values) + 1}"
-                problems.append(Problem(f"{SHEET}!row {number} column '{column}'", "formulas are not accepted"))
+                key = keys[len(values)] if len(values) < len(keys) else f"#{len(values) + 1}"
+                problems.append(Problem(shape.locate(number, key), R.say("formula", shape.language)))
                 values.append(None)
             else:
                 values.append(cell.value)
+        if number == R.HEADER_ROW:
+            keys = _header_keys(values)
         rows.append((number, values))
     if problems:
-        raise RegisterFileError(f"{name}: {len(problems)} problem(s); nothing was stored", problems)
+        raise refusal(shape, name, problems)
     return rows
 
 
+def _header_keys(values: list[Any]) -> list[str | None]:
+    names = R.header_keys()
+    return [names.get(str(v).strip().casefold()) if v is not None else None for v in values]
+
+
 def _parse_rows(
-    rows: list[tuple[int, list[Any]]], name: str, service_id: str, decided_by: str, decided_at: dt.datetime
+    rows: list[tuple[int, list[Any]]],
+    name: str,
+    shape: RegisterImport,
+    size: int,
+    decided_by: str,
+    decided_at: dt.datetime,
 ) -> RegisterImport:
     if not rows:
-        raise RegisterFileError(f"{name}: {SHEET} is empty")
-    header = [str(v).strip() if v is not None else "" for v in rows[0][1]]
-    missing = [c for c in ("risk_id", "control", *EDITABLE_COLUMNS) if c not in header]
+        raise RegisterFileError(f"{name}: {shape.sheet} is empty")
+    keys = _header_keys(rows[0][1])
+    missing = [R.BY_KEY[k].header(shape.language) for k in R.REQUIRED_KEYS if k not in keys]
     if missing:
-        raise RegisterFileError(f"{name}: {SHEET}!row 1: missing column(s) {', '.join(missing)}")
-    index = {c: header.index(c) for c in COLUMNS if c in header}
+        raise RegisterFileError(f"{name}: {shape.locate(R.HEADER_ROW)}: missing column(s) {', '.join(missing)}")
+    index = {key: keys.index(key) for key in R.BY_KEY if key in keys}
+    lang, service_id = shape.language, shape.service_id
     problems: list[Problem] = []
     found: list[ImportedTreatment] = []
     seen: dict[str, int] = {}
@@ -287,65 +312,92 @@ def _parse_rows(
         cell = {c: (values[i] if i < len(values) else None) for c, i in index.items()}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in cell.values()):
             continue
-        where = f"{SHEET}!row {number}"
         rid = _text(cell.get("risk_id"))
         control = _text(cell.get("control"))
         if not rid or not control:
-            problems.append(Problem(f"{where} column 'risk_id'", "risk_id and control are required"))
+            problems.append(Problem(shape.locate(number, "risk_id"), R.say("id_required", lang)))
             continue
-        if not rid.startswith(f"R-{service_id}-") or rid != f"R-{service_id}-{control}":
-            problems.append(Problem(f"{where} column 'risk_id'", f"'{rid}' is not a risk of {service_id}/{control}"))
+        if rid != f"R-{service_id}-{control}":
+            message = R.say("not_this_risk", lang, rid=rid, service=service_id, control=control)
+            problems.append(Problem(shape.locate(number, "risk_id"), message))
             continue
         if rid in seen:
-            problems.append(Problem(f"{where} column 'risk_id'", f"{rid} appears again (first on row {seen[rid]})"))
+            message = R.say("repeated", lang, rid=rid, first=seen[rid])
+            problems.append(Problem(shape.locate(number, "risk_id"), message))
             continue
         seen[rid] = number
         kind_text = _text(cell.get("treatment"))
         if not kind_text:
             continue
-        treatment = _treatment(cell, kind_text, where, problems, decided_by, decided_at)
+        before = len(problems)
+        treatment = _treatment(cell, kind_text, number, shape, problems, decided_by, decided_at)
         if treatment is not None:
+            problems.extend(_treatment_problems(treatment, shape, number, size))
+        if treatment is not None and len(problems) == before:
             found.append(ImportedTreatment(number, rid, control, treatment))
     if problems:
-        raise RegisterFileError(f"{name}: {len(problems)} problem(s); nothing was stored", problems)
-    return RegisterImport(service_id, found)
+        raise refusal(shape, name, problems)
+    return RegisterImport(service_id, found, shape.language, shape.sheet)
+
+
+def treatment_kind(text: str) -> TreatmentKind | None:
+    """The treatment a cell names: in either language, as the plain value, or by a synonym such as 低減."""
+    wanted = text.strip().casefold()
+    for value, names in TREATMENT_TEXT.items():
+        if wanted in (value, *(n.casefold() for n in names)):
+            return TreatmentKind(value)
+    return TREATMENT_SYNONYMS.get(text.strip())
 
 
 def _treatment(
     cell: dict[str, Any],
     kind_text: str,
-    where: str,
+    row: int,
+    shape: RegisterImport,
     problems: list[Problem],
     decided_by: str,
     decided_at: dt.datetime,
 ) -> Treatment | None:
     before = len(problems)
-    kind = KIND_ALIASES.get(kind_text) or next((k for k in TreatmentKind if k.value == kind_text.lower()), None)
+    lang = shape.language
+    kind = treatment_kind(kind_text)
     if kind is None:
-        problems.append(
-            Problem(f"{where} column 'treatment'", f"'{kind_text}' is not mitigate, accept, transfer or avoid")
-        )
+        choices = " / ".join(name_of(TREATMENT_TEXT, k, lang) for k in TREATMENT_TEXT)
+        problems.append(Problem(shape.locate(row, "treatment"), R.say("kind", lang, text=kind_text, choices=choices)))
         return None
     fields: dict[str, Any] = {"kind": kind, "decided_by": decided_by, "decided_at": decided_at}
-    for column in ("owner", "plan", "approver", "justification"):
-        fields[column] = _text(cell.get(column)) or None
-    for column in ("due", "expires"):
-        fields[column] = _date(cell.get(column), f"{where} column '{column}'", problems)
-    for column in ("residual_likelihood", "residual_impact"):
-        fields[column] = _level(cell.get(column), f"{where} column '{column}'", problems)
+    for key in ("owner", "plan", "approver", "justification"):
+        fields[key] = _text(cell.get(key)) or None
+    for key in ("due", "expires"):
+        fields[key] = _date(cell.get(key), shape.locate(row, key), lang, problems)
+    for key in ("residual_likelihood", "residual_impact"):
+        fields[key] = _level(cell.get(key), shape.locate(row, key), lang, problems)
     if len(problems) > before:
         return None
     try:
-        treatment = Treatment(**fields)
+        return Treatment(**fields)
     except ValidationError as exc:
         for err in exc.errors():
-            column = str(err["loc"][0]) if err["loc"] else "treatment"
-            problems.append(Problem(f"{where} column '{column}'", err["msg"]))
+            key = str(err["loc"][0]) if err["loc"] else "treatment"
+            problems.append(Problem(shape.locate(row, key), err["msg"]))
         return None
-    for message in validate_treatment(treatment):
-        column, _, text = message.partition(": ")
-        problems.append(Problem(f"{where} column '{column}'", text))
-    return None if len(problems) > before else treatment
+
+
+def _treatment_problems(treatment: Treatment, shape: RegisterImport, row: int, size: int) -> list[Problem]:
+    """``validate_treatment``'s findings, each worded in the workbook's language and placed on its cell."""
+    lang = shape.language
+    problems = []
+    for message in validate_treatment(treatment, size):
+        key = message.partition(": ")[0]
+        column = R.BY_KEY[key].header(lang) if key in R.BY_KEY else key
+        if key in ("residual_likelihood", "residual_impact"):
+            text = R.say("range", lang, size=size)
+        elif treatment.kind is TreatmentKind.ACCEPT:
+            text = R.say("needed_accept", lang, column=column)
+        else:
+            text = R.say("needed", lang, kind=name_of(TREATMENT_TEXT, treatment.kind.value, lang), column=column)
+        problems.append(Problem(shape.locate(row, key), text))
+    return problems
 
 
 def _text(value: Any) -> str:
@@ -354,25 +406,26 @@ def _text(value: Any) -> str:
     return restore_text(str(value).strip()) if isinstance(value, str) else str(value).strip()
 
 
-def _date(value: Any, where: str, problems: list[Problem]) -> dt.date | None:
+def _date(value: Any, where: str, lang: Language, problems: list[Problem]) -> dt.date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    text = str(value).strip()
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        return dt.date.fromisoformat(text.replace("/", "-"))
     except ValueError:
-        problems.append(Problem(where, f"'{value}' is not a date (YYYY-MM-DD)"))
+        problems.append(Problem(where, R.say("date", lang, text=value)))
         return None
 
 
-def _level(value: Any, where: str, problems: list[Problem]) -> int | None:
+def _level(value: Any, where: str, lang: Language, problems: list[Problem]) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        problems.append(Problem(where, f"'{value}' is not a whole number"))
+        problems.append(Problem(where, R.say("whole", lang, text=value)))
         return None
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -381,5 +434,5 @@ def _level(value: Any, where: str, problems: list[Problem]) -> int | None:
     try:
         return int(str(value).strip())
     except ValueError:
-        problems.append(Problem(where, f"'{value}' is not a whole number"))
+        problems.append(Problem(where, R.say("whole", lang, text=value)))
         return None

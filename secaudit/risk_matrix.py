@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from secaudit.model import ControlResult, ResultStatus, SecurityDimension, Service, Severity
 from secaudit.model.config import RiskMatrixKind
-from secaudit.model.words import LEVEL_TEXT, SEVERITY_TEXT, ja
+from secaudit.model.labels import LEVEL_TEXT, SEVERITY_TEXT, ja
 
 # The rating model (docs/risk.md), on a five-point scale before it is mapped to the matrix.
 # Likelihood starts from the weakness: how severe the failing evidence is (NIST SP 800-30 Rev. 1,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from secaudit.catalog import Catalog
-from secaudit.model import Control, LocalizedText, Service
+from secaudit.model import Control, Domain, LocalizedText, Service
 from secaudit.model.condition import FACT_LABELS, explain
 
 
@@ -38,6 +38,13 @@ class StatementOfApplicability:
     def excluded(self) -> list[SoaEntry]:
         """The entries that do not apply."""
         return [e for e in self.entries if not e.applicable]
+
+    def by_section(self) -> list[tuple[Domain, list[SoaEntry]]]:
+        """The entries grouped by guideline section (§1 to §9), each group in subsection order (6.2 before 6.10)."""
+        groups: dict[Domain, list[SoaEntry]] = {}
+        for entry in sorted(self.entries, key=lambda e: tuple(int(n) for n in e.control.section.split("."))):
+            groups.setdefault(entry.control.domain, []).append(entry)
+        return [(domain, groups[domain]) for domain in Domain if domain in groups]
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form: summary counts and one object per control."""

@@ -7,13 +7,16 @@ import datetime as dt
 import io
 import json
 import zipfile
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
+from secaudit import register_layout as R
 from secaudit import registerbook
 from secaudit.assess import assess
-from secaudit.model import RiskEntry, Treatment
+from secaudit.model import Language, RiskEntry, Treatment
 from secaudit.model.config import RiskMatrixKind
 from secaudit.registerbook import (
     COLUMNS,
@@ -27,6 +30,8 @@ from secaudit.risk import build_register
 from tests.assessment_data import NOW, TODAY, answers, catalog, control, service, yes_no
 
 HOSTILE = '=HYPERLINK("http://evil.example/","click")'
+TOKYO = ZoneInfo("Asia/Tokyo")
+KEYS = [c.key for c in R.COLUMNS]
 
 
 def register(treatment: Treatment | None = None) -> list[RiskEntry]:
@@ -39,12 +44,12 @@ def register(treatment: Treatment | None = None) -> list[RiskEntry]:
     return build_register(service(), results, cat, RiskMatrixKind.FIVE, treatments, None, TODAY, now=NOW)
 
 
-def workbook_bytes(entries: list[RiskEntry], edit=None) -> bytes:
-    data = register_xlsx(entries, "svc", "5x5")
+def workbook_bytes(entries: list[RiskEntry], edit=None, lang: Language = Language.EN) -> bytes:
+    data = register_xlsx(entries, "svc", "5x5", lang, TOKYO)
     if edit is None:
         return data
     wb = load_workbook(io.BytesIO(data))
-    edit(wb["Register"], wb)
+    edit(wb[R.SHEETS[lang]], wb)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -52,7 +57,7 @@ def workbook_bytes(entries: list[RiskEntry], edit=None) -> bytes:
 
 def set_cells(sheet, row: int, **values) -> None:
     for name, value in values.items():
-        sheet.cell(row=row, column=COLUMNS.index(name) + 1, value=value)
+        sheet.cell(row=row, column=KEYS.index(name) + 1, value=value)
 
 
 def read(data: bytes, name: str = "register.xlsx"):
@@ -63,9 +68,10 @@ def test_export_lists_every_entry_with_editable_treatment_columns() -> None:
     wb = load_workbook(io.BytesIO(workbook_bytes(register())))
     sheet = wb["Register"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == list(COLUMNS)
+    assert list(rows[0]) == [c.en for c in R.COLUMNS]
     assert [r[0] for r in rows[1:]] == ["R-svc-TEC-6.1-001", "R-svc-HUM-5.4-001"]
     assert wb["_meta"].sheet_state == "hidden"
+    assert wb.sheetnames[:2] == ["Register", "Instructions"]
 
 
 def test_round_trip_officer_edits_come_back_as_treatments() -> None:
@@ -92,21 +98,22 @@ def test_round_trip_officer_edits_come_back_as_treatments() -> None:
 
 def test_existing_treatments_survive_an_unedited_round_trip() -> None:
     t = Treatment(kind="transfer", owner="委託先", plan="契約で移転", decided_by="x", decided_at=NOW)
-    (item,) = read(workbook_bytes(register(t))).treatments
-    assert (item.treatment.kind.value, item.treatment.owner, item.treatment.plan) == (
-        "transfer",
-        "委託先",
-        "契約で移転",
-    )
+    for lang in Language:
+        (item,) = read(workbook_bytes(register(t), lang=lang)).treatments
+        assert (item.treatment.kind.value, item.treatment.owner, item.treatment.plan) == (
+            "transfer",
+            "委託先",
+            "契約で移転",
+        )
 
 
 def test_formula_text_is_neutralised_on_export_and_restored_on_import() -> None:
     t = Treatment(kind="mitigate", owner="@owner", plan=HOSTILE, decided_by="x", decided_at=NOW)
     data = workbook_bytes(register(t))
     sheet = load_workbook(io.BytesIO(data))["Register"]
-    cell = sheet.cell(row=2, column=COLUMNS.index("plan") + 1)
+    cell = sheet.cell(row=2, column=KEYS.index("plan") + 1)
     assert cell.data_type == "s" and cell.value == "'" + HOSTILE
-    assert sheet.cell(row=2, column=COLUMNS.index("owner") + 1).value == "'@owner"
+    assert sheet.cell(row=2, column=KEYS.index("owner") + 1).value == "'@owner"
     (item,) = read(data).treatments
     assert item.treatment.plan == HOSTILE and item.treatment.owner == "@owner"
 
@@ -127,7 +134,7 @@ def test_formula_cells_are_refused_naming_row_and_column() -> None:
 
     with pytest.raises(RegisterFileError) as err:
         read(workbook_bytes(register(), edit))
-    assert [str(p) for p in err.value.problems] == ["Register!row 2 column 'plan': formulas are not accepted"]
+    assert [str(p) for p in err.value.problems] == ["Register!row 2 column 'Plan': formulas are not accepted"]
 
 
 def test_every_bad_row_is_named_and_nothing_is_returned() -> None:
@@ -138,9 +145,9 @@ def test_every_bad_row_is_named_and_nothing_is_returned() -> None:
     with pytest.raises(RegisterFileError) as err:
         read(workbook_bytes(register(), edit))
     problems = [str(p) for p in err.value.problems]
-    assert "Register!row 2 column 'treatment': 'ignore' is not mitigate, accept, transfer or avoid" in problems
-    assert "Register!row 3 column 'expires': 'next year' is not a date (YYYY-MM-DD)" in problems
-    assert "nothing was stored" in err.value.message
+    assert "Register!row 2 column 'Treatment': 'ignore' is not one of Mitigate / Accept / Transfer / Avoid" in problems
+    assert "Register!row 3 column 'Acceptance expires': 'next year' is not a date (YYYY-MM-DD)" in problems
+    assert err.value.message == "register.xlsx: 2 problem(s); nothing was stored"
 
 
 def test_incomplete_acceptance_and_plan_are_refused() -> None:
@@ -151,7 +158,7 @@ def test_incomplete_acceptance_and_plan_are_refused() -> None:
     with pytest.raises(RegisterFileError) as err:
         read(workbook_bytes(register(), edit))
     where = {p.location for p in err.value.problems}
-    assert where == {"Register!row 2 column 'plan'", "Register!row 3 column 'justification'"}
+    assert where == {"Register!row 2 column 'Plan'", "Register!row 3 column 'Justification (accept)'"}
 
 
 def test_rows_of_another_service_or_repeated_are_refused() -> None:
@@ -240,3 +247,130 @@ def test_xml_entities_are_refused() -> None:
             target.writestr(info, content)
     with pytest.raises(RegisterFileError, match="cannot read the workbook"):
         read(out.getvalue())
+
+
+def test_japanese_workbook_headers_values_dates_and_print_setup() -> None:
+    late_evening = dt.datetime(2026, 11, 26, 20, 0, tzinfo=dt.UTC)  # already 27 November in Tokyo
+    entries = [e.model_copy(update={"first_seen": late_evening}) for e in register()]
+    wb = load_workbook(io.BytesIO(workbook_bytes(entries, lang=Language.JA)))
+    assert wb.sheetnames[:2] == ["リスク登録簿", "記入方法"]
+    sheet = wb["リスク登録簿"]
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["リスクID", "管理策", "件名", "評価結果"] and "対応" in header and "受容の有効期限" in header
+    row = dict(zip(KEYS, (c.value for c in sheet[2]), strict=True))
+    assert (row["result"], row["status"], row["inherent_level"]) == ("不適合", "未対応", "高")  # High, in Japanese
+    assert row["first_seen"] == dt.datetime(2026, 11, 27)  # the date in the workspace's time zone
+    assert sheet.cell(2, KEYS.index("first_seen") + 1).number_format == "yyyy/mm/dd"
+    assert sheet.cell(2, KEYS.index("due") + 1).number_format == "yyyy/mm/dd"
+    setup = sheet.page_setup
+    assert (setup.orientation, int(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$1:$1"
+    assert all(sheet.row_dimensions[r].height for r in (1, 2, 3))
+    instructions = wb["記入方法"]
+    assert instructions.page_setup.fitToHeight == 1 and instructions.page_setup.fitToWidth == 1
+    text = "\n".join(str(c.value) for r in instructions.iter_rows() for c in r if c.value)
+    assert "対策 / 受容 / 移転 / 回避" in text and "Asia/Tokyo" in text
+
+
+def test_only_the_treatment_columns_are_editable() -> None:
+    sheet = load_workbook(io.BytesIO(workbook_bytes(register(), lang=Language.JA)))["リスク登録簿"]
+    assert sheet.protection.sheet
+    editable = {c.key for c in R.COLUMNS if c.editable}
+    assert editable == {"treatment", "owner", "plan", "due", "approver", "justification", "expires"} | {
+        "residual_likelihood",
+        "residual_impact",
+    }
+    for row in (2, 3):
+        for index, key in enumerate(KEYS, start=1):
+            assert sheet.cell(row, index).protection.locked is (key not in editable), (row, key)
+
+
+def test_treatment_dropdown_offers_the_japanese_names() -> None:
+    sheet = load_workbook(io.BytesIO(workbook_bytes(register(), lang=Language.JA)))["リスク登録簿"]
+    letter = get_column_letter(KEYS.index("treatment") + 1)
+    (kinds,) = [dv for dv in sheet.data_validations.dataValidation if dv.type == "list"]
+    assert kinds.formula1 == '"対策,受容,移転,回避"'
+    assert f"{letter}2" in kinds.sqref and f"{letter}3" in kinds.sqref
+
+
+@pytest.mark.parametrize(
+    ("label", "kind"),
+    [
+        ("対策", "mitigate"),
+        ("受容", "accept"),
+        ("移転", "transfer"),
+        ("回避", "avoid"),
+        ("低減", "mitigate"),
+        ("例外措置", "accept"),
+        ("Avoid", "avoid"),
+        ("transfer", "transfer"),
+    ],
+)
+def test_japanese_and_english_treatment_names_import(label: str, kind: str) -> None:
+    def edit(sheet, _wb):
+        fields = (
+            {"approver": "CISO", "justification": "代替策", "expires": "2027/03/31"}
+            if kind == "accept"
+            else {"owner": "情報政策課", "plan": "設定変更"}
+        )
+        set_cells(sheet, 2, treatment=label, **fields)
+
+    for lang in Language:
+        (item,) = read(workbook_bytes(register(), edit, lang=lang)).treatments
+        assert item.treatment.kind.value == kind
+
+
+def test_problems_of_a_japanese_workbook_are_in_japanese_with_a_count_first() -> None:
+    def edit(sheet, _wb):
+        set_cells(sheet, 2, treatment="無視", owner="課")
+        set_cells(sheet, 3, treatment="受容", approver="CISO", expires="2027-01-01")
+
+    with pytest.raises(RegisterFileError) as err:
+        read(workbook_bytes(register(), edit, lang=Language.JA))
+    assert err.value.message == "register.xlsx: 2件の問題があります。何も保存していません"
+    assert [str(p) for p in err.value.problems] == [
+        "リスク登録簿!2行目「対応」列: 「無視」は 対策 / 受容 / 移転 / 回避 のいずれでもありません",
+        "リスク登録簿!3行目「受容の理由」列: 受容（例外措置）には「受容の理由」が必要です",
+    ]
+
+
+def test_a_register_from_before_the_japanese_headers_still_imports() -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Register"
+    sheet.append(list(COLUMNS))
+    row = dict.fromkeys(COLUMNS)
+    row.update(risk_id="R-svc-TEC-6.1-001", service="svc", control="TEC-6.1-001", treatment="低減")
+    row.update(owner="課", plan="直す", due="2027-01-31")
+    sheet.append([row[c] for c in COLUMNS])
+    meta = wb.create_sheet("_meta")
+    for pair in (("format", R.FORMAT), ("service", "svc"), ("matrix", "5x5")):
+        meta.append(list(pair))
+    out = io.BytesIO()
+    wb.save(out)
+    (item,) = read(out.getvalue()).treatments
+    assert (item.risk_id, item.treatment.kind.value, item.treatment.due) == (
+        "R-svc-TEC-6.1-001",
+        "mitigate",
+        dt.date(2027, 1, 31),
+    )
+
+
+def test_a_questionnaire_given_as_a_register_is_named() -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    meta = wb.create_sheet("_secaudit")
+    for pair in (("format", "secaudit-questionnaire/1"), ("language", "ja")):
+        meta.append(list(pair))
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(RegisterFileError) as err:
+        read(out.getvalue(), "q.xlsx")
+    assert err.value.message == (
+        "q.xlsx: これは質問票のブック（secaudit questionnaire export で作成）で、リスク登録簿ではありません。"
+        "secaudit questionnaire import で取り込んでください"
+    )

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from secaudit.catalog import load_catalog
 from secaudit.inventory import load_service
+from secaudit.model import Language, LocalizedText
 from secaudit.model.condition import Condition, explain
+from secaudit.model.labels import DOMAIN_TEXT
 from secaudit.soa import statement_of_applicability
 from secaudit.workspace import builtin_layer
 
@@ -69,23 +71,76 @@ def test_statement_covers_every_control_of_the_service_checklists() -> None:
     assert all(c["condition"] is None for c in data["controls"] if c["reason"]["en"] == "applies to every service")
 
 
-def test_soa_workbook_protects_text_from_formula_injection() -> None:
+def _soa_book(lang: str, title: LocalizedText | None = None):
     import io
 
     import openpyxl
 
     from secaudit.catalog_xlsx.soa_book import soa_workbook
-    from secaudit.model import LocalizedText
 
     catalog = load_catalog([builtin_layer()])
-    catalog.controls["WEB-6.3-004"].title = LocalizedText(ja='=HYPERLINK("http://evil")', en="+cmd|' /C calc'!A0")
+    if title is not None:
+        catalog.controls["WEB-6.3-004"].title = title
     svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists)
-    book = openpyxl.load_workbook(io.BytesIO(soa_workbook(statement_of_applicability(catalog, svc))))
-    rows = {r[1].value: r for r in book["soa"].iter_rows(min_row=2)}
-    title_ja, title_en = rows["WEB-6.3-004"][5], rows["WEB-6.3-004"][6]
-    assert title_ja.data_type == "s" and title_ja.value == '\'=HYPERLINK("http://evil")'
-    assert title_en.value.startswith("'+")
-    assert not any(c.data_type == "f" for row in book["soa"].iter_rows() for c in row)
+    statement = statement_of_applicability(catalog, svc)
+    return statement, openpyxl.load_workbook(io.BytesIO(soa_workbook(statement, Language(lang))))
+
+
+def test_soa_workbook_protects_text_from_formula_injection() -> None:
+    hostile = LocalizedText(ja='=HYPERLINK("http://evil")', en="+cmd|' /C calc'!A0")
+    for lang, expected in (("ja", '\'=HYPERLINK("http://evil")'), ("en", "'+cmd|' /C calc'!A0")):
+        _, book = _soa_book(lang, hostile)
+        sheet = book.worksheets[1]
+        rows = {r[1].value: r for r in sheet.iter_rows(min_row=2)}
+        title = rows["WEB-6.3-004"][2]
+        assert title.data_type == "s" and title.value == expected
+        assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_soa_workbook_headers_follow_the_language() -> None:
+    for lang, sheets, header, applies in (
+        (
+            "ja",
+            ["概要", "適用宣言書"],
+            ["節", "管理策ID", "管理策", "重要度", "適用", "理由", "チェックリスト"],
+            "適用",
+        ),
+        (
+            "en",
+            ["Summary", "Statement"],
+            ["Section", "Control", "Title", "Severity", "Applies", "Reason", "Checklist"],
+            "yes",
+        ),
+    ):
+        _, book = _soa_book(lang)
+        assert book.sheetnames[:2] == sheets and book["_meta"].sheet_state == "hidden"
+        sheet = book[sheets[1]]
+        assert [c.value for c in sheet[1]] == header
+        rows = {r[1]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+        assert rows["ORG-1-001"][4] == applies
+
+
+def test_soa_workbook_is_grouped_by_guideline_section_and_prints_one_page_wide() -> None:
+    statement, book = _soa_book("ja")
+    sheet = book.worksheets[1]
+    headings, sections = [], []
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        if row[1] is None:
+            headings.append(row[0])
+        else:
+            sections.append((len(headings), row[0]))
+    domains = sorted({e.control.domain for e in statement.entries}, key=lambda d: d.section)
+    assert headings == [f"§{d.section} {DOMAIN_TEXT[d.value][0]}" for d in domains]
+    assert headings[0] == "§1 組織体制"
+    # each control sits under its own section's heading, in subsection order within it
+    for group, section in sections:
+        assert headings[group - 1].startswith(f"§{section.split('.')[0]} ")
+    keys = [(g, tuple(int(n) for n in s.split("."))) for g, s in sections]
+    assert keys == sorted(keys)
+    assert len(sections) == len(statement.entries)
+    setup = sheet.page_setup
+    assert (setup.orientation, int(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
 
 
 def test_the_japanese_reasons_name_attributes_and_values_in_japanese() -> None:

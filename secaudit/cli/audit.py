@@ -93,7 +93,11 @@ def audit(
     except EnvironmentFailure as exc:
         warn(f"PDF not written: {exc.message}")
     register_path = folder / f"{service.id}-risk-register.xlsx"
-    atomic_write_bytes(register_path, register_xlsx(ev.register, service.id, ws.config.risk_matrix.value), 0o600)
+    atomic_write_bytes(
+        register_path,
+        register_xlsx(ev.register, service.id, ws.config.risk_matrix.value, language, ws.config.zone),
+        0o600,
+    )
     written["risk register"] = register_path
     record_decision(st, ev, strict)
     decision_path = folder / "decision.json"

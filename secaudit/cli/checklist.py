@@ -265,7 +265,7 @@ def soa(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (required for xlsx).", dir_okay=False)
     ] = None,
-    lang: Annotated[Language | None, typer.Option(help="Language of the table.")] = None,
+    lang: Annotated[Language | None, typer.Option(help="Language of the table or workbook.")] = None,
 ) -> None:
     """Statement of applicability: every control of the service's checklists, applicable or not, and why."""
     import json
@@ -282,7 +282,7 @@ def soa(
             raise InputError("--format xlsx needs --output FILE.xlsx")
         from secaudit.catalog_xlsx.soa_book import soa_workbook
 
-        atomic_write_bytes(output, soa_workbook(statement))
+        atomic_write_bytes(output, soa_workbook(statement, lang or _language(st)))
         info(f"wrote {output}: {len(statement.applicable)} of {len(statement.entries)} controls apply to {svc.id}")
     elif fmt is SoaFormat.JSON:
         if output is None:

@@ -97,8 +97,10 @@ def import_(
         answered_by=answered_by,
     )
     outcome = import_workbook(request, file)
+    if outcome.skipped_summary:
+        warn(outcome.skipped_summary)
     for problem in outcome.skipped:
-        warn(f"not stored: {problem}")
+        warn(f"  {problem}")
     info(
         f"stored {outcome.stored} answer(s) for {outcome.service_id} answered by {outcome.answered_by} "
         f"(answer set {outcome.answer_set_id}; original archived as {outcome.archive_path.name}, "
@@ -191,7 +193,7 @@ def _ask_item(session: TerminalSession, item: QuestionItem, language: Language) 
     """Ask one question until it is answered, skipped or the owner stops; False when stopping."""
     from rich.markup import escape
 
-    from secaudit.questionnaire.export import guidance_text
+    from secaudit.questionnaire.guidance import guidance_text
     from secaudit.questionnaire.values import display_value
 
     out = console(stderr=True)

@@ -135,6 +135,9 @@ def export(
     ctx: typer.Context,
     service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="FILE.xlsx, FILE.csv or FILE.json.")],
+    lang: Annotated[
+        Language | None, typer.Option("--lang", help="Language of the workbook (default: the workspace's).")
+    ] = None,
 ) -> None:
     """Write the register to a workbook (officers fill in the treatment columns), CSV or JSON."""
     from secaudit.cli.evaluate import evaluate_service
@@ -148,7 +151,9 @@ def export(
     st = state(ctx)
     ev = evaluate_service(st, service_id)
     if suffix == ".xlsx":
-        atomic_write_bytes(output, register_xlsx(ev.register, ev.service.id, st.workspace().config.risk_matrix.value))
+        config = st.workspace().config
+        book = register_xlsx(ev.register, ev.service.id, config.risk_matrix.value, lang or config.language, config.zone)
+        atomic_write_bytes(output, book)
     elif suffix == ".csv":
         atomic_write_text(output, register_csv(ev.register))
     else:
@@ -164,9 +169,8 @@ def import_register(
 ) -> None:
     """Store the treatment decisions officers wrote into an exported register (all rows valid, or nothing)."""
     from secaudit.cli.evaluate import evaluate_service
-    from secaudit.errors import InputError, Problem
-    from secaudit.registerbook import MAX_BYTES, RegisterFileError, read_register_xlsx
-    from secaudit.risk import validate_treatment
+    from secaudit.errors import InputError
+    from secaudit.registerbook import MAX_BYTES, RegisterFileError, check_against_register, read_register_xlsx, refusal
     from secaudit.store import risks
 
     if not path.is_file():
@@ -178,22 +182,15 @@ def import_register(
     parsed = read_register_xlsx(path.read_bytes(), path.name, who, clock.now())
     ev = evaluate_service(st, parsed.service_id)
     size = 3 if st.workspace().config.risk_matrix.value == "3x3" else 5
-    known = {e.id: e for e in ev.register}
-    current = risks.latest_treatments(st.store(), ev.service.id)
-    problems: list[Problem] = []
-    changed = []
-    for item in parsed.treatments:
-        where = f"Register!row {item.row}"
-        if item.risk_id not in known:
-            problems.append(Problem(f"{where} column 'risk_id'", f"{item.risk_id} is not in the current register"))
-            continue
-        for message in validate_treatment(item.treatment, size):
-            column, _, text = message.partition(": ")
-            problems.append(Problem(f"{where} column '{column}'", text))
-        if not _same(current.get(item.risk_id), item.treatment):
-            changed.append((item.risk_id, item.control_id, item.treatment))
+    problems = check_against_register(parsed, {e.id for e in ev.register}, size)
     if problems:
-        raise RegisterFileError(f"{path.name}: {len(problems)} problem(s); nothing was stored", problems)
+        raise refusal(parsed, path.name, problems)
+    current = risks.latest_treatments(st.store(), ev.service.id)
+    changed = [
+        (item.risk_id, item.control_id, item.treatment)
+        for item in parsed.treatments
+        if not _same(current.get(item.risk_id), item.treatment)
+    ]
     risks.save_treatments(st.store(), ev.service.id, changed, f"import {path.name}")
     info(f"{path.name}: {len(changed)} treatment(s) stored, {len(parsed.treatments) - len(changed)} unchanged")
 

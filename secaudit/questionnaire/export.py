@@ -15,9 +15,9 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import absolute_coordinate, get_column_letter, quote_sheetname
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from secaudit.atomic import atomic_write_bytes
@@ -25,9 +25,11 @@ from secaudit.catalog import Catalog
 from secaudit.cellsafety import neutralise
 from secaudit.model import Answer, Language, QuestionType, Service
 from secaudit.questionnaire import layout as L
+from secaudit.questionnaire.guidance import guidance_text
 from secaudit.questionnaire.instructions import ANSWERED_BY_CELL, write_instructions
 from secaudit.questionnaire.items import AnswerKey, QuestionItem, fingerprints, question_items
 from secaudit.questionnaire.values import MULTI_SEPARATOR, allowed_labels, display_value
+from secaudit.sheetlayout import fit_rows, print_fit_to_width
 from secaudit.store import Store
 from secaudit.store.answers import latest_answers, record_questionnaire
 
@@ -75,6 +77,8 @@ def build_workbook(
     _write_answers(answers, lists, items, lang)
     if prefill:
         _prefill(answers, items, lang, prefill)
+    # after prefilling, so that a long answer written back for review shows in full too
+    fit_rows(answers, {**L.WIDTHS, **L.ANSWER_WIDTHS}, L.HEADER_ROW, L.FIRST_ROW + len(items) - 1)
     meta = wb.create_sheet(L.META_SHEET)
     _write_metadata(meta, service, items, questionnaire_id, catalog_version, lang, words.answers, words.instructions)
     for sheet in (lists, meta):
@@ -136,7 +140,7 @@ def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], l
             styles.apply(
                 ws.cell(row, column), "input", protection=UNLOCKED, alignment=WRAP, border=BORDER, fill=INPUT_FILL
             )
-        answer_ref = f"{L.column_letter(L.COL_ANSWER)}{row}"
+        answer_ref = f"{get_column_letter(L.COL_ANSWER)}{row}"
         if question.type in (QuestionType.YES_NO, QuestionType.CHOICE):
             labels = tuple(allowed_labels(question, lang))
             if labels not in validations:
@@ -155,15 +159,10 @@ def _write_answers(ws: Worksheet, lists: Worksheet, items: list[QuestionItem], l
         _highlight_when_missing(ws, item, row, items, lang)
     last = L.FIRST_ROW + len(items) - 1
     for column, width in {**L.WIDTHS, **L.ANSWER_WIDTHS}.items():
-        ws.column_dimensions[L.column_letter(column)].width = width
-    ws.freeze_panes = f"{L.column_letter(L.COL_QUESTION)}{L.FIRST_ROW}"
-    ws.auto_filter.ref = f"A{L.HEADER_ROW}:{L.column_letter(L.COL_COMMENT)}{max(last, L.FIRST_ROW)}"
-    ws.print_title_rows = f"{L.HEADER_ROW}:{L.HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = f"{get_column_letter(L.COL_QUESTION)}{L.FIRST_ROW}"
+    ws.auto_filter.ref = f"A{L.HEADER_ROW}:{get_column_letter(L.COL_COMMENT)}{max(last, L.FIRST_ROW)}"
+    print_fit_to_width(ws, f"{L.HEADER_ROW}:{L.HEADER_ROW}")
     ws.protection.sheet = True
     ws.protection.password = secrets.token_urlsafe(12)
     ws.protection.autoFilter = False  # False means "allowed" in the OOXML protection flags
@@ -190,10 +189,10 @@ def _prefill(ws: Worksheet, items: list[QuestionItem], lang: Language, answers: 
 
 
 def _list_validation(lists: Worksheet, column: int, labels: tuple[str, ...], lang: Language) -> DataValidation:
-    letter = L.column_letter(column) if column <= 26 else f"A{L.column_letter(column - 26)}"
     for index, label in enumerate(labels, start=1):
         lists.cell(index, column, neutralise(label))
-    formula = f"'{L.LISTS_SHEET}'!${letter}$1:${letter}${len(labels)}"
+    letter = get_column_letter(column)
+    formula = f"{quote_sheetname(lists.title)}!{absolute_coordinate(f'{letter}1:{letter}{len(labels)}')}"
     en = lang is Language.EN
     return DataValidation(
         type="list",
@@ -221,57 +220,23 @@ def _input_hint(item: QuestionItem, lang: Language) -> tuple[str, str] | None:
             return None
 
 
-def guidance_text(item: QuestionItem, lang: Language) -> str:
-    """The help, expected answer form, evidence rule and evidence examples of one question."""
-    en = lang is Language.EN
-    question = item.question
-    lines = []
-    if question.required:
-        lines.append("Required." if en else "【必須】")
-    if question.type in (QuestionType.YES_NO, QuestionType.CHOICE):
-        lines.append(("Choose: " if en else "選択: ") + " / ".join(allowed_labels(question, lang)))
-    elif question.type is QuestionType.MULTI_CHOICE:
-        labels = " / ".join(allowed_labels(question, lang))
-        lines.append(
-            f"Choose one or more, separated by '{MULTI_SEPARATOR}': {labels}"
-            if en
-            else f"複数選択可（'{MULTI_SEPARATOR}' で区切る）: {labels}"
-        )
-    elif question.type is QuestionType.DATE:
-        lines.append("Date (YYYY-MM-DD)." if en else "日付（YYYY-MM-DD）")
-    elif question.type is QuestionType.NUMBER:
-        lines.append("Number." if en else "数値")
-    if question.help is not None:
-        lines.append(question.help.get(lang))
-    if question.requires_evidence:
-        lines.append(
-            "Evidence reference required unless the answer is non-compliant or not applicable."
-            if en
-            else "適合・一部適合の回答には証跡の記入が必要です。"
-        )
-    if item.control.evidence_examples:
-        examples = ", ".join(e.get(lang) for e in item.control.evidence_examples)
-        lines.append(("Evidence examples: " if en else "証跡の例: ") + examples)
-    return "\n".join(lines)
-
-
 def _highlight_when_missing(
     ws: Worksheet, item: QuestionItem, row: int, items: list[QuestionItem], lang: Language
 ) -> None:
     if not item.question.required:
         return
-    answer = f"${L.column_letter(L.COL_ANSWER)}{row}"
+    answer = f"{get_column_letter(L.COL_ANSWER)}{row}"
     blank = f"LEN(TRIM({answer}))=0"
     formula = blank
     if item.parent is not None and item.question.depends_on is not None:
         parent_row = L.FIRST_ROW + items.index(item.parent)
-        parent_ref = f"${L.column_letter(L.COL_ANSWER)}${parent_row}"
+        parent_ref = absolute_coordinate(f"{get_column_letter(L.COL_ANSWER)}{parent_row}")
         tests = []
         for value in item.question.depends_on.answer_in:
             label = item.parent.label_of(value, lang).replace('"', '""')
             tests.append(f'ISNUMBER(SEARCH("{label}",{parent_ref}))')
         formula = f"AND({blank},OR({','.join(tests)}))"
-    ws.conditional_formatting.add(answer.replace("$", ""), FormulaRule(formula=[formula], fill=MISSING_FILL))  # type: ignore[no-untyped-call]
+    ws.conditional_formatting.add(answer, FormulaRule(formula=[formula], fill=MISSING_FILL))  # type: ignore[no-untyped-call]
 
 
 def _write_metadata(

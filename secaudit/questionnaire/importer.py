@@ -18,6 +18,7 @@ from secaudit.questionnaire import layout as L
 from secaudit.questionnaire.archive import archive_original
 from secaudit.questionnaire.guards import DEFAULT_LIMITS, WorkbookLimits, read_checked_workbook
 from secaudit.questionnaire.items import AnswerKey, QuestionItem
+from secaudit.questionnaire.messages import counts, field_name, say
 from secaudit.questionnaire.reader import WorkbookContent, read_workbook
 from secaudit.questionnaire.validation import RawAnswer, ValidAnswer, validate_submission
 from secaudit.store import Store
@@ -36,6 +37,8 @@ class ImportOutcome:
     sha256: str
     answered_by: str
     skipped: list[Problem] = field(default_factory=list)
+    skipped_summary: str = ""
+    """One line before the skipped problems, in the workbook's language: how many, and of what kind."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,9 @@ def import_workbook(request: ImportRequest, path: Path) -> ImportOutcome:
                 restore(cells[L.COL_COMMENT - 1].value),
             )
         )
+    lang = content.language
     for row in content.extra_rows:
-        errors.append(Problem(content.where(row, L.COL_NO), "a row was added below the questionnaire; remove it"))
+        errors.append(Problem(content.where(row, L.COL_NO), say("row_added", lang)))
     row_of = {item.key: meta.sheet_row for meta, item in zip(content.meta_rows, items, strict=True)}
 
     def locate(key: AnswerKey, name: str) -> str:
@@ -89,42 +93,35 @@ def import_workbook(request: ImportRequest, path: Path) -> ImportOutcome:
     answered_by = _answered_by(request, content)
     if isinstance(answered_by, Problem):
         errors.insert(0, answered_by)
-        raise QuestionnaireError(f"{path.name}: refused, nothing stored", errors + validation.missing)
     problems = errors + validation.missing
-    if problems and not request.partial:
-        raise QuestionnaireError(
-            f"{path.name}: {len(problems)} problem(s); nothing stored (fix them, or import with --partial)", problems
-        )
+    tally = counts(errors, validation.missing, lang)
+    if problems and (not request.partial or isinstance(answered_by, Problem)):
+        raise QuestionnaireError(say("nothing_stored", lang, file=path.name, counts=tally), problems)
     if not validation.accepted:
-        raise QuestionnaireError(f"{path.name}: no valid answers to store", problems)
-    return _store(request, path, data, content, service, answered_by, list(validation.accepted.values()), problems)
+        raise QuestionnaireError(say("nothing_valid", lang, file=path.name, counts=tally), problems)
+    assert not isinstance(answered_by, Problem)
+    outcome = _store(request, path, data, content, service, answered_by, list(validation.accepted.values()), problems)
+    if problems:
+        outcome.skipped_summary = say("not_stored", lang, file=path.name, counts=tally)
+    return outcome
 
 
 def _match_questionnaire(request: ImportRequest, content: WorkbookContent) -> tuple[Service, list[QuestionItem]]:
-    where = f"{content.path.name}: sheet '{L.META_SHEET}'"
+    lang = content.language
+    where = content.where_sheet(L.META_SHEET)
+    refused = say("refused", lang, file=content.path.name)
     record = get_questionnaire(request.store, content.questionnaire_id)
     if record is None:
-        raise QuestionnaireError(
-            f"{content.path.name}: refused, nothing stored",
-            [Problem(where, f"questionnaire {content.questionnaire_id} was never exported from this workspace")],
-        )
+        message = say("never_exported", lang, questionnaire=content.questionnaire_id)
+        raise QuestionnaireError(refused, [Problem(where, message)])
     if record["service_id"] != content.service_id:
-        raise QuestionnaireError(
-            f"{content.path.name}: refused, nothing stored",
-            [
-                Problem(
-                    where,
-                    f"service id '{content.service_id}' does not match the exported questionnaire "
-                    f"(service '{record['service_id']}')",
-                )
-            ],
-        )
+        message = say("service_mismatch", lang, found=content.service_id, exported=record["service_id"])
+        raise QuestionnaireError(refused, [Problem(where, message)])
     try:
         service = find_service(request.services_dir, content.service_id, request.catalog.checklists)
     except ServiceError as exc:
-        raise QuestionnaireError(
-            f"{content.path.name}: refused, nothing stored", [Problem(where, f"service: {exc.message}"), *exc.problems]
-        ) from None
+        message = say("service_problem", lang, problem=exc.message)
+        raise QuestionnaireError(refused, [Problem(where, message), *exc.problems]) from None
     exported: dict[str, str] = record["questions"]
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -135,33 +132,29 @@ def _match_questionnaire(request: ImportRequest, content: WorkbookContent) -> tu
         control = request.catalog.controls.get(meta.control_id)
         question = control.question(meta.question_id) if control else None
         if ref in seen or exported.get(ref) != meta.fingerprint or control is None or question is None:
-            problems.append(Problem(where, f"question table does not match the exported questionnaire at {ref}"))
+            problems.append(Problem(where, say("table_mismatch", lang, ref=ref)))
             continue
         seen.add(ref)
         if question.fingerprint() != meta.fingerprint:
-            problems.append(
-                Problem(
-                    content.where(meta.sheet_row, L.COL_QUESTION),
-                    f"{ref} has changed in the catalog since this questionnaire was exported; export a new one",
-                )
-            )
+            where_row = content.where(meta.sheet_row, L.COL_QUESTION)
+            problems.append(Problem(where_row, say("changed_in_catalog", lang, ref=ref)))
             continue
         parent = by_ref.get(f"{control.id}/{question.depends_on.question}") if question.depends_on else None
         item = QuestionItem(meta.number, control, question, parent)
         by_ref[ref] = item
         items.append(item)
     if not problems and seen != set(exported):
-        problems.append(Problem(where, "question table does not list every exported question"))
+        problems.append(Problem(where, say("table_incomplete", lang)))
     if problems:
-        raise QuestionnaireError(f"{content.path.name}: refused, nothing stored", problems)
+        raise QuestionnaireError(refused, problems)
     return service, items
 
 
 def _row_problems(content: WorkbookContent, row: int, item: QuestionItem) -> list[Problem]:
     cells = content.rows.get(row)
-    if cells is None:
-        return [Problem(content.where(row, L.COL_NO), f"row for No. {item.number} ({item.ref}) is missing")]
     lang = content.language
+    if cells is None:
+        return [Problem(content.where(row, L.COL_NO), say("row_missing", lang, number=item.number, ref=item.ref))]
     expected = {
         L.COL_NO: item.number,
         L.COL_CONTROL: item.control.id,
@@ -171,29 +164,28 @@ def _row_problems(content: WorkbookContent, row: int, item: QuestionItem) -> lis
     for column, want in expected.items():
         got = cells[column - 1].value
         if got != want and str(got if got is not None else "").strip() != str(want):
-            problems.append(
-                Problem(
-                    content.where(row, column),
-                    f"does not match the exported questionnaire (expected No. {item.number}, {item.ref}: "
-                    "question text edited, or rows moved or swapped)",
-                )
-            )
+            message = say("row_mismatch", lang, number=item.number, ref=item.ref)
+            problems.append(Problem(content.where(row, column), message))
             break
     for name, column in L.ANSWER_COLUMNS.items():
         if cells[column - 1].formula:
-            problems.append(Problem(content.where(row, column), f"{name} is a formula; formulas are not accepted"))
+            message = say("formula", lang, field=field_name(name, lang))
+            problems.append(Problem(content.where(row, column), message))
     return problems
 
 
 def _answered_by(request: ImportRequest, content: WorkbookContent) -> str | Problem:
     if request.answered_by and request.answered_by.strip():
         return request.answered_by.strip()[:200]
-    where = f"{content.path.name}: sheet '{content.instructions_sheet}', cell {content.answered_by_cell}"
+    lang = content.language
+    where = say(
+        "at_named_cell", lang, file=content.path.name, sheet=content.instructions_sheet, cell=content.answered_by_cell
+    )
     cell = content.answered_by
     if cell.formula:
-        return Problem(where, "'answered by' is a formula; write the name")
+        return Problem(where, say("answered_by_formula", lang))
     if cell.value is None or not str(cell.value).strip():
-        return Problem(where, "who answered is missing: fill in the 'answered by' cell, or pass --answered-by")
+        return Problem(where, say("answered_by_missing", lang))
     return str(cell.value).strip()[:200]
 
 

@@ -6,14 +6,19 @@ import datetime as dt
 from typing import Any
 
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from secaudit.cellsafety import neutralise
 from secaudit.model import Language, Service
+from secaudit.model.labels import VERDICT_TEXT, name_of
 from secaudit.questionnaire.values import MULTI_SEPARATOR
+from secaudit.sheetlayout import fit_rows, print_on_one_page
 
 ANSWERED_BY_ROW = 9
 ANSWERED_BY_CELL = f"B{ANSWERED_BY_ROW}"
+WIDTHS = {1: 34, 2: 90}
+_SECTIONS = (("howto_title", "howto"), ("verdict_title", "verdict"), ("evidence_title", "evidence"))
 _FILL = PatternFill("solid", fgColor="FFF2CC")
 
 _TEXT: dict[Language, dict[str, Any]] = {
@@ -42,11 +47,18 @@ _TEXT: dict[Language, dict[str, Any]] = {
             "行の追加・削除・並べ替え、質問文の変更、数式の入力はしないでください。取込み時にエラーになります。",
             "上の「回答者」欄に回答した方の氏名を記入してください。",
         ],
-        "evidence_title": "証跡とは",
+        "verdict_title": "適合となる回答",
+        "verdict": [
+            "各質問の「補足」欄に、{compliant}となる回答（{partial}となる回答があればそれも）を示しています。"
+            "それ以外の回答は{non_compliant}、「該当しない」は{not_applicable}として扱います。",
+            "実態のとおりに回答してください。{non_compliant}の場合もそのまま回答し、対応の予定をコメント欄に記入してください。",
+        ],
+        "evidence_title": "証跡が必要な場合",
         "evidence": [
-            "回答が事実であることを示す資料です（規程、手順書、記録、設定画面の写しなど）。",
+            "証跡とは、回答が事実であることを示す資料です（規程、手順書、記録、設定画面の写しなど）。",
             "資料そのものではなく、資料名と保管場所（文書番号、共有フォルダのパス等）を「証跡」欄に記入してください。",
-            "「証跡が必要」とある質問で、適合または一部適合と回答する場合は証跡の記入が必須です。",
+            "「補足」欄に【証跡が必要】とある質問で、{compliant}または{partial}となる回答をする場合は、"
+            "証跡の記入が必須です（記入がないと取り込めません）。{non_compliant}・{not_applicable}の回答には不要です。",
         ],
     },
     Language.EN: {
@@ -75,12 +87,21 @@ _TEXT: dict[Language, dict[str, Any]] = {
             "Do not add, delete or reorder rows, edit question text or enter formulas: the import refuses them.",
             "Write the name of the person who answered in the 'Answered by' cell above.",
         ],
-        "evidence_title": "What evidence means",
+        "verdict_title": "Which answer is compliant",
+        "verdict": [
+            "The guidance column of each question names the answers that count as {compliant} "
+            "(and as {partial}, where there are such). Any other answer counts as {non_compliant}; "
+            "'Not applicable' counts as {not_applicable}.",
+            "Answer as things are. If the answer is {non_compliant}, say so, and write what is planned in the comment.",
+        ],
+        "evidence_title": "When evidence is needed",
         "evidence": [
             "Evidence is the material that shows an answer is true: a policy, procedure, record or "
             "a screenshot of a setting.",
             "Do not paste the material: write its name and where it is kept (document number, shared-folder path).",
-            "Where a question needs evidence, a compliant or partly compliant answer must name it.",
+            "Where the guidance says 'Evidence needed', an answer that counts as {compliant} or {partial} must "
+            "name its evidence, or the workbook cannot be imported. {non_compliant} and {not_applicable} answers "
+            "need none.",
         ],
     },
 }
@@ -106,22 +127,26 @@ def write_instructions(
     for offset, (label, value) in enumerate(zip(text["labels"], values, strict=True)):
         row = 2 + offset
         ws.cell(row, 1, label).font = Font(bold=True)
-        ws.cell(row, 2, neutralise(value) if isinstance(value, str) else value)
+        cell = ws.cell(row, 2, neutralise(value) if isinstance(value, str) else value)
+        cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
     answered_by = ws[ANSWERED_BY_CELL]
     answered_by.protection = Protection(locked=False)
     answered_by.fill = _FILL
+    verdicts = {key: name_of(VERDICT_TEXT, key, lang) for key in VERDICT_TEXT}
     row = ANSWERED_BY_ROW + 2
-    for title_key, lines_key in (("howto_title", "howto"), ("evidence_title", "evidence")):
+    for title_key, lines_key in _SECTIONS:
         ws.cell(row, 1, text[title_key]).font = Font(bold=True, size=12)
         row += 1
         for number, line in enumerate(text[lines_key], start=1):
-            ws.cell(row, 1, f"{number}.")
-            cell = ws.cell(row, 2, line)
+            ws.cell(row, 1, f"{number}.").alignment = Alignment(horizontal="right", vertical="top")
+            cell = ws.cell(row, 2, line.format(**verdicts))
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             row += 1
         row += 1
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 100
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    for column, width in WIDTHS.items():
+        ws.column_dimensions[get_column_letter(column)].width = width
+    for (label_cell,) in ws.iter_rows(min_row=2, max_col=1):  # the title in A1 may run on into B
+        label_cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=label_cell.alignment.horizontal)
+    fit_rows(ws, WIDTHS, 2, row)
+    print_on_one_page(ws)
     ws.protection.sheet = True

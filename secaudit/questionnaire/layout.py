@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from secaudit.model import Domain, Language
+from secaudit.model.labels import DOMAIN_TEXT, name_of
+from secaudit.workbook_kinds import WorkbookKind, meta_sheet_of, tag_of
 
-FORMAT_TAG = "secaudit-questionnaire/1"
-META_SHEET = "_secaudit"
+FORMAT_TAG = tag_of(WorkbookKind.QUESTIONNAIRE)
+META_SHEET = meta_sheet_of(WorkbookKind.QUESTIONNAIRE)
 LISTS_SHEET = "_lists"
 HEADER_ROW = 1
 FIRST_ROW = 2
@@ -51,28 +53,10 @@ WORDS = {
     ),
 }
 
-DOMAIN_NAMES = {
-    Domain.ORG: ("組織体制", "Organisation"),
-    Domain.ASSET: ("情報資産の分類と管理", "Information assets"),
-    Domain.NET: ("情報システム全体の強靱性の向上", "Network resilience (three tiers)"),
-    Domain.PHY: ("物理的セキュリティ", "Physical security"),
-    Domain.HUM: ("人的セキュリティ", "Human security"),
-    Domain.TEC: ("技術的セキュリティ", "Technical security"),
-    Domain.OPS: ("運用", "Operations"),
-    Domain.VEND: ("業務委託と外部サービスの利用", "Outsourcing and external services"),
-    Domain.EVAL: ("評価・見直し", "Evaluation and review"),
-}
-
 
 def domain_name(domain: Domain, section: str, lang: Language | str) -> str:
     """``§5.2 人的セキュリティ``: the guideline section and domain name."""
-    ja, en = DOMAIN_NAMES[domain]
-    return f"§{section} {en if str(lang) == Language.EN else ja}"
-
-
-def column_letter(column: int) -> str:
-    """A for 1, B for 2, ... (the answers sheet has fewer than 27 columns)."""
-    return chr(ord("A") + column - 1)
+    return f"§{section} {name_of(DOMAIN_TEXT, domain.value, lang)}"
 
 
 def column_name(column: int, lang: Language | str) -> str:

@@ -15,12 +15,16 @@ from typing import Any
 
 import openpyxl
 import openpyxl.xml
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from secaudit.cellsafety import restore
 from secaudit.errors import EnvironmentFailure, Problem
+from secaudit.model import Language
 from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire import layout as L
+from secaudit.questionnaire.messages import say
+from secaudit.workbook_kinds import WorkbookKind, identify, wrong_kind
 
 CELL_RE = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}$")
 """A single cell such as B9: the only shape the metadata may name for the respondent's cell."""
@@ -63,11 +67,20 @@ class WorkbookContent:
     extra_rows: list[int] = field(default_factory=list)
 
     def where(self, row: int, column: int) -> str:
-        """``file: sheet 'Answers', row 5, column F (Answer)``."""
-        return (
-            f"{self.path.name}: sheet '{self.answers_sheet}', row {row}, "
-            f"column {L.column_letter(column)} ({L.column_name(column, self.language)})"
+        """``file: sheet 'Answers', row 5, column F (Answer)``, in the workbook's language."""
+        return say(
+            "at_cell",
+            self.language,
+            file=self.path.name,
+            sheet=self.answers_sheet,
+            row=row,
+            letter=get_column_letter(column),
+            header=L.column_name(column, self.language),
         )
+
+    def where_sheet(self, sheet: str) -> str:
+        """``file: sheet '_secaudit'``, in the workbook's language."""
+        return say("at_sheet", self.language, file=self.path.name, sheet=sheet)
 
 
 def require_defusedxml() -> None:
@@ -95,8 +108,18 @@ def _sheet_problem(path: Path, message: str) -> QuestionnaireError:
     return QuestionnaireError(f"{path}: not a questionnaire secaudit can import", [Problem(path.name, message)])
 
 
+def _other_kind(path: Path, wb: Any) -> None:
+    """Refuse a workbook secaudit wrote for another purpose, saying which it is."""
+    found = identify(wb)
+    if found is not None and found.kind is not WorkbookKind.QUESTIONNAIRE:
+        lang = found.language or Language.EN
+        message = wrong_kind(found.kind, WorkbookKind.QUESTIONNAIRE, lang)
+        raise QuestionnaireError(f"{path.name}: {message}")
+
+
 def _content(path: Path, wb: Any) -> WorkbookContent:
     if L.META_SHEET not in wb.sheetnames:
+        _other_kind(path, wb)
         raise _sheet_problem(
             path,
             f"the metadata sheet '{L.META_SHEET}' is missing: export a fresh questionnaire with "
@@ -116,6 +139,7 @@ def _content(path: Path, wb: Any) -> WorkbookContent:
             pairs[values[0]] = restore(values[1])
     where = f"{path.name}: sheet '{L.META_SHEET}'"
     if pairs.get("format") != L.FORMAT_TAG:
+        _other_kind(path, wb)
         raise _sheet_problem(path, f"sheet '{L.META_SHEET}' is not secaudit questionnaire metadata")
     required = ("service_id", "questionnaire_id", "catalog_version", "language", "answers_sheet", "answered_by_cell")
     missing = [k for k in required if not isinstance(pairs.get(k), str) or not pairs[k]]
@@ -143,7 +167,7 @@ def _content(path: Path, wb: Any) -> WorkbookContent:
         meta_rows=meta_rows,
     )
     if content.answers_sheet not in wb.sheetnames:
-        raise _sheet_problem(path, f"the answers sheet '{content.answers_sheet}' is missing")
+        raise _sheet_problem(path, say("answers_sheet_missing", content.language, sheet=content.answers_sheet))
     if content.instructions_sheet in wb.sheetnames:
         cell = wb[content.instructions_sheet][content.answered_by_cell]
         content.answered_by = CellValue(restore(cell.value), cell.data_type == "f")

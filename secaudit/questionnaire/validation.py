@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from secaudit.errors import Problem
 from secaudit.model import Answer, AnswerSource, Verdict
 from secaudit.questionnaire.items import AnswerKey, QuestionItem
+from secaudit.questionnaire.messages import field_name, say
 from secaudit.questionnaire.values import (
     MAX_COMMENT,
     MAX_EVIDENCE,
@@ -113,7 +114,7 @@ def validate_one(
     value: object = None
     if is_blank(raw.value):
         if not (is_blank(raw.evidence) and is_blank(raw.comment)):
-            problems.append(Problem(locate(raw.key, "answer"), "evidence or comment given but no answer"))
+            problems.append(Problem(locate(raw.key, "answer"), say("note_without_answer", lang)))
         return problems
     try:
         value = parse_value(item.question, raw.value, lang, today)
@@ -122,19 +123,16 @@ def validate_one(
     notes: dict[str, str | None] = {}
     for name, text, limit in (("evidence", raw.evidence, MAX_EVIDENCE), ("comment", raw.comment, MAX_COMMENT)):
         try:
-            notes[name] = parse_note(text, limit)
+            notes[name] = parse_note(text, limit, lang)
         except ValueProblem as exc:
-            problems.append(Problem(locate(raw.key, name), f"{name}: {exc}"))
+            problems.append(
+                Problem(locate(raw.key, name), say("note_problem", lang, field=field_name(name, lang), problem=exc))
+            )
     if problems:
         return problems
     verdict = item.question.judge(value, today)
     if item.question.requires_evidence and verdict in (Verdict.COMPLIANT, Verdict.PARTIAL) and not notes["evidence"]:
-        return [
-            Problem(
-                locate(raw.key, "evidence"),
-                f"{item.ref}: this answer needs an evidence reference (document name, file or location)",
-            )
-        ]
+        return [Problem(locate(raw.key, "evidence"), say("needs_evidence", lang, ref=item.ref))]
     return ValidAnswer(item, value, notes["evidence"], notes["comment"], verdict)
 
 
@@ -159,7 +157,7 @@ def validate_submission(
     for given in raws:
         if given.key not in by_key:
             result.errors.append(
-                Problem(locate(given.key, "answer"), f"{'/'.join(given.key)} is not in this questionnaire")
+                Problem(locate(given.key, "answer"), say("not_in_questionnaire", lang, ref="/".join(given.key)))
             )
             continue
         raw_by_key[given.key] = given
@@ -187,20 +185,14 @@ def validate_submission(
                 continue
             if parent is not None and parent_broken:
                 result.errors.append(
-                    Problem(locate(item.key, "answer"), f"depends on No. {parent.number}, whose answer has a problem")
+                    Problem(locate(item.key, "answer"), say("parent_broken", lang, number=parent.number))
                 )
                 result.rejected.add(item.key)
                 continue
             if parent is not None and not condition_met(item, parent_value):
-                result.errors.append(
-                    Problem(
-                        locate(item.key, "answer"),
-                        f"follow-up answered, but No. {parent.number} ({parent.ref}) is not answered with "
-                        + " / ".join(parent.label_of(v, lang) for v in item.question.depends_on.answer_in)  # type: ignore[union-attr]
-                        + "; clear this answer or change No. "
-                        + str(parent.number),
-                    )
-                )
+                labels = " / ".join(parent.label_of(v, lang) for v in item.question.depends_on.answer_in)  # type: ignore[union-attr]
+                message = say("condition_unmet", lang, number=parent.number, ref=parent.ref, labels=labels)
+                result.errors.append(Problem(locate(item.key, "answer"), message))
                 result.rejected.add(item.key)
                 continue
             result.accepted[item.key] = outcome
@@ -209,5 +201,5 @@ def validate_submission(
             continue
         if parent is not None and not condition_met(item, parent_value):
             continue
-        result.missing.append(Problem(locate(item.key, "answer"), f"{item.ref}: required answer is missing"))
+        result.missing.append(Problem(locate(item.key, "answer"), say("required_missing", lang, ref=item.ref)))
     return result

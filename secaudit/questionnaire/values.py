@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from secaudit.model import Question, QuestionType
+from secaudit.questionnaire.messages import say
 
 MULTI_SEPARATOR = ";"
 """Separates several labels in one multi-choice cell (the full-width ； and a line break work too)."""
@@ -57,21 +58,22 @@ def parse_value(question: Question, raw: object, lang: str, today: dt.date) -> o
         case QuestionType.MULTI_CHOICE:
             return _parse_multi(question, raw, lang)
         case QuestionType.NUMBER:
-            return _parse_number(raw)
+            return _parse_number(raw, lang)
         case QuestionType.DATE:
-            return _parse_date(raw, today)
+            return _parse_date(raw, today, lang)
         case QuestionType.TEXT:
-            return _parse_text(raw)
+            return _parse_text(raw, lang)
 
 
 def _parse_choice(question: Question, raw: object, lang: str) -> str:
     if isinstance(raw, bool) and question.type is QuestionType.YES_NO:
         return "yes" if raw else "no"  # YAML 1.1 reads an unquoted yes/no as a boolean
+    labels = " / ".join(allowed_labels(question, lang))
     if not isinstance(raw, str):
-        raise ValueProblem(f"'{raw}' is not one of: {' / '.join(allowed_labels(question, lang))}")
+        raise ValueProblem(say("not_one_of", lang, raw=raw, labels=labels))
     value = _choice_lookup(question).get(_normalise(raw).casefold())
     if value is None:
-        raise ValueProblem(f"'{raw.strip()}' is not one of: {' / '.join(allowed_labels(question, lang))}")
+        raise ValueProblem(say("not_one_of", lang, raw=raw.strip(), labels=labels))
     return value
 
 
@@ -94,18 +96,16 @@ def _parse_multi(question: Question, raw: object, lang: str) -> list[str]:
             chosen.add(value)
     if unknown:
         labels = " / ".join(allowed_labels(question, lang))
-        raise ValueProblem(
-            f"{', '.join(repr(u) for u in unknown)} not among the choices: {labels} "
-            f"(separate several with '{MULTI_SEPARATOR}')"
-        )
+        shown = ", ".join(repr(u) for u in unknown)
+        raise ValueProblem(say("not_among", lang, unknown=shown, labels=labels, sep=MULTI_SEPARATOR))
     if not chosen:
-        raise ValueProblem("no choice given")
+        raise ValueProblem(say("no_choice", lang))
     return [c.value for c in question.allowed_choices() if c.value in chosen]
 
 
-def _parse_number(raw: object) -> int | float:
+def _parse_number(raw: object, lang: str) -> int | float:
     if isinstance(raw, bool):
-        raise ValueProblem("expected a number, not yes/no")
+        raise ValueProblem(say("number_not_yes_no", lang))
     if isinstance(raw, int | float):
         number: int | float = raw
     elif isinstance(raw, str):
@@ -116,18 +116,18 @@ def _parse_number(raw: object) -> int | float:
             try:
                 number = float(text)
             except ValueError:
-                raise ValueProblem(f"'{raw.strip()}' is not a number") from None
+                raise ValueProblem(say("not_number", lang, raw=raw.strip())) from None
     else:
-        raise ValueProblem(f"'{raw}' is not a number")
+        raise ValueProblem(say("not_number", lang, raw=raw))
     if isinstance(number, float):
         if number != number or number in (float("inf"), float("-inf")):
-            raise ValueProblem("expected a finite number")
+            raise ValueProblem(say("not_finite", lang))
         if number.is_integer():
             number = int(number)
     return number
 
 
-def _parse_date(raw: object, today: dt.date) -> dt.date:
+def _parse_date(raw: object, today: dt.date, lang: str) -> dt.date:
     if isinstance(raw, dt.datetime):
         value = raw.date()
     elif isinstance(raw, dt.date):
@@ -135,34 +135,34 @@ def _parse_date(raw: object, today: dt.date) -> dt.date:
     elif isinstance(raw, str):
         match = _DATE_RE.match(_normalise(raw))
         if match is None:
-            raise ValueProblem(f"'{raw.strip()}' is not a date (write YYYY-MM-DD)")
+            raise ValueProblem(say("not_date", lang, raw=raw.strip()))
         try:
             value = dt.date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            raise ValueProblem(f"'{raw.strip()}' is not a valid date") from None
+            raise ValueProblem(say("bad_date", lang, raw=raw.strip())) from None
     else:
-        raise ValueProblem(f"'{raw}' is not a date (write YYYY-MM-DD)")
+        raise ValueProblem(say("not_date", lang, raw=raw))
     if value > today + dt.timedelta(days=1):
-        raise ValueProblem(f"{value.isoformat()} is in the future")
+        raise ValueProblem(say("future", lang, date=value.isoformat()))
     return value
 
 
-def _parse_text(raw: object) -> str:
+def _parse_text(raw: object, lang: str) -> str:
     if isinstance(raw, dt.datetime | dt.date):
         return raw.isoformat()
     text = str(raw).strip()
     if len(text) > MAX_TEXT:
-        raise ValueProblem(f"text is {len(text)} characters; the limit is {MAX_TEXT}")
+        raise ValueProblem(say("text_too_long", lang, length=len(text), limit=MAX_TEXT))
     return text
 
 
-def parse_note(raw: object, limit: int) -> str | None:
+def parse_note(raw: object, limit: int, lang: str) -> str | None:
     """An evidence reference or comment as text (None when blank); raise ValueProblem past ``limit``."""
     if is_blank(raw):
         return None
     text = raw.isoformat() if isinstance(raw, dt.date) else str(raw).strip()
     if len(text) > limit:
-        raise ValueProblem(f"{len(text)} characters; the limit is {limit}")
+        raise ValueProblem(say("note_too_long", lang, length=len(text), limit=limit))
     return text
 
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from secaudit.model import Language
-from secaudit.model.words import (
-    DOMAIN_TEXT,
+from secaudit.model.labels import (
     LEVEL_TEXT,
     RISK_STATUS_TEXT,
     RUN_STATUS_TEXT,
     SEVERITY_TEXT,
     STATUS_TEXT,
+    TRAIL_VERDICT_TEXT,
     TREATMENT_TEXT,
+    VERDICT_TEXT,
 )
 
 _TEXT: dict[str, tuple[str, str]] = {
@@ -236,25 +237,23 @@ _TEXT: dict[str, tuple[str, str]] = {
     "no": ("いいえ", "no"),
 }
 
-VERDICT_TEXT: dict[str, tuple[str, str]] = {
-    "compliant": ("適合", "compliant"),
-    "partial": ("一部適合", "partly compliant"),
-    "non_compliant": ("不適合", "non-compliant"),
-    "not_applicable": ("該当しない", "not applicable"),
-    "info": ("参考情報", "for information"),
-    "missing": ("必須回答なし", "required answer missing"),
-    "skipped": ("対象外の追加質問", "follow-up not asked"),
-    "unjudgeable": ("判定不能", "cannot be judged"),
-    "not_run": ("未実施", "not run"),
-    "lapsed": ("失効（新しい根拠あり）", "lapsed (newer evidence)"),
-}
-"""Verdicts of trail entries that are not result statuses (those come from STATUS_TEXT)."""
-
 SOURCE_TEXT: dict[str, tuple[str, str]] = {
     "workbook": ("質問票", "workbook"),
     "terminal": ("端末での回答", "terminal"),
     "file": ("回答ファイル", "answers file"),
     "scan": ("スキャン", "scan run"),
+}
+
+DOMAIN_TEXT: dict[str, tuple[str, str]] = {
+    "ORG": ("組織体制", "Organisation"),
+    "ASSET": ("情報資産の分類と管理", "Information assets"),
+    "NET": ("情報システム全体の強靱性", "Network resilience"),
+    "PHY": ("物理的セキュリティ", "Physical security"),
+    "HUM": ("人的セキュリティ", "Human security"),
+    "TEC": ("技術的セキュリティ", "Technical security"),
+    "OPS": ("運用", "Operations"),
+    "VEND": ("業務委託と外部サービス", "Outsourcing and cloud"),
+    "EVAL": ("評価・見直し", "Evaluation and review"),
 }
 
 FORBIDDEN_ASSURANCE = (
@@ -301,7 +300,8 @@ class Wording:
 
     def verdict_name(self, value: str) -> str:
         """The verdict of one piece of evidence (an answer, a check on a target, a review)."""
-        return _pick(VERDICT_TEXT.get(value, STATUS_TEXT.get(value, (value, value))), self.lang)
+        words = TRAIL_VERDICT_TEXT.get(value) or VERDICT_TEXT.get(value) or STATUS_TEXT.get(value)
+        return _pick(words or (value, value), self.lang)
 
     def source_name(self, kind: str) -> str:
         """Where evidence came from: a workbook, the terminal, an answers file, a scan run."""

@@ -314,22 +314,32 @@ def test_bad_treatments_are_refused(evidence: Path, args: list[str], message: st
 def test_register_export_edit_import_round_trip(evidence: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from secaudit.registerbook import COLUMNS
+    from secaudit.register_layout import COLUMNS
 
+    keys = [c.key for c in COLUMNS]
     book = tmp_path / "register.xlsx"
     exported = run_cli(["risk", "export", SERVICE, "-o", str(book)], evidence)
     assert exported.exit_code == 0, exported.stderr
     wb = load_workbook(book)
-    sheet = wb["Register"]
+    sheet = wb["リスク登録簿"]  # the workspace's language, Japanese
+    assert [c.value for c in sheet[1]] == [c.ja for c in COLUMNS]
+    assert (sheet.page_setup.orientation, sheet.page_setup.fitToWidth, sheet.print_title_rows) == (
+        "landscape",
+        1,
+        "$1:$1",
+    )
+    assert [dv.formula1 for dv in sheet.data_validations.dataValidation if dv.type == "list"] == [
+        '"対策,受容,移転,回避"'
+    ]
     rows = {sheet.cell(row=r, column=1).value: r for r in range(2, sheet.max_row + 1)}
     row = rows[f"R-{SERVICE}-XTEC-6.1-002"]
     for name, value in {
-        "treatment": "mitigate",
+        "treatment": "対策",
         "owner": "情報システム課",
         "plan": "FW で遮断",
         "due": "2027-01-15",
     }.items():
-        sheet.cell(row=row, column=COLUMNS.index(name) + 1, value=value)
+        sheet.cell(row=row, column=keys.index(name) + 1, value=value)
     wb.save(book)
     imported = run_cli(["risk", "import", str(book), "--by", "佐藤"], evidence)
     assert imported.exit_code == 0, imported.stderr
@@ -347,21 +357,22 @@ def test_register_export_edit_import_round_trip(evidence: Path, tmp_path: Path) 
 def test_hostile_register_stores_nothing(evidence: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from secaudit.registerbook import COLUMNS
+    from secaudit.register_layout import COLUMNS
 
+    keys = [c.key for c in COLUMNS]
     book = tmp_path / "register.xlsx"
-    run_cli(["risk", "export", SERVICE, "-o", str(book)], evidence)
+    run_cli(["risk", "export", SERVICE, "-o", str(book), "--lang", "en"], evidence)
     wb = load_workbook(book)
     sheet = wb["Register"]
-    sheet.cell(row=2, column=COLUMNS.index("treatment") + 1, value="mitigate")
-    sheet.cell(row=2, column=COLUMNS.index("owner") + 1, value="課")
-    sheet.cell(row=2, column=COLUMNS.index("plan") + 1, value="直す")
-    sheet.cell(row=3, column=COLUMNS.index("treatment") + 1, value="accept")
-    sheet.cell(row=3, column=COLUMNS.index("approver") + 1, value='=HYPERLINK("http://evil.example")')
+    sheet.cell(row=2, column=keys.index("treatment") + 1, value="mitigate")
+    sheet.cell(row=2, column=keys.index("owner") + 1, value="課")
+    sheet.cell(row=2, column=keys.index("plan") + 1, value="直す")
+    sheet.cell(row=3, column=keys.index("treatment") + 1, value="accept")
+    sheet.cell(row=3, column=keys.index("approver") + 1, value='=HYPERLINK("http://evil.example")')
     wb.save(book)
     result = run_cli(["risk", "import", str(book), "--by", "佐藤"], evidence)
     assert result.exit_code == 2
-    assert "Register!row 3 column 'approver': formulas are not accepted" in result.stderr
+    assert "Register!row 3 column 'Approver (accept)': formulas are not accepted" in result.stderr
     entries = json.loads(run_cli(["risk", "list", SERVICE, "--format", "json"], evidence).stdout)
     assert all(e["treatment"] is None for e in entries)
     text = tmp_path / "register.txt"

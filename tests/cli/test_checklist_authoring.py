@@ -137,12 +137,20 @@ def test_soa_table_and_xlsx(workspace: Path, tmp_path: Path) -> None:
     written = run_cli(["checklist", "soa", "zeimu-lgwan", "--format", "xlsx", "-o", str(out)], workspace)
     assert written.exit_code == 0, written.stderr
     book = openpyxl.load_workbook(out)
-    rows = list(book["soa"].iter_rows(values_only=True))
-    assert rows[0][:3] == ("checklist", "id", "domain")
-    applies = {r[1]: r[7] for r in rows[1:]}
-    assert applies["WEB-6.2-002"] == "no" and applies["WEB-6.3-004"] == "yes"
-    summary = dict(book["summary"].iter_rows(values_only=True))
-    assert summary["service"] == "zeimu-lgwan" and summary["applicable"] == list(applies.values()).count("yes")
+    rows = list(book["適用宣言書"].iter_rows(values_only=True))  # the workspace's language, Japanese
+    assert rows[0][:3] == ("節", "管理策ID", "管理策")
+    applies = {r[1]: r[4] for r in rows[1:] if r[1] is not None}
+    assert applies["WEB-6.2-002"] == "適用外" and applies["WEB-6.3-004"] == "適用"
+    summary = dict(book["概要"].iter_rows(min_row=2, values_only=True))
+    assert summary["サービス"] == "zeimu-lgwan" and summary["適用"] == list(applies.values()).count("適用")
+    english = tmp_path / "soa-en.xlsx"
+    assert (
+        run_cli(
+            ["checklist", "soa", "zeimu-lgwan", "--format", "xlsx", "-o", str(english), "--lang", "en"], workspace
+        ).exit_code
+        == 0
+    )
+    assert [c.value for c in openpyxl.load_workbook(english)["Statement"][1]][:3] == ["Section", "Control", "Title"]
     missing = run_cli(["checklist", "soa", "zeimu-lgwan", "--format", "xlsx"], workspace)
     assert missing.exit_code == 2 and "--output" in missing.stderr
     unknown = run_cli(["checklist", "soa", "no-such-service"], workspace)

@@ -42,7 +42,7 @@ def test_round_trip_then_tampered_and_bomb_refused_with_answers_intact(qworkspac
     tampered = fill(book, {}, out=tmp_path / "tampered.xlsx", edit=edit)
     refused = _run(qworkspace, "import", str(tampered))
     assert refused.returncode == 2
-    assert "sheet '回答', row 2, column D" in refused.stderr
+    assert "シート「回答」 2行目 D列（質問）" in refused.stderr
     with zipfile.ZipFile(book) as z:
         sheet = z.read(ANSWERS_SHEET).decode()
     bomb = rewrite(

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import openpyxl
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from secaudit.catalog import load_catalog
-from secaudit.model import HttpFacts, ProbeKind
+from secaudit.model import HttpFacts, Language, ProbeKind
 from secaudit.model.facts import TlsFacts
 from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire.importer import ImportRequest, import_workbook
@@ -162,7 +163,7 @@ def register_book() -> bytes:
 
     entries = register()
     assert entries
-    data = register_xlsx(entries, "svc", "5x5")
+    data = register_xlsx(entries, "svc", "5x5", Language.JA, ZoneInfo("Asia/Tokyo"))
     read_register_xlsx(data, "register.xlsx", "fuzz", dt.datetime.now(dt.UTC))  # the unmutated book reads
     return data
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -229,3 +230,32 @@ def copy(path: Path, name: str) -> Path:
     target = path.with_name(name)
     shutil.copy(path, target)
     return target
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def libreoffice_convert(book: Path, outdir: Path, target: str = "xlsx") -> Path:
+    """``book`` opened and saved again by headless LibreOffice as ``target`` (xlsx or pdf), in ``outdir``."""
+    assert SOFFICE is not None, (
+        "LibreOffice is not installed: make test installs it as root (apt-get install libreoffice-calc-nogui)"
+    )
+    outdir.mkdir(exist_ok=True)
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{outdir.parent / 'lo-profile'}",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(outdir),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    converted = outdir / f"{book.stem}.{target}"
+    assert converted.is_file(), f"LibreOffice wrote no {converted.name}"
+    return converted

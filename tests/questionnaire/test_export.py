@@ -13,7 +13,7 @@ from secaudit.store import open_store
 from secaudit.store.answers import get_questionnaire
 from secaudit.workspace import find_workspace
 from tests.conftest import run_cli
-from tests.questionnaire.conftest import export
+from tests.questionnaire.conftest import export, rows_by_ref
 
 
 def _meta(wb: openpyxl.Workbook) -> dict[str, object]:
@@ -125,3 +125,80 @@ def test_export_input_errors(qworkspace: Path, tmp_path: Path) -> None:
         result = run_cli(["questionnaire", "export", *args], qworkspace)
         assert result.exit_code == 2, args
         assert message in result.stderr
+
+
+LONG_QUESTION = (
+    "外部委託先が取り扱う住民の個人情報について、" * 12 + "契約で定めた安全管理措置の実施状況を確認していますか。"
+)
+LONG_HELP = "確認の方法（立入検査、報告書の提出、第三者認証の確認など）と頻度を記録してください。" * 3
+
+
+def _excel_lines(text: str, width: float) -> int:
+    """Fewest lines Excel can wrap ``text`` into: a column ``width`` wide is 7*width+5 px, a kanji at least 14 px."""
+    per_line = max(1, int((7 * width + 5) // 14))
+    return sum(max(1, -(-len(paragraph) // per_line)) for paragraph in text.split("\n"))
+
+
+def test_rows_are_tall_enough_to_read_question_and_guidance_in_full(qworkspace: Path, tmp_path: Path) -> None:
+    checklist = qworkspace / "checklists" / "qtest.yaml"
+    text = checklist.read_text(encoding="utf-8")
+    text = text.replace(
+        'text: {ja: 補足があれば記入してください。, en: "Anything to add?"}',
+        f'text: {{ja: "{LONG_QUESTION}", en: "Anything to add?"}}\n        help: {{ja: "{LONG_HELP}", en: "How"}}',
+    )
+    checklist.write_text(text, encoding="utf-8")
+    ws = openpyxl.load_workbook(export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")).worksheets[1]
+    heights = {}
+    for row in range(L.FIRST_ROW, ws.max_row + 1):
+        height = ws.row_dimensions[row].height
+        assert height is not None, f"row {row} has no height: LibreOffice would show one line of it"
+        for column in (L.COL_QUESTION, L.COL_GUIDANCE):
+            lines = _excel_lines(str(ws.cell(row, column).value), L.WIDTHS[column])
+            assert height >= lines * 13.5, f"row {row}: {height} pt cannot show {lines} lines of column {column}"
+        heights[ws.cell(row, L.COL_CONTROL).value, ws.cell(row, L.COL_QUESTION).value] = height
+    long_row = next(h for (_, question), h in heights.items() if LONG_QUESTION in str(question))
+    assert long_row > max(h for (_, question), h in heights.items() if LONG_QUESTION not in str(question))
+
+
+def _guidance(book: Path) -> dict[str, str]:
+    ws = openpyxl.load_workbook(book).worksheets[1]
+    rows = rows_by_ref(book)
+    return {ref: str(ws.cell(row, L.COL_GUIDANCE).value) for ref, row in rows.items()}
+
+
+def test_guidance_names_the_compliant_answers_and_when_evidence_is_needed(qworkspace: Path, tmp_path: Path) -> None:
+    ja = _guidance(export(qworkspace, "qtest-svc", tmp_path / "ja.xlsx"))
+    assert "適合: 「はい」" in ja["QT-5.2-001/q1"].splitlines()
+    assert "【証跡が必要】「はい」と回答する場合は" in ja["QT-5.2-001/q1"]
+    assert {"適合: 「実施した」", "一部適合: 「計画中」"} <= set(ja["QT-5.2-001/q2"].splitlines())
+    assert "適合: 「ベンダー通知」・「JVN」をすべて選択" in ja["QT-6.1-001/q1"].splitlines()
+    assert "不適合: 「なし」のいずれかを選択" in ja["QT-6.1-001/q1"].splitlines()
+    assert {"適合: 14 以下", "一部適合: 30 以下"} <= set(ja["QT-6.1-001/q2"].splitlines())
+    assert "適合: 365日以内の日付" in ja["QT-6.1-001/q3"].splitlines()
+    assert "【証跡が必要】適合・一部適合となる回答には" in ja["QT-6.1-001/q3"]
+    en = _guidance(export(qworkspace, "qtest-svc", tmp_path / "en.xlsx", "--lang", "en"))
+    assert "Pass: Yes" in en["QT-5.2-001/q1"].splitlines()
+    assert "Evidence needed: answering Yes requires an evidence reference." in en["QT-5.2-001/q1"].splitlines()
+    assert {"Pass: at most 14", "Partial: at most 30"} <= set(en["QT-6.1-001/q2"].splitlines())
+    assert "Pass: a date within the last 365 days" in en["QT-6.1-001/q3"].splitlines()
+
+
+def test_instructions_say_what_is_compliant_and_fit_one_page(qworkspace: Path, tmp_path: Path) -> None:
+    for lang, compliant, evidence in (
+        (
+            "ja",
+            "適合となる回答",
+            "【証跡が必要】とある質問で、適合または一部適合となる回答をする場合は、証跡の記入が必須",
+        ),
+        ("en", "Which answer is compliant", "an answer that counts as Pass or Partial must name its evidence"),
+    ):
+        sheet = openpyxl.load_workbook(export(qworkspace, "qtest-svc", tmp_path / f"{lang}.xlsx", "--lang", lang))
+        ws = sheet.worksheets[0]
+        text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+        assert compliant in text and evidence in text
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 1
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert int(ws.page_setup.paperSize) == 9  # A4
+        for row in range(2, ws.max_row + 1):
+            if ws.cell(row, 2).value:
+                assert ws.row_dimensions[row].height is not None

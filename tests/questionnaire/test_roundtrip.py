@@ -78,7 +78,7 @@ def test_answered_by_option_overrides_the_cell(qworkspace: Path, tmp_path: Path)
     fill(book, GOOD, answered_by=None)
     refused = run_cli(["questionnaire", "import", str(book)], qworkspace)
     assert refused.exit_code == 2
-    assert "sheet '記入方法', cell B9" in refused.stderr
+    assert "シート「記入方法」 セル B9: 回答者が記入されていません" in refused.stderr
     result = run_cli(["questionnaire", "import", str(book), "--answered-by", "鈴木 次郎"], qworkspace)
     assert result.exit_code == 0, result.stderr
     assert latest_answers(_store(qworkspace), "qtest-svc")[("QT-5.2-001", "q1")].answered_by == "鈴木 次郎"

@@ -70,19 +70,23 @@ def _added_row(wb: openpyxl.Workbook) -> None:
 
 
 CASES: list[tuple[str, Callable[[openpyxl.Workbook], None], str]] = [
-    ("question text edited", _edit_question_text, "sheet '回答', row 2, column D (質問)"),
-    ("two rows swapped", _swap_rows, "sheet '回答', row 5, column A (No)"),
+    ("question text edited", _edit_question_text, "シート「回答」 2行目 D列（質問）: 書き出した質問票と一致しません"),
+    ("two rows swapped", _swap_rows, "シート「回答」 5行目 A列（No）"),
     ("metadata sheet deleted", _delete_metadata, "metadata sheet '_secaudit' is missing"),
-    ("service id changed", _change_service, "service id 'kosodate-portal' does not match"),
-    ("answer outside the list", _answer_outside_list, "sheet '回答', row 2, column F (回答): 'たぶん' is not one of"),
-    ("formula in an answer cell", _formula_in_answer, "row 5, column F (回答): answer is a formula"),
+    ("service id changed", _change_service, "サービスID「kosodate-portal」が書き出した質問票"),
+    (
+        "answer outside the list",
+        _answer_outside_list,
+        "シート「回答」 2行目 F列（回答）: 「たぶん」は選択肢にありません",
+    ),
+    ("formula in an answer cell", _formula_in_answer, "5行目 F列（回答）: 回答が数式です。数式は受け付けません"),
     (
         "formula in an evidence cell",
         _formula_in_evidence,
-        "row 2, column G (証跡（資料名・保管場所）): evidence is a formula",
+        "2行目 G列（証跡（資料名・保管場所））: 証跡が数式です",
     ),
-    ("unknown questionnaire id", _unknown_questionnaire, "was never exported from this workspace"),
-    ("row added below", _added_row, "row 40, column A (No): a row was added"),
+    ("unknown questionnaire id", _unknown_questionnaire, "はこのワークスペースから書き出されたものではありません"),
+    ("row added below", _added_row, "40行目 A列（No）: 質問票の下に行が追加されています"),
     ("respondent cell is not a cell", _respondent_cell_not_a_cell, "metadata incomplete or damaged (answered_by_cell)"),
 ]
 
@@ -121,12 +125,12 @@ def test_every_problem_is_listed_at_once(qworkspace: Path, tmp_path: Path) -> No
     assert result.exit_code == 2
     rows = rows_by_ref(book)
     lines = result.stderr.splitlines()
-    assert any(f"row {rows['QT-5.2-001/q1']}, column G" in line and "evidence" in line for line in lines)
-    assert any(f"row {rows['QT-6.1-001/q1']}, column F" in line and "'新聞'" in line for line in lines)
-    assert any(f"row {rows['QT-6.1-001/q2']}, column F" in line and "not a number" in line for line in lines)
-    assert any(f"row {rows['QT-6.1-001/q3']}, column F" in line and "not a valid date" in line for line in lines)
+    assert any(f"{rows['QT-5.2-001/q1']}行目 G列" in line and "証跡" in line for line in lines)
+    assert any(f"{rows['QT-6.1-001/q1']}行目 F列" in line and "'新聞'" in line for line in lines)
+    assert any(f"{rows['QT-6.1-001/q2']}行目 F列" in line and "数値ではありません" in line for line in lines)
+    assert any(f"{rows['QT-6.1-001/q3']}行目 F列" in line and "存在しない日付" in line for line in lines)
     # the follow-up of a refused answer is neither judged nor reported missing on its own
-    assert not any(f"row {rows['QT-5.2-001/q2']}," in line for line in lines)
+    assert not any(f"{rows['QT-5.2-001/q2']}行目" in line for line in lines)
     assert counts(qworkspace)["answers"] == 0
 
 
@@ -136,7 +140,7 @@ def test_follow_up_answered_when_its_condition_is_not_met(qworkspace: Path, tmp_
     result = run_cli(["questionnaire", "import", str(book)], qworkspace)
     assert result.exit_code == 2
     row = rows_by_ref(book)["QT-5.2-001/q2"]
-    assert f"row {row}, column F (回答): follow-up answered, but No. 1" in result.stderr
+    assert f"{row}行目 F列（回答）: No. 1（QT-5.2-001/q1）の回答が「はい」ではないのに" in result.stderr
 
 
 def test_partial_stores_valid_rows_and_lists_the_rest(qworkspace: Path, tmp_path: Path) -> None:
@@ -148,8 +152,12 @@ def test_partial_stores_valid_rows_and_lists_the_rest(qworkspace: Path, tmp_path
     assert counts(qworkspace)["answers"] == 0
     result = run_cli(["questionnaire", "import", str(book), "--partial"], qworkspace)
     assert result.exit_code == 0, result.stderr
-    assert "warning: not stored:" in result.stderr and "'たくさん' is not a number" in result.stderr
-    assert "QT-6.1-001/q3: required answer is missing" in result.stderr
+    lines = result.stderr.splitlines()
+    summary = next(i for i, line in enumerate(lines) if "q.xlsx: 次の回答は保存していません" in line)
+    assert lines[summary].endswith("（誤り 1件、必須の未回答 1件）")
+    problems = [line for line in lines[summary + 1 :] if line.startswith("warning:   ")]
+    assert len(problems) == 2 and "「たくさん」は数値ではありません" in problems[0]
+    assert "QT-6.1-001/q3: 必須の質問に回答がありません" in problems[1]
     store = open_store(find_workspace(qworkspace).database_url)
     stored = latest_answers(store, "qtest-svc")
     assert set(stored) == {("QT-5.2-001", "q1"), ("QT-5.2-001", "q2"), ("QT-6.1-001", "q1"), ("QT-6.1-001", "q4")}
@@ -173,7 +181,7 @@ def test_question_changed_in_catalog_since_export(qworkspace: Path, tmp_path: Pa
     )
     result = run_cli(["questionnaire", "import", str(book)], qworkspace)
     assert result.exit_code == 2
-    assert "QT-5.2-001/q1 has changed in the catalog since this questionnaire was exported" in result.stderr
+    assert "QT-5.2-001/q1 は質問票の書き出し後にチェックリストで変更されました" in result.stderr
 
 
 def test_service_removed_since_export(qworkspace: Path, tmp_path: Path) -> None:
@@ -182,5 +190,5 @@ def test_service_removed_since_export(qworkspace: Path, tmp_path: Path) -> None:
     (qworkspace / "services" / "qtest-svc.yaml").unlink()
     result = run_cli(["questionnaire", "import", str(book)], qworkspace)
     assert result.exit_code == 2
-    assert "sheet '_secaudit': service: no service 'qtest-svc'" in result.stderr
+    assert "シート「_secaudit」: サービス: no service 'qtest-svc'" in result.stderr
     assert counts(qworkspace)["answers"] == 0

@@ -66,7 +66,7 @@ def test_answers_file_list_form_merges_onto_answers_in_force(qworkspace: Path, t
     )
     result = run_cli(["questionnaire", "answer", "qtest-svc", "--from", str(first), "--answered-by", "A"], qworkspace)
     assert result.exit_code == 0, result.stderr
-    assert "QT-6.1-001/q1: required answer is missing" in result.stderr
+    assert "QT-6.1-001/q1: 必須の質問に回答がありません" in result.stderr  # the workspace's language
     second = tmp_path / "second.yaml"
     second.write_text("- {control: QT-5.2-001, question: q2, value: none, comment: 未実施}\n", encoding="utf-8")
     result = run_cli(["questionnaire", "answer", "qtest-svc", "--from", str(second), "--answered-by", "A"], qworkspace)
@@ -90,7 +90,7 @@ def test_answers_file_errors_name_file_and_line(qworkspace: Path, tmp_path: Path
     assert result.exit_code == 2
     assert f"{answers}:7: evidenc: unknown field" in result.stderr
     answers.write_text(answers.read_text(encoding="utf-8").replace("evidenc", "evidence"), encoding="utf-8")
-    result = run_cli(["questionnaire", "answer", "qtest-svc", "--from", str(answers)], qworkspace)
+    result = run_cli(["questionnaire", "answer", "qtest-svc", "--from", str(answers), "--lang", "en"], qworkspace)
     assert result.exit_code == 2
     assert f"{answers}:4: follow-up answered, but No. 1" in result.stderr
     assert f"{answers}:5: 'lots' is not a number" in result.stderr
@@ -108,7 +108,7 @@ def test_prompts_stop_and_resume_where_the_owner_stopped(qworkspace: Path) -> No
     second = _prompt(qworkspace, f"1;2\n\nabc\n10\n\n{TODAY.isoformat()}\n診断報告書\n\n-\n")
     assert second.exit_code == 0, second.output
     assert "resuming: 2 question(s)" in second.stderr
-    assert "'abc' is not a number" in second.stderr
+    assert "「abc」は数値ではありません" in second.stderr
     assert "No. 1" not in second.stderr.split("resuming")[1]  # the first questions are not asked again
     stored = _answers(qworkspace)
     assert stored[("QT-5.2-001", "q1")].value == "yes"
@@ -126,7 +126,7 @@ def test_prompts_stop_and_resume_where_the_owner_stopped(qworkspace: Path) -> No
 
 def test_prompts_refuse_missing_evidence_and_skip_follow_up(qworkspace: Path) -> None:
     result = _prompt(qworkspace, "はい\n\n\nいいえ\n\n\n")
-    assert "needs an evidence reference" in result.stderr
+    assert "この回答には証跡（資料名・保管場所）の記入が必要です" in result.stderr
     assert counts(qworkspace)["answers"] == 0  # input ended mid-way: progress kept as a draft, nothing committed
     status = json.loads(run_cli(["questionnaire", "status", "qtest-svc", "--format", "json"], qworkspace).stdout)
     assert status[0]["unfinished_terminal_answers"] == 1

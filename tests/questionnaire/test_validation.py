@@ -76,9 +76,12 @@ def test_evidence_needed_only_for_compliant_or_partial_answers() -> None:
 
 def test_follow_up_chain_and_multi_choice_parent() -> None:
     result = run(RawAnswer(Q1.key, "一部", "規程"), RawAnswer(Q2.key, "甲; 乙"))
-    assert [p.message for p in result.missing] == ["QT-5.2-001/q3: required answer is missing"]
+    assert [p.message for p in result.missing] == ["QT-5.2-001/q3: 必須の質問に回答がありません"]
     result = run(RawAnswer(Q1.key, "一部", "規程"), RawAnswer(Q2.key, "甲"), RawAnswer(Q3.key, "詳細"))
-    assert result.errors[0].location == "q3:answer" and "follow-up answered" in result.errors[0].message
+    assert result.errors[0].location == "q3:answer"
+    assert result.errors[0].message.startswith(
+        "No. 2（QT-5.2-001/q2）の回答が「乙」ではないのに、この質問に回答されています"
+    )
     result = run(RawAnswer(Q1.key, "なし"))
     assert not result.problems  # follow-ups are not required when their condition is not met
 
@@ -91,6 +94,7 @@ def test_follow_up_may_rely_on_an_answer_already_in_force() -> None:
 
 def test_note_without_answer_and_overlong_evidence() -> None:
     result = run(RawAnswer(Q1.key, None, "資料"))
-    assert result.errors[0].message == "evidence or comment given but no answer"
+    assert result.errors[0].message == "証跡またはコメントがありますが、回答がありません"
     result = run(RawAnswer(Q1.key, "全部", "x" * 2001))
-    assert result.errors[0].location == "q1:evidence" and "the limit is 2000" in result.errors[0].message
+    assert result.errors[0].location == "q1:evidence"
+    assert result.errors[0].message == "証跡: 2001文字あります。上限は2000文字です"

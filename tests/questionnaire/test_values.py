@@ -52,7 +52,7 @@ def test_accepted_values(question: Question, raw: object, value: object) -> None
 @pytest.mark.parametrize(
     ("question", "raw", "message"),
     [
-        (YES_NO, "たぶん", "'たぶん' is not one of: はい / いいえ / 該当しない"),
+        (YES_NO, "たぶん", "'たぶん' is not one of: Yes / No / Not applicable"),
         (YES_NO, 1, "is not one of"),
         (MULTI, "ベンダー通知; 新聞", "'新聞' not among the choices"),
         (NUMBER, "ten", "'ten' is not a number"),
@@ -66,7 +66,28 @@ def test_accepted_values(question: Question, raw: object, value: object) -> None
 )
 def test_refused_values(question: Question, raw: object, message: str) -> None:
     with pytest.raises(ValueProblem, match=message):
+        parse_value(question, raw, "en", TODAY)
+
+
+@pytest.mark.parametrize(
+    ("question", "raw", "message"),
+    [
+        (YES_NO, "たぶん", "「たぶん」は選択肢にありません（はい / いいえ / 該当しない）"),
+        (
+            MULTI,
+            "ベンダー通知; 新聞",
+            "'新聞' は選択肢にありません（ベンダー通知 / JVN / なし。複数は「;」で区切ります）",
+        ),
+        (NUMBER, "十日", "「十日」は数値ではありません"),
+        (DATE, "2026-02-30", "「2026-02-30」は存在しない日付です"),
+        (DATE, "2027-01-01", "2027-01-01 は未来の日付です"),
+        (FREE, "x" * 4001, "4001文字あります。上限は4000文字です"),
+    ],
+)
+def test_refused_values_are_explained_in_japanese(question: Question, raw: object, message: str) -> None:
+    with pytest.raises(ValueProblem) as refused:
         parse_value(question, raw, "ja", TODAY)
+    assert str(refused.value) == message
 
 
 def test_display_value_uses_labels() -> None:
