@@ -195,6 +195,24 @@ class ReportView:
         word = self.t.source_name(kind)
         return f"{word} {rest}".strip() if word else source
 
+    @cached_property
+    def provenance(self) -> str:
+        """Where the evidence of this report came from, said once: who answered in which workbook and when,
+        and the scan run."""
+        sep = "、" if self.lang is Language.JA else "; "
+        seen: dict[tuple[str, str, str], dt.datetime] = {}
+        for a in self.data.answers:
+            key = (a.answered_by, self.t.source_name(a.source.value), a.source_ref or "")
+            seen[key] = max(seen.get(key, a.answered_at), a.answered_at)
+        parts = [
+            " ".join(x for x in (who, f"{source} {ref}".strip(), self.when(at)) if x)
+            for (who, source, ref), at in sorted(seen.items(), key=lambda item: item[1])
+        ]
+        run = self.data.last_run
+        if run is not None:
+            parts.append(f"{self.t.source_name('scan')} {run.id} ({run.profile}, {self.when(run.started_at)})")
+        return sep.join(parts) or "-"
+
     def _answer(self, control_id: str, question_id: str) -> Answer | None:
         return self._answer_index.get((control_id, question_id))
 

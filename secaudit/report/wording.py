@@ -106,6 +106,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "those of high or critical severity are named.",
     ),
     "good_domain": ("分野", "Section"),
+    "provenance": ("根拠の出所（以下の各行に共通）", "Where the evidence below comes from"),
     "good_met": ("適合 / 適用", "Met / applicable"),
     "good_notable": ("重要度が高以上の適合管理策", "High and critical controls met"),
     "limits_intro": (
