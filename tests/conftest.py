@@ -22,6 +22,17 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",  # the machine's closed network refuses Chromium's own connections
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+"""Headless Chromium as every browser test starts it (with a fresh --user-data-dir of its own)."""
 EXAMPLES = REPO / "examples"
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,8 +9,7 @@ import pytest
 
 from secaudit.model import Language
 from secaudit.report import ReportFormat, ReportInput, produce
-
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
 
 
 @pytest.mark.parametrize("lang", list(Language))
@@ -24,13 +21,7 @@ def test_report_renders_in_headless_chromium(report_input: ReportInput, tmp_path
     done = subprocess.run(
         [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot}",
             "--window-size=1240,1754",

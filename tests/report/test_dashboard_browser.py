@@ -21,21 +21,12 @@ from urllib.request import url2pathname
 import pytest
 
 from bench.portfolio_workspace import DEPARTMENTS, build_workspace, service_yaml
-from tests.conftest import run_cli
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, run_cli
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 CHROMEDRIVER = shutil.which("chromedriver") or (
     "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
 )
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
+FLAGS = CHROMIUM_FLAGS
 SERVICES = 200
 ASSESSED = 198  # svc-0198 and svc-0199 have a service file and nothing else
 CLEAN_EVERY = 10  # every tenth service answers compliantly and passes its scan: not every row is NO-GO

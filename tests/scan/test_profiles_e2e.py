@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.scan.conftest import OWNER
+from tests.scan.conftest import service_yaml
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="listening on port 23 needs root (CI runs as root)")
 
@@ -68,21 +68,8 @@ def listeners(request: pytest.FixtureRequest) -> Iterator[Listeners]:
 
 
 def _service(workspace: Path, service_id: str, address: str, ports: list[int], schedule: bool = False) -> None:
-    text = f"""id: {service_id}
-name: {{ja: テスト, en: Test}}
-department: テスト課
-owner: {OWNER}
-security_officer: {OWNER}
-classification: {{confidentiality: 2, integrity: 2, availability: 2}}
-attributes: {{internet_facing: true, personal_data: true, network_tier: internet}}
-scope:
-  authorized_by: 情報政策課長
-  authorized_until: 2099-12-31
-  targets:
-    - {{host: {address}, ports: {ports}}}
-    - {{url: 'https://{address}:{ports[0]}/'}}
-checklists: [mic-baseline]
-""" + ('schedule: "0 3 * * 1"\n' if schedule else "")
+    targets = [f"{{host: {address}, ports: {ports}}}", f"{{url: 'https://{address}:{ports[0]}/'}}"]
+    text = service_yaml(service_id, targets) + ('schedule: "0 3 * * 1"\n' if schedule else "")
     for old in (workspace / "services").glob("*.yaml"):
         old.unlink()
     (workspace / "services" / f"{service_id}.yaml").write_text(text, encoding="utf-8")
