@@ -13,8 +13,8 @@ install: $(STAMP)
 SYSTEM_PACKAGES := nmap fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # What the test suite uses besides: LibreOffice re-saves a workbook as a user's would, headless
 # Chromium renders the report and, under chromedriver, runs the dashboard's sorting and filters;
-# faketime runs the suite a year ahead (make test-future).
-TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium chromium-driver
+# faketime runs the suite a year ahead (make test-future); pdftotext (poppler-utils) reads the PDF as printed.
+TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium chromium-driver poppler-utils
 
 system-deps:
 	@$(MAKE) --no-print-directory apt-packages PACKAGES="$(SYSTEM_PACKAGES)"

@@ -273,7 +273,13 @@ def _judge_checks(
             notes.setdefault(ResultStatus.NOT_SCANNED, []).append(ref.check)
             if keep:
                 trail.append(
-                    TrailEntry(kind="observation", ref=ref.check, verdict="not_scanned", summary="no observation")
+                    TrailEntry(
+                        kind="observation",
+                        ref=ref.check,
+                        verdict="not_scanned",
+                        summary="no observation",
+                        summary_ja="観測なし",
+                    )
                 )
             continue
         for obs in seen if keep else ():
@@ -283,6 +289,7 @@ def _judge_checks(
                     ref=ref.check,
                     verdict=obs.status.value,
                     summary=obs.evidence,
+                    summary_ja=obs.evidence_ja,
                     at=obs.observed_at,
                     target=obs.target,
                     baseline=obs.baseline,

@@ -181,6 +181,26 @@ _VALUES_JA: dict[str, str] = {
 }
 
 
+_VALUES_EN: dict[str, str] = {
+    "internet": "Internet tier",
+    "lgwan": "LGWAN tier",
+    "mynumber": "My Number tier",
+    "none": "none",
+    "iaas": "IaaS",
+    "paas": "PaaS",
+    "saas": "SaaS",
+}
+
+
+def value_en(value: Any) -> str:
+    """An attribute's value in English words: yes / no, the network tiers by their names."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "(not set)"
+    return _VALUES_EN.get(str(value), str(value))
+
+
 def value_ja(value: Any) -> str:
     """An attribute's value in Japanese: はい / いいえ, the network tiers by their names."""
     if isinstance(value, bool):

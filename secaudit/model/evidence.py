@@ -66,6 +66,12 @@ class Observation(StrictModel):
     target: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
     status: ObservationStatus
     evidence: str
+    evidence_ja: str | None = None
+    """The evidence in Japanese (observations made before judges wrote both languages have none)."""
     details: dict[str, Any] = Field(default_factory=dict)
     observed_at: dt.datetime
     baseline: str | None = None
+
+    def evidence_in(self, lang: str) -> str:
+        """The evidence in ``lang`` (ja or en); English when no Japanese was recorded."""
+        return self.evidence_ja if lang == "ja" and self.evidence_ja else self.evidence

@@ -9,6 +9,7 @@ an errored fact is never read as "nothing found".
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -49,6 +50,17 @@ class PortInfo(StrictModel):
     banner: str | None = None
 
 
+PORT_SOURCES_JA: dict[str, str] = {
+    "all 65,535 ports": "全65,535ポート",
+    "the profile's list": "プロファイルの一覧",
+    "declared": "申告されたポート",
+    "named by checks": "チェックが指定するポート",
+    "no ports": "ポートなし",
+}
+"""The parts of ``PortFacts.scanned_from`` (joined with " + "), in Japanese; ``nmap top N`` is read apart."""
+TOP_PORTS_RE = re.compile(r"^nmap top (\d+)$")
+
+
 class PortFacts(StrictModel):
     """The ports probe's view of one host target on one address."""
 
@@ -78,6 +90,14 @@ class PortFacts(StrictModel):
             if isinstance(listed, list) and all(isinstance(p, int) for p in listed):
                 data.setdefault("scanned", port_ranges(listed))
         return data
+
+    def scanned_from_ja(self) -> str:
+        """``scanned_from`` in Japanese (a part this version does not know stays as it is)."""
+        parts = []
+        for part in self.scanned_from.split(" + ") if self.scanned_from else []:
+            top = TOP_PORTS_RE.match(part)
+            parts.append(f"nmapの上位{top.group(1)}ポート" if top else PORT_SOURCES_JA.get(part, part))
+        return "、".join(parts)
 
     def open_ports(self) -> list[int]:
         """Ports in state ``open``, sorted."""
@@ -180,6 +200,8 @@ class HttpFacts(StrictModel):
     directory_listing: bool | None = None
     error: str | None = None
     https_redirect_note: str | None = None
+    https_redirect_note_ja: str | None = None
+    """The same note in Japanese (facts stored before it existed have only the English one)."""
     redirect_refused: str | None = None
     body_truncated: bool = False
     notes: list[str] = Field(default_factory=list)

@@ -90,6 +90,19 @@ RUN_STATUS_TEXT: Names = {
     "failed": ("失敗", "failed"),
 }
 
+FRAMEWORK_TEXT: Names = {
+    "mic-guideline": ("総務省ガイドライン", "MIC guideline"),
+    "iso27002": ("ISO/IEC 27002:2022", "ISO/IEC 27002:2022"),
+    "nist-csf": ("NIST CSF 2.0", "NIST CSF 2.0"),
+    "ipa": ("IPA", "IPA"),
+    "digital-agency": ("デジタル庁", "Digital Agency"),
+    "ismap": ("ISMAP", "ISMAP"),
+    "pci-dss": ("PCI DSS", "PCI DSS"),
+    "mozilla-tls": ("Mozilla Server Side TLS", "Mozilla Server Side TLS"),
+    "owasp": ("OWASP", "OWASP"),
+}
+"""The documents a control cites, by the names a reader knows them (a catalog's ids are ``ReferenceFramework``)."""
+
 LEVEL_TEXT: Names = {
     "low": ("低", "Low"),
     "medium": ("中", "Medium"),

@@ -21,6 +21,8 @@ class TrailEntry(StrictModel):
     ref: str
     verdict: str
     summary: str
+    summary_ja: str | None = None
+    """The summary in Japanese, where it was written in both languages (an observation's evidence)."""
     who: str | None = None
     at: dt.datetime | None = None
     source: str | None = None

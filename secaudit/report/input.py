@@ -19,6 +19,7 @@ from secaudit.errors import InputError
 from secaudit.model import (
     Answer,
     Check,
+    ChecklistInfo,
     Control,
     ControlResult,
     Decision,
@@ -67,6 +68,8 @@ class CatalogView(Protocol):
 
     controls: dict[str, Control]
     checks: dict[str, Check]
+    checklists: dict[str, ChecklistInfo]
+    control_checklist: dict[str, str]
 
     @property
     def version(self) -> str:
@@ -91,6 +94,10 @@ class ReportInput:
     history: list[ScorePoint] = field(default_factory=list)
     drift: list[DriftItem] | None = None
     catalog_version: str = ""
+    checklists: Mapping[str, ChecklistInfo] = field(default_factory=dict)
+    """The header (title, version) of each checklist the catalog holds: the report's 監査基準."""
+    control_checklist: Mapping[str, str] = field(default_factory=dict)
+    """Control id -> the checklist that defines it."""
     matrix_levels: dict[tuple[int, int], str] | None = None
     generated_at: dt.datetime = field(default_factory=lambda: clock.now())
 
@@ -137,5 +144,7 @@ def from_evaluation(
         history=list(history or []),
         drift=drift,
         catalog_version=catalog.version,
+        checklists=catalog.checklists,
+        control_checklist=catalog.control_checklist,
         generated_at=generated_at or clock.now(),
     )

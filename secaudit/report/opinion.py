@@ -42,6 +42,12 @@ def opinion_paragraphs(view: ReportView) -> list[str]:
             "得られた情報に基づく助言です。"
         )
         out.append(f"判定方針に照らしたサービス開始判定は「{view.t.decision_name(decision.value)}」です。")
+        if decision is DecisionKind.NO_GO:
+            steps = "、".join(ja_step for _en, ja_step in _blocking_steps(view))
+            out.append(
+                f"サービスの開始を妨げている事項は次のとおりです: {steps}。"
+                "これらが解消され、再評価で開始可または条件付き開始可となるまで、サービスの開始を見合わせることを推奨します。"
+            )
         if must_fix:
             deadline = f"サービス開始予定日（{launch}）まで" if launch else "速やか"
             out.append(
@@ -67,12 +73,8 @@ def opinion_paragraphs(view: ReportView) -> list[str]:
                 f"{len(waived)}件は例外措置により受容されています。有効期限の到来時に改めて評価することを推奨します。"
             )
         if view.good_practice:
-            out.append(f"重要度の高い{len(view.good_practice)}件の管理策について、良好な取組が見られました。")
-        if decision is DecisionKind.NO_GO:
-            steps = "、".join(ja_step for _en, ja_step in _blocking_steps(view))
             out.append(
-                f"サービスの開始を妨げている事項は次のとおりです: {steps}。"
-                "これらが解消され、再評価で開始可または条件付き開始可となるまで、サービスの開始を見合わせることを推奨します。"
+                f"{len(view.good_practice)}件の管理策は、根拠により適合が確認されました（分野ごとの概要は良好事項に記載）。"
             )
         return out
     out.append(
@@ -81,6 +83,12 @@ def opinion_paragraphs(view: ReportView) -> list[str]:
         "is advice based on what these procedures showed."
     )
     out.append(f"Against the gate policy, the launch decision is {view.t.decision_name(decision.value)}.")
+    if decision is DecisionKind.NO_GO:
+        steps = "; ".join(en_step for en_step, _ja in _blocking_steps(view))
+        out.append(
+            f"What stands in the way of the launch: {steps}. We recommend not launching the service until these "
+            "are resolved and a new assessment gives GO or CONDITIONAL."
+        )
     if must_fix:
         deadline = f"before the planned launch on {launch}" if launch else "promptly"
         out.append(
@@ -107,12 +115,9 @@ def opinion_paragraphs(view: ReportView) -> list[str]:
             "each when its acceptance expires."
         )
     if view.good_practice:
-        out.append(f"We noted good practice in {_n(len(view.good_practice), 'high-severity control')}.")
-    if decision is DecisionKind.NO_GO:
-        steps = "; ".join(en_step for en_step, _ja in _blocking_steps(view))
         out.append(
-            f"What stands in the way of the launch: {steps}. We recommend not launching the service until these "
-            "are resolved and a new assessment gives GO or CONDITIONAL."
+            f"{_n(len(view.good_practice), 'control')} were found to be met on evidence (summarised by section "
+            "under Good practice)."
         )
     return out
 

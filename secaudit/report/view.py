@@ -68,10 +68,33 @@ class ControlRow:
 
 @dataclass
 class Method:
-    """One audit technique used, and how many pieces of evidence it produced."""
+    """One audit technique used, what it consisted of, and how many pieces of evidence it produced."""
 
     name: str
     count: int
+    what: str = ""
+
+
+@dataclass
+class CriteriaRow:
+    """One checklist used as audit criteria (監査基準): its title, version, what it rests on, its reach."""
+
+    checklist_id: str
+    title: str
+    version: str
+    basis: str
+    applicable: int
+    total: int
+
+
+@dataclass
+class ReasonGroup:
+    """The reasons of one gate clause, one line each, under one heading (None: the lines say it all)."""
+
+    clause: str
+    decision: str
+    lines: list[str]
+    heading: str | None = None
 
 
 @dataclass
@@ -108,6 +131,10 @@ class ReportView:
     period_start: dt.datetime | None
     period_end: dt.datetime
     methods: list[Method]
+    criteria: list[CriteriaRow]
+    baselines: list[str]
+    reason_groups: list[ReasonGroup]
+    not_applicable: int
     status_counts: list[tuple[str, int]]
     not_assessed: int
     findings: list[FindingView]
@@ -133,6 +160,19 @@ class ReportView:
             aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
             return aware.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
         return value.isoformat()
+
+    def day(self, value: dt.datetime | None) -> str:
+        """The date of a moment in the workspace's time zone; '-' when missing."""
+        if value is None:
+            return "-"
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(self.tz).date().isoformat()
+
+    @property
+    def period(self) -> str:
+        """The audit period as dates in the workspace's time zone: one date when it began and ended the same day."""
+        start, end = self.day(self.period_start), self.day(self.period_end)
+        return end if start in (end, "-") else f"{start} – {end}"
 
     def percent(self, value: float | None) -> str:
         """A rate as a percentage, or '-' when it cannot be computed."""
@@ -186,6 +226,8 @@ class ReportView:
                 return text
             if entry.verdict in ("missing", "skipped"):
                 return self.t.verdict_name(entry.verdict)
+        if self.lang is Language.JA and entry.summary_ja:
+            return entry.summary_ja
         return entry.summary
 
     def trail_source(self, entry: TrailEntry) -> str:
@@ -234,7 +276,18 @@ def counts_in_order(counts: StatusCounts) -> list[tuple[str, int]]:
     return [(s, by_name[s]) for s in STATUS_ORDER if by_name.get(s)]
 
 
-def _finding(data: ReportInput, result: ControlResult, risk: RiskEntry | None, lang: Language) -> FindingView:
+def reference_text(control: Control, t: Wording) -> list[str]:
+    """The documents a control cites, by their names, with section and edition."""
+    ja = t.lang is Language.JA
+    return [
+        f"{t.framework_name(r.framework.value)} {r.id}"
+        + ((f"（{r.edition}）" if ja else f" ({r.edition})") if r.edition else "")
+        for r in control.references
+    ]
+
+
+def _finding(data: ReportInput, result: ControlResult, risk: RiskEntry | None, t: Wording) -> FindingView:
+    lang = t.lang
     control = data.controls.get(result.control_id)
     remediation = control.remediation.get(lang) if control else ""
     extra = []
@@ -243,11 +296,7 @@ def _finding(data: ReportInput, result: ControlResult, risk: RiskEntry | None, l
         if check is not None and check.remediation is not None and entry.verdict != "pass":
             extra.append(check.remediation.get(lang))
     remediation = " ".join(dict.fromkeys([r for r in [remediation, *extra] if r]))
-    refs = (
-        [f"{r.framework.value} {r.id}" + (f" ({r.edition})" if r.edition else "") for r in control.references]
-        if control
-        else []
-    )
+    refs = reference_text(control, t) if control else []
     return FindingView(
         result=result,
         control=control,
@@ -275,11 +324,69 @@ def _good_summary(data: ReportInput, good: list[FindingView], t: Wording) -> lis
 def _methods(data: ReportInput, t: Wording) -> list[Method]:
     with_evidence = sum(1 for a in data.answers if a.evidence)
     methods = [
-        Method(t.method_document_review, with_evidence),
-        Method(t.method_interview, len(data.answers)),
-        Method(t.method_scan, len(data.observations)),
+        Method(t.method_document_review, with_evidence, t.method_document_review_what),
+        Method(t.method_interview, len(data.answers), t.method_interview_what),
+        Method(t.method_scan, len(data.observations), t.method_scan_what),
     ]
     return methods
+
+
+def _criteria(data: ReportInput, t: Wording) -> list[CriteriaRow]:
+    """The checklists the service was audited against, in the order the service lists them."""
+    rows = []
+    for checklist_id in data.service.checklists:
+        info = data.checklists.get(checklist_id)
+        results = [r for r in data.results if r.checklist == checklist_id]
+        cited: dict[str, set[str]] = {}
+        for result in results:
+            control = data.controls.get(result.control_id)
+            for ref in control.references if control else []:
+                editions = cited.setdefault(ref.framework.value, set())
+                if ref.framework.value == "mic-guideline" and ref.edition:
+                    editions.add(ref.edition)
+        sep = "、" if t.lang is Language.JA else ", "
+        basis = sep.join(
+            t.framework_name(name)
+            + (
+                ("（" + sep.join(sorted(eds)) + "）" if t.lang is Language.JA else " (" + ", ".join(sorted(eds)) + ")")
+                if eds
+                else ""
+            )
+            for name, eds in cited.items()
+        )
+        rows.append(
+            CriteriaRow(
+                checklist_id=checklist_id,
+                title=info.title.get(t.lang) if info else checklist_id,
+                version=info.version if info else "-",
+                basis=basis or "-",
+                applicable=sum(1 for r in results if r.status is not ResultStatus.NOT_APPLICABLE),
+                total=len(results),
+            )
+        )
+    return rows
+
+
+def _reason_groups(data: ReportInput, t: Wording) -> list[ReasonGroup]:
+    """The gate's reasons grouped by clause: a risk on one line (id, control, level, status), others as given."""
+    ja = t.lang is Language.JA
+    risks = {r.id: r for r in data.register}
+    groups: dict[str, ReasonGroup] = {}
+    for reason in data.decision.reasons:
+        group = groups.setdefault(reason.clause, ReasonGroup(reason.clause, reason.decision.value, []))
+        risk = risks.get(reason.refs[0]) if reason.refs else None
+        if risk is not None and t.clause(reason.clause, 1) is not None and reason.clause != "treatment-plan":
+            level = t.level_name(risk.residual_level)
+            status = t.risk_status_name(risk.status.value)
+            title = risk.title.get(t.lang)
+            group.lines.append(
+                f"{risk.id} {title}（{level}、{status}）" if ja else f"{risk.id} {title} ({level}, {status})"
+            )
+        else:
+            group.lines.append(reason.message_ja if ja and reason.message_ja else reason.message)
+    for group in groups.values():
+        group.heading = t.clause(group.clause, len(group.lines))
+    return list(groups.values())
 
 
 def _period(data: ReportInput) -> dt.datetime | None:
@@ -306,7 +413,7 @@ def build_view(data: ReportInput, lang: Language) -> ReportView:
         risk = risks_by_control.get(result.control_id)
         kind = classify(result, risk, data.decision)
         if kind in sections:
-            sections[kind].append(_finding(data, result, risk, lang))
+            sections[kind].append(_finding(data, result, risk, t))
     findings.sort(key=lambda f: (f.waived, (-f.rank[0], -f.rank[1]), f.result.control_id))
     recommendations.sort(key=lambda f: ((-f.rank[0], -f.rank[1]), f.result.control_id))
     good.sort(key=lambda f: (-f.result.severity.rank, f.result.control_id))
@@ -335,6 +442,10 @@ def build_view(data: ReportInput, lang: Language) -> ReportView:
         period_start=_period(data),
         period_end=data.generated_at,
         methods=_methods(data, t),
+        criteria=_criteria(data, t),
+        baselines=sorted({o.baseline for o in data.observations if o.baseline}),
+        reason_groups=_reason_groups(data, t),
+        not_applicable=sum(1 for r in data.results if r.status is ResultStatus.NOT_APPLICABLE),
         status_counts=counts_in_order(data.scores.overall),
         not_assessed=not_assessed,
         findings=findings,

@@ -10,7 +10,10 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from secaudit.model import Language
+from secaudit.model.condition import FACT_LABELS, value_en, value_ja
 from secaudit.model.labels import (
+    DOMAIN_TEXT,
+    FRAMEWORK_TEXT,
     LEVEL_TEXT,
     RISK_STATUS_TEXT,
     RUN_STATUS_TEXT,
@@ -19,6 +22,7 @@ from secaudit.model.labels import (
     TRAIL_VERDICT_TEXT,
     TREATMENT_TEXT,
     VERDICT_TEXT,
+    name_of,
 )
 
 _TEXT: dict[str, tuple[str, str]] = {
@@ -29,16 +33,23 @@ _TEXT: dict[str, tuple[str, str]] = {
         "This is the report of an advisory information security audit; it gives no assurance "
         "about the security of the service.",
     ),
-    "s_intro": ("1. 導入", "1. Introduction"),
-    "s_summary": ("2. 概要", "2. Summary"),
-    "s_opinion": ("3. 意見", "3. Opinion"),
-    "s_findings": ("4. 指摘事項", "4. Findings"),
-    "s_recommendations": ("5. 改善提言", "5. Recommendations"),
-    "s_good": ("6. 良好事項", "6. Good practice"),
-    "s_limits": ("7. 監査範囲の制約", "7. Limits of the audit"),
-    "s_register": ("8. リスク登録簿", "8. Risk register"),
+    "s_intro": ("1. 監査の概要", "1. About this audit"),
+    "s_purpose": ("1.1 監査の目的", "1.1 Purpose"),
+    "s_scope": ("1.2 監査の範囲", "1.2 Scope"),
+    "s_criteria": ("1.3 監査基準", "1.3 Audit criteria"),
+    "s_procedures": ("1.4 監査手続", "1.4 Procedures"),
+    "s_summary": ("2. 総合意見とサービス開始判定", "2. Overall opinion and launch decision"),
+    "s_opinion": ("総合意見", "Overall opinion"),
+    "s_findings": ("3. 指摘事項", "3. Findings"),
+    "s_recommendations": ("4. 改善提言", "4. Recommendations"),
+    "s_good": ("5. 良好事項", "5. Good practice"),
+    "s_limits": ("6. 監査範囲の制約", "6. Limits of the audit"),
+    "s_register": ("7. リスク一覧", "7. Risks"),
     "s_appendices": ("付録", "Appendices"),
-    "a_controls": ("付録A 全管理策の評価結果と根拠", "Appendix A. Every control, its result and trail"),
+    "a_controls": (
+        "付録A 適用宣言書と全管理策の評価根拠",
+        "Appendix A. Statement of applicability: every control, its result and evidence",
+    ),
     "a_scan": ("付録B 技術的検証（スキャン）の詳細", "Appendix B. Scan details"),
     "a_method": ("付録C スコアとリスクレベルの算定方法", "Appendix C. How scores and risk levels were computed"),
     "service": ("対象サービス", "Service"),
@@ -62,9 +73,53 @@ _TEXT: dict[str, tuple[str, str]] = {
     "auditor": ("監査実施者", "Auditor"),
     "methods": ("監査手続", "Methods used"),
     "method_document_review": ("文書の閲覧", "Document review"),
+    "method_document_review_what": (
+        "所管課が質問票の回答とともに示した根拠資料（規程、記録、報告書等）を閲覧した。",
+        "The documents the department gave with its answers (rules, records, reports) were read.",
+    ),
     "method_interview": ("質問票によるヒアリング", "Interview by questionnaire"),
+    "method_interview_what": (
+        "所管課が回答した質問票により、管理策の整備状況と運用状況を確認した。",
+        "The department's answers to the questionnaire were reviewed for how each control is defined and operated.",
+    ),
     "method_scan": ("技術的検証（スキャン）", "Technical verification (scan)"),
+    "method_scan_what": (
+        "承認された対象に限り、ポート、TLS及びHTTPの設定を外部から検査した。",
+        "Ports, TLS and HTTP settings were examined from outside, on the authorised targets only.",
+    ),
     "method_count": ("{n}件", "{n} items"),
+    "method_what": ("内容", "What was done"),
+    "method_n": ("件数", "Count"),
+    "purpose_text": (
+        "本監査は、{org}が「{service}」をオンラインで提供するにあたり、情報セキュリティポリシー（総務省「地方公共団体に"
+        "おける情報セキュリティポリシーに関するガイドライン」に準拠）に定める管理策の整備状況と運用状況を確認し、"
+        "サービス開始の可否の判断に資する助言を行うことを目的とする。",
+        "This audit checks how the controls of the security policy (which follows the MIC local-government "
+        'guideline) are defined and operated for {org}\'s online service "{service}", and advises on whether it '
+        "can be launched.",
+    ),
+    "out_of_scope": ("範囲外とした事項", "Out of scope"),
+    "out_of_scope_text": (
+        "サービスの特性により適用外となった管理策{n}件（理由は付録Aに記載）。技術的検証は上記の承認された対象に限り、"
+        "それ以外の機器・ネットワークは対象としていない。",
+        "{n} controls that do not apply to this service (the reason for each is in Appendix A). Technical "
+        "verification covered only the authorised targets above, no other host or network.",
+    ),
+    "out_of_scope_no_scan": (
+        "サービスの特性により適用外となった管理策{n}件（理由は付録Aに記載）。技術的検証の対象は定義されていない。",
+        "{n} controls that do not apply to this service (the reason for each is in Appendix A). No target was "
+        "declared for technical verification.",
+    ),
+    "criteria_intro": (
+        "次のチェックリストを監査基準とした。各管理策が依拠する文書と版は、指摘事項及び付録Aの「参照」に記載する。",
+        "The checklists below were the audit criteria. The documents and editions each control rests on are "
+        'given under "References" in the findings and in Appendix A.',
+    ),
+    "criteria_checklist": ("チェックリスト", "Checklist"),
+    "criteria_edition": ("版", "Version"),
+    "criteria_basis": ("依拠する文書", "Based on"),
+    "criteria_controls": ("適用 / 全体", "Applicable / all"),
+    "criteria_baselines": ("技術的検証の判定基準", "Baselines of the technical checks"),
     "catalog_version": ("チェックリスト版", "Catalog version"),
     "generated_at": ("作成日時", "Generated"),
     "decision": ("サービス開始判定", "Launch decision"),
@@ -73,6 +128,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "decision_NO-GO": ("開始不可 (NO-GO)", "NO-GO"),
     "decision_none": ("未判定", "Not decided"),
     "reasons": ("判定理由", "Why"),
+    "clause_open-risk": (
+        "開始を妨げる水準以上の未対応リスク（{n}件）: 是正するか、例外措置の承認を得ること",
+        "Open risks at or above the blocking level ({n}): fix them, or have an exception (例外措置) approved",
+    ),
+    "clause_no-treatment-plan": (
+        "対応計画のないリスク（{n}件）: secaudit risk treat で対応計画を記録すること",
+        "Risks without a treatment plan ({n}): record one with secaudit risk treat",
+    ),
+    "clause_treatment-plan": ("対応計画のもとで開始するリスク（{n}件）", "Risks launched under a treatment plan ({n})"),
     "no_reasons": ("判定方針のいずれの条項にも該当しませんでした。", "No clause of the gate policy applied."),
     "scores": ("スコア", "Scores"),
     "pass_rate": ("適合率", "Pass rate"),
@@ -187,12 +251,15 @@ _TEXT: dict[str, tuple[str, str]] = {
         "exceptions like passes.",
     ),
     "method_risk": (
-        "リスクレベルは影響度と発生可能性の組合せで決まります。影響度はサービスの情報資産の分類"
-        "（機密性・完全性・可用性）と管理策の重要度から、発生可能性はインターネットへの公開などの"
-        "露出から算定します。下表は本報告書で用いた{size}のマトリクスです。",
-        "The risk level combines impact and likelihood. Impact follows the service's classification "
-        "(confidentiality, integrity, availability) and the control's severity; likelihood follows the "
-        "exposure, such as being reachable from the Internet. The table shows the {size} matrix used here.",
+        "リスクレベルは影響度と発生可能性の組合せで決まります。発生可能性は弱点の重大度（不適合となった検査または"
+        "管理策の重要度。一部適合は1段階下げる）を基に、インターネットへの公開による露出で最大1段階上げて算定します。"
+        "影響度は、管理策が保護する観点（機密性・完全性・可用性のいずれか）についてのサービスの分類と、管理策の重要度"
+        "から算定します。各リスクの算定根拠はリスク一覧に記載しています。下表は本報告書で用いた{size}のマトリクスです。",
+        "The risk level combines impact and likelihood. Likelihood starts from the weakness (the severity of the "
+        "failing check or control, one step lower for a partial result) and rises by at most one step when the "
+        "service is reachable from the Internet. Impact follows the service's classification in the dimension the "
+        "control protects (confidentiality, integrity or availability) and the control's severity. Each risk's "
+        "rating is explained in the risk list. The table shows the {size} matrix used here.",
     ),
     "method_status": (
         "各管理策の結果は、質問票の回答（ヒアリング・文書の閲覧）と技術的検証の観測から判定しました。"
@@ -227,13 +294,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "signature_ciso": ("最高情報セキュリティ責任者（CISO）", "Chief Information Security Officer (CISO)"),
     "signature_officer": ("情報セキュリティ担当", "Security officer"),
     "date": ("日付", "Date"),
-    "attr_internet_facing": ("インターネット公開", "Internet-facing"),
-    "attr_personal_data": ("個人情報", "Personal data"),
-    "attr_mynumber": ("マイナンバー", "My Number"),
-    "attr_payment": ("決済", "Payment"),
-    "attr_cloud": ("クラウド利用", "Cloud"),
-    "attr_outsourced": ("業務委託", "Outsourced"),
-    "attr_network_tier": ("ネットワーク層", "Network tier"),
     "yes": ("はい", "yes"),
     "no": ("いいえ", "no"),
 }
@@ -243,18 +303,6 @@ SOURCE_TEXT: dict[str, tuple[str, str]] = {
     "terminal": ("端末での回答", "terminal"),
     "file": ("回答ファイル", "answers file"),
     "scan": ("スキャン", "scan run"),
-}
-
-DOMAIN_TEXT: dict[str, tuple[str, str]] = {
-    "ORG": ("組織体制", "Organisation"),
-    "ASSET": ("情報資産の分類と管理", "Information assets"),
-    "NET": ("情報システム全体の強靱性", "Network resilience"),
-    "PHY": ("物理的セキュリティ", "Physical security"),
-    "HUM": ("人的セキュリティ", "Human security"),
-    "TEC": ("技術的セキュリティ", "Technical security"),
-    "OPS": ("運用", "Operations"),
-    "VEND": ("業務委託と外部サービス", "Outsourcing and cloud"),
-    "EVAL": ("評価・見直し", "Evaluation and review"),
 }
 
 FORBIDDEN_ASSURANCE = (
@@ -295,9 +343,15 @@ class Wording:
         return _pick(_TEXT[key], self.lang).format(**values)
 
     def attribute(self, key: str, value: object) -> Markup:
-        """One service attribute as 'name: value' with yes/no spelt out."""
-        shown = self["yes"] if value is True else self["no"] if value is False else escape(str(value))
-        return self[f"attr_{key}"] + escape(": ") + shown
+        """One service attribute as 'name: value', both in words (the names and values of model.condition)."""
+        ja_name, en_name = FACT_LABELS.get(key, (key, key))
+        if self.lang is Language.EN:
+            return escape(f"{en_name[:1].upper()}{en_name[1:]}: {value_en(value)}")
+        return escape(f"{ja_name}: {value_ja(value)}")
+
+    def framework_name(self, value: str) -> str:
+        """A cited document by the name a reader knows it."""
+        return name_of(FRAMEWORK_TEXT, value, self.lang)
 
     def verdict_name(self, value: str) -> str:
         """The verdict of one piece of evidence (an answer, a check on a target, a review)."""
@@ -320,6 +374,11 @@ class Wording:
     def domain_name(self, value: str) -> str:
         """The name of a MIC guideline section."""
         return _pick(DOMAIN_TEXT.get(value, (value, value)), self.lang)
+
+    def clause(self, clause: str, n: int) -> str | None:
+        """The heading of one gate clause's group of reasons, or None for a clause without one."""
+        pair = _TEXT.get(f"clause_{clause}")
+        return _pick(pair, self.lang).format(n=n) if pair else None
 
     def treatment_name(self, value: str) -> str:
         """The name of a treatment."""

@@ -29,6 +29,7 @@ KNOWN_SCHEMA = frozenset(
         "0060_outbox_repeat_key",
         "0061_outbox_gave_up",
         "0062_risk_weakness",
+        "0063_evidence_ja",
     }
 )
 """The migrations of ``secaudit.store.migrations``, by name."""

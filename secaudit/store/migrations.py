@@ -38,6 +38,12 @@ def _risk_weakness(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE risk_lifecycle ADD COLUMN last_weakness VARCHAR(10)")
 
 
+def _evidence_ja(conn: Connection) -> None:
+    """Keep each observation's evidence in Japanese too (a database made before 0063 lacks the column)."""
+    if "evidence_ja" not in {c["name"] for c in inspect(conn).get_columns("observations")}:
+        conn.exec_driver_sql("ALTER TABLE observations ADD COLUMN evidence_ja TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         "0001_core",
@@ -63,4 +69,5 @@ MIGRATIONS: list[Migration] = [
     Migration("0060_outbox_repeat_key", run=_outbox_repeat_key),
     Migration("0061_outbox_gave_up", run=_outbox_gave_up),
     Migration("0062_risk_weakness", run=_risk_weakness),
+    Migration("0063_evidence_ja", run=_evidence_ja),
 ]

@@ -17,16 +17,32 @@ from tests.report.conftest import HOSTILE_BANNER, build_input
 
 TEXT_FORMATS = [f for f in ReportFormat if f is not ReportFormat.PDF]
 HEADINGS = {
-    Language.JA: ["導入", "概要", "意見", "指摘事項", "改善提言", "良好事項", "リスク登録簿", "付録"],
+    # as municipal audits are reported (MIC audit guideline, METI reporting guideline)
+    Language.JA: [
+        "1.1 監査の目的",
+        "1.2 監査の範囲",
+        "1.3 監査基準",
+        "1.4 監査手続",
+        "2. 総合意見とサービス開始判定",
+        "3. 指摘事項",
+        "4. 改善提言",
+        "5. 良好事項",
+        "6. 監査範囲の制約",
+        "7. リスク一覧",
+        "付録A 適用宣言書",
+    ],
     Language.EN: [
-        "Introduction",
-        "Summary",
-        "Opinion",
-        "Findings",
-        "Recommendations",
-        "Good practice",
-        "Risk register",
-        "Appendices",
+        "1.1 Purpose",
+        "1.2 Scope",
+        "1.3 Audit criteria",
+        "1.4 Procedures",
+        "2. Overall opinion and launch decision",
+        "3. Findings",
+        "4. Recommendations",
+        "5. Good practice",
+        "6. Limits of the audit",
+        "7. Risks",
+        "Appendix A. Statement of applicability",
     ],
 }
 
@@ -79,13 +95,13 @@ def test_markdown_escapes_html_and_table_pipes(report_input: ReportInput) -> Non
 
 def test_findings_are_ordered_by_risk_level_with_evidence_and_remediation(report_input: ReportInput) -> None:
     md = produce(report_input, ReportFormat.MD, Language.EN).decode()
-    findings = md.split("## 4. Findings")[1].split("## 5. Recommendations")[0]
+    findings = md.split("## 3. Findings")[1].split("## 4. Recommendations")[0]
     order = [findings.find(c) for c in ("TEC-6.1-002", "HUM-5.4-001", "TEC-6.5-001", "TEC-6.2-001")]
     assert all(p >= 0 for p in order) and order == sorted(order)
     assert "Remediation" in findings and "Strict-Transport-Security missing" in findings
-    recommendations = md.split("## 5. Recommendations")[1].split("## 6. Good practice")[0]
+    recommendations = md.split("## 4. Recommendations")[1].split("## 5. Good practice")[0]
     assert "HUM-5.2-001" in recommendations and "TEC-6.1-002" not in recommendations
-    good = md.split("## 6. Good practice")[1].split("## 7. Limits of the audit")[0]
+    good = md.split("## 5. Good practice")[1].split("## 6. Limits of the audit")[0]
     # summarised by section, the high and critical controls met by name, never answer by answer
     assert "Incident reporting procedure known to staff" in good and "Encrypted connections (TLS)" in good
     assert "| Technical security | 1 / 5 |" in good
@@ -192,7 +208,7 @@ def test_unverified_controls_are_limits_of_the_audit_with_what_to_do_next() -> N
     data.results[1].status = ResultStatus.AWAITING_ANSWER
     first, second = data.results[0].control_id, data.results[1].control_id
     en = produce(data, ReportFormat.MD, Language.EN).decode()
-    limits = en.split("## 7. Limits of the audit")[1].split("## 8. Risk register")[0]
+    limits = en.split("## 6. Limits of the audit")[1].split("## 7. Risks")[0]
     assert first in limits and "Make sure the target is running and reachable" in limits
     assert second in limits and "Ask the service owner to answer" in limits
     ja = produce(data, ReportFormat.HTML, Language.JA).decode()
@@ -208,15 +224,23 @@ def test_every_blocking_risk_is_a_finding_and_the_no_go_opinion_says_what_blocks
         ref for r in report_input.decision.reasons if r.decision.value == "NO-GO" for ref in r.refs if ref[:2] != "R-"
     }
     md = produce(report_input, ReportFormat.MD, Language.JA).decode()
-    findings = md.split("## 4. 指摘事項")[1].split("## 5. 改善提言")[0]
-    recommendations = md.split("## 5. 改善提言")[1].split("## 6. 良好事項")[0]
+    findings = md.split("## 3. 指摘事項")[1].split("## 4. 改善提言")[0]
+    recommendations = md.split("## 4. 改善提言")[1].split("## 5. 良好事項")[0]
     for control_id in blocking & {r.control_id for r in report_input.results}:
         if next(r for r in report_input.results if r.control_id == control_id).status.raises_risk:
             assert control_id in findings and control_id not in recommendations, control_id
-    opinion = md.split("## 3. 意見")[1].split("## 4. 指摘事項")[0]
+    summary = md.split("## 2. 総合意見とサービス開始判定")[1].split("## 3. 指摘事項")[0]
+    opinion = summary.split("### 総合意見")[1]
     assert "サービスの開始を妨げている事項は次のとおりです" in opinion and "未対応リスク" in opinion
+    assert "計画的に" not in opinion.split("改善提言を")[0]  # blocking items are never advised "as planned"
+    # the gate's reasons grouped: one heading per clause, then one line per risk naming it once
+    reasons = summary.split("### 総合意見")[0]
+    for risk in report_input.register:
+        if any(risk.id in r.refs for r in report_input.decision.reasons):
+            assert reasons.count(risk.id) == 1, risk.id
     en = produce(report_input, ReportFormat.MD, Language.EN).decode()
-    assert "What stands in the way of the launch" in en.split("## 3. Opinion")[1].split("## 4. Findings")[0]
+    en_summary = en.split("## 2. Overall opinion and launch decision")[1].split("## 3. Findings")[0]
+    assert "What stands in the way of the launch" in en_summary.split("### Overall opinion")[1]
 
 
 def test_the_japanese_report_shows_no_internal_codes_or_english_vocabulary(report_input: ReportInput) -> None:

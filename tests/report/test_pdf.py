@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +51,24 @@ def test_missing_weasyprint_is_an_environment_failure(
         produce(report_input, ReportFormat.PDF, Language.JA)
     assert caught.value.exit_code == ExitCode.ENVIRONMENT
     assert "pip install" in str(caught.value) and "libpango" in str(caught.value)
+
+
+@pytest.mark.skipif(PDF_MISSING is not None, reason=f"WeasyPrint is not usable here: {PDF_MISSING}")
+def test_the_japanese_pdf_reads_in_japanese_as_printed(report_input: ReportInput, tmp_path: Path) -> None:
+    """What the CISO reads: the printed text (pdftotext), not the HTML behind it."""
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(produce(report_input, ReportFormat.PDF, Language.JA))
+    done = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+    text = done.stdout
+    pages = text.count("\f")
+    assert 0 < pages <= 25
+    assert not re.search(r"answer: [a-z_]+", text)
+    for leak in ("non-compliant", "check failed", "not applicable", "Critical", "high 以上", "completed", "saas"):
+        assert leak not in text, leak
+    body = text.split("\n付録\n")[0]
+    findings = body.split("3. 指摘事項")[1].split("4. 改善提言")[0]
+    recommendations = body.split("4. 改善提言")[1].split("5. 良好事項")[0]
+    blocking = {r.refs[1] for r in report_input.decision.reasons if r.clause == "open-risk" and len(r.refs) > 1}
+    assert blocking
+    for control_id in blocking:
+        assert control_id in findings and control_id not in recommendations, control_id

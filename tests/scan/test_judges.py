@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -19,7 +20,10 @@ from secaudit.model.facts import (
 )
 from secaudit.scan.errors import CheckDefinitionError
 from secaudit.scan.judges import REGISTRY, judge, validate_checks
-from secaudit.scan.judges.base import NoParameters
+from secaudit.scan.judges.base import NoParameters, Said
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+ENGLISH_PHRASES = re.compile(r"\b(not run|not checked|not judged|offered|missing|days left|in all|none|expected)\b")
 
 PASS, FAIL, ERROR = ObservationStatus.PASS, ObservationStatus.FAIL, ObservationStatus.ERROR
 NOT_RUN = ObservationStatus.NOT_RUN
@@ -40,6 +44,10 @@ def _run(probe: str, assertion: str, facts: Any, **parameters: Any) -> tuple[Obs
     parsed = validate_checks([check])[check.id]
     status, evidence, _details = judge(check, parsed, facts)
     assert "\n" not in evidence
+    # every verdict is written in Japanese too: in Japanese words, unless it only quotes the target
+    assert isinstance(evidence, Said) and "\n" not in evidence.ja
+    assert evidence.ja == evidence.en or JAPANESE.search(evidence.ja), (evidence.en, evidence.ja)
+    assert evidence.ja == evidence.en or not ENGLISH_PHRASES.search(evidence.ja), evidence.ja
     return status, evidence
 
 

@@ -114,6 +114,15 @@ def test_the_port_set_adds_declared_and_named_ports_to_the_profile() -> None:
     assert quick.source == "nmap top 100 + declared + named by checks"
     deep = ports.port_set(NmapOptions(all_ports=True), install, declared=[18443], named=[6379])
     assert deep.ranges == [(1, 65535)] and deep.source == "all 65,535 ports"
+    listed = ports.port_set(NmapOptions(ports=[443]), install, declared=[])
+    assert listed.source == "the profile's list"
+    # every part of the port set's origin reads in Japanese in a Japanese report
+    for source, ja in (
+        (quick.source, "nmapの上位100ポート、申告されたポート、チェックが指定するポート"),
+        (deep.source, "全65,535ポート"),
+        (listed.source, "プロファイルの一覧"),
+    ):
+        assert PortFacts(target="t", address="127.0.0.1", scanned_from=source).scanned_from_ja() == ja
 
 
 def test_a_profile_scans_either_all_ports_or_the_top_ones() -> None:

@@ -169,6 +169,7 @@ def test_scan_runs_round_trip(db: Path) -> None:
         target="https://localhost:8443/",
         status=ObservationStatus.FAIL,
         evidence="no Strict-Transport-Security header",
+        evidence_ja="Strict-Transport-Securityヘッダがありません",
         details={"banner": "<script>alert(1)</script>"},
         observed_at=start,
         baseline="OWASP 2024",
@@ -217,3 +218,26 @@ def test_an_outbox_from_before_0060_is_migrated_and_keeps_its_rows(db: Path) -> 
     assert kept.id == "n1" and kept.repeat_key is None and kept.gave_up_at is None
     columns = [row[1] for row in sqlite3.connect(db).execute("PRAGMA table_info(notification_outbox)")]
     assert {"repeat_key", "gave_up_at"} <= set(columns)
+
+
+def test_observations_from_before_0063_keep_their_english_evidence(db: Path) -> None:
+    open_store(f"sqlite:///{db}")
+    conn = sqlite3.connect(db)  # make it look like a database written before 0063
+    conn.execute("ALTER TABLE observations DROP COLUMN evidence_ja")
+    conn.execute("DELETE FROM schema_migrations WHERE name = '0063_evidence_ja'")
+    conn.execute(
+        "INSERT INTO scan_runs (id, service_id, profile, started_at, finished_at, status, secaudit_version,"
+        " nmap_version, scope, error) VALUES ('r0', 'svc', 'quick', '2026-11-01T00:00:00+00:00',"
+        " '2026-11-01T00:01:00+00:00', 'completed', '0.1.0', NULL, '{}', NULL)"
+    )
+    conn.execute(
+        "INSERT INTO observations (run_id, service_id, check_id, target, status, evidence, details, observed_at)"
+        " VALUES ('r0', 'svc', 'http.hsts', 'https://localhost/', 'fail', 'no Strict-Transport-Security header',"
+        " '{}', '2026-11-01T00:00:00+00:00')"
+    )
+    conn.commit()
+    conn.close()
+    store = Store(f"sqlite:///{db}")
+    assert store.migrate() == ["0063_evidence_ja"]
+    _run, [old] = scan_store.latest_observations(store, "svc")
+    assert old.evidence_ja is None and old.evidence_in("ja") == "no Strict-Transport-Security header"

@@ -11,7 +11,7 @@ from secaudit.errors import Problem
 from secaudit.model import Check, HttpFacts, PortFacts, ProbeKind, TlsFacts
 from secaudit.scan.errors import CheckDefinitionError
 from secaudit.scan.judges import http, ports, tls
-from secaudit.scan.judges.base import ERROR, Assertion, Verdict
+from secaudit.scan.judges.base import ERROR, Assertion, Said, Verdict
 
 REGISTRY: dict[ProbeKind, dict[str, Assertion[Any]]] = {
     ProbeKind.PORTS: ports.ASSERTIONS,
@@ -64,5 +64,5 @@ def ports_named_by(checks: Iterable[Check], parameters: dict[str, BaseModel]) ->
 def judge(check: Check, parameters: BaseModel, facts: PortFacts | TlsFacts | HttpFacts) -> Verdict:
     """Judge ``facts`` with ``check``; a probe error is an error verdict, never a pass or a fail."""
     if facts.error is not None:
-        return ERROR, f"probe error: {facts.error}", {"error": facts.error}
+        return ERROR, Said(f"probe error: {facts.error}", f"調査のエラー: {facts.error}"), {"error": facts.error}
     return REGISTRY[check.probe][check.assertion].judge(facts, parameters)

@@ -10,7 +10,29 @@ from pydantic import BaseModel, ConfigDict
 
 from secaudit.model import ObservationStatus
 
-Verdict = tuple[ObservationStatus, str, dict[str, Any]]
+
+class Said(str):
+    """A judge's one-line evidence: the English text (what it is as a ``str``) with its Japanese beside it.
+
+    Judges write both languages where they decide, so the report shows the evidence in its own
+    language and nothing downstream translates. Values quoted from the target (a header, a banner,
+    an error from the operating system) stay as they were received, in both.
+    """
+
+    ja: str
+
+    def __new__(cls, en: str, ja: str) -> Said:
+        said = super().__new__(cls, en)
+        said.ja = ja
+        return said
+
+    @property
+    def en(self) -> str:
+        """The English text."""
+        return str.__str__(self)
+
+
+Verdict = tuple[ObservationStatus, Said, dict[str, Any]]
 FactsT = TypeVar("FactsT")
 
 PASS = ObservationStatus.PASS
@@ -41,7 +63,14 @@ class Assertion(Generic[FactsT]):
     summary: str
 
 
-def listing(items: list[Any], limit: int = 12) -> str:
-    """A short comma-separated rendering of ``items`` for one-line evidence."""
+def listing(items: list[Any], limit: int = 12, *, ja: bool = False) -> str:
+    """A short comma-separated rendering of ``items`` for one-line evidence (``ja``: the Japanese tail)."""
     shown = ", ".join(str(i) for i in items[:limit])
-    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+    if len(items) <= limit:
+        return shown
+    return shown + (f" ほか（全{len(items)}件）" if ja else f", ... ({len(items)} in all)")
+
+
+def both(items: list[Any], limit: int = 12) -> tuple[str, str]:
+    """``listing`` in English and in Japanese."""
+    return listing(items, limit), listing(items, limit, ja=True)

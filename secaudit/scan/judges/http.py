@@ -7,7 +7,19 @@ import re
 from pydantic import Field
 
 from secaudit.model import HttpFacts
-from secaudit.scan.judges.base import ERROR, FAIL, NOT_RUN, PASS, Assertion, NoParameters, Parameters, Verdict, listing
+from secaudit.scan.judges.base import (
+    ERROR,
+    FAIL,
+    NOT_RUN,
+    PASS,
+    Assertion,
+    NoParameters,
+    Parameters,
+    Said,
+    Verdict,
+    both,
+    listing,
+)
 
 VERSION_RE = re.compile(r"\d+\.\d+|/\s*\d")
 MAX_AGE_RE = re.compile(r"max-age\s*=\s*\"?(\d+)\"?", re.IGNORECASE)
@@ -62,65 +74,106 @@ class CookiePolicy(Parameters):
 
 def https_redirect(facts: HttpFacts, _params: NoParameters) -> Verdict:
     """Pass when plain HTTP redirects to HTTPS or is not offered at all; error when asking failed."""
-    note = facts.https_redirect_note or ""
+    en, ja = facts.https_redirect_note or "", facts.https_redirect_note_ja or facts.https_redirect_note or ""
     if facts.plain_http_offered is False:
-        return PASS, note or "no plaintext HTTP offered", {}
+        return PASS, Said(en or "no plaintext HTTP offered", ja or "平文のHTTPは提供されていません"), {}
     if facts.https_redirect is None:
         if facts.https_redirect_failed:
-            return ERROR, note or "plain HTTP could not be asked", {}
-        return NOT_RUN, note or "not run: plain HTTP was not looked at", {}
+            return (
+                ERROR,
+                Said(en or "plain HTTP could not be asked", ja or "平文のHTTPに問い合わせできませんでした"),
+                {},
+            )
+        return NOT_RUN, Said("not run: plain HTTP was not looked at", "未実施: 平文のHTTPを確認していません"), {}
     if facts.https_redirect:
-        return PASS, note or "redirects to https", {}
-    return FAIL, note or "plain HTTP is served without a redirect to https", {}
+        return PASS, Said(en or "redirects to https", ja or "HTTPSへ転送されます"), {}
+    return (
+        FAIL,
+        Said(
+            en or "plain HTTP is served without a redirect to https",
+            ja or "平文のHTTPがHTTPSへ転送されずに提供されています",
+        ),
+        {},
+    )
 
 
 def hsts_min_age(facts: HttpFacts, params: HstsPolicy) -> Verdict:
     """Fail without an HTTPS response carrying Strict-Transport-Security of at least ``min_age``."""
     values = facts.header("Strict-Transport-Security")
     if facts.final_url is not None and facts.final_url.startswith("http://"):
-        return FAIL, "served over plain HTTP: no HSTS can apply", {}
+        return (
+            FAIL,
+            Said("served over plain HTTP: no HSTS can apply", "平文のHTTPで提供されており、HSTSが効きません"),
+            {},
+        )
     if not values:
-        return FAIL, "no Strict-Transport-Security header", {}
+        return FAIL, Said("no Strict-Transport-Security header", "Strict-Transport-Securityヘッダがありません"), {}
     match = MAX_AGE_RE.search(values[0])
     age = int(match.group(1)) if match else None
     details = {"value": values[0], "max_age": age}
     if age is None:
-        return FAIL, f"Strict-Transport-Security without max-age: {values[0]}", details
+        return (
+            FAIL,
+            Said(
+                f"Strict-Transport-Security without max-age: {values[0]}",
+                f"Strict-Transport-Securityにmax-ageがありません: {values[0]}",
+            ),
+            details,
+        )
     if age < params.min_age:
-        return FAIL, f"max-age={age} (minimum {params.min_age})", details
+        return (
+            FAIL,
+            Said(f"max-age={age} (minimum {params.min_age})", f"max-age={age}（最低 {params.min_age}）"),
+            details,
+        )
     if params.include_subdomains and "includesubdomains" not in values[0].lower():
-        return FAIL, "includeSubDomains missing", details
-    return PASS, f"Strict-Transport-Security: {values[0]}", details
+        return FAIL, Said("includeSubDomains missing", "includeSubDomainsがありません"), details
+    return PASS, Said(f"Strict-Transport-Security: {values[0]}", f"Strict-Transport-Security: {values[0]}"), details
 
 
 def header_present(facts: HttpFacts, params: Header) -> Verdict:
     """Fail when the header is absent or empty."""
     values = [v for v in facts.header(params.header) if v.strip()]
     if values:
-        return PASS, f"{params.header}: {values[0]}", {}
-    return FAIL, f"no {params.header} header", {}
+        return PASS, _quoted(params.header, values[0]), {}
+    return FAIL, _absent(params.header), {}
 
 
 def header_equals(facts: HttpFacts, params: HeaderValue) -> Verdict:
     """Fail unless the header's value equals ``value`` (case-insensitive)."""
     values = facts.header(params.header)
     if not values:
-        return FAIL, f"no {params.header} header", {}
+        return FAIL, _absent(params.header), {}
     if values[0].strip().lower() == params.value.lower():
-        return PASS, f"{params.header}: {values[0]}", {}
-    return FAIL, f"{params.header}: {values[0]} (expected {params.value})", {}
+        return PASS, _quoted(params.header, values[0]), {}
+    return (
+        FAIL,
+        Said(
+            f"{params.header}: {values[0]} (expected {params.value})",
+            f"{params.header}: {values[0]}（求める値は {params.value}）",
+        ),
+        {},
+    )
 
 
 def header_in(facts: HttpFacts, params: HeaderValues) -> Verdict:
     """Fail unless the header's effective (last) token is one of ``values``."""
     values = facts.header(params.header)
     if not values:
-        return FAIL, f"no {params.header} header", {}
+        return FAIL, _absent(params.header), {}
     tokens = [t.strip().lower() for v in values for t in v.split(",") if t.strip()]
     effective = tokens[-1] if tokens else ""
     if effective in {v.lower() for v in params.values}:
-        return PASS, f"{params.header}: {effective}", {}
-    return FAIL, f"{params.header}: {effective or '(empty)'} (accepted: {listing(params.values)})", {}
+        return PASS, _quoted(params.header, effective), {}
+    accepted_en, accepted_ja = both(params.values)
+    return (
+        FAIL,
+        Said(
+            f"{params.header}: {effective or '(empty)'} (accepted: {accepted_en})",
+            f"{params.header}: {effective or '（空）'}（認める値: {accepted_ja}）",
+        ),
+        {},
+    )
 
 
 def frame_protection(facts: HttpFacts, _params: NoParameters) -> Verdict:
@@ -128,20 +181,36 @@ def frame_protection(facts: HttpFacts, _params: NoParameters) -> Verdict:
     for csp in facts.header("Content-Security-Policy"):
         for directive in csp.split(";"):
             if directive.strip().lower().startswith("frame-ancestors"):
-                return PASS, f"Content-Security-Policy {directive.strip()}", {}
+                text = f"Content-Security-Policy {directive.strip()}"
+                return PASS, Said(text, text), {}
     xfo = facts.header("X-Frame-Options")
     if xfo and xfo[0].strip().upper() in ("DENY", "SAMEORIGIN"):
-        return PASS, f"X-Frame-Options: {xfo[0]}", {}
+        return PASS, _quoted("X-Frame-Options", xfo[0]), {}
     if xfo:
-        return FAIL, f"X-Frame-Options: {xfo[0]} (expected DENY or SAMEORIGIN)", {}
-    return FAIL, "neither X-Frame-Options nor CSP frame-ancestors", {}
+        return (
+            FAIL,
+            Said(
+                f"X-Frame-Options: {xfo[0]} (expected DENY or SAMEORIGIN)",
+                f"X-Frame-Options: {xfo[0]}（求める値は DENY または SAMEORIGIN）",
+            ),
+            {},
+        )
+    return (
+        FAIL,
+        Said(
+            "neither X-Frame-Options nor CSP frame-ancestors",
+            "X-Frame-OptionsもCSPのframe-ancestorsもありません",
+        ),
+        {},
+    )
 
 
 def cookies_flagged(facts: HttpFacts, params: CookiePolicy) -> Verdict:
     """Fail when a cookie lacks a required attribute (Secure, HttpOnly, SameSite)."""
     if not facts.cookies:
-        return PASS, "no cookies set", {}
-    problems = []
+        return PASS, Said("no cookies set", "Cookieは設定されていません"), {}
+    problems: list[str] = []
+    problems_ja: list[str] = []
     for cookie in facts.cookies:
         missing = [
             flag
@@ -156,47 +225,93 @@ def cookies_flagged(facts: HttpFacts, params: CookiePolicy) -> Verdict:
             missing.append("Secure (SameSite=None)")
         if missing:
             problems.append(f"{cookie.name} without {'/'.join(missing)}")
+            problems_ja.append(f"{cookie.name}に{'・'.join(missing)}属性がありません")
     names = [c.name for c in facts.cookies]
     if problems:
-        return FAIL, listing(problems, 4), {"cookies": names, "problems": problems}
-    return PASS, f"flagged: {listing(names)}", {"cookies": names}
+        return (
+            FAIL,
+            Said(listing(problems, 4), listing(problems_ja, 4, ja=True)),
+            {
+                "cookies": names,
+                "problems": problems,
+            },
+        )
+    names_en, names_ja = both(names)
+    return PASS, Said(f"flagged: {names_en}", f"必要な属性あり: {names_ja}"), {"cookies": names}
 
 
 def no_version_headers(facts: HttpFacts, params: Headers) -> Verdict:
     """Fail when one of ``headers`` carries a version number."""
     leaks = [f"{h}: {v}" for h in params.headers for v in facts.header(h) if VERSION_RE.search(v)]
     if leaks:
-        return FAIL, listing(leaks, 4), {"leaks": leaks}
+        return FAIL, Said(listing(leaks, 4), "バージョンを表示: " + listing(leaks, 4, ja=True)), {"leaks": leaks}
     shown = [f"{h}: {v}" for h in params.headers for v in facts.header(h)]
-    return PASS, f"no version shown ({listing(shown, 4) or 'headers absent'})", {}
+    return (
+        PASS,
+        Said(
+            f"no version shown ({listing(shown, 4) or 'headers absent'})",
+            f"バージョンの表示なし（{listing(shown, 4, ja=True) or '該当ヘッダなし'}）",
+        ),
+        {},
+    )
 
 
 def trace_disabled(facts: HttpFacts, _params: NoParameters) -> Verdict:
     """Fail when TRACE is answered with success and echoes the request."""
     if facts.trace_enabled is None:
-        return ERROR, "not checked: the TRACE request failed", {"notes": facts.notes}
+        return (
+            ERROR,
+            Said("not checked: the TRACE request failed", "未確認: TRACEリクエストが失敗しました"),
+            {"notes": facts.notes},
+        )
     if facts.trace_enabled:
-        return FAIL, "TRACE is answered and echoes the request", {}
-    return PASS, "TRACE refused", {}
+        return FAIL, Said("TRACE is answered and echoes the request", "TRACEに応答し、リクエストを返しています"), {}
+    return PASS, Said("TRACE refused", "TRACEは拒否されました"), {}
 
 
 def methods_not_allowed(facts: HttpFacts, params: Methods) -> Verdict:
     """Fail when OPTIONS advertises one of ``methods`` in its Allow header; error when OPTIONS failed."""
     if facts.options_status is None:
-        return ERROR, "not checked: the OPTIONS request failed", {"notes": facts.notes}
+        return (
+            ERROR,
+            Said("not checked: the OPTIONS request failed", "未確認: OPTIONSリクエストが失敗しました"),
+            {"notes": facts.notes},
+        )
     offered = [m for m in params.methods if m.upper() in facts.allowed_methods]
     if offered:
-        return FAIL, f"Allow lists {listing(offered)}", {"allowed": facts.allowed_methods}
-    return PASS, f"Allow: {listing(facts.allowed_methods) or '(none advertised)'}", {"allowed": facts.allowed_methods}
+        offered_en, offered_ja = both(offered)
+        return (
+            FAIL,
+            Said(f"Allow lists {offered_en}", f"Allowヘッダに {offered_ja}"),
+            {"allowed": facts.allowed_methods},
+        )
+    allowed_en, allowed_ja = both(facts.allowed_methods)
+    return (
+        PASS,
+        Said(f"Allow: {allowed_en or '(none advertised)'}", f"Allow: {allowed_ja or '（提示なし）'}"),
+        {"allowed": facts.allowed_methods},
+    )
 
 
 def no_directory_listing(facts: HttpFacts, _params: NoParameters) -> Verdict:
     """Fail when the root answers with a directory listing."""
     if facts.directory_listing is None:
-        return ERROR, "not checked: the root could not be fetched", {"notes": facts.notes}
+        return (
+            ERROR,
+            Said("not checked: the root could not be fetched", "未確認: ルートを取得できませんでした"),
+            {"notes": facts.notes},
+        )
     if facts.directory_listing:
-        return FAIL, "the root shows a directory listing", {}
-    return PASS, "no directory listing at the root", {}
+        return FAIL, Said("the root shows a directory listing", "ルートでディレクトリ一覧が表示されます"), {}
+    return PASS, Said("no directory listing at the root", "ルートでディレクトリ一覧は表示されません"), {}
+
+
+def _quoted(header: str, value: str) -> Said:
+    return Said(f"{header}: {value}", f"{header}: {value}")
+
+
+def _absent(header: str) -> Said:
+    return Said(f"no {header} header", f"{header}ヘッダがありません")
 
 
 ASSERTIONS: dict[str, Assertion[HttpFacts]] = {

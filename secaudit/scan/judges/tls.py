@@ -5,7 +5,18 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from secaudit.model import TlsFacts
-from secaudit.scan.judges.base import ERROR, FAIL, PASS, Assertion, NoParameters, Parameters, Verdict, listing
+from secaudit.scan.judges.base import (
+    ERROR,
+    FAIL,
+    PASS,
+    Assertion,
+    NoParameters,
+    Parameters,
+    Said,
+    Verdict,
+    both,
+    listing,
+)
 
 KNOWN_VERSIONS = ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
@@ -60,11 +71,12 @@ def protocols_not_offered(facts: TlsFacts, params: Protocols) -> Verdict:
     offered, untested = _split(facts, params.protocols)
     details = {"offered": offered, "untested": untested}
     if offered:
-        ciphers = [f"{p} ({facts.protocols[p].cipher})" for p in offered]
-        return FAIL, f"offered: {listing(ciphers)}", details
+        en, ja = both([f"{p} ({facts.protocols[p].cipher})" for p in offered])
+        return FAIL, Said(f"offered: {en}", f"受け入れています: {ja}"), details
     if untested:
-        return ERROR, f"not tested: {listing(untested)} ({_why(facts, untested[0])})", details
-    return PASS, f"not offered: {listing(params.protocols)}", details
+        return ERROR, _untested(facts, untested), details
+    en, ja = both(params.protocols)
+    return PASS, Said(f"not offered: {en}", f"受け入れていません: {ja}"), details
 
 
 def protocols_offered_any(facts: TlsFacts, params: Protocols) -> Verdict:
@@ -72,10 +84,12 @@ def protocols_offered_any(facts: TlsFacts, params: Protocols) -> Verdict:
     offered, untested = _split(facts, params.protocols)
     details = {"offered": offered, "untested": untested}
     if offered:
-        return PASS, f"offered: {listing(offered)}", details
+        en, ja = both(offered)
+        return PASS, Said(f"offered: {en}", f"受け入れています: {ja}"), details
     if untested:
-        return ERROR, f"not tested: {listing(untested)} ({_why(facts, untested[0])})", details
-    return FAIL, f"none offered of {listing(params.protocols)}", details
+        return ERROR, _untested(facts, untested), details
+    en, ja = both(params.protocols)
+    return FAIL, Said(f"none offered of {en}", f"{ja} のいずれも受け入れていません"), details
 
 
 def ciphers_recommended(facts: TlsFacts, params: CipherList) -> Verdict:
@@ -84,13 +98,21 @@ def ciphers_recommended(facts: TlsFacts, params: CipherList) -> Verdict:
     for version, names in facts.ciphers.items():
         seen.update({f"{version}: {name}": name for name in names})
     if not seen:
-        return ERROR, "not judged: no cipher suite was negotiated", {}
+        return (
+            ERROR,
+            Said("not judged: no cipher suite was negotiated", "判定不能: 暗号スイートが一つも合意されませんでした"),
+            {},
+        )
     allowed = set(params.allowed)
     weak = sorted(label for label, name in seen.items() if name not in allowed)
     details = {"seen": sorted(seen), "not_recommended": weak}
     if weak:
-        return FAIL, f"not recommended: {listing(weak, 6)}", details
-    return PASS, f"recommended only: {listing(sorted(seen), 6)}", details
+        return FAIL, Said(f"not recommended: {listing(weak, 6)}", f"推奨外: {listing(weak, 6, ja=True)}"), details
+    return (
+        PASS,
+        Said(f"recommended only: {listing(sorted(seen), 6)}", f"推奨のもののみ: {listing(sorted(seen), 6, ja=True)}"),
+        details,
+    )
 
 
 def certificate_in_validity(facts: TlsFacts, _params: NoParameters) -> Verdict:
@@ -100,10 +122,30 @@ def certificate_in_validity(facts: TlsFacts, _params: NoParameters) -> Verdict:
         return _no_cert(facts)
     details = {"not_before": cert.not_before.isoformat(), "not_after": cert.not_after.isoformat()}
     if cert.days_left < 0 or (facts.observed_at is not None and facts.observed_at >= cert.not_after):
-        return FAIL, f"expired on {cert.not_after:%Y-%m-%d} ({-cert.days_left} days ago)", details
+        return (
+            FAIL,
+            Said(
+                f"expired on {cert.not_after:%Y-%m-%d} ({-cert.days_left} days ago)",
+                f"{cert.not_after:%Y-%m-%d}に期限切れ（{-cert.days_left}日前）",
+            ),
+            details,
+        )
     if facts.observed_at is not None and facts.observed_at < cert.not_before:
-        return FAIL, f"not valid before {cert.not_before:%Y-%m-%d}", details
-    return PASS, f"valid {cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d}", details
+        return (
+            FAIL,
+            Said(
+                f"not valid before {cert.not_before:%Y-%m-%d}", f"{cert.not_before:%Y-%m-%d}より前は有効ではありません"
+            ),
+            details,
+        )
+    return (
+        PASS,
+        Said(
+            f"valid {cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d}",
+            f"有効期間 {cert.not_before:%Y-%m-%d} ～ {cert.not_after:%Y-%m-%d}",
+        ),
+        details,
+    )
 
 
 def certificate_trusted(facts: TlsFacts, _params: NoParameters) -> Verdict:
@@ -112,8 +154,23 @@ def certificate_trusted(facts: TlsFacts, _params: NoParameters) -> Verdict:
     if cert is None:
         return _no_cert(facts)
     if cert.trusted:
-        return PASS, f"chains to a trusted authority (issuer {cert.issuer})", {}
-    return FAIL, f"not trusted: {cert.trust_error or 'verification failed'} (issuer {cert.issuer})", {}
+        return (
+            PASS,
+            Said(
+                f"chains to a trusted authority (issuer {cert.issuer})",
+                f"信頼された認証局に連鎖します（発行者 {cert.issuer}）",
+            ),
+            {},
+        )
+    why = cert.trust_error or "verification failed"
+    return (
+        FAIL,
+        Said(
+            f"not trusted: {why} (issuer {cert.issuer})",
+            f"信頼できません: {cert.trust_error or '検証に失敗'}（発行者 {cert.issuer}）",
+        ),
+        {},
+    )
 
 
 def certificate_hostname_matches(facts: TlsFacts, _params: NoParameters) -> Verdict:
@@ -123,8 +180,15 @@ def certificate_hostname_matches(facts: TlsFacts, _params: NoParameters) -> Verd
         return _no_cert(facts)
     details = {"sni": facts.sni, "san": cert.san}
     if cert.hostname_matches:
-        return PASS, f"{facts.sni} matches the certificate", details
-    return FAIL, f"{facts.sni} not in subjectAltName ({listing(cert.san, 6) or 'none'})", details
+        return PASS, Said(f"{facts.sni} matches the certificate", f"{facts.sni} は証明書と一致します"), details
+    return (
+        FAIL,
+        Said(
+            f"{facts.sni} not in subjectAltName ({listing(cert.san, 6) or 'none'})",
+            f"{facts.sni} がsubjectAltNameにありません（{listing(cert.san, 6, ja=True) or 'なし'}）",
+        ),
+        details,
+    )
 
 
 def certificate_days_left(facts: TlsFacts, params: MinDays) -> Verdict:
@@ -133,11 +197,22 @@ def certificate_days_left(facts: TlsFacts, params: MinDays) -> Verdict:
     if cert is None:
         return _no_cert(facts)
     if params.min_days is None:
-        return ERROR, "not judged: no minimum number of days configured", {}
+        return (
+            ERROR,
+            Said("not judged: no minimum number of days configured", "判定不能: 残り日数の下限が設定されていません"),
+            {},
+        )
     details = {"days_left": cert.days_left, "min_days": params.min_days}
     if cert.days_left < params.min_days:
-        return FAIL, f"{cert.days_left} days left (minimum {params.min_days})", details
-    return PASS, f"{cert.days_left} days left", details
+        return (
+            FAIL,
+            Said(
+                f"{cert.days_left} days left (minimum {params.min_days})",
+                f"残り{cert.days_left}日（最低 {params.min_days}日）",
+            ),
+            details,
+        )
+    return PASS, Said(f"{cert.days_left} days left", f"残り{cert.days_left}日"), details
 
 
 def certificate_max_lifespan(facts: TlsFacts, params: MaxDays) -> Verdict:
@@ -147,8 +222,15 @@ def certificate_max_lifespan(facts: TlsFacts, params: MaxDays) -> Verdict:
         return _no_cert(facts)
     details = {"lifespan_days": cert.lifespan_days, "max_days": params.max_days}
     if cert.lifespan_days > params.max_days:
-        return FAIL, f"lifespan {cert.lifespan_days} days (maximum {params.max_days})", details
-    return PASS, f"lifespan {cert.lifespan_days} days", details
+        return (
+            FAIL,
+            Said(
+                f"lifespan {cert.lifespan_days} days (maximum {params.max_days})",
+                f"有効期間 {cert.lifespan_days}日（上限 {params.max_days}日）",
+            ),
+            details,
+        )
+    return PASS, Said(f"lifespan {cert.lifespan_days} days", f"有効期間 {cert.lifespan_days}日"), details
 
 
 def key_strength(facts: TlsFacts, params: KeyBits) -> Verdict:
@@ -157,13 +239,14 @@ def key_strength(facts: TlsFacts, params: KeyBits) -> Verdict:
     if cert is None:
         return _no_cert(facts)
     label = f"{cert.key_type} {cert.key_bits} bits"
+    label_ja = f"{cert.key_type} {cert.key_bits}ビット"
     details = {"key_type": cert.key_type, "key_bits": cert.key_bits}
     minimum = {"RSA": params.rsa_min_bits, "EC": params.ec_min_bits, "Ed25519": 0, "Ed448": 0}.get(cert.key_type)
     if minimum is None:
-        return FAIL, f"{label}: key type not accepted", details
+        return FAIL, Said(f"{label}: key type not accepted", f"{label_ja}: 認めていない鍵の種類です"), details
     if cert.key_bits < minimum:
-        return FAIL, f"{label} (minimum {minimum})", details
-    return PASS, label, details
+        return FAIL, Said(f"{label} (minimum {minimum})", f"{label_ja}（最低 {minimum}ビット）"), details
+    return PASS, Said(label, label_ja), details
 
 
 def signature_algorithm_allowed(facts: TlsFacts, params: Algorithms) -> Verdict:
@@ -172,8 +255,15 @@ def signature_algorithm_allowed(facts: TlsFacts, params: Algorithms) -> Verdict:
     if cert is None:
         return _no_cert(facts)
     if cert.signature_algorithm in params.allowed:
-        return PASS, cert.signature_algorithm, {}
-    return FAIL, f"{cert.signature_algorithm} is not an accepted signature algorithm", {}
+        return PASS, Said(cert.signature_algorithm, cert.signature_algorithm), {}
+    return (
+        FAIL,
+        Said(
+            f"{cert.signature_algorithm} is not an accepted signature algorithm",
+            f"{cert.signature_algorithm} は認めていない署名アルゴリズムです",
+        ),
+        {},
+    )
 
 
 def _split(facts: TlsFacts, versions: list[str]) -> tuple[list[str], list[str]]:
@@ -182,13 +272,22 @@ def _split(facts: TlsFacts, versions: list[str]) -> tuple[list[str], list[str]]:
     return offered, untested
 
 
-def _why(facts: TlsFacts, version: str) -> str:
-    support = facts.protocols.get(version)
-    return support.error if support and support.error else "no handshake attempted"
+def _untested(facts: TlsFacts, untested: list[str]) -> Said:
+    support = facts.protocols.get(untested[0])
+    error = support.error if support and support.error else None
+    en, ja = both(untested)
+    return Said(
+        f"not tested: {en} ({error or 'no handshake attempted'})",
+        f"未確認: {ja}（{error or 'ハンドシェイクを試みていません'}）",
+    )
 
 
 def _no_cert(facts: TlsFacts) -> Verdict:
-    return ERROR, "not judged: no certificate was received", {"error": facts.error}
+    return (
+        ERROR,
+        Said("not judged: no certificate was received", "判定不能: 証明書を受け取れませんでした"),
+        {"error": facts.error},
+    )
 
 
 ASSERTIONS: dict[str, Assertion[TlsFacts]] = {

@@ -182,10 +182,13 @@ def _https_redirect(visit: _Visit, approved: ApprovedTarget, facts: HttpFacts) -
     if variant is None:
         address = approved.preferred_address()
         assert address is not None
-        state = _port_state(address, PLAIN_HTTP_PORT, visit)
+        state, state_ja = _port_state(address, PLAIN_HTTP_PORT, visit)
         if state != "open":
             facts.plain_http_offered = False
             facts.https_redirect_note = f"no plaintext HTTP offered: port {PLAIN_HTTP_PORT} of {address} {state}"
+            facts.https_redirect_note_ja = (
+                f"平文のHTTPは提供されていません: {address} のポート{PLAIN_HTTP_PORT}は{state_ja}"
+            )
             return
         port = "" if PLAIN_HTTP_PORT == 80 else f":{PLAIN_HTTP_PORT}"
         variant, via = f"http://{_netloc_host(str(parts.hostname))}{port}/", approved
@@ -195,28 +198,31 @@ def _https_redirect(visit: _Visit, approved: ApprovedTarget, facts: HttpFacts) -
     except (httpx.HTTPError, ValueError, OSError) as exc:
         facts.https_redirect_failed = True
         facts.https_redirect_note = f"GET {variant}: {_describe(exc)}"
+        facts.https_redirect_note_ja = f"GET {variant} が失敗: {_describe(exc)}"
         return
     location = reply.first("location") if 300 <= reply.status < 400 else None
     facts.https_redirect = location is not None and urljoin(variant, location).startswith("https://")
     facts.https_redirect_note = f"{variant} answered {reply.status}" + (f" -> {location}" if location else "")
+    facts.https_redirect_note_ja = f"{variant} の応答は {reply.status}" + (f"（転送先 {location}）" if location else "")
 
 
 PLAIN_HTTP_PORT = 80
 PORT_CHECK_TIMEOUT_S = 3.0
 
 
-def _port_state(address: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int, visit: _Visit) -> str:
-    """``open``, ``refused the connection`` or ``did not answer (filtered)``: one TCP connect, within the deadline."""
+def _port_state(address: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int, visit: _Visit) -> tuple[str, str]:
+    """``open``, ``refused the connection`` or ``did not answer (filtered)`` (with its Japanese): one TCP
+    connect, within the deadline."""
     timeout = max(0.1, min(PORT_CHECK_TIMEOUT_S, visit.deadline - time.monotonic()))
     try:
         with socket.create_connection((str(address), port), timeout=timeout):
-            return "open"
+            return "open", "開いています"
     except ConnectionRefusedError:
-        return "refused the connection"
+        return "refused the connection", "接続を拒否しました"
     except TimeoutError:
-        return "did not answer (filtered)"
+        return "did not answer (filtered)", "応答しませんでした（フィルタ）"
     except OSError as exc:
-        return f"could not be reached ({exc.strerror or exc})"
+        return f"could not be reached ({exc.strerror or exc})", f"到達できませんでした（{exc.strerror or exc}）"
 
 
 def _http_variant(scope: ScopeDecision, parts: SplitResult) -> str | None:
