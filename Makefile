@@ -8,9 +8,9 @@ STAMP  := $(VENV)/.installed
 
 install: $(STAMP)
 
-# System packages: nmap for the ports probe; pango, harfbuzz and the Noto CJK fonts for PDF
+# System packages: nmap for the ports probe; pango, harfbuzz, the Noto CJK fonts and DejaVu Sans Mono for PDF
 # reports (WeasyPrint). Installed with apt-get when missing and we are root; otherwise listed.
-SYSTEM_PACKAGES := nmap fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+SYSTEM_PACKAGES := nmap fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # What the test suite uses besides: LibreOffice re-saves a workbook as a user's would, headless
 # Chromium renders the report and, under chromedriver, runs the dashboard's sorting and filters;
 # faketime runs the suite a year ahead (make test-future); pdftotext (poppler-utils) reads the PDF as printed.

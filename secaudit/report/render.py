@@ -15,7 +15,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    select_autoescape,
+)
 from markupsafe import Markup, escape
 
 from secaudit.errors import EnvironmentFailure
@@ -63,6 +71,9 @@ def _new_environment(dirs: list[Path], markdown: bool) -> Environment:
     loader = ChoiceLoader([FileSystemLoader(str(d)) for d in dirs])
     env = Environment(
         loader=loader,
+        # compiled templates kept between runs, keyed by the template's source (an edit recompiles), in
+        # Jinja's per-user folder under the temporary directory, which Jinja creates 0700 and checks
+        bytecode_cache=_bytecode_cache(),
         autoescape=select_autoescape(default_for_string=True, default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -73,6 +84,14 @@ def _new_environment(dirs: list[Path], markdown: bool) -> Environment:
     env.filters["css"] = css_markup
     env.filters["csp_hash"] = csp_hash
     return env
+
+
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """Jinja's per-user bytecode cache; none (compile every time) where it cannot be made safely."""
+    try:
+        return FileSystemBytecodeCache()
+    except RuntimeError:  # the folder exists but is not ours or not private: do without
+        return None
 
 
 def css_markup(text: str) -> Markup:
