@@ -8,7 +8,16 @@ import json
 from enum import StrEnum
 from typing import Annotated, assert_never
 
-from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from secaudit.model.common import (
     ControlType,
@@ -78,7 +87,14 @@ class AuditProcedure(LocalizedText):
     that is looked at for this control.
     """
 
-    techniques: Annotated[UniqueList[Procedure], Field(min_length=1)]
+    techniques: UniqueList[Procedure]
+
+    @field_validator("techniques")
+    @classmethod
+    def _some_technique(cls, value: list[Procedure]) -> list[Procedure]:
+        if not value:
+            raise ValueError("name at least one technique: " + ", ".join(p.value for p in Procedure))
+        return value
 
 
 class ControlAudit(StrictModel):
@@ -298,8 +314,8 @@ class Control(StrictModel):
     evidence_examples: list[LocalizedText] = Field(default_factory=list)
     procedure: UniqueList[Procedure] = Field(default_factory=list)
     """The audit techniques, listed for readers of the YAML; exactly the union of ``audit``'s technique lists."""
-    audit: ControlAudit | None = None
-    """What the auditor examines for the control's design and operation."""
+    audit: ControlAudit
+    """What the auditor examines for the control's design (整備状況) and operation (運用状況)."""
     references: list[Reference] = Field(default_factory=list)
     remediation: LocalizedText
     protects: UniqueList[SecurityDimension] = Field(
@@ -323,7 +339,7 @@ class Control(StrictModel):
             raise ValueError(
                 f"section {self.section} is not in domain {self.domain.value} (guideline section {self.domain.section})"
             )
-        if self.audit is not None and set(self.procedure) != self.audit.techniques():
+        if set(self.procedure) != self.audit.techniques():
             listed = ", ".join(p.value for p in self.procedure) or "nothing"
             wanted = ", ".join(p.value for p in Procedure if p in self.audit.techniques())
             raise ValueError(

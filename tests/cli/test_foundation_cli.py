@@ -59,6 +59,20 @@ def test_checklist_validate_names_file_and_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_checklist_validate_refuses_a_control_without_its_audit_procedures(tmp_path: Path) -> None:
+    broken = tmp_path / "no-audit.yaml"
+    lines = (REPO / "checklists" / "online-payment.yaml").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line == "    audit:")
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("      "))
+    control_line = max(i for i in range(start) if lines[i].startswith("  - id: "))
+    control_id = lines[control_line].removeprefix("  - id: ")
+    broken.write_text("\n".join(lines[:start] + lines[end:]) + "\n", encoding="utf-8")
+    result = run_cli(["checklist", "validate", str(broken)])
+    assert result.exit_code == 2
+    assert f"{broken}:{control_line + 1}: controls[0] ({control_id}).audit: required field is missing" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_checklist_list_json() -> None:
     result = run_cli(["checklist", "list", "--format", "json"])
     assert result.exit_code == 0, result.stderr
