@@ -299,7 +299,11 @@ class Reference(StrictModel):
 
 
 class Control(StrictModel):
-    """A checklist item with everything needed to assess and report it."""
+    """A checklist item with everything needed to assess, audit and report it.
+
+    ``audit`` says how an auditor examines it (design, then operation); ``procedure`` repeats
+    the techniques for readers of the YAML and must equal the union of the two phases'.
+    """
 
     id: ControlId
     domain: Domain

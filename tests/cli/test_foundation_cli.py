@@ -101,6 +101,10 @@ def test_checklist_show(workspace: Path) -> None:
     assert text.exit_code == 0
     assert "Incident reporting procedure" in text.stdout
     assert "asked when q1 is yes" in text.stdout
+    shown = " ".join(text.stdout.split())
+    assert "audit, design (整備状況): Read the incident procedure for whom staff report to" in shown
+    assert "techniques: document_review audit, operation (運用状況): Ask several staff" in shown
+    assert "techniques: interview, document_review" in shown
     data = json.loads(run_cli(["checklist", "show", "HUM-5.3-001", "--format", "json"], workspace).stdout)
     assert data["id"] == "HUM-5.3-001" and data["questions"][1]["depends_on"]["question"] == "q1"
     missing = run_cli(["checklist", "show", "NOPE-1-001"], workspace)
