@@ -62,6 +62,10 @@ def synthetic_checklist(questions: int) -> str:
             "    rationale: {ja: 理由, en: Why}",
             "    severity: medium",
             "    remediation: {ja: 改善, en: Improve}",
+            "    procedure: [document_review]",
+            "    audit:",
+            "      design: {ja: 規程を閲覧する, en: Read the rules, techniques: [document_review]}",
+            "      operation: {ja: 記録を閲覧する, en: Read the records, techniques: [document_review]}",
             "    evidence_examples: [{ja: 記録, en: Records}]",
             "    questions:",
         ]

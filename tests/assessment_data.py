@@ -19,6 +19,11 @@ from secaudit.model import (
 TODAY = dt.date(2026, 11, 26)
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 CHECKLIST = "test-list"
+AUDIT: dict[str, Any] = {
+    "design": {"ja": "規程を閲覧する。", "en": "Read the rules.", "techniques": ["document_review"]},
+    "operation": {"ja": "記録を閲覧する。", "en": "Read the records.", "techniques": ["document_review"]},
+}
+"""The smallest audit block a test control needs; its ``procedure`` is ``[document_review]``."""
 
 
 def service(
@@ -97,6 +102,8 @@ def control(
         "questions": questions or [],
         "checks": [{"check": c} for c in checks or []],
         "remediation": {"ja": "直す。", "en": "Fix it."},
+        "procedure": ["document_review"],
+        "audit": AUDIT,
     }
     if applies_if is not None:
         data["applies_if"] = applies_if

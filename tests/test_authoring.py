@@ -93,6 +93,41 @@ def test_one_row_per_question_with_control_fields_on_the_first_row(tmp_path: Pat
     assert info["id"][0] == "web-service" and info["title"][1] == "ウェブサービス公開チェックリスト"
 
 
+def test_audit_procedures_have_their_own_columns_and_come_back_edited(tmp_path: Path) -> None:
+    original = load(WEB)
+    path = write_book(original, tmp_path / "web.xlsx")
+    sheet = openpyxl.load_workbook(path)["controls"]
+    row = first_row_of(sheet, "WEB-6.1-007")
+    control = next(c for c in original.controls if c.id == "WEB-6.1-007")
+    assert sheet.cell(row, column_of(sheet, "design_ja")).value == control.audit.design.ja
+    assert sheet.cell(row, column_of(sheet, "operation_techniques")).value == "scan, re_performance"
+    edit(path, "WEB-6.1-007", "operation_en", "Provoke an error page and read it.")
+    edit(path, "WEB-6.1-007", "design_techniques", "document_review, interview")
+    edit(path, "WEB-6.1-007", "procedure_4", "interview")
+    back = next(c for c in import_checklist(path).controls if c.id == "WEB-6.1-007")
+    assert back.audit.operation.en == "Provoke an error page and read it."
+    assert [t.value for t in back.audit.operation.techniques] == ["scan", "re_performance"]
+    assert [t.value for t in back.audit.design.techniques] == ["document_review", "interview"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("operation_en", None, "Field required"),
+        ("design_techniques", "document_review, reading", "Input should be 'document_review'"),
+        ("design_techniques", None, "name at least one technique"),
+        ("operation_techniques", "scan", "procedure lists scan, re_performance, document_review, but audit.design and audit.operation use document_review, scan"),
+    ],
+)
+def test_audit_cells_are_validated_naming_the_cell(tmp_path: Path, key: str, value: object, message: str) -> None:
+    path = write_book(load(WEB), tmp_path / "web.xlsx")
+    row, letter = edit(path, "WEB-6.1-007", key, value)
+    problems = problems_of(path)
+    if key == "operation_techniques":  # a disagreement with procedure belongs to the whole control: its first cell
+        letter = "A"
+    assert any(f"row {row}, column {letter}" in p and message in p for p in problems), problems
+
+
 def test_text_that_looks_like_a_formula_is_protected_and_restored(tmp_path: Path) -> None:
     checklist = load(WEB)
     control = checklist.controls[0]

@@ -23,6 +23,10 @@ GOOD_CONTROL = """\
       - id: q1
         type: yes_no
         text: {ja: 受講しましたか。, en: "Attended?"}
+    procedure: [document_review, interview]
+    audit:
+      design: {ja: 研修計画を閲覧する, en: Read the training plan, techniques: [document_review]}
+      operation: {ja: 受講者に聴取する, en: Ask attendees, techniques: [interview]}
     remediation: {ja: 受講する, en: Attend}
 """
 
@@ -71,11 +75,11 @@ def test_good_extra_checklist(tmp_path: Path) -> None:
         # 3 unknown field
         (GOOD_CONTROL.replace("severity: medium", "severity: medium\n    colour: blue"), 13, "colour: unknown field"),
         # 4 duplicate id
-        (GOOD_CONTROL + GOOD_CONTROL, 18, "duplicate control id 'HUM-5.2-901' (first defined at"),
+        (GOOD_CONTROL + GOOD_CONTROL, 22, "duplicate control id 'HUM-5.2-901' (first defined at"),
         # 5 unknown check reference
         (
             GOOD_CONTROL.replace("    remediation:", "    checks: [{check: tls.no-such-check}]\n    remediation:"),
-            17,
+            21,
             "references unknown check 'tls.no-such-check'",
         ),
         # 6 bad id pattern
@@ -129,6 +133,30 @@ def test_good_extra_checklist(tmp_path: Path) -> None:
         ),
         # 14 an impossible date anywhere in the file
         (GOOD_CONTROL.replace("severity: medium", "severity: 2027-02-30"), 12, "not a real date: 2027-02-30"),
+        # 15 a control without its audit procedures is named with the missing field
+        (
+            GOOD_CONTROL.split("    audit:")[0] + "    remediation: {ja: 受講する, en: Attend}\n",
+            6,
+            "controls[0] (HUM-5.2-901).audit: required field is missing",
+        ),
+        # 16 an audit phase without its English text
+        (
+            GOOD_CONTROL.replace("en: Ask attendees, ", ""),
+            20,
+            "controls[0] (HUM-5.2-901).audit.operation.en: required field is missing",
+        ),
+        # 17 a phase that names no technique
+        (
+            GOOD_CONTROL.replace("techniques: [interview]", "techniques: []"),
+            20,
+            "audit.operation.techniques: name at least one technique: document_review, interview,",
+        ),
+        # 18 procedure must be exactly the techniques of the two phases
+        (
+            GOOD_CONTROL.replace("procedure: [document_review, interview]", "procedure: [document_review, scan]"),
+            6,
+            "procedure lists document_review, scan, but audit.design and audit.operation use document_review, interview",
+        ),
     ],
 )
 def test_errors_name_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:

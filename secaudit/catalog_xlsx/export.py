@@ -26,7 +26,7 @@ from secaudit.catalog_xlsx.layout import (
 )
 from secaudit.cellsafety import neutralise
 from secaudit.model import Checklist, Control
-from secaudit.model.control import Question
+from secaudit.model.control import AuditPhase, Question
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
@@ -124,6 +124,11 @@ def control_cells(control: Control) -> dict[str, Any]:
         )
     for index, procedure in enumerate(control.procedure, start=1):
         cells[f"procedure_{index}"] = procedure.value
+    for phase in AuditPhase:
+        audit = control.audit.phase(phase)
+        cells[f"{phase.value}_ja"] = audit.ja
+        cells[f"{phase.value}_en"] = audit.en
+        cells[f"{phase.value}_techniques"] = ", ".join(t.value for t in audit.techniques)
     return cells
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from secaudit.model import ControlType, Domain, Severity
-from secaudit.model.control import Procedure, QuestionType
+from secaudit.model.control import AuditPhase, Procedure, QuestionType
 
 CONTROLS_SHEET = "controls"
 CHECKLIST_SHEET = "checklist"
@@ -51,6 +51,11 @@ def _column_list() -> tuple[Column, ...]:
         Column("applies_if", 30, "control", text=True),
         Column("checks", 30, "control", text=True),
         *(Column(f"procedure_{i}", 18, "control", procedures) for i in range(1, PROCEDURE_SLOTS + 1)),
+        *(
+            Column(f"{phase.value}_{part}", width, "control", text=part != "techniques")
+            for phase in AuditPhase
+            for part, width in (("ja", 45), ("en", 45), ("techniques", 24))
+        ),
         Column("evidence_ja", 32, "control", text=True),
         Column("evidence_en", 32, "control", text=True),
         Column("references", 36, "control", text=True),

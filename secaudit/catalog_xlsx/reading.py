@@ -29,6 +29,7 @@ from secaudit.catalog_xlsx.layout import (
 from secaudit.catalog_xlsx.sheets import CellValue, SheetData, SheetRow, open_workbook, read_sheet
 from secaudit.errors import Problem
 from secaudit.model import Checklist, ChecklistInfo, Control
+from secaudit.model.control import AuditPhase
 
 Loc = tuple[str | int, ...]
 LOCALIZED = ("title", "rationale", "remediation")
@@ -196,10 +197,27 @@ def _control_data(control_id: str, draft: ControlDraft, origins: Origins, proble
         if f"procedure_{slot}" in cells:
             origins.note(("procedure", len(data["procedure"])), number, f"procedure_{slot}")
             data["procedure"].append(_text(cells[f"procedure_{slot}"]))
+    data["audit"] = _audit(cells, number, origins)
     data["evidence_examples"] = _evidence(cells, number, origins, problems)
     data["references"] = _references(cells, number, origins, problems)
     data["questions"] = [_question_data(index, row, origins, problems) for index, row in enumerate(draft.questions)]
     return data
+
+
+def _audit(cells: dict[str, CellValue], number: int, origins: Origins) -> dict[str, Any]:
+    """The audit block from the six design_/operation_ columns; a phase with every cell empty is left out."""
+    origins.note(("audit",), number, f"{AuditPhase.DESIGN.value}_ja")
+    audit: dict[str, Any] = {}
+    for phase in AuditPhase:
+        keys = {part: f"{phase.value}_{part}" for part in ("ja", "en", "techniques")}
+        origins.note(("audit", phase.value), number, keys["ja"])
+        for part, key in keys.items():
+            origins.note(("audit", phase.value, part), number, key)
+        if not any(key in cells for key in keys.values()):
+            continue
+        texts = {part: _text(cells[keys[part]]) for part in ("ja", "en") if keys[part] in cells}
+        audit[phase.value] = {**texts, "techniques": split_values(_text(cells.get(keys["techniques"], "")))}
+    return audit
 
 
 def _evidence(cells: dict[str, CellValue], number: int, origins: Origins, problems: list[Problem]) -> list[Any]:

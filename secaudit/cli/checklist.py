@@ -150,8 +150,9 @@ def show(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table (text) or json.")] = OutputFormat.TABLE,
     lang: Annotated[Language | None, typer.Option(help="Language of the text.")] = None,
 ) -> None:
-    """Show one control in full: questions, checks, references, remediation."""
+    """Show one control in full: questions, checks, audit procedures, references, remediation."""
     from secaudit.errors import InputError
+    from secaudit.model.control import AuditPhase
 
     st = state(ctx)
     catalog = st.catalog()
@@ -187,6 +188,10 @@ def show(
         out.print(f"\n  check {ref.check}: {check.title.get(language) if check else '?'}")
     if control.evidence_examples:
         out.print("\nevidence: " + "; ".join(e.get(language) for e in control.evidence_examples))
+    for phase, label in ((AuditPhase.DESIGN, "整備状況"), (AuditPhase.OPERATION, "運用状況")):
+        procedure = control.audit.phase(phase)
+        techniques = ", ".join(t.value for t in procedure.techniques)
+        out.print(f"audit, {phase.value} ({label}): {procedure.get(language)}\n       techniques: {techniques}")
     if control.references:
         out.print(
             "references: "

@@ -6,9 +6,18 @@ import datetime as dt
 import hashlib
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, assert_never
 
-from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from secaudit.model.common import (
     ControlType,
@@ -60,6 +69,53 @@ class Procedure(StrEnum):
     ONSITE_INSPECTION = "onsite_inspection"
     SCAN = "scan"
     RE_PERFORMANCE = "re_performance"
+
+
+class AuditPhase(StrEnum):
+    """The two things an auditor establishes about a control, in this order (MIC audit guideline)."""
+
+    DESIGN = "design"
+    """整備状況: the control is defined, documented and approved."""
+    OPERATION = "operation"
+    """運用状況: the control is carried out as defined, and records show it."""
+
+
+class AuditProcedure(LocalizedText):
+    """What the auditor examines in one phase for one control, in ja and en, and with which techniques.
+
+    Written like the guideline's 監査実施の例: the document, record, setting or observation
+    that is looked at for this control.
+    """
+
+    techniques: UniqueList[Procedure]
+
+    @field_validator("techniques")
+    @classmethod
+    def _some_technique(cls, value: list[Procedure]) -> list[Procedure]:
+        if not value:
+            raise ValueError("name at least one technique: " + ", ".join(p.value for p in Procedure))
+        return value
+
+
+class ControlAudit(StrictModel):
+    """How a control is audited: its design (整備状況), then its operation (運用状況)."""
+
+    design: AuditProcedure
+    operation: AuditProcedure
+
+    def phase(self, phase: AuditPhase) -> AuditProcedure:
+        """The procedure of ``phase``."""
+        match phase:
+            case AuditPhase.DESIGN:
+                return self.design
+            case AuditPhase.OPERATION:
+                return self.operation
+            case _:
+                assert_never(phase)
+
+    def techniques(self) -> set[Procedure]:
+        """Every technique either phase uses; a control's ``procedure`` must list exactly these."""
+        return set(self.design.techniques) | set(self.operation.techniques)
 
 
 class Choice(StrictModel):
@@ -243,7 +299,11 @@ class Reference(StrictModel):
 
 
 class Control(StrictModel):
-    """A checklist item with everything needed to assess and report it."""
+    """A checklist item with everything needed to assess, audit and report it.
+
+    ``audit`` says how an auditor examines it (design, then operation); ``procedure`` repeats
+    the techniques for readers of the YAML and must equal the union of the two phases'.
+    """
 
     id: ControlId
     domain: Domain
@@ -257,6 +317,9 @@ class Control(StrictModel):
     applies_if: Condition | None = None
     evidence_examples: list[LocalizedText] = Field(default_factory=list)
     procedure: UniqueList[Procedure] = Field(default_factory=list)
+    """The audit techniques, listed for readers of the YAML; exactly the union of ``audit``'s technique lists."""
+    audit: ControlAudit
+    """What the auditor examines for the control's design (整備状況) and operation (運用状況)."""
     references: list[Reference] = Field(default_factory=list)
     remediation: LocalizedText
     protects: UniqueList[SecurityDimension] = Field(
@@ -279,6 +342,13 @@ class Control(StrictModel):
         if str(self.domain.section) != self.section.split(".")[0]:
             raise ValueError(
                 f"section {self.section} is not in domain {self.domain.value} (guideline section {self.domain.section})"
+            )
+        if set(self.procedure) != self.audit.techniques():
+            listed = ", ".join(p.value for p in self.procedure) or "nothing"
+            wanted = ", ".join(p.value for p in Procedure if p in self.audit.techniques())
+            raise ValueError(
+                f"procedure lists {listed}, but audit.design and audit.operation use {wanted}; "
+                "procedure must name exactly the techniques of the two phases"
             )
         return self
 

@@ -59,6 +59,20 @@ def test_checklist_validate_names_file_and_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_checklist_validate_refuses_a_control_without_its_audit_procedures(tmp_path: Path) -> None:
+    broken = tmp_path / "no-audit.yaml"
+    lines = (REPO / "checklists" / "online-payment.yaml").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line == "    audit:")
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("      "))
+    control_line = max(i for i in range(start) if lines[i].startswith("  - id: "))
+    control_id = lines[control_line].removeprefix("  - id: ")
+    broken.write_text("\n".join(lines[:start] + lines[end:]) + "\n", encoding="utf-8")
+    result = run_cli(["checklist", "validate", str(broken)])
+    assert result.exit_code == 2
+    assert f"{broken}:{control_line + 1}: controls[0] ({control_id}).audit: required field is missing" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_checklist_list_json() -> None:
     result = run_cli(["checklist", "list", "--format", "json"])
     assert result.exit_code == 0, result.stderr
@@ -87,6 +101,10 @@ def test_checklist_show(workspace: Path) -> None:
     assert text.exit_code == 0
     assert "Incident reporting procedure" in text.stdout
     assert "asked when q1 is yes" in text.stdout
+    shown = " ".join(text.stdout.split())
+    assert "audit, design (整備状況): Read the incident procedure for whom staff report to" in shown
+    assert "techniques: document_review audit, operation (運用状況): Ask several staff" in shown
+    assert "techniques: interview, document_review" in shown
     data = json.loads(run_cli(["checklist", "show", "HUM-5.3-001", "--format", "json"], workspace).stdout)
     assert data["id"] == "HUM-5.3-001" and data["questions"][1]["depends_on"]["question"] == "q1"
     missing = run_cli(["checklist", "show", "NOPE-1-001"], workspace)

@@ -173,7 +173,7 @@ def test_every_control_says_how_it_is_audited(controls: list[Control]) -> None:
         assert control.procedure, control.id
         assert control.evidence_examples or not any(q.requires_evidence for q in control.questions), control.id
         if control.checks:
-            assert "scan" in control.procedure, f"{control.id} has checks but no scan procedure"
+            assert "scan" in control.audit.operation.techniques, f"{control.id} has checks but no scan in operation"
 
 
 def test_referenced_checks_exist(catalog: Catalog, controls: list[Control]) -> None:
@@ -314,6 +314,10 @@ controls:
         type: date
         text: {ja: 最後に研修を受講した日はいつですか。, en: "When was the last training?"}
         max_age_days: 183
+    procedure: [document_review, interview]
+    audit:
+      design: {ja: 半年ごとの研修計画を閲覧する。, en: Read the six-monthly training plan., techniques: [document_review]}
+      operation: {ja: 受講記録を閲覧し受講者に聴取する。, en: Read attendance and ask attendees., techniques: [document_review, interview]}
     remediation: {ja: 半年以内に受講してください。, en: Attend within six months.}
 """
 

@@ -54,6 +54,10 @@ controls:
         depends_on: {question: q1, answer_in: ["yes"]}
     evidence_examples:
       - {ja: 研修記録, en: Training records}
+    procedure: [document_review, interview]
+    audit:
+      design: {ja: 研修計画を閲覧する, en: Read the training plan, techniques: [document_review]}
+      operation: {ja: 受講者に聴取する, en: Ask attendees, techniques: [interview]}
     remediation: {ja: 実施する, en: Do it}
   - id: QT-6.1-001
     domain: TEC
@@ -86,6 +90,10 @@ controls:
         type: text
         text: {ja: 補足があれば記入してください。, en: "Anything to add?"}
         required: false
+    procedure: [document_review]
+    audit:
+      design: {ja: 収集手順を閲覧する, en: Read the procedure, techniques: [document_review]}
+      operation: {ja: 対応記録を閲覧する, en: Read the records, techniques: [document_review]}
     remediation: {ja: 改善する, en: Improve}
 """
 

@@ -16,6 +16,7 @@ from secaudit.questionnaire.instructions import ANSWERED_BY_CELL
 from secaudit.store import open_store
 from secaudit.store.answers import latest_answers
 from secaudit.workspace import find_workspace
+from tests.assessment_data import AUDIT
 from tests.conftest import run_cli
 from tests.questionnaire.conftest import QTEST_SERVICE, export, libreoffice_convert, rows_by_ref
 
@@ -63,6 +64,8 @@ def many_lists_checklist() -> dict[str, object]:
                 "severity": "medium",
                 "questions": questions,
                 "remediation": {"ja": "改善する", "en": "Improve"},
+                "procedure": ["document_review"],
+                "audit": AUDIT,
             }
         )
     return {

@@ -7,6 +7,7 @@ import datetime as dt
 from secaudit.model import Control
 from secaudit.questionnaire.items import QuestionItem
 from secaudit.questionnaire.validation import RawAnswer, validate_submission
+from tests.assessment_data import AUDIT
 
 TODAY = dt.date(2026, 11, 26)
 CONTROL = Control.model_validate(
@@ -19,6 +20,8 @@ CONTROL = Control.model_validate(
         "rationale": {"ja": "r", "en": "r"},
         "severity": "low",
         "remediation": {"ja": "x", "en": "x"},
+        "procedure": ["document_review"],
+        "audit": AUDIT,
         "questions": [
             {
                 "id": "q1",
