@@ -90,6 +90,15 @@ RUN_STATUS_TEXT: Names = {
     "failed": ("失敗", "failed"),
 }
 
+PROCEDURE_TEXT: Names = {
+    "document_review": ("文書の閲覧", "Document review"),
+    "interview": ("ヒアリング", "Interview"),
+    "onsite_inspection": ("実地の確認", "On-site inspection"),
+    "scan": ("技術的検証", "Technical verification"),
+    "re_performance": ("再実施", "Re-performance"),
+}
+"""The audit techniques of the MIC audit guideline (``model.control.Procedure``)."""
+
 FRAMEWORK_TEXT: Names = {
     "mic-guideline": ("総務省ガイドライン", "MIC guideline"),
     "iso27002": ("ISO/IEC 27002:2022", "ISO/IEC 27002:2022"),

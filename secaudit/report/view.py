@@ -12,6 +12,7 @@ from functools import cached_property
 
 from markupsafe import Markup
 
+from secaudit.audit_procedures import count_techniques
 from secaudit.model import (
     Answer,
     Control,
@@ -25,7 +26,9 @@ from secaudit.model import (
     StatusCounts,
     TrailEntry,
 )
+from secaudit.model.control import AuditPhase, Procedure
 from secaudit.model.finding import FindingKind, classify
+from secaudit.model.labels import PROCEDURE_TEXT, name_of
 from secaudit.report import charts
 from secaudit.report.input import ReportInput
 from secaudit.report.opinion import opinion_paragraphs
@@ -68,11 +71,15 @@ class ControlRow:
 
 @dataclass
 class Method:
-    """One audit technique used, what it consisted of, and how many pieces of evidence it produced."""
+    """One audit technique: what it consisted of, on how many controls each phase called for it
+    (整備状況 design, 運用状況 operation), and how many pieces of evidence secaudit holds from it
+    (None: secaudit records none of this kind; the auditor keeps them in the working papers)."""
 
     name: str
-    count: int
-    what: str = ""
+    what: str
+    design: int
+    operation: int
+    evidence: int | None
 
 
 @dataclass
@@ -322,13 +329,31 @@ def _good_summary(data: ReportInput, good: list[FindingView], t: Wording) -> lis
 
 
 def _methods(data: ReportInput, t: Wording) -> list[Method]:
-    with_evidence = sum(1 for a in data.answers if a.evidence)
-    methods = [
-        Method(t.method_document_review, with_evidence, t.method_document_review_what),
-        Method(t.method_interview, len(data.answers), t.method_interview_what),
-        Method(t.method_scan, len(data.observations), t.method_scan_what),
+    """The audit techniques the applicable controls call for, with the evidence each produced."""
+    applicable = [
+        data.controls[r.control_id]
+        for r in data.results
+        if r.status is not ResultStatus.NOT_APPLICABLE and r.control_id in data.controls
     ]
-    return methods
+    counts = count_techniques(applicable)
+    evidence: dict[Procedure, int | None] = {
+        Procedure.DOCUMENT_REVIEW: sum(1 for a in data.answers if a.evidence),
+        Procedure.INTERVIEW: len(data.answers),
+        Procedure.SCAN: len(data.observations),
+        Procedure.ONSITE_INSPECTION: None,
+        Procedure.RE_PERFORMANCE: None,
+    }
+    return [
+        Method(
+            name=name_of(PROCEDURE_TEXT, technique.value, t.lang),
+            what=t[f"method_{technique.value}_what"],
+            design=counts.by_phase[AuditPhase.DESIGN][technique],
+            operation=counts.by_phase[AuditPhase.OPERATION][technique],
+            evidence=evidence[technique],
+        )
+        for technique in Procedure
+        if counts.either_phase[technique] or evidence[technique]
+    ]
 
 
 def _criteria(data: ReportInput, t: Wording) -> list[CriteriaRow]:

@@ -72,24 +72,42 @@ _TEXT: dict[str, tuple[str, str]] = {
     "period": ("監査期間", "Audit period"),
     "auditor": ("監査実施者", "Auditor"),
     "methods": ("監査手続", "Methods used"),
-    "method_document_review": ("文書の閲覧", "Document review"),
     "method_document_review_what": (
-        "所管課が質問票の回答とともに示した根拠資料（規程、記録、報告書等）を閲覧した。",
-        "The documents the department gave with its answers (rules, records, reports) were read.",
+        "規程、手順書、記録、報告書等を閲覧し、管理策が定められ文書化されているか、運用の記録があるかを確かめる。"
+        "所管課が質問票の回答とともに示した根拠資料を含む。",
+        "Rules, procedures, records and reports are read to see whether the control is defined and documented "
+        "and whether records of its operation exist, including the documents the department gave with its answers.",
     ),
-    "method_interview": ("質問票によるヒアリング", "Interview by questionnaire"),
     "method_interview_what": (
-        "所管課が回答した質問票により、管理策の整備状況と運用状況を確認した。",
-        "The department's answers to the questionnaire were reviewed for how each control is defined and operated.",
+        "所管課が回答した質問票と担当者への聴取により、管理策の整備状況と運用状況を確かめる。",
+        "The department's questionnaire answers, and questions to the staff, show how each control is defined "
+        "and operated.",
     ),
-    "method_scan": ("技術的検証（スキャン）", "Technical verification (scan)"),
+    "method_onsite_inspection_what": (
+        "設置場所、端末、保管状況等を現地で確かめる。secaudit は記録しないため、監査人が調書に記録する。",
+        "Sites, terminals and storage are seen in place. secaudit records none of this: the auditor keeps it "
+        "in the working papers.",
+    ),
     "method_scan_what": (
-        "承認された対象に限り、ポート、TLS及びHTTPの設定を外部から検査した。",
-        "Ports, TLS and HTTP settings were examined from outside, on the authorised targets only.",
+        "承認された対象に限り、ポート、TLS及びHTTPの設定を外部から検査する。",
+        "Ports, TLS and HTTP settings are examined from outside, on the authorised targets only.",
+    ),
+    "method_re_performance_what": (
+        "設定や手順を監査人自身が再実施して結果を確かめる。secaudit は記録しないため、監査人が調書に記録する。",
+        "The auditor repeats a setting or procedure to check its result. secaudit records none of this: the "
+        "auditor keeps it in the working papers.",
+    ),
+    "method_design": ("整備状況", "Design"),
+    "method_operation": ("運用状況", "Operation"),
+    "method_evidence": ("得られた根拠", "Evidence held"),
+    "methods_note": (
+        "整備状況・運用状況の列は、適用される管理策のうち、その手続で確認することを定めたものの数。"
+        "得られた根拠の列は、secaudit が保持する回答（根拠資料の記載があるもの）と観測の数。",
+        "The design and operation columns count the applicable controls whose audit calls for the technique; "
+        "the evidence column counts the answers (with a document named) and observations secaudit holds.",
     ),
     "method_count": ("{n}件", "{n} items"),
     "method_what": ("内容", "What was done"),
-    "method_n": ("件数", "Count"),
     "purpose_text": (
         "本監査は、{org}が「{service}」をオンラインで提供するにあたり、情報セキュリティポリシー（総務省「地方公共団体に"
         "おける情報セキュリティポリシーに関するガイドライン」に準拠）に定める管理策の整備状況と運用状況を確認し、"

@@ -264,3 +264,25 @@ def test_the_japanese_report_shows_no_internal_codes_or_english_vocabulary(repor
             assert leak not in text, (fmt, leak)
     html = produce(report_input, ReportFormat.HTML, Language.JA).decode()
     assert "回答</strong> <code>q1</code>: はい" in html or ": はい" in html
+
+
+def test_the_procedures_section_counts_the_techniques_the_applicable_controls_call_for(
+    report_input: ReportInput,
+) -> None:
+    """監査手続: design and operation counted from each control's audit block; evidence only where secaudit holds it."""
+    from secaudit.audit_procedures import count_techniques
+    from secaudit.model.control import AuditPhase, Procedure
+
+    applicable = [
+        report_input.controls[r.control_id] for r in report_input.results if r.status.value != "not_applicable"
+    ]
+    counts = count_techniques(applicable)
+    md = produce(report_input, ReportFormat.MD, Language.JA).decode()
+    section = md.split("### 1.4 監査手続")[1].split("## 2.")[0]
+    design = counts.by_phase[AuditPhase.DESIGN][Procedure.DOCUMENT_REVIEW]
+    operation = counts.by_phase[AuditPhase.OPERATION][Procedure.DOCUMENT_REVIEW]
+    with_document = sum(1 for a in report_input.answers if a.evidence)
+    assert f"| 文書の閲覧 | " in section and f"| {design} | {operation} | {with_document}件 |" in section
+    if counts.either_phase[Procedure.ONSITE_INSPECTION]:
+        assert "| 実地の確認 |" in section  # called for, but no evidence secaudit could hold: shown as '-'
+        assert section.split("| 実地の確認 |")[1].split("\n")[0].rstrip().endswith("| - |")
