@@ -132,6 +132,9 @@ scan:
   # metadata addresses are always refused).
   denylist: []
   cert_expiry_warning_days: 30
+  # Longest validity accepted for certificates of a private CA named in a target's
+  # ca_bundle (public certificates follow the CA/Browser Forum schedule, SC-081).
+  # private_ca_max_lifespan_days: 825
 
 # notifications:
 #   smtp:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraints, field_validator, model_validator
 
 from secaudit.model.common import LocalizedText, Severity, Slug, StrictModel, UniqueList
 from secaudit.model.control import CheckId
@@ -38,9 +39,26 @@ class Check(StrictModel):
     severity: Severity
     assertion: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
     parameters: dict[str, Any] = Field(default_factory=dict)
+    """JSON values only: a YAML date (``since: 2026-03-15``) is kept as its ISO text, so a check reads the
+    same from its file, from the catalog cache and from an export."""
     baseline: Baseline | None = None
     description: LocalizedText | None = None
     remediation: LocalizedText | None = None
+
+    @field_validator("parameters")
+    @classmethod
+    def _json_values(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return {k: _as_json(v) for k, v in value.items()}
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, dt.date):  # a datetime is a date too
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    return value
 
 
 class NmapOptions(StrictModel):

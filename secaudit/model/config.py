@@ -29,6 +29,9 @@ class ScanSettings(StrictModel):
     default_profile: Slug = "standard"
     denylist: UniqueList[Annotated[Network, BeforeValidator(address_as_text)]] = Field(default_factory=list)
     cert_expiry_warning_days: Annotated[StrictInt, Field(ge=1, le=3650)] = 30
+    private_ca_max_lifespan_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
+    """The longest validity accepted for certificates of a private CA named in a target's ``ca_bundle``
+    (None: such certificates follow the public CA/Browser Forum schedule)."""
     batch_concurrency: Annotated[StrictInt, Field(ge=1, le=16)] = 2
     stale_run_hours: Annotated[StrictInt, Field(ge=1, le=720)] = 24
 

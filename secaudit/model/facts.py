@@ -121,6 +121,15 @@ class ProtocolSupport(StrictModel):
     error: str | None = None
 
 
+class ChainEntry(StrictModel):
+    """One certificate the server sent, in the order it sent them (the leaf first)."""
+
+    subject: str
+    issuer: str
+    sha256: str
+    self_signed: bool = False
+
+
 class CertificateInfo(StrictModel):
     """The leaf certificate as the TLS probe saw it."""
 
@@ -141,6 +150,13 @@ class CertificateInfo(StrictModel):
     signature_algorithm: str
     self_signed: bool = False
     chain_length: int = 1
+    chain: list[ChainEntry] | None = None
+    """Every certificate the server sent, leaf first; None when the probe could not read them."""
+    chain_anchor: str | None = None
+    """The trust anchor (subject) that issued the last certificate sent, or that the last one is; None when
+    neither the system's store nor the target's CA bundle holds it."""
+    anchor_source: Literal["system", "ca_bundle"] | None = None
+    """Where ``chain_anchor`` was found: the system's store, or the CA bundle the service declares (a private CA)."""
 
 
 class TlsFacts(StrictModel):
@@ -165,6 +181,14 @@ class RedirectHop(StrictModel):
     url: str
     status: int
     location: str | None = None
+
+
+class ExposedFile(StrictModel):
+    """A file the site must not serve, found served (only its path and kind: never its content)."""
+
+    path: str
+    kind: Literal["git", "svn", "env", "ds_store", "dump", "archive"]
+    status: int
 
 
 class CookieInfo(StrictModel):
@@ -204,6 +228,10 @@ class HttpFacts(StrictModel):
     """The same note in Japanese (facts stored before it existed have only the English one)."""
     redirect_refused: str | None = None
     body_truncated: bool = False
+    exposure_checked: list[str] = Field(default_factory=list)
+    """The paths asked for files that must not be served (empty: nobody looked, e.g. facts from before)."""
+    exposed_files: list[ExposedFile] = Field(default_factory=list)
+    exposure_errors: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
     def header(self, name: str) -> list[str]:

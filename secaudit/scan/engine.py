@@ -38,7 +38,7 @@ from secaudit.model.config import WorkspaceConfig
 from secaudit.scan import scope as scope_guard
 from secaudit.scan.errors import ScanEnvironmentError
 from secaudit.scan.judges import judge, ports_named_by, validate_checks
-from secaudit.scan.judges.tls import MinDays
+from secaudit.scan.judges.tls import LifespanSchedule, MinDays
 from secaudit.scan.plan import ProbeTask, build_plan
 from secaudit.scan.probes import ports as ports_probe
 from secaudit.scan.probes.tls_ciphers import enumerate_ciphers, wants_enumeration
@@ -92,11 +92,15 @@ def resolve_profile(catalog: Catalog, config: WorkspaceConfig, profile_id: str |
 
 
 def with_workspace_defaults(parameters: dict[str, BaseModel], config: WorkspaceConfig) -> dict[str, BaseModel]:
-    """Fill parameters a check leaves to the workspace (certificate expiry margin) from ``secaudit.yaml``."""
+    """Fill parameters a check leaves to the workspace (certificate expiry margin, private CAs' certificate
+    lifespan) from ``secaudit.yaml``."""
     filled = dict(parameters)
     for check_id, params in parameters.items():
         if isinstance(params, MinDays) and params.min_days is None:
             filled[check_id] = params.model_copy(update={"min_days": config.scan.cert_expiry_warning_days})
+        if isinstance(params, LifespanSchedule) and params.private_ca_max_days is None:
+            private = config.scan.private_ca_max_lifespan_days
+            filled[check_id] = params.model_copy(update={"private_ca_max_days": private})
     return filled
 
 

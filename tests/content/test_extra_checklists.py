@@ -150,3 +150,13 @@ def test_the_three_services_get_three_different_sets(catalog: Catalog) -> None:
         for name in ("kosodate-portal", "zeimu-lgwan", "mynumber-kyufu")
     ]
     assert len(set(sets)) == 3
+
+
+def test_every_shipped_check_evidences_at_least_one_control() -> None:
+    """A check no control rests on is a verdict nobody reads (issue 16: every check maps to a control)."""
+    from secaudit.catalog import load_catalog
+    from secaudit.workspace import builtin_layer
+
+    catalog = load_catalog([builtin_layer()])
+    used = {ref.check for control in catalog.controls.values() for ref in control.checks}
+    assert sorted(set(catalog.checks) - used) == []

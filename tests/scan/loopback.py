@@ -36,6 +36,8 @@ LEAKY_HEADERS = {"Set-Cookie": "sid=123; Path=/"}
 class TestCA:
     """A throwaway certificate authority that writes its certificate to ``bundle``."""
 
+    __test__ = False  # a helper, not a test class
+
     key: ec.EllipticCurvePrivateKey
     cert: x509.Certificate
     bundle: Path
@@ -64,6 +66,32 @@ class TestCA:
         bundle = folder / "test-ca.pem"
         bundle.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return cls(key, cert, bundle)
+
+    def intermediate(self, folder: Path, name: str = "secaudit test intermediate CA") -> TestCA:
+        """An intermediate CA under this one (its ``bundle`` holds the intermediate's own certificate)."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(self.cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1825))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+        bundle = folder / "intermediate.pem"
+        bundle.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        return TestCA(key, cert, bundle)
 
     def issue(self, folder: Path, name: str, not_before: dt.datetime, not_after: dt.datetime) -> tuple[Path, Path]:
         """A leaf for localhost and 127.0.0.1; returns (cert.pem, key.pem)."""

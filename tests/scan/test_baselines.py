@@ -33,14 +33,15 @@ def test_the_copy_is_mozillas_version_6() -> None:
     assert MOZILLA["version"] == 6.0 and set(MOZILLA["configurations"]) == {"modern", "intermediate"}
 
 
-def test_checks_labelled_intermediate_follow_its_protocols_keys_lifespan_suites_and_signatures(
+def test_checks_labelled_intermediate_follow_its_protocols_keys_suites_and_signatures(
     catalog: Catalog,
 ) -> None:
     facts = MOZILLA["configurations"]["intermediate"]
     params = _labelled(catalog, "intermediate")
     assert set(facts["tls_versions"]) == set(params["tls.modern-protocol-offered"].protocols)
     assert not set(facts["tls_versions"]) & set(params["tls.legacy-protocols-disabled"].protocols)
-    assert params["tls.certificate-lifespan"].max_days == facts["maximum_certificate_lifespan"]
+    # the lifespan follows the CA/Browser Forum's schedule, which is stricter than Mozilla's 366 days
+    assert "tls.certificate-lifespan" not in params
     assert params["tls.key-strength"].rsa_min_bits == facts["rsa_key_size"]
     assert params["tls.key-strength"].ec_min_bits == facts["ecdh_param_size"]
     allowed = set(params["tls.cipher-strength"].allowed)
@@ -51,3 +52,24 @@ def test_checks_labelled_intermediate_follow_its_protocols_keys_lifespan_suites_
 def test_checks_labelled_modern_follow_its_protocols(catalog: Catalog) -> None:
     params = _labelled(catalog, "modern")
     assert params["tls.tls13-offered"].protocols == MOZILLA["configurations"]["modern"]["tls_versions"]
+
+
+def test_the_lifespan_check_follows_the_ca_browser_forums_sc081_schedule(catalog: Catalog) -> None:
+    """Public certificates: at most 200 days from 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15."""
+    import datetime as dt
+
+    check = catalog.checks["tls.certificate-lifespan"]
+    assert check.baseline is not None and "SC-081" in check.baseline.name
+    [params] = validate_checks([check]).values()
+    schedule = {limit.since: limit.max_days for limit in params.limits}
+    assert schedule[dt.date(2026, 3, 15)] == 200
+    assert schedule[dt.date(2027, 3, 15)] == 100
+    assert schedule[dt.date(2029, 3, 15)] == 47
+
+
+def test_the_hsts_threshold_is_labelled_with_the_source_it_follows(catalog: Catalog) -> None:
+    """Six months is MDN's HTTP Observatory threshold; OWASP recommends a year."""
+    check = catalog.checks["http.hsts"]
+    [params] = validate_checks([check]).values()
+    assert params.min_age == 15552000 and check.baseline is not None
+    assert check.baseline.name == "MDN HTTP Observatory"

@@ -382,7 +382,7 @@ def test_tls_protocol_names_are_validated() -> None:
             "title": {"ja": "t", "en": "t"},
             "severity": "low",
             "assertion": "protocols_not_offered",
-            "parameters": {"protocols": ["SSLv3"]},
+            "parameters": {"protocols": ["SSLv4"]},
         }
     )
     with pytest.raises(CheckDefinitionError, match="scanner checks"):

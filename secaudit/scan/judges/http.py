@@ -306,6 +306,114 @@ def no_directory_listing(facts: HttpFacts, _params: NoParameters) -> Verdict:
     return PASS, Said("no directory listing at the root", "ルートでディレクトリ一覧は表示されません"), {}
 
 
+UNSAFE_SCRIPT_SOURCES = ("'unsafe-inline'", "'unsafe-eval'")
+OPEN_SCRIPT_SOURCES = ("*", "http:", "https:", "data:", "blob:")
+"""Script sources that let any site's (or any inline) script run: a CSP with them does not restrict scripts."""
+
+
+def csp_restricts_scripts(facts: HttpFacts, _params: NoParameters) -> Verdict:
+    """Fail without a Content-Security-Policy whose script sources (script-src, else default-src) exclude
+    'unsafe-inline' (unless a nonce or hash makes browsers ignore it), 'unsafe-eval' and open sources."""
+    policies = [v for v in facts.header("Content-Security-Policy") if v.strip()]
+    if not policies:
+        return FAIL, _absent("Content-Security-Policy"), {}
+    directives: dict[str, list[str]] = {}
+    for policy in policies:
+        for directive in policy.split(";"):
+            words = directive.strip().split()
+            if words:
+                directives.setdefault(words[0].lower(), [w.lower() for w in words[1:]])
+    name = "script-src" if "script-src" in directives else "default-src" if "default-src" in directives else None
+    details: dict[str, object] = {"policy": policies[0][:500]}
+    if name is None:
+        return (
+            FAIL,
+            Said(
+                "Content-Security-Policy without script-src or default-src: scripts are not restricted",
+                "Content-Security-Policyにscript-srcもdefault-srcもなく、スクリプトが制限されていません",
+            ),
+            details,
+        )
+    sources = directives[name]
+    nonce_or_hash = any(s.startswith(("'nonce-", "'sha256-", "'sha384-", "'sha512-")) for s in sources)
+    weak = [s for s in sources if s in OPEN_SCRIPT_SOURCES or s == "'unsafe-eval'"]
+    if "'unsafe-inline'" in sources and not nonce_or_hash:
+        weak.insert(0, "'unsafe-inline'")
+    details["script_sources"] = sources
+    if weak:
+        return (
+            FAIL,
+            Said(
+                f"{name} allows {', '.join(weak)}: scripts are not restricted",
+                f"{name} が {', '.join(weak)} を許可しており、スクリプトが制限されていません",
+            ),
+            details,
+        )
+    return PASS, Said(f"{name} {' '.join(sources)}", f"{name} {' '.join(sources)}"), details
+
+
+def headers_absent(facts: HttpFacts, params: Headers) -> Verdict:
+    """Fail when any of ``headers`` is sent (whatever its value: the header itself names the product)."""
+    sent = [f"{h}: {v}" for h in params.headers for v in facts.header(h)]
+    if sent:
+        return FAIL, Said("sent: " + listing(sent, 4), "送信しています: " + listing(sent, 4, ja=True)), {"sent": sent}
+    en, ja = both(params.headers)
+    return PASS, Said(f"none of {en} sent", f"{ja} のいずれも送信していません"), {}
+
+
+EXPOSED_KIND_JA = {
+    "git": "Gitのリポジトリ",
+    "svn": "Subversionの作業コピー",
+    "env": "環境設定ファイル",
+    "ds_store": "macOSのフォルダ情報",
+    "dump": "データベースのダンプ",
+    "archive": "バックアップのアーカイブ",
+}
+
+
+def no_exposed_files(facts: HttpFacts, _params: NoParameters) -> Verdict:
+    """Fail when a version-control, environment or backup file is served; not run when none was asked for."""
+    found = facts.exposed_files
+    details: dict[str, object] = {"checked": facts.exposure_checked, "errors": facts.exposure_errors}
+    if found:
+        paths = [f"{f.path} ({f.kind})" for f in found]
+        paths_ja = [f"{f.path}（{EXPOSED_KIND_JA.get(f.kind, f.kind)}）" for f in found]
+        return FAIL, Said("served: " + listing(paths, 6), "公開されています: " + listing(paths_ja, 6, ja=True)), details
+    if not facts.exposure_checked:
+        if facts.exposure_errors:
+            return (
+                ERROR,
+                Said(f"not checked: {facts.exposure_errors[0]}", f"未確認: {facts.exposure_errors[0]}"),
+                details,
+            )
+        return (
+            NOT_RUN,
+            Said(
+                "not run: no file that must not be served was asked for",
+                "未実施: 非公開とすべきファイルを確認していません",
+            ),
+            details,
+        )
+    if facts.exposure_errors:
+        return (
+            ERROR,
+            Said(
+                f"{len(facts.exposure_errors)} of the paths could not be asked: {facts.exposure_errors[0]}",
+                f"{len(facts.exposure_errors)}件のパスを確認できませんでした: {facts.exposure_errors[0]}",
+            ),
+            details,
+        )
+    n = len(facts.exposure_checked)
+    return (
+        PASS,
+        Said(
+            f"none of {n} paths served ({listing(facts.exposure_checked, 4)})",
+            f"確認した{n}件のパスはいずれも公開されていません（{listing(facts.exposure_checked, 4, ja=True)}）",
+        ),
+        details,
+    )
+
+
 def _quoted(header: str, value: str) -> Said:
     return Said(f"{header}: {value}", f"{header}: {value}")
 
@@ -323,6 +431,11 @@ ASSERTIONS: dict[str, Assertion[HttpFacts]] = {
     "frame_protection": Assertion(NoParameters, frame_protection, "XFO DENY/SAMEORIGIN or CSP frame-ancestors"),
     "cookies_flagged": Assertion(CookiePolicy, cookies_flagged, "every cookie has the required attributes"),
     "no_version_headers": Assertion(Headers, no_version_headers, "none of `headers` shows a version"),
+    "csp_restricts_scripts": Assertion(
+        NoParameters, csp_restricts_scripts, "a CSP whose script sources are neither unsafe nor open"
+    ),
+    "headers_absent": Assertion(Headers, headers_absent, "none of `headers` is sent"),
+    "no_exposed_files": Assertion(NoParameters, no_exposed_files, "no version-control, environment or backup file"),
     "trace_disabled": Assertion(NoParameters, trace_disabled, "TRACE is not answered with 2xx"),
     "methods_not_allowed": Assertion(Methods, methods_not_allowed, "OPTIONS does not list `methods`"),
     "no_directory_listing": Assertion(NoParameters, no_directory_listing, "the root is not a directory listing"),

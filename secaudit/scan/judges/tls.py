@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated
+
 from pydantic import Field, field_validator
 
 from secaudit.model import TlsFacts
 from secaudit.scan.judges.base import (
     ERROR,
     FAIL,
+    NOT_RUN,
     PASS,
     Assertion,
     NoParameters,
@@ -18,7 +22,7 @@ from secaudit.scan.judges.base import (
     listing,
 )
 
-KNOWN_VERSIONS = ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+KNOWN_VERSIONS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
 
 class Protocols(Parameters):
@@ -51,6 +55,30 @@ class MaxDays(Parameters):
     """A maximum number of days."""
 
     max_days: int = Field(ge=1)
+
+
+class LifespanLimit(Parameters):
+    """Certificates issued on or after ``since`` may be valid for at most ``max_days``."""
+
+    since: Annotated[dt.date, Field(strict=False)]
+    max_days: int = Field(ge=1)
+
+
+class LifespanSchedule(Parameters):
+    """The maximum validity by issuance date (CA/Browser Forum SC-081), and an optional limit for
+    certificates of a private CA named in the target's ``ca_bundle`` (None: the workspace's
+    ``scan.private_ca_max_lifespan_days``, else the public schedule)."""
+
+    limits: list[LifespanLimit] = Field(min_length=1)
+    private_ca_max_days: int | None = Field(default=None, ge=1)
+
+    @field_validator("limits")
+    @classmethod
+    def _ascending(cls, value: list[LifespanLimit]) -> list[LifespanLimit]:
+        dates = [limit.since for limit in value]
+        if dates != sorted(set(dates)):
+            raise ValueError("limits must be in ascending order of `since`, one per date")
+        return value
 
 
 class KeyBits(Parameters):
@@ -173,6 +201,57 @@ def certificate_trusted(facts: TlsFacts, _params: NoParameters) -> Verdict:
     )
 
 
+def certificate_chain_complete(facts: TlsFacts, _params: NoParameters) -> Verdict:
+    """Fail when the server omits an intermediate (the last certificate it sends is issued by neither a trust
+    anchor nor a certificate it sent) or sends its chain out of order; not run when the chain was not read."""
+    cert = facts.certificate
+    if cert is None:
+        return _no_cert(facts)
+    chain = cert.chain
+    if not chain:
+        return (
+            NOT_RUN,
+            Said(
+                "not run: the certificates the server sent could not be read",
+                "未実施: サーバが送った証明書を読み取れませんでした",
+            ),
+            {},
+        )
+    details = {"chain": [c.subject for c in chain], "anchor": cert.chain_anchor}
+    for child, parent in zip(chain, chain[1:], strict=False):
+        if child.issuer != parent.subject:
+            return (
+                FAIL,
+                Said(
+                    f"chain out of order: {parent.subject} does not issue {child.subject} "
+                    f"(its issuer is {child.issuer})",
+                    f"証明書の順序が不正: {parent.subject} は {child.subject} の発行者ではありません"
+                    f"（発行者は {child.issuer}）",
+                ),
+                details,
+            )
+    last = chain[-1]
+    if last.self_signed or cert.chain_anchor is not None:
+        sent = len(chain)
+        anchor = cert.chain_anchor or last.subject
+        return (
+            PASS,
+            Said(
+                f"complete: {sent} certificate(s) sent, up to {anchor}",
+                f"完全: {sent}枚の証明書を送信し、{anchor} まで連鎖します",
+            ),
+            details,
+        )
+    return (
+        FAIL,
+        Said(
+            f"incomplete chain: the intermediate certificate {last.issuer} (issuer of {last.subject}) is not sent",
+            f"チェーンが不完全: 中間証明書 {last.issuer}（{last.subject} の発行者）が送信されていません",
+        ),
+        details,
+    )
+
+
 def certificate_hostname_matches(facts: TlsFacts, _params: NoParameters) -> Verdict:
     """Fail when the declared hostname is not among the certificate's subjectAltNames."""
     cert = facts.certificate
@@ -231,6 +310,39 @@ def certificate_max_lifespan(facts: TlsFacts, params: MaxDays) -> Verdict:
             details,
         )
     return PASS, Said(f"lifespan {cert.lifespan_days} days", f"有効期間 {cert.lifespan_days}日"), details
+
+
+def certificate_lifespan_by_issuance(facts: TlsFacts, params: LifespanSchedule) -> Verdict:
+    """Fail when the certificate is valid for longer than the schedule allows on its issuance date."""
+    cert = facts.certificate
+    if cert is None:
+        return _no_cert(facts)
+    issued = cert.not_before.date()
+    details: dict[str, object] = {"lifespan_days": cert.lifespan_days, "issued": issued.isoformat()}
+    if cert.anchor_source == "ca_bundle" and params.private_ca_max_days is not None:
+        limit = params.private_ca_max_days
+        basis = f"the workspace's limit for certificates of a private CA ({cert.chain_anchor})"
+        basis_ja = f"私設認証局（{cert.chain_anchor}）の証明書に対するワークスペースの上限"
+    else:
+        rule = ([r for r in params.limits if r.since <= issued] or params.limits[:1])[-1]
+        limit = rule.max_days
+        basis = f"issued {issued}, at most {limit} days for certificates issued from {rule.since}"
+        basis_ja = f"{issued}発行: {rule.since}以降に発行された証明書の上限は{limit}日"
+    details["max_days"] = limit
+    if cert.lifespan_days > limit:
+        return (
+            FAIL,
+            Said(
+                f"lifespan {cert.lifespan_days} days, longer than allowed ({basis})",
+                f"有効期間 {cert.lifespan_days}日が上限を超えています（{basis_ja}）",
+            ),
+            details,
+        )
+    return (
+        PASS,
+        Said(f"lifespan {cert.lifespan_days} days ({basis})", f"有効期間 {cert.lifespan_days}日（{basis_ja}）"),
+        details,
+    )
 
 
 def key_strength(facts: TlsFacts, params: KeyBits) -> Verdict:
@@ -296,11 +408,17 @@ ASSERTIONS: dict[str, Assertion[TlsFacts]] = {
     "ciphers_recommended": Assertion(CipherList, ciphers_recommended, "every negotiated suite is in `allowed`"),
     "certificate_in_validity": Assertion(NoParameters, certificate_in_validity, "the leaf is within its validity"),
     "certificate_trusted": Assertion(NoParameters, certificate_trusted, "the chain verifies"),
+    "certificate_chain_complete": Assertion(
+        NoParameters, certificate_chain_complete, "the server sends every intermediate, in order"
+    ),
     "certificate_hostname_matches": Assertion(
         NoParameters, certificate_hostname_matches, "the declared hostname matches a subjectAltName"
     ),
     "certificate_days_left": Assertion(MinDays, certificate_days_left, "at least `min_days` remain"),
     "certificate_max_lifespan": Assertion(MaxDays, certificate_max_lifespan, "validity period <= `max_days`"),
+    "certificate_lifespan_by_issuance": Assertion(
+        LifespanSchedule, certificate_lifespan_by_issuance, "validity period within the limit of its issuance date"
+    ),
     "key_strength": Assertion(KeyBits, key_strength, "RSA >= `rsa_min_bits`, EC >= `ec_min_bits`"),
     "signature_algorithm_allowed": Assertion(Algorithms, signature_algorithm_allowed, "signature in `allowed`"),
 }

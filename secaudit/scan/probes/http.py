@@ -10,15 +10,17 @@ them. Bodies, headers and time are capped.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 import httpcore
 import httpx
 
-from secaudit.model.facts import HttpFacts, RedirectHop
+from secaudit.model.facts import ExposedFile, HttpFacts, RedirectHop
 from secaudit.scan.probes.cookies import parse_set_cookie
 from secaudit.scan.probes.deadline import Watchdog
 from secaudit.scan.scope import ApprovedTarget, ScopeDecision
@@ -29,6 +31,35 @@ MAX_HEADER_BYTES = 64 * 1024
 REQUEST_TIMEOUT_S = 10.0
 USER_AGENT = "secaudit-scan (authorised compliance scan)"
 LISTING_MARKERS = ("<title>index of /", "<h1>index of /", "directory listing for /", "<title>directory listing")
+_GIT_HEAD = re.compile(rb"^(ref: refs/[\x21-\x7e]+|[0-9a-f]{40}|[0-9a-f]{64})\s*$")
+_ENV_LINE = re.compile(rb"^(export\s+)?[A-Z_][A-Z0-9_]*=", re.MULTILINE)
+_SQL_DUMP = re.compile(rb"CREATE TABLE|INSERT INTO|-- MySQL dump|PostgreSQL database dump", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A file that must never be served, and how to recognise it (not by its status alone: many sites
+    answer every path with their home page)."""
+
+    path: str
+    kind: str
+    looks_like: Callable[[bytes], bool]
+
+
+EXPOSURES: tuple[Exposure, ...] = (
+    Exposure("/.git/HEAD", "git", lambda body: bool(_GIT_HEAD.match(body[:200]))),
+    Exposure("/.git/config", "git", lambda body: b"[core]" in body[:4096]),
+    Exposure("/.svn/entries", "svn", lambda body: body[:3].strip().isdigit() or b"svn:" in body[:4096]),
+    Exposure("/.env", "env", lambda body: bool(_ENV_LINE.search(body[:4096])) and b"<html" not in body[:4096].lower()),
+    Exposure("/.DS_Store", "ds_store", lambda body: body[:8] == b"\x00\x00\x00\x01Bud1"),
+    Exposure("/backup.sql", "dump", lambda body: bool(_SQL_DUMP.search(body[:65536]))),
+    Exposure("/dump.sql", "dump", lambda body: bool(_SQL_DUMP.search(body[:65536]))),
+    Exposure("/db.sql", "dump", lambda body: bool(_SQL_DUMP.search(body[:65536]))),
+    Exposure("/backup.zip", "archive", lambda body: body[:4] == b"PK\x03\x04"),
+    Exposure("/backup.tar.gz", "archive", lambda body: body[:2] == b"\x1f\x8b"),
+)
+"""The bounded list of paths the HTTP probe asks for, once each, at the root of the target's origin.
+Only the path and what it was recognised as are kept: an exposed .env holds secrets, which are not copied."""
 
 
 @dataclass
@@ -127,6 +158,7 @@ def probe_http(approved: ApprovedTarget, scope: ScopeDecision, timeout_s: float)
         _https_redirect(visit, approved, facts)
         _methods(visit, final.url, facts)
         _listing(visit, final, facts)
+        _exposed_files(visit, final, facts)
     finally:
         visit.close()
     return facts
@@ -267,6 +299,21 @@ def _listing(visit: _Visit, final: Reply, facts: HttpFacts) -> None:
         return
     text = reply.body[:MAX_BODY_BYTES].decode("utf-8", "replace").lower()
     facts.directory_listing = any(marker in text for marker in LISTING_MARKERS)
+
+
+def _exposed_files(visit: _Visit, final: Reply, facts: HttpFacts) -> None:
+    """Ask for each path of EXPOSURES at the origin's root; a 2xx answer that looks like the file is exposed."""
+    parts = urlsplit(final.url)
+    for exposure in EXPOSURES:
+        url = urlunsplit((parts.scheme, parts.netloc, exposure.path, "", ""))
+        try:
+            reply = visit.request("GET", url)
+        except (httpx.HTTPError, ValueError, OSError) as exc:
+            facts.exposure_errors.append(f"GET {exposure.path}: {_describe(exc)}")
+            continue
+        facts.exposure_checked.append(exposure.path)
+        if 200 <= reply.status < 300 and exposure.looks_like(reply.body):
+            facts.exposed_files.append(ExposedFile(path=exposure.path, kind=exposure.kind, status=reply.status))
 
 
 def _read_capped(response: httpx.Response, watchdog: Watchdog) -> tuple[bytes, bool]:
