@@ -142,7 +142,7 @@ def main() -> None:
         ws.ensure_data_dir()
         store = open_store(ws.database_url)
         catalog = load_catalog(ws.catalog_layers())
-        service = find_service(ws.services_dir, "kosodate-portal", catalog.checklists)
+        service = find_service(ws.services_dir, "kosodate-portal", catalog.checklists, ws.config.classification_scheme)
         times = []
         for n in range(args.workbooks):
             start = time.perf_counter()
@@ -151,7 +151,7 @@ def main() -> None:
         count = len(question_items(catalog, service))
         report(f"export, median of {args.workbooks} ({count} questions each)", statistics.median(times), "s", 0.15)
 
-        bench = find_service(ws.services_dir, "bench-svc", catalog.checklists)
+        bench = find_service(ws.services_dir, "bench-svc", catalog.checklists, ws.config.classification_scheme)
         items = question_items(catalog, bench)
         book = tmp / "bench.xlsx"
         export_questionnaire(store, catalog, bench, book, Language.JA, None, "bench")

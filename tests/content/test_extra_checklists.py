@@ -11,8 +11,11 @@ import yaml
 from secaudit.catalog import Catalog, load_catalog
 from secaudit.inventory import load_service
 from secaudit.model import Control, Service
+from secaudit.model.classification import ClassificationScheme
 from secaudit.model.control import CONTROL_ID_PATTERN, ReferenceFramework
 from secaudit.workspace import builtin_dir, builtin_layer
+
+R6 = ClassificationScheme.R6
 
 REPO = Path(__file__).resolve().parents[2]
 EXTRA = {"web-service": (25, 30, "WEB-"), "cloud-saas": (12, 15, "CLD-"), "online-payment": (10, 12, "PAY-")}
@@ -30,7 +33,7 @@ def controls_of(catalog: Catalog, name: str) -> list[Control]:
 
 
 def service(name: str, checklists: list[str]) -> Service:
-    base = load_service(REPO / "examples" / "services" / f"{name}.yaml", CHECKLISTS)
+    base = load_service(REPO / "examples" / "services" / f"{name}.yaml", CHECKLISTS, R6)
     return base.model_copy(update={"checklists": checklists})
 
 
@@ -121,7 +124,7 @@ def test_internet_saas_with_payment_gets_everything_but_iaas_and_low_impact_cont
 
 
 def test_the_shipped_kosodate_portal_gets_every_web_service_control(catalog: Catalog) -> None:
-    svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists)
+    svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists, R6)
     ids = applicable_ids(catalog, svc)
     assert {c.id for c in controls_of(catalog, "web-service")} <= ids
 

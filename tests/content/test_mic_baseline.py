@@ -12,10 +12,13 @@ import pytest
 from secaudit.catalog import Catalog, load_catalog, validate_checklist_file
 from secaudit.inventory import load_service
 from secaudit.model import Control, ControlType, Domain, Service, Severity
+from secaudit.model.classification import ClassificationScheme
 from secaudit.model.control import QuestionType, ReferenceFramework
 from secaudit.workspace import builtin_dir, builtin_layer
 from secaudit.yamlsource import load_yaml
 from tests.conftest import EXAMPLES, run_cli
+
+R6 = ClassificationScheme.R6
 
 CHECKLIST = "mic-baseline"
 EDITION = "令和7年3月版"
@@ -67,7 +70,7 @@ def controls(catalog: Catalog) -> list[Control]:
 def services(catalog: Catalog) -> dict[str, Service]:
     """The three example services, unchanged."""
     paths = sorted((EXAMPLES / "services").glob("*.yaml"))
-    return {s.id: s for s in (load_service(p, catalog.checklists) for p in paths)}
+    return {s.id: s for s in (load_service(p, catalog.checklists, R6) for p in paths)}
 
 
 def applicable_ids(catalog: Catalog, service: Service) -> set[str]:
