@@ -60,6 +60,20 @@ def test_ids_are_unique_across_every_shipped_checklist_and_stable() -> None:
     assert {"WEB-6.3-001", "CLD-8.3-001", "PAY-6.3-001"} <= set(seen)
 
 
+# the 令和4年版's 機密性3 is 3A, 3B or 3C from the 令和6年10月版 on: a text naming the old class names the new ones
+OLD_BAND_RE = re.compile(r"機密性3(?![A-C（])|confidentiality[ -]3(?![A-C]| \(3A)|（3・2・1）|\(3/2/1\)")
+
+
+def test_texts_naming_the_classification_use_the_current_scheme() -> None:
+    stale = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted(builtin_dir("checklists").glob("*.yaml"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if OLD_BAND_RE.search(line)
+    ]
+    assert not stale, "\n".join(stale)
+
+
 @pytest.mark.parametrize("name", sorted(EXTRA))
 def test_every_text_is_bilingual_and_every_control_is_referenced(catalog: Catalog, name: str) -> None:
     for control in controls_of(catalog, name):

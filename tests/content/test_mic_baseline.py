@@ -12,7 +12,7 @@ import pytest
 from secaudit.catalog import Catalog, load_catalog, validate_checklist_file
 from secaudit.inventory import load_service
 from secaudit.model import Control, ControlType, Domain, Service, Severity
-from secaudit.model.classification import ClassificationScheme
+from secaudit.model.classification import ClassificationScheme, Confidentiality
 from secaudit.model.control import QuestionType, ReferenceFramework
 from secaudit.workspace import builtin_dir, builtin_layer
 from secaudit.yamlsource import load_yaml
@@ -270,7 +270,7 @@ def test_section_8_4_is_for_services_without_confidential_information(
     catalog: Catalog, services: dict[str, Service]
 ) -> None:
     low = services["kosodate-portal"].model_copy(
-        update={"classification": services["kosodate-portal"].classification.model_copy(update={"confidentiality": 1})}
+        update={"classification": services["kosodate-portal"].classification.model_copy(update={"confidentiality": Confidentiality.ONE})}
     )
     assert "VEND-8.4-002" in applicable_ids(catalog, low)
     assert "VEND-8.3-001" not in applicable_ids(catalog, low)
