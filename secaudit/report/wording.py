@@ -189,10 +189,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "method_risk": (
         "リスクレベルは影響度と発生可能性の組合せで決まります。影響度はサービスの情報資産の分類"
         "（機密性・完全性・可用性）と管理策の重要度から、発生可能性はインターネットへの公開などの"
-        "露出から算定します。下表は本報告書で用いた{size}のマトリクスです。",
+        "露出から算定します。機密性3A・3Bは令和4年版の機密性3と同じ影響度、3Cはその一段下です。"
+        "下表は本報告書で用いた{size}のマトリクスです。",
         "The risk level combines impact and likelihood. Impact follows the service's classification "
         "(confidentiality, integrity, availability) and the control's severity; likelihood follows the "
-        "exposure, such as being reachable from the Internet. The table shows the {size} matrix used here.",
+        "exposure, such as being reachable from the Internet. Confidentiality 3A and 3B carry the impact of "
+        "the 令和4年版's confidentiality 3, 3C one step less. The table shows the {size} matrix used here.",
     ),
     "method_status": (
         "各管理策の結果は、質問票の回答（ヒアリング・文書の閲覧）と技術的検証の観測から判定しました。"
