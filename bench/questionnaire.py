@@ -159,7 +159,9 @@ def main() -> None:
         export_questionnaire(store, catalog, bench, tmp / "bench-again.xlsx", Language.JA, None, "bench")
         report("export one 200-question workbook", time.perf_counter() - start, "s", None)
         fill_all(book, items, today)
-        request = ImportRequest(store, catalog, ws.services_dir, ws.data_dir, "bench", today)
+        request = ImportRequest(
+            store, catalog, ws.services_dir, ws.config.classification_scheme, ws.data_dir, "bench", today
+        )
         times = []
         for _ in range(5):
             start = time.perf_counter()
