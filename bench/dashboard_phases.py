@@ -70,7 +70,7 @@ def main() -> None:
         gc.set_threshold(50_000, 20, 100)
         for start in range(0, len(files), BATCH):
             t = time.perf_counter()
-            services = {p.stem: load_service(p, catalog.checklists) for p in files[start : start + BATCH]}
+            services = {p.stem: load_service(p, catalog.checklists, ws.config.classification_scheme) for p in files[start : start + BATCH]}
             t = tick("read service files", t)
             ids = list(services)
             answers = answer_store.latest_answers_of(store, ids)

@@ -34,7 +34,7 @@ def service_yaml(index: int, rng: random.Random) -> str:
     if payment:
         checklists.append("online-payment")
     launch = dt.date(2027, 1, 1) + dt.timedelta(days=rng.randrange(365))
-    conf = 3 if tier == "mynumber" else rng.choice((1, 2, 3))
+    conf = "3A" if tier == "mynumber" else rng.choice((1, 2, "3B"))
     lines = [
         f"id: {sid}",
         f"name: {{ja: オンライン申請 {index}, en: Online procedure {index}}}",
@@ -131,7 +131,7 @@ def build_workspace(root: Path, count: int, seed: int = 20261126, clean_every: i
     for index in range(count):
         path = ws.services_dir / f"svc-{index:04d}.yaml"
         path.write_text(service_yaml(index, rng), encoding="utf-8")
-        service = load_service(path, catalog.checklists)
+        service = load_service(path, catalog.checklists, ws.config.classification_scheme)
         controls = catalog.applicable_controls(service)
         made["controls"] += len(controls)
         clean = clean_every > 0 and index % clean_every == 0

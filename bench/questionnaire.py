@@ -146,7 +146,7 @@ def main() -> None:
         ws.ensure_data_dir()
         store = open_store(ws.database_url)
         catalog = load_catalog(ws.catalog_layers())
-        service = find_service(ws.services_dir, "kosodate-portal", catalog.checklists)
+        service = find_service(ws.services_dir, "kosodate-portal", catalog.checklists, ws.config.classification_scheme)
         times = []
         for n in range(args.workbooks):
             start = time.perf_counter()
@@ -155,7 +155,7 @@ def main() -> None:
         count = len(question_items(catalog, service))
         report(f"export, median of {args.workbooks} ({count} questions each)", statistics.median(times), "s", 0.15)
 
-        bench = find_service(ws.services_dir, "bench-svc", catalog.checklists)
+        bench = find_service(ws.services_dir, "bench-svc", catalog.checklists, ws.config.classification_scheme)
         items = question_items(catalog, bench)
         book = tmp / "bench.xlsx"
         export_questionnaire(store, catalog, bench, book, Language.JA, None, "bench")
@@ -163,7 +163,9 @@ def main() -> None:
         export_questionnaire(store, catalog, bench, tmp / "bench-again.xlsx", Language.JA, None, "bench")
         report("export one 200-question workbook", time.perf_counter() - start, "s", None)
         fill_all(book, items, today)
-        request = ImportRequest(store, catalog, ws.services_dir, ws.data_dir, "bench", today)
+        request = ImportRequest(
+            store, catalog, ws.services_dir, ws.config.classification_scheme, ws.data_dir, "bench", today
+        )
         times = []
         for _ in range(5):
             start = time.perf_counter()

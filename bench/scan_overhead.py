@@ -131,7 +131,7 @@ def _engine_once(root: Path, service_id: str, profile: str) -> float:
 
     ws = find_workspace(root)
     catalog = load_catalog(ws.catalog_layers())
-    service = find_service(ws.services_dir, service_id, catalog.checklists)
+    service = find_service(ws.services_dir, service_id, catalog.checklists, ws.config.classification_scheme)
     store = open_store(ws.database_url)
     started = time.perf_counter()
     run_scan(service, catalog, store, ws.config, profile)

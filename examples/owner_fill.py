@@ -85,7 +85,8 @@ def main() -> None:
     today = dt.date.today()
     ws = find_workspace(args.workspace)
     catalog = load_catalog(ws.catalog_layers())
-    items = question_items(catalog, find_service(ws.services_dir, args.service, catalog.checklists))
+    service = find_service(ws.services_dir, args.service, catalog.checklists, ws.config.classification_scheme)
+    items = question_items(catalog, service)
 
     workbook = openpyxl.load_workbook(args.workbook)
     sheet = workbook.worksheets[1]

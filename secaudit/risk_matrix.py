@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from secaudit.model import ControlResult, ResultStatus, SecurityDimension, Service, Severity
+from secaudit.model import Confidentiality, ControlResult, ResultStatus, SecurityDimension, Service, Severity
 from secaudit.model.config import RiskMatrixKind
 from secaudit.model.labels import LEVEL_TEXT, SEVERITY_TEXT, ja
 
@@ -22,12 +22,21 @@ from secaudit.model.labels import LEVEL_TEXT, SEVERITY_TEXT, ja
 # exposure (a predisposing condition, Table F-5) then moves it by at most one step.
 WEAKNESS_LIKELIHOOD = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
 # Impact starts from the classification of the dimension the control protects (ISO/IEC 27005:2022
-# consequence; the MIC guideline's 機密性 3/2/1, 完全性 2/1, 可用性 2/1), then the control's severity
-# moves it by at most one step.
-DIMENSION_IMPACT: dict[SecurityDimension, dict[int, int]] = {
-    SecurityDimension.CONFIDENTIALITY: {3: 5, 2: 3, 1: 1},
-    SecurityDimension.INTEGRITY: {2: 4, 1: 2},
-    SecurityDimension.AVAILABILITY: {2: 4, 1: 2},
+# consequence; the MIC guideline's 機密性 3A/3B/3C/2/1 or, 令和4年版, 3/2/1, 完全性 2/1, 可用性 2/1),
+# then the control's severity moves it by at most one step. Keys are the levels as written.
+# 3A and 3B keep the old 機密性3's 5 (a leak seriously harms residents' lives or rights); 3C, the least
+# sensitive of the band, sits one step lower but above 2; a 令和4年版 3 is rated as 3A (docs/risk.md).
+DIMENSION_IMPACT: dict[SecurityDimension, dict[str, int]] = {
+    SecurityDimension.CONFIDENTIALITY: {
+        Confidentiality.THREE_A: 5,
+        Confidentiality.THREE_B: 5,
+        Confidentiality.THREE_C: 4,
+        Confidentiality.THREE: 5,
+        Confidentiality.TWO: 3,
+        Confidentiality.ONE: 1,
+    },
+    SecurityDimension.INTEGRITY: {"2": 4, "1": 2},
+    SecurityDimension.AVAILABILITY: {"2": 4, "1": 2},
 }
 SEVERITY_IMPACT_STEP = {Severity.LOW: -1, Severity.MEDIUM: 0, Severity.HIGH: 0, Severity.CRITICAL: 1}
 
@@ -148,7 +157,7 @@ def rate(
         result.severity,
         exposure_of(service),
         tuple(sorted(set(protects))),
-        (cls.confidentiality, cls.integrity, cls.availability),
+        (cls.confidentiality.value, str(cls.integrity), str(cls.availability)),
         matrix,
     )
 
@@ -160,7 +169,7 @@ def _rate(
     severity: Severity,
     exposure: Exposure,
     protects: tuple[SecurityDimension, ...],
-    classification: tuple[int, int, int],
+    classification: tuple[str, str, str],
     matrix: RiskMatrix,
 ) -> Rating:
     """``rate`` from the only facts it depends on (so each combination is worked out once)."""
@@ -175,8 +184,8 @@ def _rate(
         l5 += exposure.step
         l_parts.append(("+1 internet-facing", "+1 インターネット公開"))
     values = dict(zip(SecurityDimension, classification, strict=True))
-    dimension = max(protects, key=lambda d: (DIMENSION_IMPACT[d].get(values[d], 1), -list(SecurityDimension).index(d)))
-    i5 = DIMENSION_IMPACT[dimension].get(values[dimension], 1)
+    dimension = max(protects, key=lambda d: (DIMENSION_IMPACT[d][values[d]], -list(SecurityDimension).index(d)))
+    i5 = DIMENSION_IMPACT[dimension][values[dimension]]
     i_parts = [(f"{dimension.value} {values[dimension]} {i5}", f"{_DIMENSION_JA[dimension]}{values[dimension]} {i5}")]
     step = SEVERITY_IMPACT_STEP[severity]
     if step:

@@ -116,6 +116,11 @@ timezone: Asia/Tokyo
 # Risk matrix: 5x5 (Low / Medium / High / Critical) or 3x3 (低 / 中 / 高).
 risk_matrix: "{risk_matrix}"
 
+# Which edition of the MIC guideline the services' 機密性 follows:
+#   r6  令和6年10月版 onward: 3A, 3B, 3C, 2, 1 (3A the most sensitive)
+#   r4  令和4年版 and earlier: 3, 2, 1
+classification_scheme: r6
+
 # Launch gate: NO-GO while an open risk is at or above block_at, while required
 # answers are missing, or while a required scan is missing, errored or older than
 # max_scan_age_days; CONDITIONAL while risks at conditional_at are open with a plan.
@@ -156,7 +161,8 @@ department: 市民協働部
 owner: {name: 所管課 担当者, email: owner@city.example.jp}
 security_officer: {name: 情報セキュリティ担当, email: security@city.example.jp}
 launch_date: 2027-04-01
-# MIC classification: confidentiality 1-3, integrity 1-2, availability 1-2.
+# MIC classification: confidentiality 3A, 3B, 3C, 2 or 1 (3, 2 or 1 when secaudit.yaml says
+# classification_scheme: r4), integrity 2 or 1, availability 2 or 1.
 classification: {confidentiality: 2, integrity: 2, availability: 1}
 # These attributes decide which controls apply (see 'secaudit checklist soa').
 attributes:

@@ -29,7 +29,7 @@ AUDIT: dict[str, Any] = {
 def service(
     internet: bool = False,
     personal: bool = False,
-    classification: tuple[int, int, int] = (2, 2, 1),
+    classification: tuple[int | str, int, int] = (2, 2, 1),
     scope: bool = True,
     service_id: str = "svc",
     tier: str = "lgwan",

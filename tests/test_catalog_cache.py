@@ -11,9 +11,12 @@ import pytest
 from secaudit.catalog import Layer, load_catalog
 from secaudit.catalog_cache import CACHE_NAME, cached_catalog
 from secaudit.errors import CatalogError
+from secaudit.model.classification import ClassificationScheme
 from secaudit.workspace import builtin_layer, find_workspace
 from tests.conftest import run_cli
 from tests.test_catalog import GOOD_CONTROL, checklist
+
+R6 = ClassificationScheme.R6
 
 
 @pytest.fixture
@@ -39,7 +42,7 @@ def test_the_remembered_catalog_equals_the_files(tmp_path: Path, layers: list[La
     service = find_workspace(run_init(tmp_path)).services_dir / "example-portal.yaml"
     from secaudit.inventory import load_service
 
-    example = load_service(service, fresh.checklists)
+    example = load_service(service, fresh.checklists, R6)
     assert again.applicability(example) == fresh.applicability(example)
 
 

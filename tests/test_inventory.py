@@ -8,7 +8,10 @@ import pytest
 
 from secaudit.errors import ServiceError
 from secaudit.inventory import find_service, load_service, load_services
+from secaudit.model.classification import ClassificationScheme
 from tests.conftest import EXAMPLES
+
+R6 = ClassificationScheme.R6
 
 KNOWN = ("mic-baseline", "web-service", "cloud-saas", "online-payment")
 KNOWN_LISTED = "known: cloud-saas, mic-baseline, online-payment, web-service"
@@ -27,7 +30,7 @@ def service_file(folder: Path, checklists_line: str | None) -> Path:
 
 def problems(path: Path) -> list[str]:
     with pytest.raises(ServiceError) as info:
-        load_service(path, KNOWN)
+        load_service(path, KNOWN, R6)
     return [str(p) for p in info.value.problems]
 
 
@@ -54,7 +57,7 @@ def test_a_service_audited_against_nothing_is_an_error(tmp_path: Path, checklist
 
 
 def test_known_checklists_load(tmp_path: Path) -> None:
-    service = load_service(service_file(tmp_path, "checklists: [web-service, mic-baseline]"), KNOWN)
+    service = load_service(service_file(tmp_path, "checklists: [web-service, mic-baseline]"), KNOWN, R6)
     assert service.checklists == ["web-service", "mic-baseline"]
 
 
@@ -62,7 +65,7 @@ def test_every_service_file_and_every_problem_at_once(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("id: a\n", encoding="utf-8")
     service_file(tmp_path, "checklists: [nope]")
     with pytest.raises(ServiceError) as info:
-        load_services(tmp_path, KNOWN)
+        load_services(tmp_path, KNOWN, R6)
     located = [p.location for p in info.value.problems]
     assert any(loc.startswith(str(tmp_path / "a.yaml")) for loc in located)
     assert any(loc.startswith(str(tmp_path / "kosodate-portal.yaml")) for loc in located)
@@ -71,6 +74,6 @@ def test_every_service_file_and_every_problem_at_once(tmp_path: Path) -> None:
 def test_find_service_checks_the_checklists_too(tmp_path: Path) -> None:
     service_file(tmp_path, "checklists: [mic-baseline, web-servce]")
     with pytest.raises(ServiceError) as info:
-        find_service(tmp_path, "kosodate-portal", KNOWN)
+        find_service(tmp_path, "kosodate-portal", KNOWN, R6)
     assert "unknown checklist 'web-servce'" in "\n".join(info.value.lines())
-    assert find_service(tmp_path, "kosodate-portal", (*KNOWN, "web-servce")).checklists[1] == "web-servce"
+    assert find_service(tmp_path, "kosodate-portal", (*KNOWN, "web-servce"), R6).checklists[1] == "web-servce"

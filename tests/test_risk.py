@@ -32,8 +32,8 @@ def register_for(
 RATINGS = [
     # exposure and classification             severity  result  5x5 (L, I, level)     3x3 (L, I, level)
     (
-        "internet, 機密性3",
-        dict(internet=True, personal=True, classification=(3, 2, 2)),
+        "internet, 機密性3B",
+        dict(internet=True, personal=True, classification=("3B", 2, 2)),
         "high",
         "no",
         (4, 5, "Critical"),
@@ -44,20 +44,28 @@ RATINGS = [
     ("internal, all classifications 1", dict(classification=(1, 1, 1)), "low", "no", (1, 1, "Low"), (1, 1, "低")),
     ("internal, critical control", dict(), "critical", "no", (4, 5, "Critical"), (3, 3, "高")),
     (
-        "internet, critical control, 機密性3",
-        dict(internet=True, classification=(3, 2, 2)),
+        "internet, critical control, 機密性3A",
+        dict(internet=True, classification=("3A", 2, 2)),
         "critical",
         "no",
         (5, 5, "Critical"),
         (3, 3, "高"),
     ),
     (
-        "internet, low control, 機密性3",
+        "internet, low control, 機密性3 (令和4年版)",
         dict(internet=True, classification=(3, 2, 2)),
         "low",
         "no",
         (2, 4, "Medium"),
         (1, 3, "中"),
+    ),
+    (
+        "internet, 機密性3C",
+        dict(internet=True, personal=True, classification=("3C", 1, 1)),
+        "high",
+        "no",
+        (4, 4, "High"),
+        (3, 3, "高"),
     ),
 ]
 
@@ -164,13 +172,40 @@ def test_impact_follows_the_dimension_the_control_protects_not_always_the_highes
 
 
 def test_rationale_explains_the_rating_in_one_line_in_both_languages() -> None:
-    _, (entry,) = register_for(service(internet=True, personal=True, classification=(3, 2, 2)), "high", "no")
+    _, (entry,) = register_for(service(internet=True, personal=True, classification=("3B", 2, 2)), "high", "no")
     assert entry.rationale == (
-        "likelihood 4 = weakness high 3 +1 internet-facing; impact 5 = confidentiality 3 5; 4x5=20 -> Critical"
+        "likelihood 4 = weakness high 3 +1 internet-facing; impact 5 = confidentiality 3B 5; 4x5=20 -> Critical"
     )
     assert entry.rationale_ja == (
-        "発生可能性 4 = 弱点の重大度 高 3 +1 インターネット公開、影響度 5 = 機密性3 5、4×5=20 → 重大"
+        "発生可能性 4 = 弱点の重大度 高 3 +1 インターネット公開、影響度 5 = 機密性3B 5、4×5=20 → 重大"
     )
+
+
+# docs/risk.md's impact table for 機密性, both schemes: 3A and 3B keep the old 3's 5, 3C one step lower.
+CONFIDENTIALITY_IMPACTS = [("3A", 5), ("3B", 5), ("3C", 4), ("3", 5), ("2", 3), ("1", 1)]
+
+
+@pytest.mark.parametrize(("level", "impact"), CONFIDENTIALITY_IMPACTS)
+def test_confidentiality_impact_of_each_level(level: str, impact: int) -> None:
+    from secaudit.model import SecurityDimension
+
+    svc = service(classification=(level, 1, 1))
+    ctl, cat = _check_control("medium", "medium", protects=[SecurityDimension.CONFIDENTIALITY])
+    results = assess(svc, cat, {}, [observation("http.a", "fail")], today=TODAY)
+    (entry,) = build_register(svc, results, cat, FIVE, {}, None, TODAY, now=NOW)
+    assert entry.impact == impact
+    assert f"impact {impact} = confidentiality {level} {impact}" in entry.rationale
+
+
+def test_the_impact_table_covers_every_level_and_never_falls_as_sensitivity_rises() -> None:
+    from secaudit.model import Confidentiality, SecurityDimension
+    from secaudit.risk_matrix import DIMENSION_IMPACT
+
+    table = DIMENSION_IMPACT[SecurityDimension.CONFIDENTIALITY]
+    assert set(table) == set(Confidentiality)
+    assert dict(CONFIDENTIALITY_IMPACTS) == {str(level): impact for level, impact in table.items()}
+    by_rank = [table[level] for level in sorted(Confidentiality, key=lambda level: level.rank)]
+    assert by_rank == sorted(by_rank)
 
 
 def test_a_known_failure_keeps_its_rating_while_its_target_does_not_answer() -> None:

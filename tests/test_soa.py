@@ -7,10 +7,13 @@ from pathlib import Path
 from secaudit.catalog import load_catalog
 from secaudit.inventory import load_service
 from secaudit.model import Language, LocalizedText
+from secaudit.model.classification import ClassificationScheme
 from secaudit.model.condition import Condition, explain
 from secaudit.model.labels import DOMAIN_TEXT
 from secaudit.soa import statement_of_applicability
 from secaudit.workspace import builtin_layer
+
+R6 = ClassificationScheme.R6
 
 REPO = Path(__file__).resolve().parent.parent
 FACTS = {"internet_facing": False, "payment": False, "cloud": "none", "confidentiality": 2, "network_tier": "lgwan"}
@@ -59,7 +62,7 @@ def test_inclusion_names_the_condition_that_holds() -> None:
 
 def test_statement_covers_every_control_of_the_service_checklists() -> None:
     catalog = load_catalog([builtin_layer()])
-    svc = load_service(REPO / "examples" / "services" / "zeimu-lgwan.yaml", catalog.checklists)
+    svc = load_service(REPO / "examples" / "services" / "zeimu-lgwan.yaml", catalog.checklists, R6)
     svc = svc.model_copy(update={"checklists": ["web-service", "online-payment"]})
     statement = statement_of_applicability(catalog, svc)
     assert len(statement.entries) == len(catalog.controls_of(["web-service", "online-payment"]))
@@ -81,7 +84,7 @@ def _soa_book(lang: str, title: LocalizedText | None = None):
     catalog = load_catalog([builtin_layer()])
     if title is not None:
         catalog.controls["WEB-6.3-004"].title = title
-    svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists)
+    svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists, R6)
     statement = statement_of_applicability(catalog, svc)
     return statement, openpyxl.load_workbook(io.BytesIO(soa_workbook(statement, Language(lang))))
 

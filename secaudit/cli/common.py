@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from secaudit.catalog import Catalog
-    from secaudit.model import Service
+    from secaudit.model import ClassificationScheme, Service
     from secaudit.store import Store
     from secaudit.workspace import Workspace
 
@@ -73,13 +73,25 @@ class AppState:
         """The workspace's service ``service_id``, its checklists checked against the catalog in force."""
         from secaudit.inventory import find_service
 
-        return find_service(self.workspace().services_dir, service_id, self.catalog().checklists)
+        ws = self.workspace()
+        return find_service(ws.services_dir, service_id, self.catalog().checklists, ws.config.classification_scheme)
 
     def services(self) -> list[Service]:
         """Every service of the workspace, checked like ``service``; all problems reported together."""
         from secaudit.inventory import load_services
 
-        return load_services(self.workspace().services_dir, self.catalog().checklists)
+        ws = self.workspace()
+        return load_services(ws.services_dir, self.catalog().checklists, ws.config.classification_scheme)
+
+    def classification_scheme(self) -> ClassificationScheme:
+        """The workspace's classification scheme; the default (令和6年10月版) outside a workspace."""
+        from secaudit.model import WorkspaceConfig
+
+        ws = self.optional_workspace()
+        if ws is not None:
+            return ws.config.classification_scheme
+        default: ClassificationScheme = WorkspaceConfig.model_fields["classification_scheme"].default
+        return default
 
     def store(self) -> Store:
         """The workspace database, migrated to the current schema."""

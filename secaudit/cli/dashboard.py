@@ -207,11 +207,12 @@ def _judge_batch(st: AppState, batch: list[tuple[Path, str]], moment: dt.datetim
 
     store = st.store()
     checklists = st.catalog().checklists
+    scheme = st.workspace().config.classification_scheme
     done = _Batch()
     services = {}
     for path, _ in batch:
         try:
-            services[path.stem] = load_service(path, checklists)
+            services[path.stem] = load_service(path, checklists, scheme)
         except ServiceError as exc:
             done.failures.append((path.stem, "; ".join(exc.lines())))
             done.invalid[path.stem] = exc.problems or [Problem(str(path), exc.message)]

@@ -90,6 +90,7 @@ def import_(
         store=st.store(),
         catalog=st.catalog(),
         services_dir=ws.services_dir,
+        classification_scheme=ws.config.classification_scheme,
         data_dir=ws.ensure_data_dir(),
         actor=actor(),
         today=_today(),

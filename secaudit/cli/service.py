@@ -9,6 +9,7 @@ import typer
 
 from secaudit.cli.common import OutputFormat, console, info, print_json, state
 from secaudit.model import Language
+from secaudit.model.labels import SCHEME_TEXT, name_of
 
 if TYPE_CHECKING:
     from secaudit.model import Service
@@ -87,7 +88,8 @@ def show(
     out.print(f"security officer: {service.security_officer.name} <{service.security_officer.email}>")
     out.print(f"launch: {service.launch_date or '-'}")
     c = service.classification
-    out.print(f"classification: 機密性 {c.confidentiality} / 完全性 {c.integrity} / 可用性 {c.availability}")
+    scheme = name_of(SCHEME_TEXT, st.classification_scheme().value, language)
+    out.print(f"classification: 機密性 {c.confidentiality} / 完全性 {c.integrity} / 可用性 {c.availability} ({scheme})")
     a = service.attributes
     out.print(
         f"attributes: tier {a.network_tier.value}, internet-facing {a.internet_facing}, "
@@ -132,7 +134,7 @@ def validate(
             path = Path(name)
             try:
                 if path.suffix in (".yaml", ".yml") and path.is_file():
-                    loaded.append(load_service(path, st.catalog().checklists))
+                    loaded.append(load_service(path, st.catalog().checklists, st.classification_scheme()))
                 else:
                     loaded.append(st.service(name))
             except ServiceError as exc:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from secaudit.model.check import Baseline, Check, NmapOptions, ProbeKind, Profile, ScannerFile
+    from secaudit.model.classification import Classification, ClassificationScheme, Confidentiality
     from secaudit.model.common import (
         ControlType,
         Domain,
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
     from secaudit.model.scan import RunStatus, ScanRun
     from secaudit.model.service import (
         Attributes,
-        Classification,
         Cloud,
         Contact,
         NetworkTier,
@@ -81,9 +81,11 @@ _HOMES: dict[str, str] = {
     "Checklist": "secaudit.model.control",
     "ChecklistInfo": "secaudit.model.control",
     "Choice": "secaudit.model.control",
-    "Classification": "secaudit.model.service",
+    "Classification": "secaudit.model.classification",
+    "ClassificationScheme": "secaudit.model.classification",
     "Cloud": "secaudit.model.service",
     "Condition": "secaudit.model.condition",
+    "Confidentiality": "secaudit.model.classification",
     "Contact": "secaudit.model.service",
     "Control": "secaudit.model.control",
     "ControlAudit": "secaudit.model.control",
@@ -152,8 +154,10 @@ __all__ = [
     "ChecklistInfo",
     "Choice",
     "Classification",
+    "ClassificationScheme",
     "Cloud",
     "Condition",
+    "Confidentiality",
     "Contact",
     "Control",
     "ControlAudit",

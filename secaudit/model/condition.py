@@ -6,17 +6,20 @@ A condition is one of::
     {attr: NAME, equals: VALUE} | {attr: NAME, in: [V, ...]}
     {attr: NAME, gte: N} | {attr: NAME, lte: N}
 
-over the facts of a service (see ``Service.facts``).
+over the facts of a service (see ``Service.facts``). Over ``confidentiality`` the values are 機密性
+levels (1, 2, 3, 3C, 3B, 3A) compared in their one order (``Confidentiality``): a bare 3 stands for
+the whole band, so ``gte: 3`` holds for 3A, 3B and 3C and for the 令和4年版's 3.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, StrictInt, model_validator
+from pydantic import BeforeValidator, Field, StrictInt, ValidationInfo, field_validator, model_validator
 
-from secaudit.model.common import LocalizedText, StrictModel
+from secaudit.model.classification import THREE_SUBDIVISIONS, Confidentiality
+from secaudit.model.common import LocalizedText, StrictModel, describe_value
 
 Scalar = bool | int | str
 
@@ -36,7 +39,23 @@ FACT_NAMES: frozenset[str] = frozenset(
 )
 """The service facts an ``applies_if`` expression may test."""
 
+CONFIDENTIALITY = "confidentiality"
+"""The fact whose values are 機密性 levels, compared in their own order."""
+
 MAX_DEPTH = 16
+
+
+def _number_or_level(value: object) -> object:
+    # one message for a wrong type, not one per member of the union
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(
+            f"must be a whole number, not {describe_value(value)} ({CONFIDENTIALITY} also takes a level such as 3B)"
+        )
+    return value
+
+
+NumberOrLevel = Annotated[StrictInt | str, BeforeValidator(_number_or_level)]
+"""What ``gte`` and ``lte`` compare with: a number; over ``confidentiality`` also a level such as ``3B``."""
 
 
 class Condition(StrictModel):
@@ -48,10 +67,22 @@ class Condition(StrictModel):
     attr: str | None = None
     equals: Scalar | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in")
-    gte: StrictInt | None = None
-    lte: StrictInt | None = None
+    gte: NumberOrLevel | None = None
+    lte: NumberOrLevel | None = None
 
     model_config = StrictModel.model_config | {"populate_by_name": True}
+
+    @field_validator("equals", "in_", "gte", "lte")
+    @classmethod
+    def _operand(cls, value: Scalar | list[Scalar] | None, info: ValidationInfo) -> Scalar | list[Scalar] | None:
+        """Over 機密性 every operand is a level (written 3B, not 3b); elsewhere gte and lte take numbers."""
+        if value is None:
+            return None
+        if info.data.get("attr") == CONFIDENTIALITY:
+            return [_level_operand(v) for v in value] if isinstance(value, list) else _level_operand(value)
+        if info.field_name in ("gte", "lte") and isinstance(value, str):
+            raise ValueError(f"must be a whole number; levels such as 3B apply to {CONFIDENTIALITY} only")
+        return value
 
     @model_validator(mode="after")
     def _one_operator(self) -> Condition:
@@ -77,6 +108,11 @@ class Condition(StrictModel):
             raise ValueError(f"condition nested deeper than {MAX_DEPTH} levels")
         return self
 
+    def _operands(self) -> list[Scalar]:
+        """The values the comparison names."""
+        single = [v for v in (self.equals, self.gte, self.lte) if v is not None]
+        return [*single, *(self.in_ or [])]
+
     def depth(self) -> int:
         """How deeply the expression nests."""
         children = [*(self.all_ or []), *(self.any_ or []), *([self.not_] if self.not_ else [])]
@@ -92,16 +128,40 @@ class Condition(StrictModel):
             return not self.not_.evaluate(facts)
         assert self.attr is not None
         value = facts.get(self.attr)
+        if self.attr == CONFIDENTIALITY:
+            return self._level_holds(value)
         if self.equals is not None:
             return _same(value, self.equals)
         if self.in_ is not None:
             return any(_same(value, v) for v in self.in_)
         if not isinstance(value, int) or isinstance(value, bool):
             return False
-        if self.gte is not None:
+        if isinstance(self.gte, int):
             return value >= self.gte
-        assert self.lte is not None
+        assert isinstance(self.lte, int)  # a level as text was refused for every other attribute
         return value <= self.lte
+
+    def _level_holds(self, value: Any) -> bool:
+        """The comparison over a 機密性 level (the operands were checked to be levels when the condition was read)."""
+        try:
+            level = Confidentiality.parse(value)
+        except ValueError:
+            return False
+        if self.equals is not None:
+            return level.matches(Confidentiality.parse(self.equals))
+        if self.in_ is not None:
+            return any(level.matches(Confidentiality.parse(v)) for v in self.in_)
+        if self.gte is not None:
+            return level.at_least(Confidentiality.parse(self.gte))
+        assert self.lte is not None
+        return level.at_most(Confidentiality.parse(self.lte))
+
+    def names_subband(self) -> bool:
+        """True when the condition compares 機密性 with 3A, 3B or 3C somewhere."""
+        if self.attr == CONFIDENTIALITY:
+            return any(Confidentiality.parse(v) in THREE_SUBDIVISIONS for v in self._operands())
+        children = [*(self.all_ or []), *(self.any_ or []), *([self.not_] if self.not_ else [])]
+        return any(c.names_subband() for c in children)
 
     def describe(self) -> str:
         """The condition in words, e.g. ``network_tier in [lgwan, mynumber]``."""
@@ -232,10 +292,21 @@ def _facts(condition: Condition, facts: Mapping[str, Any]) -> tuple[str, str]:
     ja, en = [], []
     for name in condition.attrs():
         value = facts.get(name)
-        ja.append(f"{FACT_LABELS.get(name, (name, name))[0]}が{value_ja(value)}")
+        note_ja = note_en = ""
+        if value is Confidentiality.THREE and condition.names_subband():
+            # say why a 令和4年版 3 meets "3A or above" (and fails "3B or below")
+            note_ja = "（令和4年版の区分。3A・3B・3Cとの比較では3Aとみなす）"
+            note_en = " (令和4年版 scheme, compared as 3A)"
+        ja.append(f"{FACT_LABELS.get(name, (name, name))[0]}が{value_ja(value)}{note_ja}")
         shown = "(none)" if value is None else _show(value)
-        en.append(f"{name} = {shown}")
+        en.append(f"{name} = {shown}{note_en}")
     return "、".join(ja), ", ".join(en)
+
+
+def _level_operand(value: Scalar) -> Scalar:
+    """A 機密性 level as a condition writes it: numbers stay numbers, text becomes the level's own spelling."""
+    level = Confidentiality.parse(value)
+    return value if isinstance(value, int) else level.value
 
 
 def _same(value: Any, expected: Scalar) -> bool:

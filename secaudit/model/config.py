@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StringConstraints
 
+from secaudit.model.classification import ClassificationScheme
 from secaudit.model.common import Language, LocalizedText, Severity, Slug, StrictModel, TimeZoneName, UniqueList
 from secaudit.model.service import Network, address_as_text
 from secaudit.model.vocab import RiskMatrixKind as RiskMatrixKind
@@ -79,6 +80,8 @@ class WorkspaceConfig(StrictModel):
     language: Language = Language.JA
     timezone: TimeZoneName = "Asia/Tokyo"
     risk_matrix: RiskMatrixKind = RiskMatrixKind.FIVE
+    classification_scheme: ClassificationScheme = ClassificationScheme.R6
+    """Which edition's 機密性 levels the services declare: r6 (3A/3B/3C/2/1) or r4 (3/2/1)."""
     auditor: Annotated[str, StringConstraints(max_length=200)] | None = None
     gate: GatePolicy = Field(default_factory=GatePolicy)
     scan: ScanSettings = Field(default_factory=ScanSettings)

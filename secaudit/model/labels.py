@@ -112,6 +112,12 @@ FRAMEWORK_TEXT: Names = {
 }
 """The documents a control cites, by the names a reader knows them (a catalog's ids are ``ReferenceFramework``)."""
 
+SCHEME_TEXT: Names = {
+    "r6": ("令和6年10月版以降の区分（機密性3A・3B・3C・2・1）", "令和6年10月版 onward (confidentiality 3A/3B/3C/2/1)"),
+    "r4": ("令和4年版までの区分（機密性3・2・1）", "令和4年版 and earlier (confidentiality 3/2/1)"),
+}
+"""The classification schemes a workspace may declare (``classification_scheme``), by the guideline edition."""
+
 LEVEL_TEXT: Names = {
     "low": ("低", "Low"),
     "medium": ("中", "Medium"),

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from secaudit.model.classification import Classification as Classification
 from secaudit.model.common import Date, LocalizedText, Slug, StrictModel, UniqueList, describe_value
 
 HOSTNAME_RE = re.compile(
@@ -110,14 +111,6 @@ class Contact(StrictModel):
         if not EMAIL_RE.match(value):
             raise ValueError("not an e-mail address")
         return value
-
-
-class Classification(StrictModel):
-    """MIC information classification: 機密性 1-3, 完全性 1-2, 可用性 1-2."""
-
-    confidentiality: Annotated[StrictInt, Field(ge=1, le=3)]
-    integrity: Annotated[StrictInt, Field(ge=1, le=2)]
-    availability: Annotated[StrictInt, Field(ge=1, le=2)]
 
 
 class Attributes(StrictModel):

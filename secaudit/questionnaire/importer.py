@@ -12,7 +12,7 @@ from secaudit.catalog import Catalog
 from secaudit.cellsafety import neutralise, restore
 from secaudit.errors import Problem, ServiceError
 from secaudit.inventory import find_service
-from secaudit.model import AnswerSource, Service
+from secaudit.model import AnswerSource, ClassificationScheme, Service
 from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire import layout as L
 from secaudit.questionnaire.archive import archive_original
@@ -48,6 +48,7 @@ class ImportRequest:
     store: Store
     catalog: Catalog
     services_dir: Path
+    classification_scheme: ClassificationScheme
     data_dir: Path
     actor: str
     today: dt.date
@@ -118,7 +119,9 @@ def _match_questionnaire(request: ImportRequest, content: WorkbookContent) -> tu
         message = say("service_mismatch", lang, found=content.service_id, exported=record["service_id"])
         raise QuestionnaireError(refused, [Problem(where, message)])
     try:
-        service = find_service(request.services_dir, content.service_id, request.catalog.checklists)
+        service = find_service(
+            request.services_dir, content.service_id, request.catalog.checklists, request.classification_scheme
+        )
     except ServiceError as exc:
         message = say("service_problem", lang, problem=exc.message)
         raise QuestionnaireError(refused, [Problem(where, message), *exc.problems]) from None

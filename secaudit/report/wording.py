@@ -272,12 +272,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "リスクレベルは影響度と発生可能性の組合せで決まります。発生可能性は弱点の重大度（不適合となった検査または"
         "管理策の重要度。一部適合は1段階下げる）を基に、インターネットへの公開による露出で最大1段階上げて算定します。"
         "影響度は、管理策が保護する観点（機密性・完全性・可用性のいずれか）についてのサービスの分類と、管理策の重要度"
-        "から算定します。各リスクの算定根拠はリスク一覧に記載しています。下表は本報告書で用いた{size}のマトリクスです。",
+        "から算定します。機密性3A・3Bは令和4年版の機密性3と同じ影響度、3Cはその一段下です。"
+        "各リスクの算定根拠はリスク一覧に記載しています。下表は本報告書で用いた{size}のマトリクスです。",
         "The risk level combines impact and likelihood. Likelihood starts from the weakness (the severity of the "
         "failing check or control, one step lower for a partial result) and rises by at most one step when the "
         "service is reachable from the Internet. Impact follows the service's classification in the dimension the "
-        "control protects (confidentiality, integrity or availability) and the control's severity. Each risk's "
-        "rating is explained in the risk list. The table shows the {size} matrix used here.",
+        "control protects (confidentiality, integrity or availability) and the control's severity; confidentiality "
+        "3A and 3B carry the impact of the 令和4年版's confidentiality 3, 3C one step less. Each risk's rating is "
+        "explained in the risk list. The table shows the {size} matrix used here.",
     ),
     "method_status": (
         "各管理策の結果は、質問票の回答（ヒアリング・文書の閲覧）と技術的検証の観測から判定しました。"

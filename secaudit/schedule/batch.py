@@ -172,7 +172,15 @@ class Batch:
             return last.started_at if last else None
 
         selection = select_services(
-            self.workspace.services_dir, catalog.checklists, last_started, self.report, self.options, now, tz, self.emit
+            self.workspace.services_dir,
+            catalog.checklists,
+            self.workspace.config.classification_scheme,
+            last_started,
+            self.report,
+            self.options,
+            now,
+            tz,
+            self.emit,
         )
         self._invalid.extend(selection.invalid)
         return selection.chosen

@@ -20,7 +20,7 @@ from secaudit.schedule.due import DueReason, DueStatus, due_status
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from secaudit.model import Service
+    from secaudit.model import ClassificationScheme, Service
     from secaudit.schedule.drift import DriftResult
 
 Emit = Callable[..., None]
@@ -91,6 +91,7 @@ class Selection:
 def select_services(
     services_dir: Path,
     checklists: Collection[str],
+    scheme: ClassificationScheme,
     last_started: Callable[[str], dt.datetime | None],
     report: BatchReport,
     options: BatchOptions,
@@ -100,13 +101,14 @@ def select_services(
 ) -> Selection:
     """Read every service file and decide which are scanned, logging each decision and noting it in ``report``.
 
-    ``checklists`` are the catalog's checklist ids: a service naming another is invalid, as in every command.
+    ``checklists`` are the catalog's checklist ids and ``scheme`` the workspace's classification scheme: a
+    service naming another checklist, or a 機密性 level of another scheme, is invalid, as in every command.
     ``last_started`` gives the start of a service's newest completed run (None when it has none).
     """
     selection = Selection()
     for path in service_files(services_dir):
         try:
-            service = load_service(path, checklists)
+            service = load_service(path, checklists, scheme)
         except SecauditError as exc:
             text = "; ".join(exc.lines())
             selection.invalid.append(ServiceReport(path.stem, error=text))

@@ -94,7 +94,15 @@ def _look(
 
         report = BatchReport()
         selection = select_services(
-            workspace.services_dir, checklists, db.last_completed_start, report, options, now, tz, hold
+            workspace.services_dir,
+            checklists,
+            workspace.config.classification_scheme,
+            db.last_completed_start,
+            report,
+            options,
+            now,
+            tz,
+            hold,
         )
     if selection.chosen or selection.invalid:
         return None

@@ -11,8 +11,11 @@ import yaml
 from secaudit.catalog import Catalog, load_catalog
 from secaudit.inventory import load_service
 from secaudit.model import Control, Service
+from secaudit.model.classification import ClassificationScheme
 from secaudit.model.control import CONTROL_ID_PATTERN, ReferenceFramework
 from secaudit.workspace import builtin_dir, builtin_layer
+
+R6 = ClassificationScheme.R6
 
 REPO = Path(__file__).resolve().parents[2]
 EXTRA = {"web-service": (25, 30, "WEB-"), "cloud-saas": (12, 15, "CLD-"), "online-payment": (10, 12, "PAY-")}
@@ -30,7 +33,7 @@ def controls_of(catalog: Catalog, name: str) -> list[Control]:
 
 
 def service(name: str, checklists: list[str]) -> Service:
-    base = load_service(REPO / "examples" / "services" / f"{name}.yaml", CHECKLISTS)
+    base = load_service(REPO / "examples" / "services" / f"{name}.yaml", CHECKLISTS, R6)
     return base.model_copy(update={"checklists": checklists})
 
 
@@ -55,6 +58,20 @@ def test_ids_are_unique_across_every_shipped_checklist_and_stable() -> None:
             assert control_id not in seen, f"{control_id} in {path.name} and {seen.get(control_id)}"
             seen[control_id] = path.name
     assert {"WEB-6.3-001", "CLD-8.3-001", "PAY-6.3-001"} <= set(seen)
+
+
+# the 令和4年版's 機密性3 is 3A, 3B or 3C from the 令和6年10月版 on: a text naming the old class names the new ones
+OLD_BAND_RE = re.compile(r"機密性3(?![A-C（])|confidentiality[ -]3(?![A-C]| \(3A)|（3・2・1）|\(3/2/1\)")
+
+
+def test_texts_naming_the_classification_use_the_current_scheme() -> None:
+    stale = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted(builtin_dir("checklists").glob("*.yaml"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if OLD_BAND_RE.search(line)
+    ]
+    assert not stale, "\n".join(stale)
 
 
 @pytest.mark.parametrize("name", sorted(EXTRA))
@@ -121,7 +138,7 @@ def test_internet_saas_with_payment_gets_everything_but_iaas_and_low_impact_cont
 
 
 def test_the_shipped_kosodate_portal_gets_every_web_service_control(catalog: Catalog) -> None:
-    svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists)
+    svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists, R6)
     ids = applicable_ids(catalog, svc)
     assert {c.id for c in controls_of(catalog, "web-service")} <= ids
 

@@ -12,10 +12,13 @@ import pytest
 from secaudit.catalog import Catalog, load_catalog, validate_checklist_file
 from secaudit.inventory import load_service
 from secaudit.model import Control, ControlType, Domain, Service, Severity
+from secaudit.model.classification import ClassificationScheme, Confidentiality
 from secaudit.model.control import QuestionType, ReferenceFramework
 from secaudit.workspace import builtin_dir, builtin_layer
 from secaudit.yamlsource import load_yaml
 from tests.conftest import EXAMPLES, run_cli
+
+R6 = ClassificationScheme.R6
 
 CHECKLIST = "mic-baseline"
 EDITION = "令和7年3月版"
@@ -67,7 +70,7 @@ def controls(catalog: Catalog) -> list[Control]:
 def services(catalog: Catalog) -> dict[str, Service]:
     """The three example services, unchanged."""
     paths = sorted((EXAMPLES / "services").glob("*.yaml"))
-    return {s.id: s for s in (load_service(p, catalog.checklists) for p in paths)}
+    return {s.id: s for s in (load_service(p, catalog.checklists, R6) for p in paths)}
 
 
 def applicable_ids(catalog: Catalog, service: Service) -> set[str]:
@@ -267,7 +270,7 @@ def test_section_8_4_is_for_services_without_confidential_information(
     catalog: Catalog, services: dict[str, Service]
 ) -> None:
     low = services["kosodate-portal"].model_copy(
-        update={"classification": services["kosodate-portal"].classification.model_copy(update={"confidentiality": 1})}
+        update={"classification": services["kosodate-portal"].classification.model_copy(update={"confidentiality": Confidentiality.ONE})}
     )
     assert "VEND-8.4-002" in applicable_ids(catalog, low)
     assert "VEND-8.3-001" not in applicable_ids(catalog, low)

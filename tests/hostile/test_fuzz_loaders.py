@@ -17,8 +17,11 @@ from secaudit.catalog import Layer, load_catalog
 from secaudit.errors import CatalogError, ServiceError
 from secaudit.inventory import load_service
 from secaudit.model import Condition
+from secaudit.model.classification import ClassificationScheme
 from secaudit.model.condition import FACT_NAMES
 from secaudit.yamlsource import YamlSourceError, parse_yaml
+
+R6 = ClassificationScheme.R6
 
 pytestmark = pytest.mark.timeout(120)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -94,7 +97,7 @@ def test_service_loader_on_any_structure(tmp_path_factory: pytest.TempPathFactor
     path = folder / "svc.yaml"
     path.write_text(yaml.safe_dump(value, allow_unicode=True), encoding="utf-8")
     try:
-        load_service(path, ("mic-baseline",))
+        load_service(path, ("mic-baseline",), R6)
     except ServiceError as exc:
         assert exc.problems
 

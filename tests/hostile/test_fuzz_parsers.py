@@ -122,6 +122,7 @@ def qbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QuestionnaireBe
         store=store,
         catalog=load_catalog(ws.catalog_layers()),
         services_dir=ws.services_dir,
+        classification_scheme=ws.config.classification_scheme,
         data_dir=ws.ensure_data_dir(),
         actor="fuzz",
         today=dt.date.today(),

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from secaudit.model import Service
+from secaudit.model import Confidentiality, Service
 
 ISSUE_EXAMPLE = {
     "id": "kosodate-portal",
@@ -17,7 +17,7 @@ ISSUE_EXAMPLE = {
     "owner": {"name": "山田 花子", "email": "yamada@city.example.jp"},
     "security_officer": {"name": "佐藤 一郎", "email": "sato@city.example.jp"},
     "launch_date": "2027-04-01",
-    "classification": {"confidentiality": 3, "integrity": 2, "availability": 2},
+    "classification": {"confidentiality": "3B", "integrity": 2, "availability": 2},
     "attributes": {
         "internet_facing": True,
         "personal_data": True,
@@ -54,7 +54,17 @@ def test_issue_example_validates() -> None:
     assert service.scope is not None
     assert service.scope.targets[1].url_port == 8443
     assert service.facts()["cloud"] == "saas"
-    assert service.facts()["confidentiality"] == 3
+    assert service.facts()["confidentiality"] is Confidentiality.THREE_B
+
+
+@pytest.mark.parametrize(
+    ("written", "level"),
+    [("3A", "3A"), ("3b", "3B"), ("3C", "3C"), (2, "2"), ("2", "2"), (1, "1"), (3, "3")],
+)
+def test_confidentiality_is_a_level_written_as_a_number_or_text(written: object, level: str) -> None:
+    service = Service.model_validate(with_change(["classification", "confidentiality"], written))
+    assert service.classification.confidentiality is Confidentiality(level)
+    assert service.model_dump(mode="json")["classification"]["confidentiality"] == level
 
 
 @pytest.mark.parametrize(
@@ -64,6 +74,7 @@ def test_issue_example_validates() -> None:
         (["id"], "Kosodate", "id"),
         (["id"], "a" * 64, "id"),
         (["classification", "confidentiality"], 4, "confidentiality"),
+        (["classification", "confidentiality"], "3D", "confidentiality"),
         (["classification", "integrity"], 3, "integrity"),
         (["attributes", "cloud"], "onprem", "cloud"),
         (["attributes", "network_tier"], "dmz", "network_tier"),
@@ -104,7 +115,8 @@ def test_good_hosts(host: str) -> None:
     ("path", "value", "message"),
     [
         # a YAML boolean or a float is never silently a number, text never silently a boolean
-        (["classification", "confidentiality"], True, "valid integer"),
+        (["classification", "confidentiality"], True, "not the boolean true"),
+        (["classification", "confidentiality"], 3.0, "not the number 3.0"),
         (["classification", "integrity"], 2.0, "valid integer"),
         (["classification", "availability"], "2", "valid integer"),
         (["attributes", "internet_facing"], "yes", "valid boolean"),

@@ -189,7 +189,7 @@ def compliant_answers(workspace: Path, service_id: str) -> dict[str, tuple[Any, 
     """A complete, compliant set of answers for any service, derived from the catalog in force."""
     ws = find_workspace(workspace)
     catalog = load_catalog(ws.catalog_layers())
-    items = question_items(catalog, find_service(ws.services_dir, service_id, catalog.checklists))
+    items = question_items(catalog, find_service(ws.services_dir, service_id, catalog.checklists, ws.config.classification_scheme))
     chosen: dict[tuple[str, str], object] = {}
     answers: dict[str, tuple[Any, Any, Any]] = {}
     for item in items:

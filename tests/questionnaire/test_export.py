@@ -98,7 +98,7 @@ def test_only_applicable_controls_are_asked(workspace: Path, tmp_path: Path) -> 
         book = export(workspace, service_id, tmp_path / f"{service_id}.xlsx")
         sheet = openpyxl.load_workbook(book).worksheets[1]
         exported = {sheet.cell(r, L.COL_CONTROL).value for r in range(2, sheet.max_row + 1)}
-        service = find_service(ws.services_dir, service_id, catalog.checklists)
+        service = find_service(ws.services_dir, service_id, catalog.checklists, ws.config.classification_scheme)
         expected = {c.id for c in catalog.applicable_controls(service) if c.questions}
         assert exported == expected
         excluded = {a.control.id for a in catalog.applicability(service) if not a.applicable}

@@ -16,7 +16,8 @@ def _required_top_level(workspace: Path, service_id: str) -> int:
     """Required questions that do not wait on another answer: what an empty workbook leaves missing."""
     ws = find_workspace(workspace)
     catalog = load_catalog(ws.catalog_layers())
-    items = question_items(catalog, find_service(ws.services_dir, service_id, catalog.checklists))
+    service = find_service(ws.services_dir, service_id, catalog.checklists, ws.config.classification_scheme)
+    items = question_items(catalog, service)
     return sum(1 for item in items if item.question.required and item.parent is None)
 
 

@@ -31,8 +31,11 @@ from secaudit.model import (
     TreatmentKind,
     WorkspaceConfig,
 )
+from secaudit.model.classification import ClassificationScheme
 from secaudit.report import DriftItem, DriftState, ReportInput, ScorePoint
 from secaudit.workspace import builtin_layer
+
+R6 = ClassificationScheme.R6
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE_BANNER = "<script>alert(1)</script>"
@@ -78,7 +81,7 @@ def status_counts(statuses: list[ResultStatus]) -> StatusCounts:
 def build_input(tmp_catalog: object | None = None, hostile: bool = True, **overrides: object) -> ReportInput:
     """The synthetic evaluation of kosodate-portal (a realistic mix of every status)."""
     catalog = load_catalog([builtin_layer()])
-    service = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists)
+    service = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists, R6)
     config = WorkspaceConfig(organisation=LocalizedText(ja="テスト市", en="Test City"), auditor="監査 太郎")
     run = ScanRun(
         id="run-0001",

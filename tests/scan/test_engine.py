@@ -35,7 +35,7 @@ def _setup(workspace: Path, targets: int, concurrency: int) -> tuple[Any, ...]:
     )
     ws = find_workspace(workspace)
     catalog = load_catalog(ws.catalog_layers())
-    return find_service(ws.services_dir, "many", catalog.checklists), catalog, open_store(ws.database_url), ws.config
+    return find_service(ws.services_dir, "many", catalog.checklists, ws.config.classification_scheme), catalog, open_store(ws.database_url), ws.config
 
 
 def test_probes_run_with_bounded_concurrency(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
