@@ -176,6 +176,7 @@ def _judge_questions(
 ) -> _Part:
     trail: list[TrailEntry] = []
     notes: dict[ResultStatus, list[str]] = {}
+    why_not_applicable: list[str] = []
     informational = False
     for question in control.questions:
         ref = f"{control.id}/{question.id}" if keep else ""
@@ -203,6 +204,8 @@ def _judge_questions(
         if keep:
             trail.append(_answer_trail(ref, answer, verdict.value))
         informational = informational or verdict is Verdict.INFO
+        if verdict is Verdict.NOT_APPLICABLE and answer.comment:
+            why_not_applicable.append(" ".join(answer.comment.split()))
         status = _VERDICT_STATUS.get(verdict)
         if status is not None:
             notes.setdefault(status, []).append(question.id)
@@ -216,6 +219,10 @@ def _judge_questions(
     weakness = control.severity if status.raises_risk else None
     named = ", ".join(notes.get(status, []))
     en, ja = _ANSWER_WORDS[status]
+    if status is ResultStatus.NOT_APPLICABLE and why_not_applicable:
+        # the owner's reason is the evidence of a "does not apply": the report and the SoA show it
+        because = " / ".join(why_not_applicable)
+        return _Part(status, f"{en} ({named}): {because}", f"{ja}（{named}）: 理由「{because}」", trail, weakness)
     return _Part(status, f"{en} ({named})", f"{ja}（{named}）", trail, weakness)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from secaudit.catalog import Catalog
-from secaudit.model import Control, Domain, LocalizedText, Service
+from secaudit.model import Control, ControlResult, Domain, LocalizedText, ResultStatus, Service
 from secaudit.model.condition import FACT_LABELS, explain
 
 
@@ -19,6 +20,8 @@ class SoaEntry:
     applicable: bool
     condition: str | None
     reason: LocalizedText
+    by_answer: bool = False
+    """Excluded by the owner's answers (every question answered 該当しない, with the reason), not by a condition."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class StatementOfApplicability:
                     "severity": e.control.severity.value,
                     "title": {"ja": e.control.title.ja, "en": e.control.title.en},
                     "applicable": e.applicable,
+                    "excluded_by_answer": e.by_answer,
                     "condition": e.condition,
                     "reason": {"ja": e.reason.ja, "en": e.reason.en},
                 }
@@ -73,18 +77,33 @@ class StatementOfApplicability:
         }
 
 
-def statement_of_applicability(catalog: Catalog, service: Service) -> StatementOfApplicability:
-    """Every control of the service's checklists, in the order the service lists them, with a readable reason."""
+def statement_of_applicability(
+    catalog: Catalog, service: Service, results: Sequence[ControlResult] = ()
+) -> StatementOfApplicability:
+    """Every control of the service's checklists, in the order the service lists them, with a readable reason.
+
+    With the service's assessment ``results``, a control whose condition applies but whose owner answered
+    every question 該当しない is shown as excluded by the answers, with the owner's reason (the assessment's).
+    """
+    by_answer = {
+        r.control_id: LocalizedText(
+            ja=f"所管課の回答により適用外: {r.reason_ja}", en=f"excluded by the owner's answers: {r.reason}"
+        )
+        for r in results
+        if r.status is ResultStatus.NOT_APPLICABLE and r.reason
+    }
     entries = []
     for item in catalog.applicability(service):
         condition = item.control.applies_if
+        answered_out = item.applicable and item.control.id in by_answer
         entries.append(
             SoaEntry(
                 checklist=item.checklist,
                 control=item.control,
-                applicable=item.applicable,
+                applicable=item.applicable and not answered_out,
                 condition=condition.describe() if condition is not None else None,
-                reason=item.reason,
+                reason=by_answer[item.control.id] if answered_out else item.reason,
+                by_answer=answered_out,
             )
         )
     order = {name: index for index, name in enumerate(service.checklists)}

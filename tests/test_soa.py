@@ -154,3 +154,41 @@ def test_the_japanese_reasons_name_attributes_and_values_in_japanese() -> None:
     both = condition({"all": [{"attr": "internet_facing", "equals": True}, {"attr": "confidentiality", "gte": 2}]})
     assert "（インターネット公開がはいかつ機密性が2以上）" in explain(both, {**FACTS, "internet_facing": True}).ja
     assert not any(ch.isascii() and ch.isalpha() for ch in explain(both, FACTS).ja)
+
+
+def test_a_control_its_owner_answered_not_applicable_is_excluded_with_the_owners_reason() -> None:
+    """該当しない with a reason: the statement shows the control as excluded by the answers, and why."""
+    import datetime as dt
+
+    from secaudit.assess import assess
+    from secaudit.model import Answer, AnswerSource
+
+    catalog = load_catalog([builtin_layer()])
+    svc = load_service(REPO / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists, R6)
+    control = next(
+        e.control
+        for e in catalog.applicability(svc)
+        if e.applicable
+        and len(e.control.questions) == 1
+        and not e.control.checks
+        and "na" in {c.value for c in e.control.questions[0].allowed_choices()}
+    )
+    question = control.questions[0]
+    answer = Answer(
+        service_id=svc.id,
+        control_id=control.id,
+        question_id=question.id,
+        value="na",
+        comment="窓口でのみ受け付けており、該当する業務がない",
+        answered_by="山田 花子",
+        answered_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+        source=AnswerSource.WORKBOOK,
+    )
+    results = assess(svc, catalog, {(control.id, question.id): answer}, observations=[], trail=False)
+    statement = statement_of_applicability(catalog, svc, results)
+    entry = next(e for e in statement.entries if e.control.id == control.id)
+    assert not entry.applicable and entry.by_answer
+    assert entry.reason.ja.startswith("所管課の回答により適用外") and "窓口でのみ受け付けており" in entry.reason.ja
+    assert "excluded by the owner's answers" in entry.reason.en
+    # controls the owner did not answer keep their conditions' reasons
+    assert all(not e.by_answer for e in statement.entries if e.control.id != control.id)

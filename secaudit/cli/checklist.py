@@ -13,7 +13,8 @@ from secaudit.model import Domain, Language
 
 if TYPE_CHECKING:
     from secaudit.catalog import Catalog
-    from secaudit.model import Checklist, Control
+    from secaudit.cli.common import AppState
+    from secaudit.model import Checklist, Control, ControlResult, Service
     from secaudit.soa import StatementOfApplicability
 
 app = typer.Typer(
@@ -281,7 +282,7 @@ def soa(
 
     st = state(ctx)
     svc = st.service(service)
-    statement = statement_of_applicability(st.catalog(), svc)
+    statement = statement_of_applicability(st.catalog(), svc, _answered_results(st, svc))
     if fmt is SoaFormat.XLSX:
         if output is None or output.suffix.lower() != ".xlsx":
             raise InputError("--format xlsx needs --output FILE.xlsx")
@@ -299,6 +300,16 @@ def soa(
         if output is not None:
             raise InputError("--output needs --format json or xlsx")
         _print_soa(statement, (lang or _language(st)).value)
+
+
+def _answered_results(st: AppState, svc: Service) -> list[ControlResult]:
+    """The service's controls judged on its stored answers alone (none before any answer was imported): the
+    statement then shows what the owner answered 該当しない, and why."""
+    from secaudit.assess import assess
+    from secaudit.store.answers import latest_answers
+
+    answers = latest_answers(st.store(), svc.id)
+    return assess(svc, st.catalog(), answers, observations=[], trail=False) if answers else []
 
 
 def _print_soa(statement: StatementOfApplicability, language: str) -> None:

@@ -36,6 +36,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "evidence or comment given but no answer",
     ),
     "not_in_questionnaire": ("{ref} はこの質問票にありません", "{ref} is not in this questionnaire"),
+    "needs_na_reason": (
+        "{ref}: 「該当しない」と回答する場合は、その理由をコメント欄に記入してください",
+        "{ref}: an answer of 'not applicable' needs its reason in the comment column",
+    ),
     "needs_evidence": (
         "{ref}: この回答には証跡（資料名・保管場所）の記入が必要です",
         "{ref}: this answer needs an evidence reference (document name, file or location)",

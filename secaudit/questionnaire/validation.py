@@ -133,6 +133,9 @@ def validate_one(
     verdict = item.question.judge(value, today)
     if item.question.requires_evidence and verdict in (Verdict.COMPLIANT, Verdict.PARTIAL) and not notes["evidence"]:
         return [Problem(locate(raw.key, "evidence"), say("needs_evidence", lang, ref=item.ref))]
+    if verdict is Verdict.NOT_APPLICABLE and not notes["comment"]:
+        # "does not apply" is a claim like any other: its reason is kept as evidence and shown in the SoA
+        return [Problem(locate(raw.key, "comment"), say("needs_na_reason", lang, ref=item.ref))]
     return ValidAnswer(item, value, notes["evidence"], notes["comment"], verdict)
 
 

@@ -101,3 +101,11 @@ def test_note_without_answer_and_overlong_evidence() -> None:
     result = run(RawAnswer(Q1.key, "全部", "x" * 2001))
     assert result.errors[0].location == "q1:evidence"
     assert result.errors[0].message == "証跡: 2001文字あります。上限は2000文字です"
+
+
+def test_not_applicable_needs_a_reason_in_the_comment() -> None:
+    """該当しない is a claim: its reason is kept as evidence (and shown in the statement of applicability)."""
+    result = run(RawAnswer(Q1.key, "対象外"))
+    [problem] = [p for p in result.errors if p.location == "q1:comment"]
+    assert "理由をコメント欄に記入してください" in problem.message
+    assert not run(RawAnswer(Q1.key, "対象外", None, "窓口のみで受け付けており、オンライン申請はない")).problems
