@@ -149,6 +149,7 @@ def question_cells(control_id: str, question: Question) -> dict[str, Any]:
         "partial_age_days": question.partial_age_days,
         "required": YES if question.required else NO,
         "requires_evidence": YES if question.requires_evidence else NO,
+        "ask_contractor": YES if question.ask_contractor else NO,
     }
     if question.help is not None:
         cells["help_ja"] = question.help.ja

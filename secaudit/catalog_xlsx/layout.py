@@ -77,6 +77,7 @@ def _column_list() -> tuple[Column, ...]:
         Column("partial_age_days", 12, "question"),
         Column("required", 10, "question", yes_no),
         Column("requires_evidence", 12, "question", yes_no),
+        Column("ask_contractor", 12, "question", yes_no),
         Column("depends_on", 20, "question"),
     ]
     return tuple(columns)

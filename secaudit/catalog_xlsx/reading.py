@@ -277,6 +277,7 @@ def _question_data(index: int, row: SheetRow, origins: Origins, problems: list[P
         ("partial_age_days", "partial_age_days"),
         ("required", "required"),
         ("requires_evidence", "requires_evidence"),
+        ("ask_contractor", "ask_contractor"),
         ("depends_on", "depends_on"),
     ):
         origins.note(base + (field_name,), row.number, key)
@@ -311,7 +312,7 @@ def _question_data(index: int, row: SheetRow, origins: Origins, problems: list[P
     for key in ("max_age_days", "partial_age_days"):
         if key in cells:
             data[key] = _integer(cells[key])
-    for key in ("required", "requires_evidence"):
+    for key in ("required", "requires_evidence", "ask_contractor"):
         if key in cells:
             flag = _flag(cells[key])
             if flag is None:

@@ -178,10 +178,15 @@ class Question(StrictModel):
     partial_age_days: StrictInt | None = Field(default=None, ge=1)
     required: StrictBool = True
     requires_evidence: StrictBool = False
+    ask_contractor: StrictBool = False
+    """A question the department cannot answer alone (e.g. secure-coding details): the owner answers after
+    asking the contractor, and the contractor's signed statement is the evidence (so evidence is required)."""
     depends_on: DependsOn | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Question:
+        if self.ask_contractor:
+            self.__dict__["requires_evidence"] = True
         if self.type is QuestionType.YES_NO:
             if self.choices:
                 raise ValueError("yes_no questions have fixed choices (yes, no, na); remove 'choices'")

@@ -37,6 +37,14 @@ def guidance_text(item: QuestionItem, lang: Language) -> str:
     lines.extend(compliance_lines(question, lang))
     if question.help is not None:
         lines.append(question.help.get(lang))
+    if question.ask_contractor:
+        lines.append(
+            "Ask the contractor: confirm the answer with the contractor who builds or runs the service, and give "
+            "their signed statement as the evidence."
+            if en
+            else "【委託事業者に確認のうえ回答】開発・運用の委託事業者に確認して回答し、委託事業者の署名入りの回答書を"
+            "証跡としてください。"
+        )
     if question.requires_evidence:
         lines.append(evidence_rule(question, lang))
     if item.control.evidence_examples:
