@@ -151,7 +151,7 @@ def test_protect_and_unprotect_are_inverse(text: str) -> None:
 
 
 def test_bad_severity_is_named_by_sheet_row_and_column(tmp_path: Path) -> None:
-    path = write_book(load(BASELINE), tmp_path / "baseline.xlsx")
+    path = write_book(load(WEB), tmp_path / "web.xlsx")
     row, letter = edit(path, "WEB-6.3-004", "severity", "catastrophic")
     problems = problems_of(path)
     assert any(f"sheet 'controls', row {row}, column {letter} (severity)" in p for p in problems), problems
@@ -159,14 +159,14 @@ def test_bad_severity_is_named_by_sheet_row_and_column(tmp_path: Path) -> None:
 
 
 def test_formula_cell_is_refused_naming_the_cell(tmp_path: Path) -> None:
-    path = write_book(load(BASELINE), tmp_path / "baseline.xlsx")
+    path = write_book(load(WEB), tmp_path / "web.xlsx")
     row, letter = edit(path, "WEB-6.3-005", "rationale_en", "=1+1")
     problems = problems_of(path)
     assert any(f"row {row}, column {letter}" in p and "formula" in p for p in problems), problems
 
 
 def test_unknown_question_type_is_refused(tmp_path: Path) -> None:
-    path = write_book(load(BASELINE), tmp_path / "baseline.xlsx")
+    path = write_book(load(WEB), tmp_path / "web.xlsx")
     row, letter = edit(path, "WEB-6.3-002", "question_type", "essay", offset=1)
     problems = problems_of(path)
     assert any(f"row {row}, column {letter} (question_type)" in p for p in problems), problems
@@ -272,7 +272,7 @@ def test_yaml_output_is_plain_and_reloads(tmp_path: Path) -> None:
     assert text.startswith("# Converted by 'secaudit checklist import' from web.xlsx.")
     data = yaml.safe_load(text)
     assert data["checklist"]["id"] == "web-service"
-    assert data["controls"][0]["questions"][0]["type"] == "yes_no"
+    assert data["controls"][0]["questions"][0]["type"] == "choice"  # WEB-6.3-002: how the application was tested
 
 
 def test_xml_entity_declarations_are_refused(tmp_path: Path) -> None:
