@@ -26,6 +26,7 @@ from secaudit.model import (
     Question,
     QuestionType,
     ResultStatus,
+    ScanRun,
     Scores,
     Service,
     Severity,
@@ -33,6 +34,7 @@ from secaudit.model import (
     TrailEntry,
     Verdict,
 )
+from secaudit.model.control import ScanCadence
 from secaudit.model.labels import STATUS_TEXT, ja
 from secaudit.model.result import Review
 
@@ -101,12 +103,14 @@ def assess(
     reviews: Mapping[str, Review] | None = None,
     today: dt.date | None = None,
     trail: bool = True,
+    last_run: ScanRun | None = None,
 ) -> list[ControlResult]:
     """One ControlResult per control of the service's checklists, not-applicable ones included.
 
-    With ``trail`` false the results carry no trail and an evidence basis only where a
-    review needs one: the same statuses and reasons, for callers that show no evidence
-    (the dashboard).
+    ``last_run`` is the service's newest scan run that produced evidence (completed or
+    unreachable); controls with a ``scan_cadence`` are judged on its date. With ``trail`` false
+    the results carry no trail and an evidence basis only where a review needs one: the same
+    statuses and reasons, for callers that show no evidence (the dashboard).
     """
     day = today or clock.today()
     by_check: dict[str, list[Observation]] = {}
@@ -120,8 +124,10 @@ def assess(
         review = known_reviews.get(control.id)
         weakness = None
         if entry.applicable:
-            status, (reason, reason_ja), steps, weakness = _judge(catalog, control, answers, by_check, day, trail)
-            basis = evidence_basis(control, answers, by_check) if trail or review else ""
+            status, (reason, reason_ja), steps, weakness = _judge(
+                catalog, control, answers, by_check, day, trail, last_run
+            )
+            basis = evidence_basis(control, answers, by_check, last_run) if trail or review else ""
         else:
             status, steps, basis = ResultStatus.NOT_APPLICABLE, [], ""
             reason, reason_ja = entry.reason.en, entry.reason.ja
@@ -152,6 +158,7 @@ def _judge(
     by_check: Mapping[str, Sequence[Observation]],
     today: dt.date,
     keep: bool,
+    last_run: ScanRun | None = None,
 ) -> tuple[ResultStatus, tuple[str, str], list[TrailEntry], Severity | None]:
     """(status, (reason, reason in Japanese), trail, weakness) of one applicable control; the trail stays
     empty unless ``keep``."""
@@ -160,6 +167,8 @@ def _judge(
         parts.append(_judge_questions(catalog, control, answers, today, keep))
     if control.checks:
         parts.append(_judge_checks(catalog, control, by_check, keep))
+    if control.scan_cadence is not None:
+        parts.append(_judge_cadence(control, control.scan_cadence, last_run, today, keep))
     status = worst(p.status for p in parts if p.status is not None) or ResultStatus.NOT_APPLICABLE
     deciding = [p for p in parts if p.status is status and p.reason] or [p for p in parts if p.reason]
     reason = ("; ".join(p.reason for p in deciding), "、".join(p.reason_ja for p in deciding))
@@ -317,6 +326,57 @@ def _judge_checks(
     return _Part(status, f"{en} ({named})", f"{ja}（{named}）", trail, weakness)
 
 
+def _judge_cadence(control: Control, cadence: ScanCadence, run: ScanRun | None, today: dt.date, keep: bool) -> _Part:
+    """Regular scanning is judged on whether the scans ran, never on what they found (the checks do that)."""
+    if run is None:
+        trail = [
+            TrailEntry(
+                kind="observation",
+                ref="scan_cadence",
+                verdict="not_scanned",
+                summary="no scan run on record",
+                summary_ja="検査の実行記録なし",
+            )
+        ]
+        return _Part(
+            ResultStatus.NOT_SCANNED,
+            f"never scanned (a scan at least every {cadence.max_age_days} days is required)",
+            f"検査の実行記録がない（{cadence.max_age_days}日以内ごとの検査が必要）",
+            trail if keep else [],
+        )
+    ran_at = run.finished_at or run.started_at
+    age = (today - ran_at.date()).days
+    on_time = age <= cadence.max_age_days
+    day = ran_at.date().isoformat()
+    summary = f"latest scan run {run.id} ({run.status.value}) on {day}: {age} days before {today.isoformat()}"
+    summary_ja = f"直近の検査 {run.id}（{run.status.value}）は{day}、{today.isoformat()}の{age}日前"
+    trail = [
+        TrailEntry(
+            kind="observation",
+            ref="scan_cadence",
+            verdict="pass" if on_time else "fail",
+            summary=f"{summary} (at most {cadence.max_age_days})",
+            summary_ja=f"{summary_ja}（{cadence.max_age_days}日以内であること）",
+            at=ran_at,
+            source=f"scan run {run.id}",
+        )
+    ]
+    if on_time:
+        return _Part(
+            ResultStatus.PASS,
+            f"scanned on {day}, within {cadence.max_age_days} days (run {run.id})",
+            f"{day}に検査済み、{cadence.max_age_days}日以内（実行 {run.id}）",
+            trail if keep else [],
+        )
+    return _Part(
+        ResultStatus.FAIL,
+        f"last scanned on {day}, {age} days ago; at most {cadence.max_age_days} days allowed (run {run.id})",
+        f"最後の検査は{day}で{age}日経過、{cadence.max_age_days}日以内であること（実行 {run.id}）",
+        trail if keep else [],
+        control.severity,
+    )
+
+
 def check_result(seen: Sequence[Observation], check_severity: Severity, control_severity: Severity) -> ResultStatus:
     """What one check's observations make of its control.
 
@@ -336,9 +396,12 @@ def check_result(seen: Sequence[Observation], check_severity: Severity, control_
 
 
 def evidence_basis(
-    control: Control, answers: Mapping[tuple[str, str], Answer], by_check: Mapping[str, Sequence[Observation]]
+    control: Control,
+    answers: Mapping[tuple[str, str], Answer],
+    by_check: Mapping[str, Sequence[Observation]],
+    last_run: ScanRun | None = None,
 ) -> str:
-    """A fingerprint of the answers and observations a control's result rests on."""
+    """A fingerprint of the answers, observations and (for a scan cadence) the scan run a control's result rests on."""
     items: list[list[str]] = []
     for question in control.questions:
         answer = answers.get((control.id, question.id))
@@ -347,6 +410,8 @@ def evidence_basis(
     for ref in control.checks:
         for obs in by_check.get(ref.check, []):
             items.append(["o", obs.check_id, obs.target, obs.run_id, obs.status.value, obs.observed_at.isoformat()])
+    if control.scan_cadence is not None and last_run is not None:
+        items.append(["r", last_run.id])
     payload = json.dumps(sorted(items), ensure_ascii=False).encode()
     return hashlib.sha256(payload).hexdigest()[:16]
 

@@ -27,6 +27,7 @@ from secaudit.model import (
     Service,
 )
 from secaudit.model.condition import explain
+from secaudit.model.control import RetiredControl
 from secaudit.yamlsource import YamlDocument, YamlSourceError, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -60,6 +61,9 @@ class Catalog:
     control_checklist: dict[str, str] = field(default_factory=dict)
     checks: dict[str, Check] = field(default_factory=dict)
     profiles: dict[str, Profile] = field(default_factory=dict)
+    retired: dict[str, RetiredControl] = field(default_factory=dict)
+    """Control ids withdrawn from the checklists, with where the requirement went: old answers and risks
+    for them are explained, and the ids are never reused."""
     origins: dict[str, str] = field(default_factory=dict)
     overrides: list[Problem] = field(default_factory=list)
     digest: str = ""
@@ -108,6 +112,25 @@ class Catalog:
                 self._choices[key] = known
         return known
 
+    def retired_notes(self, control_ids: Iterable[str]) -> list[LocalizedText]:
+        """Why evidence on record for ``control_ids`` is no longer judged: one note per retired control among them."""
+        notes = []
+        for control_id in sorted(set(control_ids)):
+            retired = self.retired.get(control_id)
+            if retired is None:
+                continue
+            now_ja = "、".join(retired.replaced_by) or "なし"
+            now_en = ", ".join(retired.replaced_by) or "no other control"
+            notes.append(
+                LocalizedText(
+                    ja=f"{control_id}は廃止された管理策です（{retired.reason.ja}）。"
+                    f"記録された回答・リスクは判定に使われず、要求事項は{now_ja}で判定されます。",
+                    en=f"{control_id} is a retired control ({retired.reason.en}); answers and risks on record "
+                    f"for it are no longer judged, and its requirement is now judged under {now_en}.",
+                )
+            )
+        return notes
+
     def applicable_controls(self, service: Service) -> list[Control]:
         """The controls that apply to the service."""
         return [a.control for a in self.applicability(service) if a.applicable]
@@ -148,6 +171,7 @@ def load_catalog(layers: Sequence[Layer]) -> Catalog:
     for control_id, check_id, where in check_refs:
         if control_id in catalog.controls and check_id not in catalog.checks:
             problems.append(Problem(where, f"control {control_id} references unknown check '{check_id}'"))
+    problems.extend(_check_retired(catalog))
     if problems:
         raise CatalogError(f"{len(problems)} problem(s) in checklists or scanners", problems)
     catalog.digest = digest.hexdigest()
@@ -206,7 +230,7 @@ def _load_checklist(
 ) -> list[Problem]:
     data = doc.data
     problems: list[Problem] = []
-    unknown = sorted(set(data) - {"checklist", "controls"})
+    unknown = sorted(set(data) - {"checklist", "controls", "retired"})
     for key in unknown:
         problems.append(Problem(doc.where((key,)), f"{key}: unknown field"))
     try:
@@ -241,6 +265,40 @@ def _load_checklist(
         catalog.controls[control.id] = control
         for i, ref in enumerate(control.checks):
             check_refs.append((control.id, ref.check, doc.where(loc + ("checks", i))))
+    problems.extend(_load_retired(doc, catalog))
+    return problems
+
+
+def _load_retired(doc: YamlDocument, catalog: Catalog) -> list[Problem]:
+    raw = doc.data.get("retired")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        return [Problem(doc.where(("retired",)), "retired: expected a list of {id, replaced_by, reason}")]
+    problems: list[Problem] = []
+    for index, entry in enumerate(raw):
+        try:
+            retired = doc.validate(RetiredControl, entry, ("retired", index))
+        except YamlSourceError as exc:
+            problems.extend(exc.problems)
+            continue
+        catalog.retired[retired.id] = retired
+        catalog.origins[f"retired:{retired.id}"] = doc.where(("retired", index))
+    return problems
+
+
+def _check_retired(catalog: Catalog) -> list[Problem]:
+    """A retired id is never reused, and the controls said to carry its requirement exist."""
+    problems = []
+    for control_id, retired in catalog.retired.items():
+        where = catalog.origins.get(f"retired:{control_id}", control_id)
+        if control_id in catalog.controls:
+            problems.append(
+                Problem(where, f"{control_id} is retired and must not be defined again (ids are never reused)")
+            )
+        for successor in retired.replaced_by:
+            if successor not in catalog.controls:
+                problems.append(Problem(where, f"retired {control_id} is replaced by unknown control '{successor}'"))
     return problems
 
 

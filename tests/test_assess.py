@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from secaudit.assess import apply_review, assess, score
-from secaudit.model import Check, ControlResult, ResultStatus
+from secaudit.model import Check, ControlResult, ResultStatus, RunStatus, ScanRun
+from secaudit.model.control import ScanCadence
 from secaudit.model.result import Review
 from tests.assessment_data import (
     NOW,
@@ -347,3 +348,64 @@ def test_without_a_trail_reviews_still_apply_and_lapse() -> None:
     newer = {(ctl.id, "q1"): answer(ctl.id, "q1", "yes", at=NOW + dt.timedelta(days=1))}
     (lapsed,) = assess(service(), catalog(ctl), newer, [], reviews=review, today=TODAY, trail=False)
     assert lapsed.status is ResultStatus.PASS and not lapsed.overridden
+
+
+def cadence_control(max_age_days: int = 31) -> Any:
+    """A regular-scanning control: one question on the planned frequency, judged on the scan run's date."""
+    base = control("OPS-7.1-003", severity="medium", questions=[yes_no("q1")], domain="OPS")
+    return base.model_copy(update={"scan_cadence": ScanCadence(max_age_days=max_age_days)})
+
+
+def scan_run(age_days: int, status: RunStatus = RunStatus.COMPLETED) -> ScanRun:
+    finished = NOW - dt.timedelta(days=age_days)
+    return ScanRun(
+        id=f"run-{age_days}",
+        service_id="svc",
+        profile="standard",
+        started_at=finished - dt.timedelta(minutes=5),
+        finished_at=finished,
+        status=status,
+        secaudit_version="test",
+    )
+
+
+@pytest.mark.parametrize(
+    ("age_days", "expected"), [(10, ResultStatus.PASS), (31, ResultStatus.PASS), (40, ResultStatus.FAIL)]
+)
+def test_a_scan_cadence_is_judged_on_the_age_of_the_latest_run(age_days: int, expected: ResultStatus) -> None:
+    ctl = cadence_control(31)
+    failing_findings = [observation("ports.unexpected-open", "fail")]  # what the scan found does not count
+    (result,) = assess(
+        service(), catalog(ctl), answers(ctl.id, q1="yes"), failing_findings, today=TODAY, last_run=scan_run(age_days)
+    )
+    assert result.status is expected
+    (step,) = [t for t in result.trail if t.ref == "scan_cadence"]
+    assert step.source == f"scan run run-{age_days}"
+    assert step.at is not None and step.at.date() == TODAY - dt.timedelta(days=age_days)
+    if expected is ResultStatus.FAIL:
+        assert "40 days ago" in result.reason and "at most 31 days" in result.reason
+        assert "40日経過" in result.reason_ja and "31日以内" in result.reason_ja
+        assert result.weakness is not None
+
+
+def test_a_scan_cadence_without_any_run_is_unverified_never_a_pass() -> None:
+    ctl = cadence_control()
+    (result,) = assess(service(), catalog(ctl), answers(ctl.id, q1="yes"), [], today=TODAY, last_run=None)
+    assert result.status is ResultStatus.NOT_SCANNED
+    assert "never scanned" in result.reason and "検査の実行記録がない" in result.reason_ja
+
+
+def test_an_unreachable_run_counts_as_having_run_and_a_failing_answer_still_fails() -> None:
+    ctl = cadence_control()
+    unreachable = scan_run(3, RunStatus.UNREACHABLE)
+    (ran,) = assess(service(), catalog(ctl), answers(ctl.id, q1="yes"), [], today=TODAY, last_run=unreachable)
+    assert ran.status is ResultStatus.PASS
+    (answered_no,) = assess(service(), catalog(ctl), answers(ctl.id, q1="no"), [], today=TODAY, last_run=unreachable)
+    assert answered_no.status is ResultStatus.FAIL
+
+
+def test_a_newer_run_changes_the_evidence_basis_of_a_cadence_control() -> None:
+    ctl = cadence_control()
+    (older,) = assess(service(), catalog(ctl), answers(ctl.id, q1="yes"), [], today=TODAY, last_run=scan_run(10))
+    (newer,) = assess(service(), catalog(ctl), answers(ctl.id, q1="yes"), [], today=TODAY, last_run=scan_run(2))
+    assert older.basis != newer.basis

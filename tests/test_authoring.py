@@ -24,6 +24,7 @@ from secaudit.yamlsource import load_yaml
 
 SHIPPED = sorted(builtin_dir("checklists").glob("*.yaml"))
 WEB = builtin_dir("checklists") / "web-service.yaml"
+BASELINE = builtin_dir("checklists") / "mic-baseline.yaml"
 
 
 def load(path: Path) -> Checklist:
@@ -82,9 +83,9 @@ def test_one_row_per_question_with_control_fields_on_the_first_row(tmp_path: Pat
     assert len(diagnosis) == 3  # three questions
     assert diagnosis[0][header.index("severity")] == "critical" and diagnosis[1][header.index("severity")] is None
     assert [r[header.index("question_id")] for r in diagnosis] == ["q1", "q2", "q3"]
-    scan_only = [r for r in rows if r[0] == "WEB-6.1-001"]
+    scan_only = [r for r in rows if r[0] == "WEB-6.3-012"]
     assert len(scan_only) == 1 and scan_only[0][header.index("question_id")] is None
-    assert "tls.cipher-strength" in scan_only[0][header.index("checks")]
+    assert "http.frame-protection" in scan_only[0][header.index("checks")]
     assert sheet.freeze_panes == "C2"
     validated = {str(v.sqref).split(":")[0].rstrip("0123456789") for v in sheet.data_validations.dataValidation}
     for key in ("domain", "control_type", "severity", "question_type", "procedure_1", "required"):
@@ -94,17 +95,17 @@ def test_one_row_per_question_with_control_fields_on_the_first_row(tmp_path: Pat
 
 
 def test_audit_procedures_have_their_own_columns_and_come_back_edited(tmp_path: Path) -> None:
-    original = load(WEB)
+    original = load(BASELINE)
     path = write_book(original, tmp_path / "web.xlsx")
     sheet = openpyxl.load_workbook(path)["controls"]
-    row = first_row_of(sheet, "WEB-6.1-007")
-    control = next(c for c in original.controls if c.id == "WEB-6.1-007")
+    row = first_row_of(sheet, "TEC-6.5-004")
+    control = next(c for c in original.controls if c.id == "TEC-6.5-004")
     assert sheet.cell(row, column_of(sheet, "design_ja")).value == control.audit.design.ja
     assert sheet.cell(row, column_of(sheet, "operation_techniques")).value == "scan, re_performance"
-    edit(path, "WEB-6.1-007", "operation_en", "Provoke an error page and read it.")
-    edit(path, "WEB-6.1-007", "design_techniques", "document_review, interview")
-    edit(path, "WEB-6.1-007", "procedure_4", "interview")
-    back = next(c for c in import_checklist(path).controls if c.id == "WEB-6.1-007")
+    edit(path, "TEC-6.5-004", "operation_en", "Provoke an error page and read it.")
+    edit(path, "TEC-6.5-004", "design_techniques", "document_review, interview")
+    edit(path, "TEC-6.5-004", "procedure_4", "interview")
+    back = next(c for c in import_checklist(path).controls if c.id == "TEC-6.5-004")
     assert back.audit.operation.en == "Provoke an error page and read it."
     assert [t.value for t in back.audit.operation.techniques] == ["scan", "re_performance"]
     assert [t.value for t in back.audit.design.techniques] == ["document_review", "interview"]
@@ -120,8 +121,8 @@ def test_audit_procedures_have_their_own_columns_and_come_back_edited(tmp_path: 
     ],
 )
 def test_audit_cells_are_validated_naming_the_cell(tmp_path: Path, key: str, value: object, message: str) -> None:
-    path = write_book(load(WEB), tmp_path / "web.xlsx")
-    row, letter = edit(path, "WEB-6.1-007", key, value)
+    path = write_book(load(BASELINE), tmp_path / "baseline.xlsx")
+    row, letter = edit(path, "TEC-6.5-004", key, value)
     problems = problems_of(path)
     if key == "operation_techniques":  # a disagreement with procedure belongs to the whole control: its first cell
         letter = "A"
@@ -173,7 +174,7 @@ def test_unknown_question_type_is_refused(tmp_path: Path) -> None:
 
 def test_missing_japanese_title_is_refused(tmp_path: Path) -> None:
     path = write_book(load(WEB), tmp_path / "web.xlsx")
-    row, letter = edit(path, "WEB-6.1-002", "title_ja", None)
+    row, letter = edit(path, "WEB-6.3-012", "title_ja", None)
     problems = problems_of(path)
     assert any(f"row {row}, column {letter} (title_ja)" in p for p in problems), problems
 
@@ -181,8 +182,8 @@ def test_missing_japanese_title_is_refused(tmp_path: Path) -> None:
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     path = write_book(load(WEB), tmp_path / "web.xlsx")
     edit(path, "WEB-6.3-004", "severity", "catastrophic")
-    edit(path, "WEB-6.1-002", "domain", "XYZ")
-    edit(path, "WEB-6.3-007", "required", "maybe")
+    edit(path, "WEB-6.3-012", "domain", "XYZ")
+    edit(path, "WEB-6.3-009", "required", "maybe")
     problems = problems_of(path)
     assert len(problems) >= 3
     assert {"(severity)", "(domain)", "(required)"} <= {p[p.index("(") : p.index(")") + 1] for p in problems}
@@ -190,7 +191,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 
 def test_unknown_check_and_bad_dependency_are_refused(tmp_path: Path) -> None:
     path = write_book(load(WEB), tmp_path / "web.xlsx")
-    edit(path, "WEB-6.1-001", "checks", "tls.no-such-check")
+    edit(path, "WEB-6.3-012", "checks", "tls.no-such-check")
     edit(path, "WEB-6.3-002", "depends_on", "q9: yes", offset=1)
     problems = problems_of(path, known_checks={"tls.legacy-protocols-disabled"})
     assert any("(checks)" in p and "tls.no-such-check" in p for p in problems), problems
@@ -206,8 +207,8 @@ def test_structural_mistakes_are_named(tmp_path: Path) -> None:
     sheet.cell(row, 1).value = "WEB-9.9-999"
     sheet.cell(row, column_of(sheet, "question_id")).value = "q1"
     sheet.cell(row + 1, column_of(sheet, "title_en")).value = "orphan"
-    first = first_row_of(sheet, "WEB-6.3-001")
-    sheet.cell(row + 2, 1).value = "WEB-6.3-001"
+    first = first_row_of(sheet, "WEB-6.3-003")
+    sheet.cell(row + 2, 1).value = "WEB-6.3-003"
     sheet.cell(row + 2, column_of(sheet, "severity")).value = "low"
     book.save(path)
     problems = "\n".join(problems_of(path))
@@ -219,7 +220,7 @@ def test_structural_mistakes_are_named(tmp_path: Path) -> None:
 
 def test_evidence_lists_must_pair_up(tmp_path: Path) -> None:
     path = write_book(load(WEB), tmp_path / "web.xlsx")
-    row, letter = edit(path, "WEB-6.3-001", "evidence_en", "only one")
+    row, letter = edit(path, "WEB-6.3-003", "evidence_en", "only one")
     problems = problems_of(path)
     assert any(f"row {row}, column {letter} (evidence_en)" in p and "pairs" in p for p in problems), problems
 
@@ -271,7 +272,7 @@ def test_yaml_output_is_plain_and_reloads(tmp_path: Path) -> None:
     assert text.startswith("# Converted by 'secaudit checklist import' from web.xlsx.")
     data = yaml.safe_load(text)
     assert data["checklist"]["id"] == "web-service"
-    assert data["controls"][0]["questions"][0]["type"] == "yes_no"
+    assert data["controls"][0]["questions"][0]["type"] == "choice"  # WEB-6.3-002: how the application was tested
 
 
 def test_xml_entity_declarations_are_refused(tmp_path: Path) -> None:

@@ -66,6 +66,7 @@ def show(
                 "catalog_version": ev.catalog.version,
                 "results": [result_row(r) for r in ev.results],
                 "scores": scores_dict(ev.scores),
+                "retired": [note.model_dump(mode="json") for note in ev.retired_notes],
             }
         )
         return
@@ -94,6 +95,8 @@ def show(
     )
     for name, counts in ev.scores.by_domain.items():
         out.print(f"  {name}: pass rate {_pct(counts.pass_rate)}, coverage {_pct(counts.coverage)}")
+    for note in ev.retired_notes:
+        out.print(f"note: {note.get(language)}", markup=False)
 
 
 @app.command("review")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         Answer,
         ControlResult,
         Decision,
+        LocalizedText,
         Observation,
         RiskEntry,
         ScanRun,
@@ -49,6 +50,8 @@ class Evaluation:
     answers: dict[tuple[str, str], Answer]
     lifecycle_events: list[tuple[str, str]] = field(default_factory=list)
     lifecycle_plan: LifecyclePlan | None = None
+    retired_notes: list[LocalizedText] = field(default_factory=list)
+    """Answers or risks on record for controls that were retired, explained rather than silently dropped."""
 
     def risk(self, rid: str) -> RiskEntry:
         """The register entry ``rid``; raise naming the ids that exist."""
@@ -134,7 +137,9 @@ def evaluate_service(
     moment = now or clock.now()
     day = today or moment.date()
     known = evidence or gather_evidence(store, [service.id])[service.id]
-    assessed = assess(service, catalog, known.answers, known.observations, known.reviews, day, trail=trail)
+    assessed = assess(
+        service, catalog, known.answers, known.observations, known.reviews, day, trail=trail, last_run=known.last_run
+    )
     register = build_register(
         service, assessed, catalog, ws.config.risk_matrix, known.treatments, known.lifecycle, day, now=moment
     )
@@ -157,6 +162,9 @@ def evaluate_service(
         answers=known.answers,
         lifecycle_events=plan.events,
         lifecycle_plan=None if record else plan,
+        retired_notes=catalog.retired_notes(
+            [control for control, _ in known.answers] + [life.control_id for life in known.lifecycle.values()]
+        ),
     )
 
 

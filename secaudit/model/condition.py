@@ -32,6 +32,7 @@ FACT_NAMES: frozenset[str] = frozenset(
         "cloud",
         "outsourced",
         "network_tier",
+        "network_model",
         "confidentiality",
         "integrity",
         "availability",
@@ -224,6 +225,7 @@ FACT_LABELS: dict[str, tuple[str, str]] = {
     "cloud": ("クラウド利用形態", "cloud model"),
     "outsourced": ("業務委託", "outsourced"),
     "network_tier": ("ネットワーク層", "network tier"),
+    "network_model": ("ネットワーク分離モデル", "network model"),
     "confidentiality": ("機密性", "confidentiality"),
     "integrity": ("完全性", "integrity"),
     "availability": ("可用性", "availability"),
@@ -238,6 +240,11 @@ _VALUES_JA: dict[str, str] = {
     "iaas": "IaaS",
     "paas": "PaaS",
     "saas": "SaaS",
+    "lgwan_asp": "LGWAN-ASP",
+    "alpha": "αモデル",
+    "alpha_prime": "α′モデル",
+    "beta": "βモデル",
+    "beta_prime": "β′モデル",
 }
 
 
@@ -249,6 +256,11 @@ _VALUES_EN: dict[str, str] = {
     "iaas": "IaaS",
     "paas": "PaaS",
     "saas": "SaaS",
+    "lgwan_asp": "LGWAN-ASP",
+    "alpha": "model α",
+    "alpha_prime": "model α′",
+    "beta": "model β",
+    "beta_prime": "model β′",
 }
 
 

@@ -303,6 +303,17 @@ class Reference(StrictModel):
     edition: str | None = None
 
 
+class ScanCadence(StrictModel):
+    """A control judged on whether the service's scans ran recently enough, not on what they found.
+
+    The assessment compares the date of the service's latest scan run that produced evidence
+    (completed, or unreachable) with the clock: none is unverified, one older than
+    ``max_age_days`` is a failure.
+    """
+
+    max_age_days: StrictInt = Field(ge=1, le=3660)
+
+
 class Control(StrictModel):
     """A checklist item with everything needed to assess, audit and report it.
 
@@ -319,6 +330,8 @@ class Control(StrictModel):
     severity: Severity
     questions: list[Question] = Field(default_factory=list)
     checks: list[CheckRef] = Field(default_factory=list)
+    scan_cadence: ScanCadence | None = None
+    """Judge the control on how recently the service was scanned (regular scanning), beside any questions."""
     applies_if: Condition | None = None
     evidence_examples: list[LocalizedText] = Field(default_factory=list)
     procedure: UniqueList[Procedure] = Field(default_factory=list)
@@ -334,8 +347,8 @@ class Control(StrictModel):
 
     @model_validator(mode="after")
     def _assessable(self) -> Control:
-        if not self.questions and not self.checks:
-            raise ValueError("a control needs at least one question or check")
+        if not self.questions and not self.checks and self.scan_cadence is None:
+            raise ValueError("a control needs at least one question, check or scan_cadence")
         ids = [q.id for q in self.questions]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -362,6 +375,15 @@ class Control(StrictModel):
         return next((q for q in self.questions if q.id == question_id), None)
 
 
+class RetiredControl(StrictModel):
+    """A control id no longer in use: kept so that old answers and risks for it are explained, never reused."""
+
+    id: ControlId
+    replaced_by: UniqueList[ControlId] = Field(default_factory=list)
+    """The controls that now carry the requirement (none when it was dropped)."""
+    reason: LocalizedText
+
+
 class ChecklistInfo(StrictModel):
     """The header of a checklist file."""
 
@@ -376,3 +398,4 @@ class Checklist(StrictModel):
 
     checklist: ChecklistInfo
     controls: list[Control] = Field(default_factory=list)
+    retired: list[RetiredControl] = Field(default_factory=list)

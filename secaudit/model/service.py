@@ -82,12 +82,14 @@ ScopeAddress = Annotated[Address | Network, BeforeValidator(address_as_text), Af
 
 
 class Cloud(StrEnum):
-    """How the service uses cloud computing."""
+    """How the service is delivered: the city's own equipment, a cloud model, or an LGWAN-ASP service."""
 
     NONE = "none"
     IAAS = "iaas"
     PAAS = "paas"
     SAAS = "saas"
+    LGWAN_ASP = "lgwan_asp"
+    """A service offered over LGWAN by a registered ASP: a delivery model of its own, not SaaS on the Internet."""
 
 
 class NetworkTier(StrEnum):
@@ -96,6 +98,15 @@ class NetworkTier(StrEnum):
     INTERNET = "internet"
     LGWAN = "lgwan"
     MYNUMBER = "mynumber"
+
+
+class NetworkModel(StrEnum):
+    """The city's model of the three-tier separation (α, α′, β, β′), which decides what each tier must add."""
+
+    ALPHA = "alpha"
+    ALPHA_PRIME = "alpha_prime"
+    BETA = "beta"
+    BETA_PRIME = "beta_prime"
 
 
 class Contact(StrictModel):
@@ -123,6 +134,8 @@ class Attributes(StrictModel):
     cloud: Cloud = Cloud.NONE
     outsourced: StrictBool = False
     network_tier: NetworkTier
+    network_model: NetworkModel | None = None
+    """The city's separation model; None until declared (the model-specific controls then stay out of scope)."""
 
 
 def validate_host(value: str) -> str:
@@ -304,6 +317,7 @@ class Service(StrictModel):
             "cloud": attrs.cloud.value,
             "outsourced": attrs.outsourced,
             "network_tier": attrs.network_tier.value,
+            "network_model": attrs.network_model.value if attrs.network_model else None,
             "confidentiality": self.classification.confidentiality,
             "integrity": self.classification.integrity,
             "availability": self.classification.availability,

@@ -99,15 +99,15 @@ def test_soa_for_two_services_gives_different_sets_with_reasons(workspace: Path)
     in_portal = {c["id"] for c in portal["controls"] if c["applicable"]}
     in_lgwan = {c["id"] for c in lgwan["controls"] if c["applicable"]}
     assert in_portal != in_lgwan
-    assert {"PAY-6.3-001", "CLD-8.3-001", "WEB-6.2-002"} <= in_portal - in_lgwan
+    assert {"PAY-6.3-001", "CLD-8.3-006", "WEB-6.3-012"} <= in_portal - in_lgwan
     assert {"WEB-6.3-004", "WEB-6.2-001"} <= in_portal & in_lgwan
     assert portal["summary"]["controls"] == lgwan["summary"]["controls"]
     by_id = {c["id"]: c for c in lgwan["controls"]}
-    assert by_id["WEB-6.2-002"]["reason"]["en"] == (
+    assert by_id["WEB-6.3-012"]["reason"]["en"] == (
         "excluded: requires internet_facing = true, but this service has internet_facing = false"
     )
-    assert by_id["WEB-6.2-002"]["reason"]["ja"].startswith("適用外: 条件「インターネット公開がはい」を満たさない")
-    assert "cloud = none" in by_id["CLD-8.3-001"]["reason"]["en"]
+    assert by_id["WEB-6.3-012"]["reason"]["ja"].startswith("適用外: 条件「インターネット公開がはい」を満たさない")
+    assert "cloud = none" in by_id["CLD-8.3-006"]["reason"]["en"]
     assert "payment = false" in by_id["PAY-6.3-001"]["reason"]["en"]
     for control in lgwan["controls"]:
         assert control["reason"]["en"] and control["reason"]["ja"]
@@ -116,11 +116,11 @@ def test_soa_for_two_services_gives_different_sets_with_reasons(workspace: Path)
 
 
 def test_soa_reason_names_the_failing_part_of_a_compound_condition(workspace: Path) -> None:
-    with_checklists(workspace, "mynumber-kyufu", "[cloud-saas]")
+    with_checklists(workspace, "mynumber-kyufu", "[mic-baseline, cloud-saas]")
     result = run_cli(["checklist", "soa", "mynumber-kyufu", "--format", "json"], workspace)
     assert result.exit_code == 0, result.stderr
     by_id = {c["id"]: c for c in json.loads(result.stdout)["controls"]}
-    liu = by_id["CLD-8.4-001"]
+    liu = by_id["VEND-8.3-005"]
     assert not liu["applicable"]
     assert liu["reason"]["en"] == "excluded: requires cloud = saas, but this service has cloud = iaas"
     assert by_id["CLD-8.3-012"]["applicable"]
@@ -132,7 +132,7 @@ def test_soa_table_and_xlsx(workspace: Path, tmp_path: Path) -> None:
     table = run_cli(["checklist", "soa", "zeimu-lgwan", "--lang", "en"], workspace)
     assert table.exit_code == 0, table.stderr
     assert re.match(r"zeimu-lgwan: \d+ of \d+ controls apply", table.stdout)
-    assert "WEB-6.2-002" in table.stdout and "PAY-7.3-001" in table.stdout
+    assert "WEB-6.3-012" in table.stdout and "PAY-7.3-001" in table.stdout
     out = tmp_path / "soa.xlsx"
     written = run_cli(["checklist", "soa", "zeimu-lgwan", "--format", "xlsx", "-o", str(out)], workspace)
     assert written.exit_code == 0, written.stderr
@@ -140,7 +140,7 @@ def test_soa_table_and_xlsx(workspace: Path, tmp_path: Path) -> None:
     rows = list(book["適用宣言書"].iter_rows(values_only=True))  # the workspace's language, Japanese
     assert rows[0][:3] == ("節", "管理策ID", "管理策")
     applies = {r[1]: r[4] for r in rows[1:] if r[1] is not None}
-    assert applies["WEB-6.2-002"] == "適用外" and applies["WEB-6.3-004"] == "適用"
+    assert applies["WEB-6.3-012"] == "適用外" and applies["WEB-6.3-004"] == "適用"
     summary = dict(book["概要"].iter_rows(min_row=2, values_only=True))
     assert summary["サービス"] == "zeimu-lgwan" and summary["適用"] == list(applies.values()).count("適用")
     english = tmp_path / "soa-en.xlsx"
@@ -160,10 +160,19 @@ def test_soa_table_and_xlsx(workspace: Path, tmp_path: Path) -> None:
 def test_existing_listing_commands_still_work(workspace: Path) -> None:
     listed = run_cli(["checklist", "list", "--checklist", "online-payment", "--format", "json"], workspace)
     assert listed.exit_code == 0, listed.stderr
-    assert len(json.loads(listed.stdout)) == 12
+    assert len(json.loads(listed.stdout)) == 11
     shown = run_cli(["checklist", "show", "PAY-8.3-001", "--format", "json"], workspace)
     assert shown.exit_code == 0 and json.loads(shown.stdout)["checklist"] == "online-payment"
     validated = run_cli(["checklist", "validate"], workspace)
     assert validated.exit_code == 0, validated.stderr
     data = yaml.safe_load((Path(__file__).resolve().parents[2] / "checklists" / "cloud-saas.yaml").read_text())
     assert data["checklist"]["id"] == "cloud-saas"
+
+
+def test_soa_of_the_my_number_service_lists_vulnerability_diagnosis(workspace: Path) -> None:
+    """Vulnerability diagnosis is for every service, not only the Internet-facing ones (issue 16)."""
+    result = run_cli(["checklist", "soa", "mynumber-kyufu", "--format", "json"], workspace)
+    assert result.exit_code == 0, result.stderr
+    by_id = {c["id"]: c for c in json.loads(result.stdout)["controls"]}
+    assert by_id["TEC-6.3-002"]["applicable"]
+    assert by_id["TEC-6.3-002"]["reason"]["en"] == "applies to every service"
