@@ -64,6 +64,8 @@ class Catalog:
     retired: dict[str, RetiredControl] = field(default_factory=dict)
     """Control ids withdrawn from the checklists, with where the requirement went: old answers and risks
     for them are explained, and the ids are never reused."""
+    retired_checklist: dict[str, str] = field(default_factory=dict)
+    """Retired control id -> the checklist that retired it."""
     origins: dict[str, str] = field(default_factory=dict)
     overrides: list[Problem] = field(default_factory=list)
     digest: str = ""
@@ -111,6 +113,10 @@ class Catalog:
             if self.controls.get(control.id) is control:
                 self._choices[key] = known
         return known
+
+    def retired_of(self, checklist_id: str) -> list[RetiredControl]:
+        """The controls one checklist retired, in the order it lists them."""
+        return [r for cid, r in self.retired.items() if self.retired_checklist.get(cid) == checklist_id]
 
     def retired_notes(self, control_ids: Iterable[str]) -> list[LocalizedText]:
         """Why evidence on record for ``control_ids`` is no longer judged: one note per retired control among them."""
@@ -265,11 +271,11 @@ def _load_checklist(
         catalog.controls[control.id] = control
         for i, ref in enumerate(control.checks):
             check_refs.append((control.id, ref.check, doc.where(loc + ("checks", i))))
-    problems.extend(_load_retired(doc, catalog))
+    problems.extend(_load_retired(doc, catalog, info.id))
     return problems
 
 
-def _load_retired(doc: YamlDocument, catalog: Catalog) -> list[Problem]:
+def _load_retired(doc: YamlDocument, catalog: Catalog, checklist_id: str) -> list[Problem]:
     raw = doc.data.get("retired")
     if raw is None:
         return []
@@ -283,6 +289,7 @@ def _load_retired(doc: YamlDocument, catalog: Catalog) -> list[Problem]:
             problems.extend(exc.problems)
             continue
         catalog.retired[retired.id] = retired
+        catalog.retired_checklist[retired.id] = checklist_id
         catalog.origins[f"retired:{retired.id}"] = doc.where(("retired", index))
     return problems
 

@@ -72,6 +72,8 @@ def _dump(catalog: Catalog) -> dict[str, Any]:
         "control_checklist": catalog.control_checklist,
         "checks": models(catalog.checks),
         "profiles": models(catalog.profiles),
+        "retired": models(catalog.retired),
+        "retired_checklist": catalog.retired_checklist,
         "origins": catalog.origins,
         "overrides": [[p.location, p.message] for p in catalog.overrides],
         "digest": catalog.digest,
@@ -80,6 +82,7 @@ def _dump(catalog: Catalog) -> dict[str, Any]:
 
 def _load(data: dict[str, Any]) -> Catalog:
     from secaudit.model import Check, ChecklistInfo, Control, Profile
+    from secaudit.model.control import RetiredControl
 
     return Catalog(
         checklists={k: ChecklistInfo.model_validate(v) for k, v in data["checklists"].items()},
@@ -87,6 +90,8 @@ def _load(data: dict[str, Any]) -> Catalog:
         control_checklist={str(k): str(v) for k, v in data["control_checklist"].items()},
         checks={k: Check.model_validate(v) for k, v in data["checks"].items()},
         profiles={k: Profile.model_validate(v) for k, v in data["profiles"].items()},
+        retired={k: RetiredControl.model_validate(v) for k, v in data["retired"].items()},
+        retired_checklist={str(k): str(v) for k, v in data["retired_checklist"].items()},
         origins={str(k): str(v) for k, v in data["origins"].items()},
         overrides=[Problem(str(location), str(message)) for location, message in data["overrides"]],
         digest=str(data["digest"]),

@@ -21,6 +21,8 @@ from secaudit.catalog_xlsx.layout import (
     LIST_SEPARATOR,
     NO,
     PROCEDURE_SLOTS,
+    RETIRED_HEADER,
+    RETIRED_SHEET,
     YES,
     format_range,
 )
@@ -43,6 +45,8 @@ def export_checklist(checklist: Checklist) -> bytes:
     sheet.title = CONTROLS_SHEET
     _write_controls(sheet, checklist.controls)
     _write_header_sheet(book.create_sheet(CHECKLIST_SHEET), checklist)
+    if checklist.retired:
+        _write_retired_sheet(book.create_sheet(RETIRED_SHEET), checklist)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -109,6 +113,7 @@ def control_cells(control: Control) -> dict[str, Any]:
         "rationale_ja": control.rationale.ja,
         "rationale_en": control.rationale.en,
         "checks": "\n".join(ref.check for ref in control.checks),
+        "scan_cadence_days": control.scan_cadence.max_age_days if control.scan_cadence else None,
         "evidence_ja": _lines(control.id, "evidence", [e.ja for e in control.evidence_examples]),
         "evidence_en": _lines(control.id, "evidence", [e.en for e in control.evidence_examples]),
         "references": "\n".join(
@@ -182,6 +187,28 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, str):
         return neutralise(value)
     return value
+
+
+def _write_retired_sheet(sheet: Worksheet, checklist: Checklist) -> None:
+    sheet.append(list(RETIRED_HEADER))
+    for cell in sheet[1]:
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+    for retired in checklist.retired:
+        sheet.append(
+            [
+                neutralise(retired.id),
+                neutralise("\n".join(retired.replaced_by)),
+                neutralise(retired.reason.ja),
+                neutralise(retired.reason.en),
+            ]
+        )
+    for letter, width in zip("ABCD", (16, 24, 60, 60), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = WRAP
+    sheet.freeze_panes = "A2"
 
 
 def _write_header_sheet(sheet: Worksheet, checklist: Checklist) -> None:

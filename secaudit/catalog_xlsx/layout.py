@@ -17,6 +17,9 @@ from secaudit.model.control import AuditPhase, Procedure, QuestionType
 
 CONTROLS_SHEET = "controls"
 CHECKLIST_SHEET = "checklist"
+RETIRED_SHEET = "retired"
+RETIRED_HEADER = ("id", "replaced_by", "reason_ja", "reason_en")
+"""Control ids no longer in use (optional sheet): never reused, old answers and risks explained."""
 PROCEDURE_SLOTS = 5
 LIST_SEPARATOR = " | "
 YES, NO = "yes", "no"
@@ -50,6 +53,7 @@ def _column_list() -> tuple[Column, ...]:
         Column("rationale_en", 45, "control", text=True),
         Column("applies_if", 30, "control", text=True),
         Column("checks", 30, "control", text=True),
+        Column("scan_cadence_days", 12, "control"),
         *(Column(f"procedure_{i}", 18, "control", procedures) for i in range(1, PROCEDURE_SLOTS + 1)),
         *(
             Column(f"{phase.value}_{part}", width, "control", text=part != "techniques")

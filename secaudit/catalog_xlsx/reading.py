@@ -21,6 +21,8 @@ from secaudit.catalog_xlsx.layout import (
     NO,
     PROCEDURE_SLOTS,
     QUESTION_KEYS,
+    RETIRED_HEADER,
+    RETIRED_SHEET,
     YES,
     parse_range,
     split_lines,
@@ -29,7 +31,7 @@ from secaudit.catalog_xlsx.layout import (
 from secaudit.catalog_xlsx.sheets import CellValue, SheetData, SheetRow, open_workbook, read_sheet
 from secaudit.errors import Problem
 from secaudit.model import Checklist, ChecklistInfo, Control
-from secaudit.model.control import AuditPhase
+from secaudit.model.control import AuditPhase, RetiredControl
 
 Loc = tuple[str | int, ...]
 LOCALIZED = ("title", "rationale", "remediation")
@@ -78,13 +80,46 @@ def import_checklist(path: Path, known_checks: Collection[str] | None = None) ->
     try:
         header = read_sheet(book, path, CHECKLIST_SHEET, CHECKLIST_HEADER, problems)
         controls_sheet = read_sheet(book, path, CONTROLS_SHEET, tuple(c.key for c in COLUMNS), problems)
+        retired_sheet = (
+            read_sheet(book, path, RETIRED_SHEET, RETIRED_HEADER, problems)
+            if RETIRED_SHEET in book.sheetnames
+            else None
+        )
     finally:
         book.close()
     info = _read_info(path, header, problems) if header is not None else None
     controls = _read_controls(path, controls_sheet, known_checks, problems) if controls_sheet is not None else []
+    retired = _read_retired(path, retired_sheet, problems) if retired_sheet is not None else []
     if problems or info is None:
         raise problems_error(path, problems)
-    return Checklist(checklist=info, controls=controls)
+    try:
+        return Checklist(checklist=info, controls=controls, retired=retired)
+    except ValidationError as exc:  # e.g. a control reusing a retired id
+        raise problems_error(path, [Problem(where(path, RETIRED_SHEET), e["msg"]) for e in exc.errors()]) from exc
+
+
+def _read_retired(path: Path, sheet: SheetData, problems: list[Problem]) -> list[RetiredControl]:
+    origins = Origins(path, sheet)
+    retired = []
+    for index, row in enumerate(sheet.rows):
+        cells = row.values
+        for key in RETIRED_HEADER:
+            origins.note((index, key), row.number, key)
+        data = {
+            "id": _text(cells.get("id", "")),
+            "replaced_by": split_lines(_text(cells.get("replaced_by", ""))),
+            "reason": {"ja": _text(cells.get("reason_ja", "")), "en": _text(cells.get("reason_en", ""))},
+        }
+        try:
+            retired.append(RetiredControl.model_validate(data))
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = str(err["loc"][0]) if err["loc"] else "id"
+                key = {"reason": "reason_ja"}.get(field, field)
+                problems.append(
+                    Problem(where(path, sheet.name, row.number, sheet.letters.get(key, "?"), key), err["msg"])
+                )
+    return retired
 
 
 def _read_info(path: Path, sheet: SheetData, problems: list[Problem]) -> ChecklistInfo | None:
@@ -192,6 +227,10 @@ def _control_data(control_id: str, draft: ControlDraft, origins: Origins, proble
         data["protects"] = protects
     origins.note(("checks",), number, "checks")
     data["checks"] = [{"check": c} for c in split_lines(_text(cells.get("checks", "")))]
+    if "scan_cadence_days" in cells:
+        origins.note(("scan_cadence",), number, "scan_cadence_days")
+        origins.note(("scan_cadence", "max_age_days"), number, "scan_cadence_days")
+        data["scan_cadence"] = {"max_age_days": _integer(cells["scan_cadence_days"])}
     data["procedure"] = []
     for slot in range(1, PROCEDURE_SLOTS + 1):
         if f"procedure_{slot}" in cells:

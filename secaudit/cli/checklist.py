@@ -72,8 +72,15 @@ def validate(
         if not files:
             raise CatalogError("no .yaml files found in " + ", ".join(str(p) for p in paths))
         given = {f.resolve() for f in files}
-        reference = tuple(f for f in yaml_files([builtin_dir("scanners")]) if f.resolve() not in given)
-        catalog = load_catalog([Layer("built-in scanners", reference), Layer("given", tuple(files))])
+        given_ids = {_checklist_id(f) for f in files} - {None}
+        # the built-in checks, and the built-in checklists the given ones do not replace, are the reference a
+        # given file is checked against (its checks, and the controls a retired control's requirement moved to)
+        reference = tuple(
+            f
+            for f in yaml_files([builtin_dir("scanners"), builtin_dir("checklists")])
+            if f.resolve() not in given and _checklist_id(f) not in given_ids
+        )
+        catalog = load_catalog([Layer("built-in reference", reference), Layer("given", tuple(files))])
         if not catalog.checklists and not catalog.checks and not catalog.profiles:
             raise CatalogError("nothing to validate", [Problem(str(p), "no checklists or checks") for p in paths])
     else:
@@ -85,6 +92,19 @@ def validate(
         f"OK: {len(catalog.controls)} controls in {len(catalog.checklists)} checklist(s), "
         f"{len(catalog.checks)} checks, {len(catalog.profiles)} profiles (catalog {catalog.version})"
     )
+
+
+def _checklist_id(path: Path) -> str | None:
+    """The id a checklist file declares (None for a scanner file, or a file that does not read as YAML)."""
+    from secaudit.yamlsource import YamlSourceError, load_yaml
+
+    try:
+        data = load_yaml(path).data
+    except (YamlSourceError, OSError):
+        return None
+    header = data.get("checklist") if isinstance(data, dict) else None
+    found = header.get("id") if isinstance(header, dict) else None
+    return str(found) if found is not None else None
 
 
 def _validate_assertions(catalog: Catalog) -> None:
@@ -354,4 +374,4 @@ def _checklist(ctx: typer.Context, name: str) -> Checklist:
     if info_ is None:
         known = ", ".join(sorted(catalog.checklists)) or "none"
         raise InputError(f"no checklist '{name}' in the catalog (known: {known}), and no such .yaml file")
-    return Checklist(checklist=info_, controls=catalog.controls_of([name]))
+    return Checklist(checklist=info_, controls=catalog.controls_of([name]), retired=catalog.retired_of(name))

@@ -27,7 +27,7 @@ def test_export_then_import_gives_back_the_same_checklist(workspace: Path, tmp_p
     book = tmp_path / "web.xlsx"
     exported = run_cli(["checklist", "export", "web-service", "-o", str(book)], workspace)
     assert exported.exit_code == 0, exported.stderr
-    assert "29 controls" in exported.stderr
+    assert "14 controls" in exported.stderr  # 15 of its 29 were retired into the baseline (issue 16)
     out = workspace / "checklists" / "web-service-local.yaml"
     imported = run_cli(["checklist", "import", str(book), "-o", str(out)], workspace)
     assert imported.exit_code == 0, imported.stderr

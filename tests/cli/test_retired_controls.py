@@ -58,6 +58,9 @@ def test_old_answers_and_an_open_risk_of_a_retired_control_are_explained(workspa
     assert RETIRED in note["en"] and "TEC-6.1-008" in note["en"] and "TEC-6.1-008" in note["ja"]
     table = run_cli(["assess", SERVICE, "--lang", "en"], workspace)
     assert table.exit_code == 0, table.stderr
+    assert RETIRED in table.stdout + table.stderr  # the note again: the remembered catalog keeps retired ids
+    again = json.loads(run_cli(["assess", SERVICE, "--format", "json"], workspace).stdout)
+    assert [n["en"] for n in again["retired"]] == [note["en"]]
     risks = run_cli(["risk", "list", SERVICE, "--format", "json"], workspace)
     assert risks.exit_code == 0, risks.stderr
     assert RETIRED not in {e["control"] for e in json.loads(risks.stdout)}
