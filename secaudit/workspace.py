@@ -173,6 +173,10 @@ attributes:
   cloud: saas            # none, iaas, paas or saas
   outsourced: true
   network_tier: internet # internet, lgwan or mynumber
+  standard_system: false # is, or exchanges data with, a 標準準拠システム
+  gov_cloud: false       # runs on ガバメントクラウド
+  generative_ai: false   # generative AI used by staff or offered to residents
+  remote_access: false   # reached from outside the offices (telework, VPN, remote maintenance)
 # What may be scanned, on whose authority and until when. Only these targets are
 # ever touched; a hostname must resolve to the listed addresses.
 scope:

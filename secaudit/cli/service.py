@@ -94,7 +94,9 @@ def show(
     out.print(
         f"attributes: tier {a.network_tier.value}, internet-facing {a.internet_facing}, "
         f"personal data {a.personal_data}, "
-        f"My Number {a.mynumber}, payment {a.payment}, cloud {a.cloud.value}, outsourced {a.outsourced}"
+        f"My Number {a.mynumber}, payment {a.payment}, cloud {a.cloud.value}, outsourced {a.outsourced}, "
+        f"standard system {a.standard_system}, Government Cloud {a.gov_cloud}, "
+        f"generative AI {a.generative_ai}, remote access {a.remote_access}"
     )
     if service.scope is not None:
         out.print(f"scope: authorised by {service.scope.authorized_by} until {service.scope.authorized_until}")

@@ -23,21 +23,26 @@ from secaudit.model.common import LocalizedText, StrictModel, describe_value
 
 Scalar = bool | int | str
 
-FACT_NAMES: frozenset[str] = frozenset(
-    {
-        "internet_facing",
-        "personal_data",
-        "mynumber",
-        "payment",
-        "cloud",
-        "outsourced",
-        "network_tier",
-        "network_model",
-        "confidentiality",
-        "integrity",
-        "availability",
-    }
-)
+FACT_LABELS: dict[str, tuple[str, str]] = {
+    "internet_facing": ("インターネット公開", "internet-facing"),
+    "personal_data": ("個人情報の取扱い", "personal data"),
+    "mynumber": ("マイナンバーの取扱い", "My Number"),
+    "payment": ("オンライン決済", "online payment"),
+    "cloud": ("クラウド利用形態", "cloud model"),
+    "outsourced": ("業務委託", "outsourced"),
+    "network_tier": ("ネットワーク層", "network tier"),
+    "network_model": ("ネットワーク分離モデル", "network model"),
+    "standard_system": ("標準準拠システムとの連携", "linked to a standard-compliant system"),
+    "gov_cloud": ("ガバメントクラウド利用", "on the Government Cloud"),
+    "generative_ai": ("生成AIの利用", "generative AI"),
+    "remote_access": ("庁外からのリモートアクセス", "remote access"),
+    "confidentiality": ("機密性", "confidentiality"),
+    "integrity": ("完全性", "integrity"),
+    "availability": ("可用性", "availability"),
+}
+"""Service attributes in words, (Japanese, English): the one table of the facts a condition may test."""
+
+FACT_NAMES: frozenset[str] = frozenset(FACT_LABELS)
 """The service facts an ``applies_if`` expression may test."""
 
 CONFIDENTIALITY = "confidentiality"
@@ -217,20 +222,7 @@ class Condition(StrictModel):
         return names
 
 
-FACT_LABELS: dict[str, tuple[str, str]] = {
-    "internet_facing": ("インターネット公開", "internet-facing"),
-    "personal_data": ("個人情報の取扱い", "personal data"),
-    "mynumber": ("マイナンバーの取扱い", "My Number"),
-    "payment": ("オンライン決済", "online payment"),
-    "cloud": ("クラウド利用形態", "cloud model"),
-    "outsourced": ("業務委託", "outsourced"),
-    "network_tier": ("ネットワーク層", "network tier"),
-    "network_model": ("ネットワーク分離モデル", "network model"),
-    "confidentiality": ("機密性", "confidentiality"),
-    "integrity": ("完全性", "integrity"),
-    "availability": ("可用性", "availability"),
-}
-"""Service attributes in words, (Japanese, English)."""
+
 
 _VALUES_JA: dict[str, str] = {
     "internet": "インターネット接続系",

@@ -293,6 +293,8 @@ class ReferenceFramework(StrEnum):
     PCI_DSS = "pci-dss"
     MOZILLA_TLS = "mozilla-tls"
     OWASP = "owasp"
+    METI = "meti"
+    LAW = "law"
 
 
 class Reference(StrictModel):

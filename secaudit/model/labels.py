@@ -109,6 +109,8 @@ FRAMEWORK_TEXT: Names = {
     "pci-dss": ("PCI DSS", "PCI DSS"),
     "mozilla-tls": ("Mozilla Server Side TLS", "Mozilla Server Side TLS"),
     "owasp": ("OWASP", "OWASP"),
+    "meti": ("経済産業省", "METI"),
+    "law": ("法令", "Japanese law"),
 }
 """The documents a control cites, by the names a reader knows them (a catalog's ids are ``ReferenceFramework``)."""
 

@@ -136,6 +136,15 @@ class Attributes(StrictModel):
     network_tier: NetworkTier
     network_model: NetworkModel | None = None
     """The city's separation model; None until declared (the model-specific controls then stay out of scope)."""
+    standard_system: StrictBool = False
+    """The service is a 標準準拠システム or exchanges data with one (地方公共団体情報システムの標準化)."""
+    gov_cloud: StrictBool = False
+    """The service runs on ガバメントクラウド (デジタル庁), with its connection line and 運用管理補助者."""
+    generative_ai: StrictBool = False
+    """Generative AI is used in the service's work: by staff, or in features residents see (a chatbot)."""
+    remote_access: StrictBool = False
+    """Staff or contractors reach the service's systems from outside the city's offices (telework, VPN,
+    remote maintenance)."""
 
 
 def validate_host(value: str) -> str:
@@ -318,6 +327,10 @@ class Service(StrictModel):
             "outsourced": attrs.outsourced,
             "network_tier": attrs.network_tier.value,
             "network_model": attrs.network_model.value if attrs.network_model else None,
+            "standard_system": attrs.standard_system,
+            "gov_cloud": attrs.gov_cloud,
+            "generative_ai": attrs.generative_ai,
+            "remote_access": attrs.remote_access,
             "confidentiality": self.classification.confidentiality,
             "integrity": self.classification.integrity,
             "availability": self.classification.availability,

@@ -160,7 +160,7 @@ def test_soa_table_and_xlsx(workspace: Path, tmp_path: Path) -> None:
 def test_existing_listing_commands_still_work(workspace: Path) -> None:
     listed = run_cli(["checklist", "list", "--checklist", "online-payment", "--format", "json"], workspace)
     assert listed.exit_code == 0, listed.stderr
-    assert len(json.loads(listed.stdout)) == 11
+    assert len(json.loads(listed.stdout)) == 14
     shown = run_cli(["checklist", "show", "PAY-8.3-001", "--format", "json"], workspace)
     assert shown.exit_code == 0 and json.loads(shown.stdout)["checklist"] == "online-payment"
     validated = run_cli(["checklist", "validate"], workspace)

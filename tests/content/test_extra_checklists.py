@@ -18,7 +18,7 @@ from secaudit.workspace import builtin_dir, builtin_layer
 R6 = ClassificationScheme.R6
 
 REPO = Path(__file__).resolve().parents[2]
-EXTRA = {"web-service": (12, 16, "WEB-"), "cloud-saas": (4, 6, "CLD-"), "online-payment": (10, 12, "PAY-")}
+EXTRA = {"web-service": (12, 16, "WEB-"), "cloud-saas": (4, 6, "CLD-"), "online-payment": (10, 15, "PAY-")}
 EDITION = "令和7年3月版"
 CHECKLISTS = ("mic-baseline", *EXTRA)
 
@@ -140,7 +140,7 @@ def test_cloud_and_payment_controls_are_conditional_on_the_service(catalog: Cata
 def test_internet_saas_with_payment_gets_everything_but_iaas_and_low_impact_controls(catalog: Catalog) -> None:
     svc = service("kosodate-portal", ["web-service", "cloud-saas", "online-payment"])
     ids = applicable_ids(catalog, svc)
-    assert len(ids) == 14 + 4 + 11
+    assert len(ids) == 14 + 4 + 14
     assert {"WEB-6.3-012", "WEB-6.2-001", "CLD-8.3-006", "PAY-6.3-001", "PAY-6.3-002"} <= ids
     assert "CLD-8.3-012" not in ids  # configuration review is for IaaS and PaaS
 

@@ -145,3 +145,20 @@ def test_prefilled_review_round_keeps_text_that_looks_like_a_formula(qworkspace:
     assert stored[("QT-6.1-001", "q3")].value == TODAY
     assert stored[("QT-6.1-001", "q2")].value == 12.5
     assert [a.source.value for a in answer_history(store, "qtest-svc", "QT-5.2-001", "q2")] == ["file", "workbook"]
+
+
+def test_round_trip_carries_the_questions_of_the_new_attributes(workspace: Path, tmp_path: Path) -> None:
+    """mynumber-kyufu declares gov_cloud and remote_access: their questions travel out and back in."""
+    book = export(workspace, "mynumber-kyufu", tmp_path / "m.xlsx")
+    answers = compliant_answers(workspace, "mynumber-kyufu")
+    new_refs = {"VEND-8.3-007/q1", "NET-3-014/q1", "VEND-8.2-004/q2", "TEC-6.6-004/q1", "TEC-6.2-007/q2"}
+    assert new_refs <= set(answers)
+    assert not any(ref.startswith(("HUM-5.1-006/", "TEC-6.3-007/")) for ref in answers)  # no generative AI
+    fill(book, answers)
+    result = run_cli(["questionnaire", "import", str(book)], workspace)
+    assert result.exit_code == 0, result.stderr
+    stored = latest_answers(_store(workspace), "mynumber-kyufu")
+    assert stored[("VEND-8.3-007", "q1")].value == "matrix_agreed"
+    assert stored[("TEC-6.6-004", "q1")].value == "emergency"
+    assert stored[("TEC-6.2-007", "q2")].value == "yes"
+    assert stored[("VEND-8.3-007", "q1")].evidence
