@@ -402,3 +402,53 @@ def test_treatment_requirements(treatment: dict, problem: str) -> None:
 def test_complete_treatments_pass_validation() -> None:
     assert validate_treatment(_accept(TODAY)) == []
     assert validate_treatment(Treatment(kind="avoid", owner="o", plan="p", decided_by="x", decided_at=NOW)) == []
+
+
+def test_the_shipped_catalog_rates_a_version_banner_at_most_medium_and_missing_admin_mfa_critical() -> None:
+    """Issue 15 on the demo service (Internet-facing, personal data, 機密性3B): ratings that rank."""
+    import datetime as dt
+    from pathlib import Path
+
+    from secaudit.assess import assess
+    from secaudit.catalog import load_catalog
+    from secaudit.inventory import load_service
+    from secaudit.model import Answer, AnswerSource, Observation, ObservationStatus
+    from secaudit.model.classification import ClassificationScheme
+    from secaudit.risk import build_register
+    from secaudit.workspace import builtin_layer
+
+    catalog = load_catalog([builtin_layer()])
+    repo = Path(__file__).resolve().parent.parent
+    svc = load_service(
+        repo / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists, ClassificationScheme.R6
+    )
+    at = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    leak = Observation(
+        run_id="r1",
+        service_id=svc.id,
+        check_id="http.server-version-hidden",
+        target="https://localhost:8443/",
+        status=ObservationStatus.FAIL,
+        evidence="Server: DemoPortal/1.4.2",
+        observed_at=at,
+    )
+    no_mfa = Answer(
+        service_id=svc.id,
+        control_id="HUM-5.4-001",
+        question_id="q1",
+        value="no",
+        answered_by="山田 花子",
+        answered_at=at,
+        source=AnswerSource.WORKBOOK,
+    )
+    results = assess(svc, catalog, {("HUM-5.4-001", "q1"): no_mfa}, [leak], today=at.date())
+    register = {e.control_id: e for e in build_register(svc, results, catalog, "5x5", {}, today=at.date())}
+    banner = [
+        e
+        for e in register.values()
+        if "http.server-version-hidden" in {r.check for r in catalog.controls[e.control_id].checks}
+    ]
+    assert banner and all(e.residual_level in ("Low", "Medium") for e in banner), [
+        (e.control_id, e.residual_level) for e in banner
+    ]
+    assert register["HUM-5.4-001"].residual_level == "Critical"

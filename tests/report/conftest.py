@@ -119,7 +119,7 @@ def build_input(tmp_catalog: object | None = None, hostile: bool = True, **overr
         obs("tls.certificate-valid", "https://localhost:8443/", ObservationStatus.PASS, "valid until 2027-02-01"),
         obs("tls.certificate-trusted", "https://localhost:8443/", ObservationStatus.PASS, "chains to ca.pem"),
         obs("tls.certificate-hostname", "https://localhost:8443/", ObservationStatus.PASS, "matches localhost"),
-        obs("http.hsts", "https://localhost:8443/", ObservationStatus.FAIL, "Strict-Transport-Security missing"),
+        obs("http.permissions-policy", "https://localhost:8443/", ObservationStatus.FAIL, "no Permissions-Policy header"),
         obs("http.content-type-options", "https://localhost:8443/", ObservationStatus.PASS, "nosniff"),
         obs("http.frame-protection", "https://localhost:8443/", ObservationStatus.FAIL, "no X-Frame-Options | no CSP"),
         obs("http.csp", "https://localhost:8443/", ObservationStatus.ERROR, "timed out after 10 s"),
