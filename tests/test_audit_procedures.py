@@ -70,7 +70,7 @@ def test_the_baseline_is_examined_by_documents_first_and_scanned_where_checks_ju
     catalog = load_catalog([builtin_layer()])
     controls = catalog.controls_of(["mic-baseline"])
     counts = count_techniques(controls)
-    assert counts.controls == len(controls) == 153
+    assert counts.controls == len(controls) == 155
     assert counts.by_phase[AuditPhase.DESIGN][Procedure.DOCUMENT_REVIEW] == len(controls)
     assert counts.by_phase[AuditPhase.OPERATION][Procedure.SCAN] >= sum(1 for c in controls if c.checks)
     assert counts.by_phase[AuditPhase.OPERATION][Procedure.ONSITE_INSPECTION] > 0
