@@ -57,9 +57,7 @@ class TestCA:
             .not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-            )
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256())
         )
@@ -80,13 +78,9 @@ class TestCA:
             .not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=1825))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-            )
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False
-            )
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
             .sign(self.key, hashes.SHA256())
         )
         bundle = folder / "intermediate.pem"
@@ -112,9 +106,7 @@ class TestCA:
             )
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False
-            )
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
             .sign(self.key, hashes.SHA256())
         )
         cert_path = folder / f"{name}.crt"
@@ -205,9 +197,7 @@ class Loopback:
             stop()
 
 
-def serve_http(
-    loop: Loopback, name: str, handler: type, tls: ssl.SSLContext | None = None
-) -> int:
+def serve_http(loop: Loopback, name: str, handler: type, tls: ssl.SSLContext | None = None) -> int:
     """Serve ``handler`` on 127.0.0.1 (optionally over TLS) in a daemon thread; returns the port."""
     server = _Server(("127.0.0.1", 0), handler)
     if tls is not None:
@@ -224,8 +214,9 @@ def serve_http(
     return loop.ports[name]
 
 
-def serve_banner(loop: Loopback, name: str, banner: bytes) -> int:
-    """A TCP port that sends ``banner`` on connect and closes (a stray, undeclared service)."""
+def serve_banner(loop: Loopback, name: str, banner: bytes, read_first: bool = False) -> int:
+    """A TCP port that sends ``banner`` on connect and closes (a stray, undeclared service); with
+    ``read_first``, it first reads what the client sends (an old TLS server answering a ClientHello)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -240,6 +231,9 @@ def serve_banner(loop: Loopback, name: str, banner: bytes) -> int:
             except (TimeoutError, OSError):
                 continue
             with conn, contextlib.suppress(OSError):
+                if read_first:
+                    conn.settimeout(2)
+                    conn.recv(4096)
                 conn.sendall(banner)
 
     thread = threading.Thread(target=run, daemon=True)

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 
 from secaudit.catalog import load_catalog
-from secaudit.model import Check, ObservationStatus, Service
+from secaudit.model import Check, ObservationStatus
 from secaudit.scan.judges import judge, validate_checks
 from secaudit.scan.probes.http import EXPOSURES, probe_http
 from secaudit.scan.probes.tls import Endpoint, collect_tls
-from secaudit.scan.scope import ScopeDecision, check_scope
+from secaudit.scan.scope import ScopeDecision
 from secaudit.workspace import builtin_layer
-from tests.scan.loopback import GOOD_HEADERS, Loopback, TestCA, serve_http, server_context
+from tests.scan.loopback import GOOD_HEADERS, Loopback, TestCA, serve_banner, serve_http, server_context
+from tests.scan.test_http import _decision
 
 PASS, FAIL = ObservationStatus.PASS, ObservationStatus.FAIL
 NOW = dt.datetime.now(dt.UTC)
@@ -83,23 +84,7 @@ def _site(files: dict[str, bytes], headers: dict[str, str]) -> type:
 
 
 def _scope(port: int) -> ScopeDecision:
-    service = Service.model_validate(
-        {
-            "id": "svc",
-            "name": {"ja": "t", "en": "t"},
-            "department": "d",
-            "owner": {"name": "a", "email": "a@example.jp"},
-            "security_officer": {"name": "a", "email": "a@example.jp"},
-            "classification": {"confidentiality": 1, "integrity": 1, "availability": 1},
-            "attributes": {"internet_facing": True, "personal_data": False, "network_tier": "internet"},
-            "scope": {
-                "authorized_by": "x",
-                "authorized_until": "2099-01-01",
-                "targets": [{"url": f"http://localhost:{port}/"}],
-            },
-        }
-    )
-    return check_scope(service, dt.date(2026, 11, 26))
+    return _decision([{"url": f"http://localhost:{port}/"}])
 
 
 def _http_facts(servers: Loopback, files: dict[str, bytes], headers: dict[str, str]) -> Any:
@@ -258,50 +243,12 @@ def test_a_served_git_head_fails_and_a_home_page_for_every_path_does_not(servers
 # --- SSL 2.0 and 3.0, asked with a hand-made ClientHello --------------------------------------------
 
 
-def _answering(servers: Loopback, name: str, answer: bytes) -> int:
-    """A TCP server that reads a ClientHello and answers ``answer`` (an old server's first bytes)."""
-    import socket
-    import threading
-
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
-    stopping = threading.Event()
-
-    def run() -> None:
-        while not stopping.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            with conn:
-                try:
-                    conn.settimeout(2)
-                    conn.recv(4096)
-                    conn.sendall(answer)
-                except OSError:
-                    pass
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        stopping.set()
-        thread.join(timeout=2)
-        listener.close()
-
-    servers.stoppers.append(stop)
-    return int(listener.getsockname()[1])
-
-
 SSLV3_SERVER_HELLO = b"\x16\x03\x00\x00\x2a" + b"\x02\x00\x00\x26" + b"\x03\x00" + bytes(32) + b"\x00\x00\x2f\x00"
 SSLV2_SERVER_HELLO = b"\x80\x2e\x04\x00\x01\x00\x02" + bytes(41)
 
 
 def test_an_ssl3_server_is_found_and_fails_the_legacy_protocols_check(servers: Loopback) -> None:
-    port = _answering(servers, "ssl3", SSLV3_SERVER_HELLO)
+    port = serve_banner(servers, "ssl3", SSLV3_SERVER_HELLO, read_first=True)
     facts = collect_tls("old", Endpoint("127.0.0.1", port, "localhost"), 10, NOW)
     assert facts.protocols["SSLv3"].offered is True and facts.protocols["SSLv2"].offered is False
     status, en, ja = _shipped("tls.legacy-protocols-disabled", facts)
@@ -309,7 +256,7 @@ def test_an_ssl3_server_is_found_and_fails_the_legacy_protocols_check(servers: L
 
 
 def test_an_ssl2_server_is_found(servers: Loopback) -> None:
-    port = _answering(servers, "ssl2", SSLV2_SERVER_HELLO)
+    port = serve_banner(servers, "ssl2", SSLV2_SERVER_HELLO, read_first=True)
     facts = collect_tls("older", Endpoint("127.0.0.1", port, "localhost"), 10, NOW)
     assert facts.protocols["SSLv2"].offered is True
 
