@@ -26,6 +26,7 @@ from secaudit.model import (
     Question,
     QuestionType,
     ResultStatus,
+    RunStatus,
     ScanRun,
     Scores,
     Service,
@@ -108,7 +109,8 @@ def assess(
     """One ControlResult per control of the service's checklists, not-applicable ones included.
 
     ``last_run`` is the service's newest scan run that produced evidence (completed or
-    unreachable); controls with a ``scan_cadence`` are judged on its date. With ``trail`` false
+    unreachable); controls with a ``scan_cadence`` are judged on its date when it completed, and are
+    unverified when it reached no target. With ``trail`` false
     the results carry no trail and an evidence basis only where a review needs one: the same
     statuses and reasons, for callers that show no evidence (the dashboard).
     """
@@ -345,11 +347,31 @@ def _judge_cadence(control: Control, cadence: ScanCadence, run: ScanRun | None, 
             trail if keep else [],
         )
     ran_at = run.finished_at or run.started_at
+    if run.status is not RunStatus.COMPLETED:
+        # a run that reached no target inspected nothing: the regular inspection is unverified, never passed
+        day = ran_at.date().isoformat()
+        trail = [
+            TrailEntry(
+                kind="observation",
+                ref="scan_cadence",
+                verdict="not_scanned",
+                summary=f"latest scan run {run.id} on {day} reached no target",
+                summary_ja=f"直近の検査 {run.id}（{day}）は対象に到達しなかった",
+                at=ran_at,
+                source=f"scan run {run.id}",
+            )
+        ]
+        return _Part(
+            ResultStatus.NOT_SCANNED,
+            f"the latest scan (run {run.id}, {day}) reached no target: no regular inspection on record",
+            f"直近の検査（実行 {run.id}、{day}）は対象に到達しておらず、定期的な検査を確認できない",
+            trail if keep else [],
+        )
     age = (today - ran_at.date()).days
     on_time = age <= cadence.max_age_days
     day = ran_at.date().isoformat()
-    summary = f"latest scan run {run.id} ({run.status.value}) on {day}: {age} days before {today.isoformat()}"
-    summary_ja = f"直近の検査 {run.id}（{run.status.value}）は{day}、{today.isoformat()}の{age}日前"
+    summary = f"latest scan run {run.id} (completed) on {day}: {age} days before {today.isoformat()}"
+    summary_ja = f"直近の検査 {run.id}（完了）は{day}、{today.isoformat()}の{age}日前"
     trail = [
         TrailEntry(
             kind="observation",

@@ -395,11 +395,13 @@ def test_a_scan_cadence_without_any_run_is_unverified_never_a_pass() -> None:
     assert "never scanned" in result.reason and "検査の実行記録がない" in result.reason_ja
 
 
-def test_an_unreachable_run_counts_as_having_run_and_a_failing_answer_still_fails() -> None:
+def test_an_unreachable_run_inspected_nothing_and_a_failing_answer_still_fails() -> None:
+    """A run that reached no target is no regular inspection: unverified, never a pass."""
     ctl = cadence_control()
     unreachable = scan_run(3, RunStatus.UNREACHABLE)
     (ran,) = assess(service(), catalog(ctl), answers(ctl.id, q1="yes"), [], today=TODAY, last_run=unreachable)
-    assert ran.status is ResultStatus.PASS
+    assert ran.status is ResultStatus.NOT_SCANNED
+    assert "reached no target" in ran.reason and "対象に到達しておらず" in ran.reason_ja
     (answered_no,) = assess(service(), catalog(ctl), answers(ctl.id, q1="no"), [], today=TODAY, last_run=unreachable)
     assert answered_no.status is ResultStatus.FAIL
 
