@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from secaudit.audit_procedures import count_techniques
 from secaudit.model import (
+    ORGANISATION_ID,
     Answer,
     Control,
     ControlResult,
@@ -239,8 +240,12 @@ class ReportView:
 
     def trail_source(self, entry: TrailEntry) -> str:
         """Where a piece of evidence came from, in the report's language."""
-        source = entry.source or ""
+        return self._source_words(entry.source or "")
+
+    def _source_words(self, source: str) -> str:
         kind, _, rest = source.partition(": ") if not source.startswith("scan run ") else ("scan", "", source[9:])
+        if kind == ORGANISATION_ID:
+            return self.t.source_name(kind).format(source=self._source_words(rest))
         word = self.t.source_name(kind)
         return f"{word} {rest}".strip() if word else source
 
@@ -251,7 +256,10 @@ class ReportView:
         sep = "、" if self.lang is Language.JA else "; "
         seen: dict[tuple[str, str, str], dt.datetime] = {}
         for a in self.data.answers:
-            key = (a.answered_by, self.t.source_name(a.source.value), a.source_ref or "")
+            source, ref = self.t.source_name(a.source.value), a.source_ref or ""
+            if a.from_organisation:
+                source, ref = self.t.source_name(ORGANISATION_ID).format(source=f"{source} {ref}".strip()), ""
+            key = (a.answered_by, source, ref)
             seen[key] = max(seen.get(key, a.answered_at), a.answered_at)
         parts = [
             " ".join(x for x in (who, f"{source} {ref}".strip(), self.when(at)) if x)

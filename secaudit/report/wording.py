@@ -322,6 +322,7 @@ SOURCE_TEXT: dict[str, tuple[str, str]] = {
     "workbook": ("質問票", "workbook"),
     "terminal": ("端末での回答", "terminal"),
     "file": ("回答ファイル", "answers file"),
+    "organisation": ("全庁共通の回答（{source}）", "inherited from the organisation ({source})"),
     "scan": ("スキャン", "scan run"),
 }
 
