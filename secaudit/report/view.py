@@ -231,12 +231,21 @@ class ReportView:
                         if self.lang is Language.JA
                         else (f" (evidence: {found.evidence})")
                     )
+                if found.from_organisation:
+                    text += f" — {self.inherited(found)}"
                 return text
             if entry.verdict in ("missing", "skipped"):
                 return self.t.verdict_name(entry.verdict)
         if self.lang is Language.JA and entry.summary_ja:
             return entry.summary_ja
         return entry.summary
+
+    def inherited(self, answer: Answer) -> str:
+        """Where a city-wide answer a service inherits was given: 全庁共通の回答（質問票 X、who、when）."""
+        sep = "、" if self.lang is Language.JA else ", "
+        source = f"{self.t.source_name(answer.source.value)} {answer.source_ref or ''}".strip()
+        details = sep.join((source, answer.answered_by, self.when(answer.answered_at)))
+        return self.t.inherited_from(details)
 
     def trail_source(self, entry: TrailEntry) -> str:
         """Where a piece of evidence came from, in the report's language."""
@@ -245,7 +254,7 @@ class ReportView:
     def _source_words(self, source: str) -> str:
         kind, _, rest = source.partition(": ") if not source.startswith("scan run ") else ("scan", "", source[9:])
         if kind == ORGANISATION_ID:
-            return self.t.source_name(kind).format(source=self._source_words(rest))
+            return self.t.inherited_from(self._source_words(rest))
         word = self.t.source_name(kind)
         return f"{word} {rest}".strip() if word else source
 
@@ -258,7 +267,7 @@ class ReportView:
         for a in self.data.answers:
             source, ref = self.t.source_name(a.source.value), a.source_ref or ""
             if a.from_organisation:
-                source, ref = self.t.source_name(ORGANISATION_ID).format(source=f"{source} {ref}".strip()), ""
+                source, ref = self.t.inherited_from(f"{source} {ref}".strip()), ""
             key = (a.answered_by, source, ref)
             seen[key] = max(seen.get(key, a.answered_at), a.answered_at)
         parts = [
