@@ -11,7 +11,7 @@ import typer
 
 from secaudit import clock
 from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
-from secaudit.model import ORGANISATION_ID, Language
+from secaudit.model import Language
 
 if TYPE_CHECKING:
     from secaudit.cli.common import AppState
@@ -63,6 +63,7 @@ def export(
 ) -> None:
     """Write the questionnaire workbook for a service (the controls that apply to it, without the city-wide
     ones), or with --organisation the organisation questionnaire."""
+    from secaudit.model import ORGANISATION_ID
     from secaudit.questionnaire import QuestionnaireError
     from secaudit.questionnaire.export import export_organisation_questionnaire, export_questionnaire
 
