@@ -73,7 +73,7 @@ def main() -> None:
             services = {p.stem: load_service(p, catalog.checklists, ws.config.classification_scheme) for p in files[start : start + BATCH]}
             t = tick("read service files", t)
             ids = list(services)
-            answers = answer_store.latest_answers_of(store, ids)
+            answers = answer_store.answers_in_force_of(store, ids, catalog.organisation_control_ids())
             t = tick("read answers", t)
             scans = scan_store.latest_observations_of(store, ids)
             t = tick("read latest runs and observations", t)

@@ -3,8 +3,9 @@
 #
 #  1. a workspace built from examples/ (three services),
 #  2. demo targets on 127.0.0.1:8443 (HTTPS with a demo CA; examples/demo_targets.py),
-#  3. the questionnaire exported, filled in as the service owner would (examples/owner_fill.py)
-#     and imported,
+#  3. the organisation questionnaire (the city-wide controls, answered once and inherited by every
+#     service) and the service's questionnaire exported, filled in as the city and the service owner
+#     would (examples/owner_fill.py) and imported,
 #  4. `secaudit audit`: scan, assessment, risk register, report (HTML and PDF), launch decision,
 #  5. the portfolio dashboard.
 set -euo pipefail
@@ -44,11 +45,15 @@ grep '^ready' "$WS/targets/targets.log"
 "$SECAUDIT" checklist soa kosodate-portal --format xlsx -o "$WS/kosodate-portal-soa.xlsx"
 
 due=$(date -d '+14 days' +%F 2>/dev/null || date +%F)
+"$SECAUDIT" questionnaire export --organisation -o "$WS/organisation-questionnaire.xlsx" --due "$due"
+"$PYTHON" examples/owner_fill.py "$WS/organisation-questionnaire.xlsx" examples/answers/organisation.yaml \
+  --workspace "$WS" -o "$WS/organisation-answered.xlsx"
+"$SECAUDIT" questionnaire import --organisation "$WS/organisation-answered.xlsx"
 "$SECAUDIT" questionnaire export kosodate-portal -o "$WS/kosodate-portal-questionnaire.xlsx" --due "$due"
 "$PYTHON" examples/owner_fill.py "$WS/kosodate-portal-questionnaire.xlsx" examples/answers/kosodate-portal.yaml \
   --workspace "$WS" -o "$WS/kosodate-portal-answered.xlsx"
 "$SECAUDIT" questionnaire import "$WS/kosodate-portal-answered.xlsx"
-"$SECAUDIT" questionnaire status kosodate-portal
+"$SECAUDIT" questionnaire status
 
 set +e
 "$SECAUDIT" audit kosodate-portal --profile standard -o "$WS/audit"

@@ -1,8 +1,10 @@
-"""Play the service owner: fill an exported questionnaire workbook as a person would in Excel.
+"""Play the service owner (or the city for the organisation questionnaire): fill an exported workbook as a
+person would in Excel.
 
     python examples/owner_fill.py WORKBOOK ANSWERS.yaml --workspace DIR [-o FILLED.xlsx]
 
-Reads the questions from the workbook's metadata sheet and the catalog of the
+Reads whom the workbook is for and its questions from the workbook's metadata
+sheet (a service, or the organisation for the city-wide controls) and the catalog of the
 workspace, writes answers (labels as shown in the dropdowns), evidence
 references and comments into the answer cells and the respondent's name into
 the instructions sheet. Answers not listed in ANSWERS.yaml are compliant.
@@ -20,10 +22,10 @@ import yaml
 
 from secaudit.catalog import load_catalog
 from secaudit.inventory import find_service
-from secaudit.model import Question, QuestionType
+from secaudit.model import ORGANISATION_ID, Question, QuestionType
 from secaudit.questionnaire import layout as L
 from secaudit.questionnaire.instructions import ANSWERED_BY_CELL
-from secaudit.questionnaire.items import question_items
+from secaudit.questionnaire.items import QuestionItem, organisation_items, question_items
 from secaudit.questionnaire.validation import condition_met
 from secaudit.questionnaire.values import MULTI_SEPARATOR
 from secaudit.workspace import find_workspace
@@ -70,29 +72,43 @@ def rows_by_ref(workbook: openpyxl.Workbook) -> dict[str, int]:
     return refs
 
 
+def respondent_of(workbook: openpyxl.Workbook) -> str:
+    """The service id (or ``organisation``) the workbook was exported for."""
+    for key, value, *_ in workbook[L.META_SHEET].iter_rows(max_col=2, values_only=True):
+        if key == "service_id":
+            return str(value)
+    raise SystemExit("not a secaudit questionnaire: no service_id in its metadata")
+
+
+def items_for(workspace: Path, respondent: str) -> list[QuestionItem]:
+    """The questions a workbook for ``respondent`` can hold."""
+    ws = find_workspace(workspace)
+    catalog = load_catalog(ws.catalog_layers())
+    if respondent == ORGANISATION_ID:
+        return organisation_items(catalog)
+    service = find_service(ws.services_dir, respondent, catalog.checklists, ws.config.classification_scheme)
+    return question_items(catalog, service, include_organisation=True)
+
+
 def main() -> None:
     """Fill the workbook."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workbook", type=Path)
     parser.add_argument("answers", type=Path)
     parser.add_argument("--workspace", type=Path, required=True)
-    parser.add_argument("--service", default="kosodate-portal")
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args()
 
     plan = yaml.safe_load(args.answers.read_text(encoding="utf-8"))
     explicit: dict[str, dict[str, Any]] = plan.get("answers", {})
     today = dt.date.today()
-    ws = find_workspace(args.workspace)
-    catalog = load_catalog(ws.catalog_layers())
-    service = find_service(ws.services_dir, args.service, catalog.checklists, ws.config.classification_scheme)
-    items = question_items(catalog, service)
-
     workbook = openpyxl.load_workbook(args.workbook)
     sheet = workbook.worksheets[1]
     rows = rows_by_ref(workbook)
     chosen: dict[tuple[str, str], Any] = {}
-    for item in items:
+    for item in items_for(args.workspace, respondent_of(workbook)):
+        if item.ref not in rows:  # a city-wide question the service's workbook leaves to the organisation
+            continue
         if item.parent is not None and not condition_met(item, chosen.get(item.parent.key)):
             continue
         spec = explicit.get(item.ref, {})

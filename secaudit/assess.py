@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from secaudit import clock
 from secaudit.catalog import Catalog
 from secaudit.model import (
+    ORGANISATION_ID,
     Answer,
     Control,
     ControlResult,
+    ControlScope,
     Observation,
     ObservationStatus,
     Question,
@@ -72,6 +74,11 @@ _ANSWER_WORDS = {
     ResultStatus.PASS: ("compliant answers", "適合の回答"),
     ResultStatus.NOT_APPLICABLE: ("every answer is not applicable", "すべて該当しないとの回答"),
 }
+# A city-wide control still awaiting answer is answered once for every service, not by the owner: say where.
+_ORGANISATION_QUESTIONNAIRE = (
+    "answered for the whole city in the organisation questionnaire (secaudit questionnaire export --organisation)",
+    "全庁共通の質問票（secaudit questionnaire export --organisation）で回答する項目",
+)
 _CHECK_WORDS = {
     ResultStatus.FAIL: ("check failed", "検査で不適合"),
     ResultStatus.PARTIAL: ("a lower-severity check failed", "重要度の低い検査で不適合"),
@@ -234,6 +241,9 @@ def _judge_questions(
         # the owner's reason is the evidence of a "does not apply": the report and the SoA show it
         because = " / ".join(why_not_applicable)
         return _Part(status, f"{en} ({named}): {because}", f"{ja}（{named}）: 理由「{because}」", trail, weakness)
+    if status is ResultStatus.AWAITING_ANSWER and control.scope is ControlScope.ORGANISATION:
+        where_en, where_ja = _ORGANISATION_QUESTIONNAIRE
+        return _Part(status, f"{en} ({named}): {where_en}", f"{ja}（{named}）: {where_ja}", trail, weakness)
     return _Part(status, f"{en} ({named})", f"{ja}（{named}）", trail, weakness)
 
 
@@ -268,6 +278,8 @@ def _answer_trail(ref: str, answer: Answer, verdict: str) -> TrailEntry:
     if answer.evidence:
         summary += f"; evidence: {answer.evidence}"
     source = answer.source.value + (f": {answer.source_ref}" if answer.source_ref else "")
+    if answer.from_organisation:  # inherited: the report says so (``organisation: workbook: city.xlsx``)
+        source = f"{ORGANISATION_ID}: {source}"
     return TrailEntry(
         kind="answer",
         ref=ref,

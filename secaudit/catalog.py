@@ -20,6 +20,7 @@ from secaudit.model import (
     Checklist,
     ChecklistInfo,
     Control,
+    ControlScope,
     LocalizedText,
     Profile,
     Question,
@@ -140,6 +141,14 @@ class Catalog:
     def applicable_controls(self, service: Service) -> list[Control]:
         """The controls that apply to the service."""
         return [a.control for a in self.applicability(service) if a.applicable]
+
+    def organisation_controls(self) -> list[Control]:
+        """The city-wide controls (``scope: organisation``) of every checklist, in catalog order."""
+        return [c for c in self.controls.values() if c.scope is ControlScope.ORGANISATION]
+
+    def organisation_control_ids(self) -> frozenset[str]:
+        """The ids of the city-wide controls: the ones whose answers services inherit."""
+        return frozenset(c.id for c in self.organisation_controls())
 
 
 def yaml_files(paths: Iterable[Path]) -> list[Path]:

@@ -94,6 +94,17 @@ def test_one_row_per_question_with_control_fields_on_the_first_row(tmp_path: Pat
     assert info["id"][0] == "web-service" and info["title"][1] == "ウェブサービス公開チェックリスト"
 
 
+def test_scope_has_its_own_column_and_comes_back_edited(tmp_path: Path) -> None:
+    path = write_book(load(WEB), tmp_path / "web.xlsx")
+    sheet = openpyxl.load_workbook(path)["controls"]
+    assert sheet.cell(first_row_of(sheet, "WEB-6.6-001"), column_of(sheet, "scope")).value == "service"
+    edit(path, "WEB-6.6-001", "scope", "organisation")
+    back = next(c for c in import_checklist(path).controls if c.id == "WEB-6.6-001")
+    assert back.scope.value == "organisation"
+    row, letter = edit(path, "WEB-6.6-001", "scope", "city")
+    assert any(f"row {row}, column {letter}" in p and "'organisation'" in p for p in problems_of(path))
+
+
 def test_audit_procedures_have_their_own_columns_and_come_back_edited(tmp_path: Path) -> None:
     original = load(BASELINE)
     path = write_book(original, tmp_path / "web.xlsx")

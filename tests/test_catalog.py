@@ -157,6 +157,21 @@ def test_good_extra_checklist(tmp_path: Path) -> None:
             6,
             "procedure lists document_review, scan, but audit.design and audit.operation use document_review, interview",
         ),
+        # 19 a scope outside the vocabulary
+        (
+            GOOD_CONTROL.replace("    control_type: human\n", "    control_type: human\n    scope: city\n"),
+            10,
+            "Input should be 'service' or 'organisation'",
+        ),
+        # 20 a city-wide control answered once cannot depend on a service's attributes
+        (
+            GOOD_CONTROL.replace(
+                "    control_type: human\n",
+                "    control_type: human\n    scope: organisation\n    applies_if: {attr: internet_facing, equals: true}\n",
+            ),
+            6,
+            "scope: organisation is answered once for every service, so it cannot have applies_if",
+        ),
     ],
 )
 def test_errors_name_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:
@@ -165,6 +180,17 @@ def test_errors_name_file_and_line(tmp_path: Path, body: str, line: int, message
         load(path)
     found = problems_of(exc)
     assert any(p.startswith(f"{path}:{line}:") and message in p for p in found), found
+
+
+def test_scope_defaults_to_service_and_lists_the_city_wide_controls(tmp_path: Path) -> None:
+    city_wide = GOOD_CONTROL.replace("    control_type: human\n", "    control_type: human\n    scope: organisation\n")
+    catalog = load(write(tmp_path, checklist(city_wide + GOOD_CONTROL.replace("HUM-5.2-901", "HUM-5.2-902"))))
+    assert catalog.controls["HUM-5.2-902"].scope.value == "service"
+    assert "HUM-5.2-901" in catalog.organisation_control_ids()
+    assert "HUM-5.2-902" not in catalog.organisation_control_ids()
+    shipped = load_catalog([builtin_layer()]).organisation_controls()
+    assert 10 <= len(shipped) <= 25
+    assert all(c.applies_if is None for c in shipped)
 
 
 def test_dependency_cycle(tmp_path: Path) -> None:

@@ -25,8 +25,20 @@ def test_owner_fill_produces_an_importable_workbook(workspace: Path, tmp_path: P
     imported = run_cli(["questionnaire", "import", str(filled)], workspace)
     assert imported.exit_code == 0, imported.stderr
     status = json.loads(run_cli(["questionnaire", "status", "kosodate-portal", "--format", "json"], workspace).stdout)
+    assert status[0]["missing"] == status[0]["missing_from_organisation"] != []  # the city has not answered yet
+    city = tmp_path / "city.xlsx"
+    assert run_cli(["questionnaire", "export", "--organisation", "-o", str(city)], workspace).exit_code == 0
+    fill = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "owner_fill.py"), str(city),
+         str(REPO / "examples" / "answers" / "organisation.yaml"), "--workspace", str(workspace)],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
+    assert fill.returncode == 0, fill.stderr
+    imported = run_cli(["questionnaire", "import", "--organisation", str(city)], workspace)
+    assert imported.exit_code == 0, imported.stderr
+    status = json.loads(run_cli(["questionnaire", "status", "kosodate-portal", "--format", "json"], workspace).stdout)
     assert status[0]["required_missing"] == 0 and status[0]["missing"] == []
     assessed = json.loads(run_cli(["assess", "kosodate-portal", "--format", "json"], workspace).stdout)
     by_id = {r["control_id"]: r["status"] for r in assessed["results"]}
     assert by_id["HUM-5.4-001"] == "fail"  # the demo owner's admin accounts have no MFA
-    assert by_id["HUM-5.2-001"] == "partial"  # training 400 days ago
+    assert by_id["HUM-5.2-001"] == "partial"  # the city's training 400 days ago, inherited

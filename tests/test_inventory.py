@@ -77,3 +77,12 @@ def test_find_service_checks_the_checklists_too(tmp_path: Path) -> None:
         find_service(tmp_path, "kosodate-portal", KNOWN, R6)
     assert "unknown checklist 'web-servce'" in "\n".join(info.value.lines())
     assert find_service(tmp_path, "kosodate-portal", (*KNOWN, "web-servce"), R6).checklists[1] == "web-servce"
+
+
+def test_the_organisation_id_is_reserved_for_the_city_wide_answers(tmp_path: Path) -> None:
+    text = service_file(tmp_path, "checklists: [mic-baseline]").read_text(encoding="utf-8")
+    path = tmp_path / "organisation.yaml"
+    path.write_text(text.replace("id: kosodate-portal", "id: organisation"), encoding="utf-8")
+    [problem] = problems(path)
+    assert "'organisation' is reserved for the city-wide answers" in problem
+    assert "questionnaire export --organisation" in problem

@@ -106,6 +106,7 @@ def control_cells(control: Control) -> dict[str, Any]:
         "domain": control.domain.value,
         "section": control.section,
         "control_type": control.control_type.value,
+        "scope": control.scope.value,
         "severity": control.severity.value,
         "protects": ", ".join(d.value for d in control.protects),
         "title_ja": control.title.ja,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from secaudit.model import ControlType, Domain, Severity
-from secaudit.model.control import AuditPhase, Procedure, QuestionType
+from secaudit.model.control import AuditPhase, ControlScope, Procedure, QuestionType
 
 CONTROLS_SHEET = "controls"
 CHECKLIST_SHEET = "checklist"
@@ -45,6 +45,7 @@ def _column_list() -> tuple[Column, ...]:
         Column("domain", 9, "control", tuple(d.value for d in Domain)),
         Column("section", 9, "control"),
         Column("control_type", 16, "control", tuple(t.value for t in ControlType)),
+        Column("scope", 14, "control", tuple(s.value for s in ControlScope)),
         Column("severity", 11, "control", tuple(s.value for s in Severity)),
         Column("protects", 22, "control"),
         Column("title_ja", 30, "control", text=True),

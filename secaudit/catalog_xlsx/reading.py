@@ -204,7 +204,7 @@ def _control_data(control_id: str, draft: ControlDraft, origins: Origins, proble
     number = draft.row.number
     origins.note((), number, "id")
     data: dict[str, Any] = {"id": control_id}
-    for key in ("domain", "section", "control_type", "severity"):
+    for key in ("domain", "section", "control_type", "scope", "severity"):
         origins.note((key,), number, key)
         if key in cells:
             data[key] = _text(cells[key])

@@ -323,13 +323,14 @@ def soa(
 
 
 def _answered_results(st: AppState, svc: Service) -> list[ControlResult]:
-    """The service's controls judged on its stored answers alone (none before any answer was imported): the
-    statement then shows what the owner answered 該当しない, and why."""
+    """The service's controls judged on its answers in force alone, city-wide ones included (none before any
+    answer was imported): the statement then shows what was answered 該当しない, and why."""
     from secaudit.assess import assess
-    from secaudit.store.answers import latest_answers
+    from secaudit.store.answers import answers_in_force
 
-    answers = latest_answers(st.store(), svc.id)
-    return assess(svc, st.catalog(), answers, observations=[], trail=False) if answers else []
+    catalog = st.catalog()
+    answers = answers_in_force(st.store(), svc.id, catalog.organisation_control_ids())
+    return assess(svc, catalog, answers, observations=[], trail=False) if answers else []
 
 
 def _print_soa(statement: StatementOfApplicability, language: str) -> None:

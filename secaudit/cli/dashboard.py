@@ -66,6 +66,7 @@ def collect_dashboard(
     """
     from secaudit.cli.report import latest_reports
     from secaudit.inventory import service_files
+    from secaudit.model import ORGANISATION_ID
     from secaudit.report.dashboard import ROW_FORMAT, build_dashboard, row_from_record
     from secaudit.store.answers import questionnaire_dues
     from secaudit.store.dashboard_cache import cached_rows, evidence_stamps, remember_rows
@@ -84,6 +85,8 @@ def collect_dashboard(
         )
     )
     stamps = evidence_stamps(store)
+    # every service inherits the organisation's answers: a new one changes every service's fingerprint
+    common += "|" + stamps.get(ORGANISATION_ID, "")
     remembered = cached_rows(store)
     records: dict[str, dict[str, Any]] = {}
     failures: list[tuple[str, str]] = []
@@ -217,7 +220,7 @@ def _judge_batch(st: AppState, batch: list[tuple[Path, str]], moment: dt.datetim
             done.failures.append((path.stem, "; ".join(exc.lines())))
             done.invalid[path.stem] = exc.problems or [Problem(str(path), exc.message)]
     ids = list(services)
-    evidence = gather_evidence(store, ids)
+    evidence = gather_evidence(store, st.catalog(), ids)
     drift = drift_items_of(store, ids)
     fingerprints = {path.stem: fingerprint for path, fingerprint in batch}
     for service_id, service in services.items():

@@ -81,14 +81,15 @@ class Evidence:
     lifecycle: dict[str, RiskLifecycle] = field(default_factory=dict)
 
 
-def gather_evidence(store: Store, service_ids: Sequence[str]) -> dict[str, Evidence]:
-    """The evidence of several services in a handful of queries (pass at most a few hundred ids)."""
+def gather_evidence(store: Store, catalog: Catalog, service_ids: Sequence[str]) -> dict[str, Evidence]:
+    """The evidence of several services in a handful of queries (pass at most a few hundred ids); each service's
+    answers include the city-wide ones it inherits."""
     from secaudit.store import answers as answer_store
     from secaudit.store import reviews as review_store
     from secaudit.store import risks as risk_store
     from secaudit.store import scans as scan_store
 
-    answers = answer_store.latest_answers_of(store, service_ids)
+    answers = answer_store.answers_in_force_of(store, service_ids, catalog.organisation_control_ids())
     scans = scan_store.latest_observations_of(store, service_ids)
     reviews = review_store.latest_reviews_of(store, service_ids)
     treatments = risk_store.latest_treatments_of(store, service_ids)
@@ -136,7 +137,7 @@ def evaluate_service(
     store = st.store()
     moment = now or clock.now()
     day = today or moment.date()
-    known = evidence or gather_evidence(store, [service.id])[service.id]
+    known = evidence or gather_evidence(store, catalog, [service.id])[service.id]
     assessed = assess(
         service, catalog, known.answers, known.observations, known.reviews, day, trail=trail, last_run=known.last_run
     )

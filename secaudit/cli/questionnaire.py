@@ -41,17 +41,31 @@ def _language(st: AppState, lang: Language | None) -> Language:
 @app.command("export")
 def export(
     ctx: typer.Context,
-    service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="Service id.")],
+    service_id: Annotated[
+        str | None, typer.Argument(metavar="[SERVICE]", help="Service id (none with --organisation).")
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Workbook to write (.xlsx).")] = None,
     lang: Annotated[Language | None, typer.Option("--lang", help="Language of the workbook.")] = None,
     due: Annotated[str | None, typer.Option("--due", metavar="YYYY-MM-DD", help="Answer due date.")] = None,
     prefill: Annotated[
         bool, typer.Option("--prefill", help="Write the answers in force into the workbook, for a review round.")
     ] = False,
+    organisation: Annotated[
+        bool,
+        typer.Option("--organisation", help="The organisation questionnaire: the city-wide controls, answered once."),
+    ] = False,
+    include_organisation: Annotated[
+        bool,
+        typer.Option(
+            "--include-organisation", help="Also ask the service the city-wide controls (its answers override)."
+        ),
+    ] = False,
 ) -> None:
-    """Write the questionnaire workbook for a service (only the controls that apply to it)."""
+    """Write the questionnaire workbook for a service (the controls that apply to it, without the city-wide
+    ones), or with --organisation the organisation questionnaire."""
+    from secaudit.model import ORGANISATION_ID
     from secaudit.questionnaire import QuestionnaireError
-    from secaudit.questionnaire.export import export_questionnaire
+    from secaudit.questionnaire.export import export_organisation_questionnaire, export_questionnaire
 
     st = state(ctx)
     due_date = None
@@ -60,13 +74,32 @@ def export(
             due_date = dt.date.fromisoformat(due)
         except ValueError:
             raise QuestionnaireError(f"--due: '{due}' is not a date (YYYY-MM-DD)") from None
-    service = st.service(service_id)
-    path = output or Path(f"{service.id}-questionnaire-{_today():%Y%m%d}.xlsx")
+    if organisation == (service_id is not None):
+        raise QuestionnaireError("name a SERVICE, or give --organisation for the organisation questionnaire")
+    if organisation and include_organisation:
+        raise QuestionnaireError("--include-organisation is for a service's questionnaire, not with --organisation")
+    respondent = ORGANISATION_ID if service_id is None else st.service(service_id).id
+    path = output or Path(f"{respondent}-questionnaire-{_today():%Y%m%d}.xlsx")
     if path.suffix.lower() != ".xlsx":
         raise QuestionnaireError(f"--output: '{path}' must end in .xlsx")
-    result = export_questionnaire(
-        st.store(), st.catalog(), service, path, _language(st, lang), due_date, exported_by=actor(), prefill=prefill
-    )
+    language = _language(st, lang)
+    if service_id is None:
+        organisation_name = st.workspace().config.organisation
+        result = export_organisation_questionnaire(
+            st.store(), st.catalog(), organisation_name, path, language, due_date, exported_by=actor(), prefill=prefill
+        )
+    else:
+        result = export_questionnaire(
+            st.store(),
+            st.catalog(),
+            st.service(service_id),
+            path,
+            language,
+            due_date,
+            exported_by=actor(),
+            prefill=prefill,
+            include_organisation=include_organisation,
+        )
     info(f"wrote {result.path} ({result.questions} questions, questionnaire {result.questionnaire_id})")
 
 
@@ -80,6 +113,9 @@ def import_(
     answered_by: Annotated[
         str | None, typer.Option("--answered-by", help="Who answered (instead of the workbook's 'answered by' cell).")
     ] = None,
+    organisation: Annotated[
+        bool, typer.Option("--organisation", help="The workbook is the organisation questionnaire (city-wide answers).")
+    ] = False,
 ) -> None:
     """Check a filled-in workbook completely, then store its answers as a new answer set (exit 2: nothing stored)."""
     from secaudit.questionnaire.importer import ImportRequest, import_workbook
@@ -96,6 +132,7 @@ def import_(
         today=_today(),
         partial=partial,
         answered_by=answered_by,
+        organisation=organisation,
     )
     outcome = import_workbook(request, file)
     if outcome.skipped_summary:
@@ -238,28 +275,38 @@ def status(
     ctx: typer.Context,
     service_id: Annotated[str | None, typer.Argument(metavar="[SERVICE]", help="Service id (default: all).")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
+    organisation: Annotated[
+        bool, typer.Option("--organisation", help="Only the organisation questionnaire (the city-wide answers).")
+    ] = False,
 ) -> None:
-    """Answered, applicable and required-but-missing questions, and the last import, per service."""
-    from secaudit.questionnaire.status import questionnaire_status
+    """Answered, applicable and required-but-missing questions, and the last import, per service (city-wide
+    answers inherited); without SERVICE the organisation questionnaire first."""
+    from secaudit.questionnaire.status import organisation_status, questionnaire_status
 
     st = state(ctx)
-    services = [st.service(service_id)] if service_id else st.services()
     store, catalog = st.store(), st.catalog()
-    rows = [questionnaire_status(store, catalog, service) for service in services]
+    if organisation and service_id is not None:
+        from secaudit.errors import InputError
+
+        raise InputError("name a SERVICE or give --organisation, not both")
+    services = [] if organisation else [st.service(service_id)] if service_id else st.services()
+    rows = [organisation_status(store, catalog)] if not service_id and catalog.organisation_controls() else []
+    rows += [questionnaire_status(store, catalog, service) for service in services]
     if fmt is OutputFormat.JSON:
         print_json([row.as_dict() for row in rows])
         return
     from rich.table import Table
 
-    table = Table(title=f"questionnaires ({len(rows)} services)")
+    table = Table(title=f"questionnaires ({len(rows)} rows)")
     table.add_column("service", no_wrap=True)
-    for column in ("answered", "applicable", "required missing", "last import", "unfinished"):
+    for column in ("answered", "inherited", "applicable", "required missing", "last import", "unfinished"):
         table.add_column(column)
     for row in rows:
         last = row.last_import
         table.add_row(
             row.service_id,
             str(row.answered),
+            str(row.inherited or ""),
             str(row.applicable),
             str(len(row.missing_required)),
             f"{last['at'][:16]} {last['source']} ({last['answers']})" if last else "-",

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         Choice,
         Control,
         ControlAudit,
+        ControlScope,
         DependsOn,
         Procedure,
         Question,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     )
     from secaudit.model.scan import RunStatus, ScanRun
     from secaudit.model.service import (
+        ORGANISATION_ID,
         Attributes,
         Cloud,
         Contact,
@@ -90,6 +92,7 @@ _HOMES: dict[str, str] = {
     "Contact": "secaudit.model.service",
     "Control": "secaudit.model.control",
     "ControlAudit": "secaudit.model.control",
+    "ControlScope": "secaudit.model.control",
     "ControlResult": "secaudit.model.result",
     "ControlType": "secaudit.model.vocab",
     "CookieInfo": "secaudit.model.facts",
@@ -127,6 +130,7 @@ _HOMES: dict[str, str] = {
     "Scope": "secaudit.model.service",
     "Scores": "secaudit.model.result",
     "Service": "secaudit.model.service",
+    "ORGANISATION_ID": "secaudit.model.service",
     "SecurityDimension": "secaudit.model.vocab",
     "Severity": "secaudit.model.vocab",
     "Slug": "secaudit.model.common",
@@ -143,6 +147,7 @@ _HOMES: dict[str, str] = {
 
 __all__ = [
     "FACT_NAMES",
+    "ORGANISATION_ID",
     "Answer",
     "AnswerSource",
     "Attributes",
@@ -164,6 +169,7 @@ __all__ = [
     "Control",
     "ControlAudit",
     "ControlResult",
+    "ControlScope",
     "ControlType",
     "CookieInfo",
     "Decision",

@@ -51,6 +51,15 @@ class QuestionType(StrEnum):
     TEXT = "text"
 
 
+class ControlScope(StrEnum):
+    """Who answers a control: each service's owner, or the city once for every service."""
+
+    SERVICE = "service"
+    ORGANISATION = "organisation"
+    """City-wide (the CISO, the CSIRT, training, audits): answered once in the organisation questionnaire
+    and inherited by every service, which may still answer it itself to override."""
+
+
 class Verdict(StrEnum):
     """What one answer says about compliance."""
 
@@ -327,6 +336,8 @@ class Control(StrictModel):
     domain: Domain
     section: Annotated[str, StringConstraints(pattern=r"^[1-9](\.[0-9]{1,2}){0,2}$")]
     control_type: ControlType
+    scope: ControlScope = ControlScope.SERVICE
+    """Who answers it: the service's owner, or the organisation once for all services."""
     title: LocalizedText
     rationale: LocalizedText
     severity: Severity
@@ -362,6 +373,11 @@ class Control(StrictModel):
         if str(self.domain.section) != self.section.split(".")[0]:
             raise ValueError(
                 f"section {self.section} is not in domain {self.domain.value} (guideline section {self.domain.section})"
+            )
+        if self.scope is ControlScope.ORGANISATION and self.applies_if is not None:
+            raise ValueError(
+                "scope: organisation is answered once for every service, so it cannot have applies_if "
+                "(make it a service control, or drop the condition)"
             )
         if set(self.procedure) != self.audit.techniques():
             listed = ", ".join(p.value for p in self.procedure) or "nothing"

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 
 from secaudit.model.common import Slug, StrictModel
 from secaudit.model.control import CheckId, ControlId, QuestionId
+from secaudit.model.service import ORGANISATION_ID
 
 AnswerValue = bool | int | float | dt.date | str | list[str]
 
@@ -36,6 +37,11 @@ class Answer(StrictModel):
     source: AnswerSource
     source_ref: Annotated[str, StringConstraints(max_length=500)] | None = None
     questionnaire_id: str | None = None
+
+    @property
+    def from_organisation(self) -> bool:
+        """True for a city-wide answer (the organisation questionnaire), which services inherit."""
+        return self.service_id == ORGANISATION_ID
 
 
 class ObservationStatus(StrEnum):

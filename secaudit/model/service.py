@@ -292,6 +292,11 @@ def _validate_cron(value: str) -> str:
     return value
 
 
+ORGANISATION_ID = "organisation"
+"""The reserved respondent id under which the city-wide (organisation-scope) answers are stored; no service
+may take it."""
+
+
 class Service(StrictModel):
     """An online service under audit, as ``services/<id>.yaml`` declares it."""
 
@@ -309,6 +314,16 @@ class Service(StrictModel):
     """Checked against the catalog where a service file is read (``secaudit.inventory``): a file must name
     at least one checklist, and only known ones."""
     description: LocalizedText | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == ORGANISATION_ID:
+            raise ValueError(
+                f"'{ORGANISATION_ID}' is reserved for the city-wide answers "
+                "(secaudit questionnaire export --organisation); choose another service id"
+            )
+        return value
 
     @field_validator("schedule")
     @classmethod

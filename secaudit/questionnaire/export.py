@@ -23,11 +23,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from secaudit.atomic import atomic_write_bytes
 from secaudit.catalog import Catalog
 from secaudit.cellsafety import neutralise
-from secaudit.model import Answer, Language, QuestionType, Service
+from secaudit.model import Answer, Language, LocalizedText, QuestionType, Service
 from secaudit.questionnaire import layout as L
 from secaudit.questionnaire.guidance import guidance_text
 from secaudit.questionnaire.instructions import ANSWERED_BY_CELL, write_instructions
-from secaudit.questionnaire.items import AnswerKey, QuestionItem, fingerprints, question_items
+from secaudit.questionnaire.items import AnswerKey, QuestionItem, fingerprints, organisation_items, question_items
+from secaudit.questionnaire.respondent import Respondent, organisation_respondent, service_respondent
 from secaudit.questionnaire.values import MULTI_SEPARATOR, allowed_labels, display_value
 from secaudit.sheetlayout import fit_rows, print_fit_to_width
 from secaudit.store import Store
@@ -54,7 +55,7 @@ class ExportedQuestionnaire:
 
 
 def build_workbook(
-    service: Service,
+    respondent: Respondent,
     items: list[QuestionItem],
     questionnaire_id: str,
     catalog_version: str,
@@ -62,7 +63,7 @@ def build_workbook(
     due: dt.date | None,
     prefill: Mapping[AnswerKey, Answer] | None = None,
 ) -> Workbook:
-    """The questionnaire workbook for ``service``: instructions, answers, hidden lists and metadata.
+    """The questionnaire workbook for ``respondent``: instructions, answers, hidden lists and metadata.
 
     ``prefill`` holds answers to write into the answer cells (the answers in force, for a review round).
     """
@@ -71,7 +72,7 @@ def build_workbook(
     instructions = wb.active
     assert instructions is not None
     instructions.title = words.instructions
-    write_instructions(instructions, service, questionnaire_id, lang, due, len(items))
+    write_instructions(instructions, respondent, questionnaire_id, lang, due, len(items))
     answers = wb.create_sheet(words.answers)
     lists = wb.create_sheet(L.LISTS_SHEET)
     _write_answers(answers, lists, items, lang)
@@ -80,7 +81,9 @@ def build_workbook(
     # after prefilling, so that a long answer written back for review shows in full too
     fit_rows(answers, {**L.WIDTHS, **L.ANSWER_WIDTHS}, L.HEADER_ROW, L.FIRST_ROW + len(items) - 1)
     meta = wb.create_sheet(L.META_SHEET)
-    _write_metadata(meta, service, items, questionnaire_id, catalog_version, lang, words.answers, words.instructions)
+    _write_metadata(
+        meta, respondent.id, items, questionnaire_id, catalog_version, lang, words.answers, words.instructions
+    )
     for sheet in (lists, meta):
         sheet.sheet_state = "veryHidden"
         sheet.protection.sheet = True
@@ -241,7 +244,7 @@ def _highlight_when_missing(
 
 def _write_metadata(
     ws: Worksheet,
-    service: Service,
+    respondent_id: str,
     items: list[QuestionItem],
     questionnaire_id: str,
     catalog_version: str,
@@ -251,7 +254,7 @@ def _write_metadata(
 ) -> None:
     pairs: list[tuple[str, str | int]] = [
         ("format", L.FORMAT_TAG),
-        ("service_id", service.id),
+        ("service_id", respondent_id),
         ("questionnaire_id", questionnaire_id),
         ("catalog_version", catalog_version),
         ("language", lang.value),
@@ -287,19 +290,53 @@ def export_questionnaire(
     due: dt.date | None,
     exported_by: str,
     prefill: bool = False,
+    include_organisation: bool = False,
 ) -> ExportedQuestionnaire:
     """Write the workbook for ``service`` to ``path`` atomically and record it in the store.
 
-    With ``prefill``, the answers in force are written into the answer cells for the owner to review.
+    The city-wide controls are left out (the organisation answers them) unless ``include_organisation``, for a
+    service that answers them itself. With ``prefill``, the service's own answers in force are written into the
+    answer cells for the owner to review (never the inherited ones: importing them would make them its own).
     """
+    items = question_items(catalog, service, include_organisation)
+    return _export(store, catalog, service_respondent(service), items, path, lang, due, exported_by, prefill)
+
+
+def export_organisation_questionnaire(
+    store: Store,
+    catalog: Catalog,
+    organisation: LocalizedText,
+    path: Path,
+    lang: Language,
+    due: dt.date | None,
+    exported_by: str,
+    prefill: bool = False,
+) -> ExportedQuestionnaire:
+    """Write the organisation questionnaire (every city-wide control, answered once for all services) to
+    ``path`` and record it; the same workbook as a service's, imported by the same code."""
+    items = organisation_items(catalog)
+    respondent = organisation_respondent(organisation)
+    return _export(store, catalog, respondent, items, path, lang, due, exported_by, prefill)
+
+
+def _export(
+    store: Store,
+    catalog: Catalog,
+    respondent: Respondent,
+    items: list[QuestionItem],
+    path: Path,
+    lang: Language,
+    due: dt.date | None,
+    exported_by: str,
+    prefill: bool,
+) -> ExportedQuestionnaire:
     from secaudit.questionnaire import QuestionnaireError
 
-    items = question_items(catalog, service)
     if not items:
-        raise QuestionnaireError(f"no questions apply to service {service.id}; nothing to export")
+        raise QuestionnaireError(f"no questions apply to {respondent.id}; nothing to export")
     questionnaire_id = uuid.uuid4().hex
-    in_force = latest_answers(store, service.id) if prefill else None
-    workbook = build_workbook(service, items, questionnaire_id, catalog.version, lang, due, in_force)
+    in_force = latest_answers(store, respondent.id) if prefill else None
+    workbook = build_workbook(respondent, items, questionnaire_id, catalog.version, lang, due, in_force)
     buffer = io.BytesIO()
     workbook.save(buffer)
     # the file first: a full disk must not leave a questionnaire on record that nobody received,
@@ -309,7 +346,7 @@ def export_questionnaire(
         record_questionnaire(
             store,
             questionnaire_id,
-            service.id,
+            respondent.id,
             exported_by,
             lang.value,
             catalog.version,

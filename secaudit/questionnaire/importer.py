@@ -12,7 +12,7 @@ from secaudit.catalog import Catalog
 from secaudit.cellsafety import neutralise, restore
 from secaudit.errors import Problem, ServiceError
 from secaudit.inventory import find_service
-from secaudit.model import AnswerSource, ClassificationScheme, Service
+from secaudit.model import ORGANISATION_ID, AnswerSource, ClassificationScheme
 from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire import layout as L
 from secaudit.questionnaire.archive import archive_original
@@ -54,6 +54,8 @@ class ImportRequest:
     today: dt.date
     partial: bool = False
     answered_by: str | None = None
+    organisation: bool = False
+    """The workbook must be the organisation questionnaire (``import --organisation``), and only then may it be."""
     limits: WorkbookLimits = DEFAULT_LIMITS
 
 
@@ -61,7 +63,7 @@ def import_workbook(request: ImportRequest, path: Path) -> ImportOutcome:
     """Check ``path`` completely; store its answers as a new answer set, or raise with every problem."""
     data = read_checked_workbook(path, request.limits)
     content = read_workbook(path, data)
-    service, items = _match_questionnaire(request, content)
+    respondent_id, items = _match_questionnaire(request, content)
     errors: list[Problem] = []
     rejected: set[AnswerKey] = set()
     raws: list[RawAnswer] = []
@@ -101,13 +103,16 @@ def import_workbook(request: ImportRequest, path: Path) -> ImportOutcome:
     if not validation.accepted:
         raise QuestionnaireError(say("nothing_valid", lang, file=path.name, counts=tally), problems)
     assert not isinstance(answered_by, Problem)
-    outcome = _store(request, path, data, content, service, answered_by, list(validation.accepted.values()), problems)
+    outcome = _store(
+        request, path, data, content, respondent_id, answered_by, list(validation.accepted.values()), problems
+    )
     if problems:
         outcome.skipped_summary = say("not_stored", lang, file=path.name, counts=tally)
     return outcome
 
 
-def _match_questionnaire(request: ImportRequest, content: WorkbookContent) -> tuple[Service, list[QuestionItem]]:
+def _match_questionnaire(request: ImportRequest, content: WorkbookContent) -> tuple[str, list[QuestionItem]]:
+    """The respondent (a service id, or the organisation) and the questions of the exported questionnaire."""
     lang = content.language
     where = content.where_sheet(L.META_SHEET)
     refused = say("refused", lang, file=content.path.name)
@@ -118,13 +123,20 @@ def _match_questionnaire(request: ImportRequest, content: WorkbookContent) -> tu
     if record["service_id"] != content.service_id:
         message = say("service_mismatch", lang, found=content.service_id, exported=record["service_id"])
         raise QuestionnaireError(refused, [Problem(where, message)])
-    try:
-        service = find_service(
-            request.services_dir, content.service_id, request.catalog.checklists, request.classification_scheme
+    is_organisation = content.service_id == ORGANISATION_ID
+    if is_organisation != request.organisation:
+        message = say(
+            "organisation_workbook" if is_organisation else "not_organisation", lang, found=content.service_id
         )
-    except ServiceError as exc:
-        message = say("service_problem", lang, problem=exc.message)
-        raise QuestionnaireError(refused, [Problem(where, message), *exc.problems]) from None
+        raise QuestionnaireError(refused, [Problem(where, message)])
+    if not is_organisation:
+        try:
+            find_service(
+                request.services_dir, content.service_id, request.catalog.checklists, request.classification_scheme
+            )
+        except ServiceError as exc:
+            message = say("service_problem", lang, problem=exc.message)
+            raise QuestionnaireError(refused, [Problem(where, message), *exc.problems]) from None
     exported: dict[str, str] = record["questions"]
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -150,7 +162,7 @@ def _match_questionnaire(request: ImportRequest, content: WorkbookContent) -> tu
         problems.append(Problem(where, say("table_incomplete", lang)))
     if problems:
         raise QuestionnaireError(refused, problems)
-    return service, items
+    return content.service_id, items
 
 
 def _row_problems(content: WorkbookContent, row: int, item: QuestionItem) -> list[Problem]:
@@ -197,19 +209,19 @@ def _store(
     path: Path,
     data: bytes,
     content: WorkbookContent,
-    service: Service,
+    respondent_id: str,
     answered_by: str,
     accepted: list[ValidAnswer],
     skipped: list[Problem],
 ) -> ImportOutcome:
-    archived = archive_original(request.data_dir, service.id, data)
+    archived = archive_original(request.data_dir, respondent_id, data)
     now = clock.now()
     answers = [
-        a.answer(service.id, answered_by, now, AnswerSource.WORKBOOK, path.name, content.questionnaire_id)
+        a.answer(respondent_id, answered_by, now, AnswerSource.WORKBOOK, path.name, content.questionnaire_id)
         for a in accepted
     ]
     answer_set = AnswerSet(
-        service_id=service.id,
+        service_id=respondent_id,
         source=AnswerSource.WORKBOOK,
         submitted_by=request.actor,
         questionnaire_id=content.questionnaire_id,
@@ -226,7 +238,7 @@ def _store(
             archived.path.unlink()
         raise
     return ImportOutcome(
-        service.id,
+        respondent_id,
         content.questionnaire_id,
         set_id,
         len(answers),

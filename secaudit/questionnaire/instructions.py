@@ -10,8 +10,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from secaudit.cellsafety import neutralise
-from secaudit.model import Language, Service
+from secaudit.model import Language
 from secaudit.model.labels import VERDICT_TEXT, name_of
+from secaudit.questionnaire.respondent import Respondent
 from secaudit.questionnaire.values import MULTI_SEPARATOR
 from secaudit.sheetlayout import fit_rows, print_on_one_page
 
@@ -108,18 +109,18 @@ _TEXT: dict[Language, dict[str, Any]] = {
 
 
 def write_instructions(
-    ws: Worksheet, service: Service, questionnaire_id: str, lang: Language, due: dt.date | None, count: int
+    ws: Worksheet, respondent: Respondent, questionnaire_id: str, lang: Language, due: dt.date | None, count: int
 ) -> None:
     """Fill the instructions sheet; only the 'answered by' cell is left editable."""
     text = _TEXT[lang]
     ws["A1"] = text["title"]
     ws["A1"].font = Font(bold=True, size=14)
     values: tuple[str | int | None, ...] = (
-        f"{service.name.get(lang)} ({service.id})",
-        service.department,
-        f"{service.owner.name} <{service.owner.email}>",
+        respondent.line(lang),
+        respondent.department.get(lang),
+        respondent.owner.get(lang),
         due.isoformat() if due else text["no_due"],
-        f"{service.security_officer.name} <{service.security_officer.email}>",
+        respondent.contact or "-",
         count,
         questionnaire_id,
         None,

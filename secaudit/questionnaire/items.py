@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from secaudit.catalog import Catalog
-from secaudit.model import Control, Language, Question, Service
+from secaudit.model import Control, ControlScope, Language, Question, Service
 
 AnswerKey = tuple[str, str]
 """(control id, question id)."""
@@ -55,10 +56,25 @@ class QuestionItem:
         return f"[{condition}] {text}" if condition else text
 
 
-def question_items(catalog: Catalog, service: Service) -> list[QuestionItem]:
-    """The questions of the controls that apply to ``service``; follow-ups right after their parent."""
+def question_items(catalog: Catalog, service: Service, include_organisation: bool = False) -> list[QuestionItem]:
+    """The questions ``service``'s owner answers: of the controls that apply to it, without the city-wide ones
+    (the organisation answers those once) unless ``include_organisation``; follow-ups right after their parent."""
+    return items_of(
+        c
+        for c in catalog.applicable_controls(service)
+        if include_organisation or c.scope is not ControlScope.ORGANISATION
+    )
+
+
+def organisation_items(catalog: Catalog) -> list[QuestionItem]:
+    """The questions of the organisation questionnaire: every city-wide control, answered once."""
+    return items_of(catalog.organisation_controls())
+
+
+def items_of(controls: Iterable[Control]) -> list[QuestionItem]:
+    """The questions of ``controls``, numbered in order; follow-ups right after their parent."""
     items: list[QuestionItem] = []
-    for control in catalog.applicable_controls(service):
+    for control in controls:
         by_parent: dict[str | None, list[Question]] = {}
         for question in control.questions:
             parent_id = question.depends_on.question if question.depends_on else None

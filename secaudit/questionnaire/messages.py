@@ -83,6 +83,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "service id '{found}' does not match the exported questionnaire (service '{exported}')",
     ),
     "service_problem": ("サービス: {problem}", "service: {problem}"),
+    "organisation_workbook": (
+        "これは全庁共通の質問票です。secaudit questionnaire import --organisation で取り込んでください",
+        "this is the organisation questionnaire; import it with secaudit questionnaire import --organisation",
+    ),
+    "not_organisation": (
+        "これはサービス「{found}」の質問票で、全庁共通の質問票ではありません。"
+        "--organisation を付けずに取り込んでください",
+        "this is the questionnaire of service '{found}', not the organisation questionnaire; import it without "
+        "--organisation",
+    ),
     "table_mismatch": (
         "{ref} で質問の一覧が書き出した質問票と一致しません",
         "question table does not match the exported questionnaire at {ref}",

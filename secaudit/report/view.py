@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from secaudit.audit_procedures import count_techniques
 from secaudit.model import (
+    ORGANISATION_ID,
     Answer,
     Control,
     ControlResult,
@@ -230,6 +231,8 @@ class ReportView:
                         if self.lang is Language.JA
                         else (f" (evidence: {found.evidence})")
                     )
+                if found.from_organisation:
+                    text += f" — {self.inherited(found)}"
                 return text
             if entry.verdict in ("missing", "skipped"):
                 return self.t.verdict_name(entry.verdict)
@@ -237,10 +240,21 @@ class ReportView:
             return entry.summary_ja
         return entry.summary
 
+    def inherited(self, answer: Answer) -> str:
+        """Where a city-wide answer a service inherits was given: 全庁共通の回答（質問票 X、who、when）."""
+        sep = "、" if self.lang is Language.JA else ", "
+        source = f"{self.t.source_name(answer.source.value)} {answer.source_ref or ''}".strip()
+        details = sep.join((source, answer.answered_by, self.when(answer.answered_at)))
+        return self.t.inherited_from(details)
+
     def trail_source(self, entry: TrailEntry) -> str:
         """Where a piece of evidence came from, in the report's language."""
-        source = entry.source or ""
+        return self._source_words(entry.source or "")
+
+    def _source_words(self, source: str) -> str:
         kind, _, rest = source.partition(": ") if not source.startswith("scan run ") else ("scan", "", source[9:])
+        if kind == ORGANISATION_ID:
+            return self.t.inherited_from(self._source_words(rest))
         word = self.t.source_name(kind)
         return f"{word} {rest}".strip() if word else source
 
@@ -251,7 +265,10 @@ class ReportView:
         sep = "、" if self.lang is Language.JA else "; "
         seen: dict[tuple[str, str, str], dt.datetime] = {}
         for a in self.data.answers:
-            key = (a.answered_by, self.t.source_name(a.source.value), a.source_ref or "")
+            source, ref = self.t.source_name(a.source.value), a.source_ref or ""
+            if a.from_organisation:
+                source, ref = self.t.inherited_from(f"{source} {ref}".strip()), ""
+            key = (a.answered_by, source, ref)
             seen[key] = max(seen.get(key, a.answered_at), a.answered_at)
         parts = [
             " ".join(x for x in (who, f"{source} {ref}".strip(), self.when(at)) if x)

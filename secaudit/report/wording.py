@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from secaudit.model import Language
+from secaudit.model import ORGANISATION_ID, Language
 from secaudit.model.condition import FACT_LABELS, value_en, value_ja
 from secaudit.model.labels import (
     DOMAIN_TEXT,
@@ -322,6 +322,7 @@ SOURCE_TEXT: dict[str, tuple[str, str]] = {
     "workbook": ("質問票", "workbook"),
     "terminal": ("端末での回答", "terminal"),
     "file": ("回答ファイル", "answers file"),
+    ORGANISATION_ID: ("全庁共通の回答（{source}）", "inherited from the organisation ({source})"),
     "scan": ("スキャン", "scan run"),
 }
 
@@ -382,6 +383,12 @@ class Wording:
         """Where evidence came from: a workbook, the terminal, an answers file, a scan run."""
         pair = SOURCE_TEXT.get(kind)
         return _pick(pair, self.lang) if pair else ""
+
+    def inherited_from(self, source: str) -> str:
+        """A city-wide answer a service inherits, with where it was given, as plain text for a template to
+        escape: 全庁共通の回答（質問票 city.xlsx …）."""
+        ja, en = SOURCE_TEXT[ORGANISATION_ID]
+        return (en if self.lang is Language.EN else ja).format(source=source)
 
     def status_name(self, value: str) -> str:
         """The name of a result status."""

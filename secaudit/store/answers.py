@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from secaudit import clock
-from secaudit.model import Answer, AnswerSource
+from secaudit.model import ORGANISATION_ID, Answer, AnswerSource
 from secaudit.store import audit_log
 from secaudit.store.db import Store
 from secaudit.store.schema import in_force, metadata
@@ -234,6 +234,39 @@ def latest_answers_of(store: Store, service_ids: Sequence[str]) -> dict[str, dic
         answer_sets, answer_sets.c.id == answers.c.answer_set_id
     )
     return in_force(store, answers, service_ids, ["control_id", "question_id"], _answer, query)
+
+
+def inherit(
+    own: Mapping[tuple[str, str], Answer],
+    organisation: Mapping[tuple[str, str], Answer],
+    organisation_controls: Collection[str],
+) -> dict[tuple[str, str], Answer]:
+    """The inheritance rule: a service's answers in force are the organisation's answers to the city-wide
+    controls, overridden per (control, question) by the service's own answer where it has one.
+
+    An inherited answer keeps the organisation as its ``service_id`` (``Answer.from_organisation``), so the
+    evidence trail and the report can say where it came from.
+    """
+    found = {key: answer for key, answer in organisation.items() if key[0] in organisation_controls}
+    found.update(own)
+    return found
+
+
+def answers_in_force_of(
+    store: Store, service_ids: Sequence[str], organisation_controls: Collection[str]
+) -> dict[str, dict[tuple[str, str], Answer]]:
+    """The answers several services are assessed on, by service: their own, and the city-wide ones they inherit
+    (``inherit``). Every service asked for has an entry."""
+    found = latest_answers_of(store, [*service_ids, ORGANISATION_ID])
+    city = found.get(ORGANISATION_ID, {})
+    return {sid: inherit(found.get(sid, {}), city, organisation_controls) for sid in service_ids}
+
+
+def answers_in_force(
+    store: Store, service_id: str, organisation_controls: Collection[str]
+) -> dict[tuple[str, str], Answer]:
+    """The answers one service is assessed on: its own, and the city-wide ones it inherits."""
+    return answers_in_force_of(store, [service_id], organisation_controls)[service_id]
 
 
 def answer_history(store: Store, service_id: str, control_id: str, question_id: str) -> list[Answer]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import run_cli, run_subprocess
-from tests.questionnaire.conftest import compliant_answers, export, fill
+from tests.questionnaire.conftest import answer_organisation, compliant_answers, export, fill
 
 SERVICE = "kosodate-portal"
 
@@ -26,6 +26,7 @@ def test_questionnaire_import_with_the_workspace_after_the_file(workspace: Path,
     elsewhere.mkdir()
     result = run_subprocess(["questionnaire", "import", str(book), "--workspace", str(workspace)], cwd=elsewhere)
     assert result.returncode == 0, result.stderr
+    answer_organisation(workspace, tmp_path)  # the city-wide answers the service inherits
     status = run_cli(["questionnaire", "status", SERVICE, "--format", "json"], workspace)
     assert '"required_missing": 0' in status.stdout, status.stdout
 

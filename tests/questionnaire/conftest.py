@@ -14,8 +14,9 @@ import pytest
 
 from secaudit.catalog import load_catalog
 from secaudit.inventory import find_service
+from secaudit.model import ORGANISATION_ID
 from secaudit.questionnaire import layout as L
-from secaudit.questionnaire.items import QuestionItem, question_items
+from secaudit.questionnaire.items import QuestionItem, organisation_items, question_items
 from secaudit.questionnaire.validation import condition_met
 from secaudit.questionnaire.values import MULTI_SEPARATOR
 from secaudit.store import open_store
@@ -185,11 +186,18 @@ def fill(
     return target
 
 
-def compliant_answers(workspace: Path, service_id: str) -> dict[str, tuple[Any, Any, Any]]:
-    """A complete, compliant set of answers for any service, derived from the catalog in force."""
+def compliant_answers(
+    workspace: Path, service_id: str, include_organisation: bool = False
+) -> dict[str, tuple[Any, Any, Any]]:
+    """A complete, compliant set of answers for any service (or the organisation: ``ORGANISATION_ID``), derived
+    from the catalog in force; a service's without the city-wide questions unless ``include_organisation``."""
     ws = find_workspace(workspace)
     catalog = load_catalog(ws.catalog_layers())
-    items = question_items(catalog, find_service(ws.services_dir, service_id, catalog.checklists, ws.config.classification_scheme))
+    if service_id == ORGANISATION_ID:
+        items = organisation_items(catalog)
+    else:
+        service = find_service(ws.services_dir, service_id, catalog.checklists, ws.config.classification_scheme)
+        items = question_items(catalog, service, include_organisation)
     chosen: dict[tuple[str, str], object] = {}
     answers: dict[str, tuple[Any, Any, Any]] = {}
     for item in items:
@@ -267,3 +275,14 @@ def libreoffice_convert(book: Path, outdir: Path, target: str = "xlsx") -> Path:
     converted = outdir / f"{book.stem}.{target}"
     assert converted.is_file(), f"LibreOffice wrote no {converted.name}"
     return converted
+
+
+def answer_organisation(workspace: Path, folder: Path, answers: dict[str, tuple[Any, Any, Any]] | None = None) -> Path:
+    """Export the organisation questionnaire through the CLI, fill it (compliant unless ``answers`` say
+    otherwise) and import it with ``--organisation``; return the filled workbook."""
+    exported = run_cli(["questionnaire", "export", "--organisation", "-o", str(folder / "city.xlsx")], workspace)
+    assert exported.exit_code == 0, exported.stderr
+    filled = fill(folder / "city.xlsx", {**compliant_answers(workspace, ORGANISATION_ID), **(answers or {})})
+    imported = run_cli(["questionnaire", "import", "--organisation", str(filled)], workspace)
+    assert imported.exit_code == 0, imported.stderr
+    return filled

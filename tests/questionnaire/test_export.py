@@ -99,10 +99,14 @@ def test_only_applicable_controls_are_asked(workspace: Path, tmp_path: Path) -> 
         sheet = openpyxl.load_workbook(book).worksheets[1]
         exported = {sheet.cell(r, L.COL_CONTROL).value for r in range(2, sheet.max_row + 1)}
         service = find_service(ws.services_dir, service_id, catalog.checklists, ws.config.classification_scheme)
+        city_wide = catalog.organisation_control_ids()
         expected = {c.id for c in catalog.applicable_controls(service) if c.questions}
-        assert exported == expected
+        assert exported == expected - city_wide  # the organisation answers those once
         excluded = {a.control.id for a in catalog.applicability(service) if not a.applicable}
         assert not exported & excluded
+        book = export(workspace, service_id, tmp_path / f"{service_id}-all.xlsx", "--include-organisation")
+        sheet = openpyxl.load_workbook(book).worksheets[1]
+        assert {sheet.cell(r, L.COL_CONTROL).value for r in range(2, sheet.max_row + 1)} == expected
 
 
 def test_export_replaces_the_file_atomically(qworkspace: Path, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from secaudit.store.answers import answer_history, answer_sets_of, latest_answer
 from secaudit.store.audit_log import entries
 from secaudit.workspace import find_workspace
 from tests.conftest import run_cli
-from tests.questionnaire.conftest import GOOD, TODAY, compliant_answers, export, fill
+from tests.questionnaire.conftest import GOOD, TODAY, answer_organisation, compliant_answers, export, fill
 
 
 def _store(workspace: Path):
@@ -110,9 +110,16 @@ def test_shipped_catalog_round_trip_for_an_example_service(workspace: Path, tmp_
     status = json.loads(run_cli(["questionnaire", "status", "--format", "json"], workspace).stdout)
     kosodate = next(s for s in status if s["service"] == "kosodate-portal")
     assert kosodate["answered"] == len(answers)
-    assert kosodate["required_missing"] == 0
-    others = [s for s in status if s["service"] != "kosodate-portal"]
+    # the city-wide questions are still missing, for the organisation questionnaire to answer
+    assert kosodate["required_missing"] == len(kosodate["missing_from_organisation"]) > 0
+    others = [s for s in status if s["service"] not in ("kosodate-portal", "organisation")]
     assert others and all(s["answered"] == 0 and s["last_import"] is None for s in others)
+    answer_organisation(workspace, tmp_path)
+    status = json.loads(run_cli(["questionnaire", "status", "--format", "json"], workspace).stdout)
+    assert status[0]["service"] == "organisation" and status[0]["required_missing"] == 0
+    kosodate = next(s for s in status if s["service"] == "kosodate-portal")
+    assert kosodate["required_missing"] == 0 and kosodate["inherited"] > 0
+    assert kosodate["answered"] == len(answers) + kosodate["inherited"]
 
 
 def test_prefilled_review_round_keeps_text_that_looks_like_a_formula(qworkspace: Path, tmp_path: Path) -> None:

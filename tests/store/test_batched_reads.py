@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from secaudit.catalog import Catalog
 from secaudit.cli.evaluate import gather_evidence
 from secaudit.cli.report import drift_items, drift_items_of
 from secaudit.model import (
@@ -143,9 +144,9 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_a_batch_gives_each_service_what_reading_it_alone_gives(store: Store) -> None:
-    together = gather_evidence(store, list(SERVICES))
+    together = gather_evidence(store, Catalog(), list(SERVICES))
     for sid in SERVICES:
-        assert together[sid] == gather_evidence(store, [sid])[sid]
+        assert together[sid] == gather_evidence(store, Catalog(), [sid])[sid]
     alpha, beta, gamma = (together[s] for s in SERVICES)
     assert alpha.answers[("TEC-1-001", "q1")].value == "partly" and gamma.answers[("TEC-1-001", "q1")].value == "no"
     assert alpha.last_run is not None and alpha.last_run.id == "alpha-2"
@@ -157,7 +158,7 @@ def test_a_batch_gives_each_service_what_reading_it_alone_gives(store: Store) ->
 
 
 def test_a_service_without_evidence_gets_empty_evidence(store: Store) -> None:
-    empty = gather_evidence(store, ["delta", "alpha"])["delta"]
+    empty = gather_evidence(store, Catalog(), ["delta", "alpha"])["delta"]
     assert (empty.answers, empty.last_run, empty.observations, empty.reviews) == ({}, None, [], {})
 
 
