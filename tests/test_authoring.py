@@ -97,11 +97,11 @@ def test_one_row_per_question_with_control_fields_on_the_first_row(tmp_path: Pat
 def test_scope_has_its_own_column_and_comes_back_edited(tmp_path: Path) -> None:
     path = write_book(load(WEB), tmp_path / "web.xlsx")
     sheet = openpyxl.load_workbook(path)["controls"]
-    assert sheet.cell(first_row_of(sheet, "WEB-6.6-001"), column_of(sheet, "scope")).value == "service"
-    edit(path, "WEB-6.6-001", "scope", "organisation")
-    back = next(c for c in import_checklist(path).controls if c.id == "WEB-6.6-001")
+    assert sheet.cell(first_row_of(sheet, "WEB-7.3-001"), column_of(sheet, "scope")).value == "service"
+    edit(path, "WEB-7.3-001", "scope", "organisation")
+    back = next(c for c in import_checklist(path).controls if c.id == "WEB-7.3-001")
     assert back.scope.value == "organisation"
-    row, letter = edit(path, "WEB-6.6-001", "scope", "city")
+    row, letter = edit(path, "WEB-7.3-001", "scope", "city")
     assert any(f"row {row}, column {letter}" in p and "'organisation'" in p for p in problems_of(path))
 
 
