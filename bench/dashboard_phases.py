@@ -37,11 +37,11 @@ BATCH = 200
 def main() -> None:
     """Build, time each phase, print milliseconds per service."""
     from secaudit.assess import assess, score
-    from secaudit.cli.common import AppState
-    from secaudit.cli.dashboard import collect_dashboard
-    from secaudit.cli.evaluate import Evaluation
-    from secaudit.cli.report import drift_items_of, report_input
     from secaudit.inventory import load_service, service_files
+    from secaudit.pipeline.dashboard import collect_dashboard
+    from secaudit.pipeline.evaluation import Evaluation
+    from secaudit.pipeline.reporting import drift_items_of, report_input
+    from secaudit.pipeline.session import Session
     from secaudit.report.dashboard import row_from_input, row_record
     from secaudit.risk import apply_waivers, build_register, decide
     from secaudit.store import answers as answer_store
@@ -54,7 +54,7 @@ def main() -> None:
     try:
         root = tmp / "ws"
         build_workspace(root, count)
-        st = AppState(workspace_path=root)
+        st = Session(workspace_path=root)
         collect_dashboard(st)  # untimed: remembers every service's risks, as the reports would have
         catalog, store, ws = st.catalog(), st.store(), st.workspace()
         now = dt.datetime.now(dt.UTC)
@@ -70,7 +70,10 @@ def main() -> None:
         gc.set_threshold(50_000, 20, 100)
         for start in range(0, len(files), BATCH):
             t = time.perf_counter()
-            services = {p.stem: load_service(p, catalog.checklists, ws.config.classification_scheme) for p in files[start : start + BATCH]}
+            services = {
+                p.stem: load_service(p, catalog.checklists, ws.config.classification_scheme)
+                for p in files[start : start + BATCH]
+            }
             t = tick("read service files", t)
             ids = list(services)
             answers = answer_store.answers_in_force_of(store, ids, catalog.organisation_control_ids())

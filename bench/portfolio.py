@@ -64,13 +64,13 @@ def bench_env() -> dict[str, str]:
 
 def measure_reports(root: Path, out: Path) -> dict[str, float]:
     """In this process: evaluate and write the HTML report of every service; return the timings and peak RSS."""
-    from secaudit.cli.common import AppState
-    from secaudit.cli.report import write_report
     from secaudit.inventory import service_files
+    from secaudit.pipeline.reporting import write_report
+    from secaudit.pipeline.session import Session
     from secaudit.report import ReportFormat
 
     started = time.perf_counter()
-    st = AppState(workspace_path=root)
+    st = Session(workspace_path=root)
     moment = dt.datetime.now(dt.UTC)
     per_service = []
     for path in service_files(st.workspace().services_dir):

@@ -102,3 +102,16 @@ def find_service(
         if path.is_file():
             return load_service(path, checklists, scheme)
     raise ServiceError(f"no service '{service_id}' in {services_dir}")
+
+
+def with_workspace_paths(service: Service, root: Path) -> Service:
+    """The service with relative ``ca_bundle`` paths read from the workspace root, wherever the scan runs from."""
+    if service.scope is None:
+        return service
+    targets = [
+        t.model_copy(update={"ca_bundle": str(root / t.ca_bundle)})
+        if t.ca_bundle and not Path(t.ca_bundle).is_absolute()
+        else t
+        for t in service.scope.targets
+    ]
+    return service.model_copy(update={"scope": service.scope.model_copy(update={"targets": targets})})

@@ -105,3 +105,19 @@ def starter_workspace(workspace: Path) -> Path:
         lines = ["checklists: [test-starter]" if line.startswith("checklists:") else line for line in lines]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return workspace
+
+
+@pytest.fixture
+def evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record which services get evaluated (the dashboard judges only changed ones)."""
+    import secaudit.pipeline.evaluation as evaluation
+
+    seen: list[str] = []
+    real = evaluation.evaluate_service
+
+    def counting(session, service_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(service_id)
+        return real(session, service_id, *args, **kwargs)
+
+    monkeypatch.setattr(evaluation, "evaluate_service", counting)
+    return seen

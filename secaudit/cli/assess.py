@@ -55,7 +55,7 @@ def show(
     ] = None,
 ) -> None:
     """Print one result per control of the service, then the scores."""
-    from secaudit.cli.evaluate import evaluate_service
+    from secaudit.pipeline.evaluation import evaluate_service
 
     st = state(ctx)
     ev = evaluate_service(st, service_id, today=_day(today))
@@ -113,10 +113,10 @@ def review(
     """Confirm or override a control's result; it lapses when newer answers or observations arrive."""
     from pydantic import ValidationError
 
-    from secaudit.cli.evaluate import evaluate_service
     from secaudit.errors import InputError
     from secaudit.model.result import Review
-    from secaudit.store import reviews
+    from secaudit.pipeline.evaluation import evaluate_service
+    from secaudit.pipeline.records import save_review
 
     if result not in REVIEW_RESULTS:
         raise InputError(f"--result: '{result}' is not one of {', '.join(REVIEW_RESULTS)}")
@@ -140,7 +140,7 @@ def review(
     except ValidationError as exc:
         raise InputError("invalid review: " + "; ".join(e["msg"] for e in exc.errors())) from None
     self_assessed = current.self_assessed_status or current.underlying_status or current.status
-    reviews.save_review(st.store(), ev.service.id, item, self_assessed)
+    save_review(st, ev.service.id, item, self_assessed)
     verb = "confirmed" if self_assessed.value == result else f"overridden ({self_assessed.value} -> {result})"
     info(f"{service_id} {control_id}: {verb} by {who}")
 

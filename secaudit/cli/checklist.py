@@ -13,8 +13,7 @@ from secaudit.model import Domain, Language
 
 if TYPE_CHECKING:
     from secaudit.catalog import Catalog
-    from secaudit.cli.common import AppState
-    from secaudit.model import Checklist, Control, ControlResult, Service
+    from secaudit.model import Checklist, Control
     from secaudit.soa import StatementOfApplicability
 
 app = typer.Typer(
@@ -298,11 +297,12 @@ def soa(
 
     from secaudit.atomic import atomic_write_bytes, atomic_write_text
     from secaudit.errors import InputError
+    from secaudit.pipeline.evaluation import answered_results
     from secaudit.soa import statement_of_applicability
 
     st = state(ctx)
     svc = st.service(service)
-    statement = statement_of_applicability(st.catalog(), svc, _answered_results(st, svc))
+    statement = statement_of_applicability(st.catalog(), svc, answered_results(st, svc))
     if fmt is SoaFormat.XLSX:
         if output is None or output.suffix.lower() != ".xlsx":
             raise InputError("--format xlsx needs --output FILE.xlsx")
@@ -320,17 +320,6 @@ def soa(
         if output is not None:
             raise InputError("--output needs --format json or xlsx")
         _print_soa(statement, (lang or _language(st)).value)
-
-
-def _answered_results(st: AppState, svc: Service) -> list[ControlResult]:
-    """The service's controls judged on its answers in force alone, city-wide ones included (none before any
-    answer was imported): the statement then shows what was answered 該当しない, and why."""
-    from secaudit.assess import assess
-    from secaudit.store.answers import answers_in_force
-
-    catalog = st.catalog()
-    answers = answers_in_force(st.store(), svc.id, catalog.organisation_control_ids())
-    return assess(svc, catalog, answers, observations=[], trail=False) if answers else []
 
 
 def _print_soa(statement: StatementOfApplicability, language: str) -> None:

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from secaudit.cli.common import AppState, OutputFormat, console, print_json, state
+from secaudit.cli.common import OutputFormat, console, print_json, state
 from secaudit.model import DecisionKind, Language
 
 if TYPE_CHECKING:
-    from secaudit.cli.evaluate import Evaluation
     from secaudit.model import Decision
+    from secaudit.pipeline.evaluation import Evaluation
 
 
 def exit_code(decision: Decision, strict: bool) -> int:
@@ -35,7 +35,8 @@ def gate(
     ] = None,
 ) -> None:
     """Decide whether the service may launch: exit 0 for GO or CONDITIONAL, 1 for NO-GO."""
-    from secaudit.cli.evaluate import evaluate_service
+    from secaudit.pipeline.evaluation import evaluate_service
+    from secaudit.pipeline.records import record_decision
 
     st = state(ctx)
     ev = evaluate_service(st, service_id, strict=strict)
@@ -45,25 +46,6 @@ def gate(
     else:
         print_decision(ev, strict, (lang or st.workspace().config.language).value)
     raise typer.Exit(exit_code(ev.decision, strict))
-
-
-def record_decision(st: AppState, ev: Evaluation, strict: bool) -> None:
-    """Put the decision and its reasons into the audit log."""
-    from secaudit.store import audit_log
-
-    audit_log.record(
-        st.store(),
-        st.workspace().config.auditor or "secaudit",
-        "gate.decide",
-        ev.service.id,
-        {
-            "decision": ev.decision.decision.value,
-            "strict": strict,
-            "reasons": [r.model_dump(mode="json") for r in ev.decision.reasons],
-            "catalog_version": ev.catalog.version,
-            "scan_run": ev.last_run.id if ev.last_run else None,
-        },
-    )
 
 
 def print_decision(ev: Evaluation, strict: bool, lang: str = "en") -> None:

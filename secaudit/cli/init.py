@@ -23,14 +23,9 @@ def init(
     risk_matrix: Annotated[RiskMatrixKind, typer.Option(help="Risk matrix: 5x5 or 3x3.")] = RiskMatrixKind.FIVE,
 ) -> None:
     """Create a workspace: secaudit.yaml, services/ with an example, and the private .secaudit/ folder."""
-    from secaudit.store import open_store
-    from secaudit.store.audit_log import record
-    from secaudit.workspace import init_workspace
+    from secaudit.pipeline.records import create_workspace
 
-    ws = init_workspace(directory, organisation_ja, organisation_en, language, risk_matrix)
-    store = open_store(ws.database_url)
-    record(store, "secaudit", "workspace.init", str(ws.root), {"language": language.value})
-    store.close()
+    ws = create_workspace(directory, organisation_ja, organisation_en, language, risk_matrix)
     info(f"created workspace {ws.root}")
     info(f"  configuration: {ws.root / 'secaudit.yaml'}")
     info(f"  services:      {ws.services_dir} (one example service)")

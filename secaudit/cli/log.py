@@ -14,9 +14,9 @@ app = typer.Typer(help="Read and verify the audit log.", no_args_is_help=True)
 @app.command("verify")
 def verify(ctx: typer.Context) -> None:
     """Check the audit log's hash chain; name every edited, deleted or reordered row (exit 1)."""
-    from secaudit.store.audit_log import verify_log
+    from secaudit.pipeline.records import verify_log
 
-    count, problems = verify_log(state(ctx).store())
+    count, problems = verify_log(state(ctx))
     if problems:
         for problem in problems:
             typer.echo(f"TAMPERED: {problem}", err=True)
@@ -32,9 +32,9 @@ def show(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
 ) -> None:
     """Show the newest audit-log entries."""
-    from secaudit.store.audit_log import entries
+    from secaudit.pipeline.records import log_entries
 
-    rows = entries(state(ctx).store(), subject=subject, limit=limit)
+    rows = log_entries(state(ctx), subject=subject, limit=limit)
     if fmt is OutputFormat.JSON:
         print_json(
             [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
@@ -23,17 +22,9 @@ def prune(
     a drift record in force points to, and runs the risk register points to. Takes the
     scan lock, so it never removes what a running batch is reading (exit 75 if held).
     """
-    from secaudit.schedule.lock import RunLock
-    from secaudit.store.retention import delete_runs, plan_prune
+    from secaudit.pipeline.records import prune_runs
 
-    st = state(ctx)
-    workspace = st.workspace()
-    store = st.store()
-    cutoff = clock.now() - dt.timedelta(days=keep)
-    with RunLock(workspace.ensure_data_dir()):
-        plan = plan_prune(store, cutoff)
-        if not dry_run:
-            delete_runs(store, plan.remove, keep, actor="prune")
+    cutoff, plan = prune_runs(state(ctx), keep, clock.now(), dry_run)
     verb = "would remove" if dry_run else "removed"
     if fmt is OutputFormat.JSON:
         print_json(

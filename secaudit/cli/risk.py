@@ -43,7 +43,7 @@ def list_risks(
     lang: Annotated[Language | None, typer.Option(help="Language of titles.")] = None,
 ) -> None:
     """List the register of a service: every fail, partial and error, and risks resolved since."""
-    from secaudit.cli.evaluate import evaluate_service
+    from secaudit.pipeline.evaluation import evaluate_service
 
     st = state(ctx)
     ev = evaluate_service(st, service_id)
@@ -140,10 +140,10 @@ def export(
     ] = None,
 ) -> None:
     """Write the register to a workbook (officers fill in the treatment columns), CSV or JSON."""
-    from secaudit.cli.evaluate import evaluate_service
+    from secaudit.atomic import atomic_write_bytes, atomic_write_text
     from secaudit.errors import InputError
+    from secaudit.pipeline.evaluation import evaluate_service
     from secaudit.registerbook import register_csv, register_json, register_xlsx
-    from secaudit.store import atomic_write_bytes, atomic_write_text
 
     suffix = output.suffix.lower()
     if suffix not in (".xlsx", ".csv", ".json"):
@@ -168,10 +168,9 @@ def import_register(
     by: Annotated[str | None, typer.Option("--by", help="Who decided (default: the auditor in secaudit.yaml).")] = None,
 ) -> None:
     """Store the treatment decisions officers wrote into an exported register (all rows valid, or nothing)."""
-    from secaudit.cli.evaluate import evaluate_service
     from secaudit.errors import InputError
-    from secaudit.registerbook import MAX_BYTES, RegisterFileError, check_against_register, read_register_xlsx, refusal
-    from secaudit.store import risks
+    from secaudit.pipeline.records import import_treatments
+    from secaudit.registerbook import MAX_BYTES, RegisterFileError, read_register_xlsx
 
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -180,26 +179,8 @@ def import_register(
     st = state(ctx)
     who = _who(st, by)
     parsed = read_register_xlsx(path.read_bytes(), path.name, who, clock.now())
-    ev = evaluate_service(st, parsed.service_id)
-    size = 3 if st.workspace().config.risk_matrix.value == "3x3" else 5
-    problems = check_against_register(parsed, {e.id for e in ev.register}, size)
-    if problems:
-        raise refusal(parsed, path.name, problems)
-    current = risks.latest_treatments(st.store(), ev.service.id)
-    changed = [
-        (item.risk_id, item.control_id, item.treatment)
-        for item in parsed.treatments
-        if not _same(current.get(item.risk_id), item.treatment)
-    ]
-    risks.save_treatments(st.store(), ev.service.id, changed, f"import {path.name}")
-    info(f"{path.name}: {len(changed)} treatment(s) stored, {len(parsed.treatments) - len(changed)} unchanged")
-
-
-def _same(old: Treatment | None, new: Treatment) -> bool:
-    if old is None:
-        return False
-    ignore = {"decided_by", "decided_at"}
-    return old.model_dump(exclude=ignore) == new.model_dump(exclude=ignore)
+    done = import_treatments(st, parsed, path.name)
+    info(f"{path.name}: {done.stored} treatment(s) stored, {done.unchanged} unchanged")
 
 
 def _treatment(st: AppState, **fields: Any) -> Treatment:
@@ -208,6 +189,7 @@ def _treatment(st: AppState, **fields: Any) -> Treatment:
     from secaudit.errors import InputError
     from secaudit.model import Treatment
     from secaudit.risk import validate_treatment
+    from secaudit.risk_matrix import matrix_for
 
     try:
         treatment = Treatment(decided_at=clock.now(), **fields)
@@ -215,20 +197,19 @@ def _treatment(st: AppState, **fields: Any) -> Treatment:
         raise InputError(
             "invalid treatment: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
         ) from None
-    size = 3 if st.workspace().config.risk_matrix.value == "3x3" else 5
-    problems = validate_treatment(treatment, size)
+    problems = validate_treatment(treatment, matrix_for(st.workspace().config.risk_matrix).size)
     if problems:
         raise InputError("invalid treatment: " + "; ".join(problems))
     return treatment
 
 
 def _store(st: AppState, service_id: str, risk_ids: list[str], treatment: Treatment) -> None:
-    from secaudit.cli.evaluate import evaluate_service
-    from secaudit.store import risks
+    from secaudit.pipeline.evaluation import evaluate_service
+    from secaudit.pipeline.records import record_treatments
 
     ev = evaluate_service(st, service_id)
     entries = [ev.risk(rid) for rid in risk_ids]
-    risks.save_treatments(st.store(), ev.service.id, [(e.id, e.control_id, treatment) for e in entries], "cli")
+    record_treatments(st, ev.service.id, entries, treatment, "cli")
     for entry in entries:
         info(f"{entry.id}: {treatment.kind.value} recorded")
 

@@ -6,7 +6,6 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -17,7 +16,6 @@ from secaudit.model import Severity
 
 if TYPE_CHECKING:
     from secaudit.catalog import Catalog
-    from secaudit.model import Service
     from secaudit.scan.engine import ScanOutcome
 
 PROGRESS_RE = re.compile(r"^\[(\d+)/(\d+)\]")
@@ -51,15 +49,12 @@ def scan(
         return
     if service_id is None:
         raise InputError("name the SERVICE to scan, or give --due or --all")
-    from secaudit.scan.engine import run_scan
+    from secaudit.pipeline.scanning import scan_service
 
     st = state(ctx)
-    workspace = st.workspace()
-    service = with_workspace_paths(st.service(service_id), workspace.root)
     catalog = st.catalog()
-    store = st.store()
     with _progress() as report:
-        outcome = run_scan(service, catalog, store, workspace.config, profile, progress=report)
+        outcome = scan_service(st, service_id, profile, progress=report)
     if fmt is OutputFormat.JSON:
         print_json(_as_json(outcome))
     else:
@@ -72,19 +67,6 @@ def scan(
         )
     if code is not ExitCode.OK:
         raise typer.Exit(int(code))
-
-
-def with_workspace_paths(service: Service, root: Path) -> Service:
-    """The service with relative ``ca_bundle`` paths made relative to the workspace root."""
-    if service.scope is None:
-        return service
-    targets = [
-        t.model_copy(update={"ca_bundle": str(root / t.ca_bundle)})
-        if t.ca_bundle and not Path(t.ca_bundle).is_absolute()
-        else t
-        for t in service.scope.targets
-    ]
-    return service.model_copy(update={"scope": service.scope.model_copy(update={"targets": targets})})
 
 
 def exit_code_of(outcome: ScanOutcome, catalog: Catalog, fail_on: Severity) -> ExitCode:

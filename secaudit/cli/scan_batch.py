@@ -44,13 +44,6 @@ def format_event(event: BatchEvent, log_format: LogFormat) -> str:
     return f"{at} {event.level.upper():7} {event.service or '-'} {event.event}: {event.message}"
 
 
-def _engine_scan(*args: Any, **kwargs: Any) -> Any:
-    """The scan engine, imported on first use so that a run with nothing due starts fast."""
-    from secaudit.scan.engine import run_scan
-
-    return run_scan(*args, **kwargs)
-
-
 def scan_batch(
     ctx: typer.Context,
     *,
@@ -63,24 +56,17 @@ def scan_batch(
 ) -> None:
     """Run the batch and exit with its code; raise LockHeld (75) when another run holds the lock."""
     from secaudit.errors import InputError
+    from secaudit.pipeline.scanning import run_batch
     from secaudit.schedule.events import BatchOptions
-    from secaudit.schedule.glance import quiet_batch
 
     if due == all_services:
         raise InputError("give exactly one of --due and --all")
     fmt = LogFormat(str(log_format))
-    st = state(ctx)
-    workspace = st.workspace()
 
     def emit(event: BatchEvent) -> None:
         typer.echo(format_event(event, fmt))
 
     options = BatchOptions(due_only=due, profile=profile, concurrency=concurrency)
-    if quiet_batch(workspace, st.catalog().checklists, options, emit) is not None:
-        return  # nothing due and nothing waiting: said without loading the store or the scan engine
-    from secaudit.schedule.batch import Batch
-
-    report = Batch(workspace, st.catalog, st.store(), scan or _engine_scan, emit, options).run()
-    code = int(report.exit_code)
+    code = int(run_batch(state(ctx), options, emit, scan).exit_code)
     if code:
         raise typer.Exit(code)

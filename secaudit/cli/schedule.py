@@ -73,17 +73,18 @@ def show(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
 ) -> None:
     """Print a ready crontab line, systemd units, and each service's schedule and next due time."""
+    from secaudit.pipeline.records import last_successful_runs
     from secaudit.schedule.due import due_status
-    from secaudit.store.scans import last_successful_run
 
     st = state(ctx)
     workspace = st.workspace()
     tz = workspace.config.zone
-    store = st.store()
     now = clock.now()
+    services = st.services()
+    runs = last_successful_runs(st, [service.id for service in services])
     rows: list[dict[str, Any]] = []
-    for service in st.services():
-        last = last_successful_run(store, service.id)
+    for service in services:
+        last = runs.get(service.id)
         status = due_status(service, last.started_at if last else None, now, tz)
         rows.append(
             {

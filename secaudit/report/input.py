@@ -9,10 +9,10 @@ before any scheduled scan has run.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from secaudit import clock
 from secaudit.errors import InputError
@@ -76,6 +76,27 @@ class CatalogView(Protocol):
         """A short fingerprint of the catalog."""
 
 
+class EvaluatedService(Protocol):
+    """What a report is made from: one service judged (``secaudit.pipeline.evaluation.Evaluation`` fits)."""
+
+    @property
+    def service(self) -> Service: ...
+    @property
+    def results(self) -> Sequence[ControlResult]: ...
+    @property
+    def scores(self) -> Scores: ...
+    @property
+    def register(self) -> Sequence[RiskEntry]: ...
+    @property
+    def decision(self) -> Decision: ...
+    @property
+    def last_run(self) -> ScanRun | None: ...
+    @property
+    def observations(self) -> Sequence[Observation]: ...
+    @property
+    def answers(self) -> Mapping[tuple[str, str], Answer]: ...
+
+
 @dataclass
 class ReportInput:
     """Everything one service's report is made from; plain values, no I/O."""
@@ -121,7 +142,7 @@ def answers_as_list(answers: Mapping[tuple[str, str], Answer] | Iterable[Answer]
 
 
 def from_evaluation(
-    evaluation: Any,
+    evaluation: EvaluatedService,
     config: WorkspaceConfig,
     catalog: CatalogView,
     history: list[ScorePoint] | None = None,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from secaudit import clock
 from secaudit.errors import SecauditError
+from secaudit.inventory import with_workspace_paths
 from secaudit.model import Facts, Observation, RunStatus, ScanRun, Service
 from secaudit.schedule import NotificationError, check_settings
 from secaudit.schedule.drift import DriftResult, RunView, comparable, compute_drift, parse_facts
@@ -190,7 +191,8 @@ class Batch:
         self.emit("info", service.id, "scan.start", f"scanning with profile {self.options.profile or 'default'}")
         try:
             assert self.catalog is not None
-            outcome = self.scan(service, self.catalog, self.store, self.config, self.options.profile, actor=ACTOR)
+            target = with_workspace_paths(service, self.workspace.root)
+            outcome = self.scan(target, self.catalog, self.store, self.config, self.options.profile, actor=ACTOR)
         except SecauditError as exc:
             report.error = "; ".join(exc.lines())
         except Exception as exc:  # one broken service must never stop the others

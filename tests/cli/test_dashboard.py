@@ -15,7 +15,7 @@ from pathlib import Path
 from secaudit import clock
 from secaudit.store import audit_log, open_store
 from secaudit.workspace import find_workspace
-from tests.cli.test_dashboard_cache import answer, board
+from tests.pipeline.test_dashboard import answer, board
 from tests.conftest import run_cli
 
 SERVICE = "kosodate-portal"

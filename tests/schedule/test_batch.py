@@ -108,11 +108,8 @@ def test_text_log_lines_carry_time_level_service_and_message(loop_workspace: Pat
 
 
 def test_due_and_all_together_are_refused(loop_workspace: Path) -> None:
-    from secaudit.cli.scan_batch import scan_batch
-
     result = run_cli(["scan", "--due", "--all"], loop_workspace)
     assert result.exit_code == 2 and "exactly one of --due and --all" in result.stderr
-    assert scan_batch.__doc__
 
 
 def test_a_crash_in_one_service_does_not_stop_the_others(loop_workspace: Path) -> None:

@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 
 from secaudit.catalog import Catalog
-from secaudit.cli.evaluate import gather_evidence
-from secaudit.cli.report import drift_items, drift_items_of
 from secaudit.model import (
     Answer,
     AnswerSource,
@@ -28,6 +26,8 @@ from secaudit.model import (
     TreatmentKind,
 )
 from secaudit.model.result import Review
+from secaudit.pipeline.evaluation import gather_evidence
+from secaudit.pipeline.reporting import drift_items, drift_items_of
 from secaudit.store import Store, open_store
 from secaudit.store.answers import AnswerSet, save_answer_set
 from secaudit.store.drift import Comparison, DriftKind, DriftRecord, DriftState, record_comparison

@@ -1,4 +1,4 @@
-"""Everything known about one service, judged: the shared core of assess, risk, gate, report and audit."""
+"""Everything known about one service, gathered and judged: what assess, risk, gate, report and audit share."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from secaudit.catalog import Catalog
-    from secaudit.cli.common import AppState
     from secaudit.model import (
         Answer,
         ControlResult,
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
         Treatment,
     )
     from secaudit.model.result import Review, RiskLifecycle
+    from secaudit.pipeline.session import Session
     from secaudit.store import Store
     from secaudit.store.risks import LifecyclePlan
 
@@ -109,7 +109,7 @@ def gather_evidence(store: Store, catalog: Catalog, service_ids: Sequence[str]) 
 
 
 def evaluate_service(
-    st: AppState,
+    session: Session,
     service_id: str,
     today: dt.date | None = None,
     strict: bool = False,
@@ -131,10 +131,10 @@ def evaluate_service(
     from secaudit.risk import apply_waivers, build_register, decide
     from secaudit.store import risks as risk_store
 
-    ws = st.workspace()
-    service = service or st.service(service_id)
-    catalog = st.catalog()
-    store = st.store()
+    ws = session.workspace()
+    service = service or session.service(service_id)
+    catalog = session.catalog()
+    store = session.store()
     moment = now or clock.now()
     day = today or moment.date()
     known = evidence or gather_evidence(store, catalog, [service.id])[service.id]
@@ -169,4 +169,15 @@ def evaluate_service(
     )
 
 
-__all__ = ["Evaluation", "Evidence", "UnknownControlError", "evaluate_service", "gather_evidence"]
+def answered_results(session: Session, service: Service) -> list[ControlResult]:
+    """The service's controls judged on its answers in force alone, city-wide ones included (none before any
+    answer was imported): what the statement of applicability shows as answered 該当しない, and why."""
+    from secaudit.assess import assess
+    from secaudit.store.answers import answers_in_force
+
+    catalog = session.catalog()
+    answers = answers_in_force(session.store(), service.id, catalog.organisation_control_ids())
+    return assess(service, catalog, answers, observations=[], trail=False) if answers else []
+
+
+__all__ = ["Evaluation", "Evidence", "UnknownControlError", "answered_results", "evaluate_service", "gather_evidence"]

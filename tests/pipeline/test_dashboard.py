@@ -23,8 +23,15 @@ def board(workspace: Path) -> dict[str, dict]:
 def answer(workspace: Path, service: str, control: str, question: str, value: object) -> None:
     now = dt.datetime.now(dt.UTC)
     store = open_store(f"sqlite:///{workspace / '.secaudit' / 'secaudit.db'}")
-    item = Answer(service_id=service, control_id=control, question_id=question, value=value, answered_by="山田",
-                  answered_at=now, source=AnswerSource.WORKBOOK)
+    item = Answer(
+        service_id=service,
+        control_id=control,
+        question_id=question,
+        value=value,
+        answered_by="山田",
+        answered_at=now,
+        source=AnswerSource.WORKBOOK,
+    )
     save_answer_set(store, AnswerSet(service_id=service, source=AnswerSource.WORKBOOK, submitted_by="山田"), [item])
 
 
@@ -47,18 +54,19 @@ def test_new_evidence_or_an_edited_service_file_is_judged_afresh(
     assert after["questionnaire"]["answered"] == before["questionnaire"]["answered"] + 1
     evaluations.clear()
     path = starter_workspace / "services" / "mynumber-kyufu.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("launch_date: 2027-10-01", "launch_date: 2027-11-01"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("launch_date: 2027-10-01", "launch_date: 2027-11-01"), encoding="utf-8"
+    )
     rows = board(starter_workspace)
     assert evaluations == ["mynumber-kyufu"]
     assert rows["mynumber-kyufu"]["launch_date"] == "2027-11-01"
 
 
 def test_a_new_day_judges_everything_again(starter_workspace: Path, evaluations: list[str]) -> None:
-    from secaudit.cli.common import AppState
-    from secaudit.cli.dashboard import collect_dashboard
+    from secaudit.pipeline.dashboard import collect_dashboard
+    from secaudit.pipeline.session import Session
 
-    st = AppState(workspace_path=starter_workspace)
+    st = Session(workspace_path=starter_workspace)
     today = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
     collect_dashboard(st, now=today)
     evaluations.clear()
@@ -81,10 +89,10 @@ def test_the_japanese_dashboard_gives_the_reason_in_japanese(starter_workspace: 
 def test_rows_judged_in_batches_equal_rows_judged_one_by_one(
     starter_workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import secaudit.cli.dashboard as dashboard
-    from secaudit.cli.common import AppState
-    from secaudit.cli.evaluate import evaluate_service
-    from secaudit.cli.report import report_input
+    import secaudit.pipeline.dashboard as dashboard
+    from secaudit.pipeline.evaluation import evaluate_service
+    from secaudit.pipeline.reporting import report_input
+    from secaudit.pipeline.session import Session
     from secaudit.report.dashboard import row_from_input, row_record
     from secaudit.store import audit_log
     from secaudit.store.risks import lifecycle_of
@@ -93,10 +101,10 @@ def test_rows_judged_in_batches_equal_rows_judged_one_by_one(
     answer(starter_workspace, "zeimu-lgwan", "XHUM-5.4-001", "q1", "no")
     one_by_one = {}
     for sid in ("kosodate-portal", "mynumber-kyufu", "zeimu-lgwan"):
-        st = AppState(workspace_path=starter_workspace)
+        st = Session(workspace_path=starter_workspace)
         full = evaluate_service(st, sid, now=moment, record=False)
         one_by_one[sid] = row_record(row_from_input(report_input(st, full, moment, with_history=False)))
-    st = AppState(workspace_path=starter_workspace)
+    st = Session(workspace_path=starter_workspace)
     assert lifecycle_of(st.store(), "zeimu-lgwan") == {}
     monkeypatch.setattr(dashboard, "EVALUATION_CHUNK", 2)  # batches of 2 and 1
     rows = {row.service_id: row_record(row) for row in dashboard.collect_dashboard(st, now=moment).rows}
@@ -108,8 +116,8 @@ def test_rows_judged_in_batches_equal_rows_judged_one_by_one(
 def test_helper_processes_judge_the_same_rows_and_only_the_parent_writes(
     starter_workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import secaudit.cli.dashboard as dashboard
-    from secaudit.cli.common import AppState
+    import secaudit.pipeline.dashboard as dashboard
+    from secaudit.pipeline.session import Session
     from secaudit.report.dashboard import row_record
     from secaudit.store import audit_log
     from secaudit.store.risks import lifecycle_of
@@ -117,8 +125,8 @@ def test_helper_processes_judge_the_same_rows_and_only_the_parent_writes(
     moment = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
     answer(starter_workspace, "zeimu-lgwan", "XHUM-5.4-001", "q1", "no")
     monkeypatch.setenv("SECAUDIT_JOBS", "1")
-    alone = {r.service_id: row_record(r) for r in dashboard.collect_dashboard(AppState(starter_workspace), moment).rows}
-    lifecycle = lifecycle_of(AppState(starter_workspace).store(), "zeimu-lgwan")
+    alone = {r.service_id: row_record(r) for r in dashboard.collect_dashboard(Session(starter_workspace), moment).rows}
+    lifecycle = lifecycle_of(Session(starter_workspace).store(), "zeimu-lgwan")
 
     fresh = starter_workspace.parent / "again"
     import shutil
@@ -131,7 +139,7 @@ def test_helper_processes_judge_the_same_rows_and_only_the_parent_writes(
     monkeypatch.setattr(dashboard, "SERVICES_PER_JOB", 1)
     monkeypatch.setattr(dashboard, "EVALUATION_CHUNK", 1)
     assert dashboard.dashboard_jobs(3) == 2
-    st = AppState(fresh)
+    st = Session(fresh)
     helped = {r.service_id: row_record(r) for r in dashboard.collect_dashboard(st, moment).rows}
     assert helped == alone
     assert lifecycle_of(st.store(), "zeimu-lgwan") == lifecycle
@@ -146,13 +154,13 @@ def test_a_bad_process_count_is_refused(starter_workspace: Path, monkeypatch: py
 
 
 def test_progress_counts_the_services_judged(starter_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import secaudit.cli.dashboard as dashboard
-    from secaudit.cli.common import AppState
+    import secaudit.pipeline.dashboard as dashboard
+    from secaudit.pipeline.session import Session
 
     monkeypatch.setattr(dashboard, "EVALUATION_CHUNK", 2)
     monkeypatch.setenv("SECAUDIT_JOBS", "1")
     heard: list[tuple[int, int]] = []
-    st = AppState(starter_workspace)
+    st = Session(starter_workspace)
     moment = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
     dashboard.collect_dashboard(st, moment, progress=lambda done, total: heard.append((done, total)))
     assert heard == [(2, 3), (3, 3)]

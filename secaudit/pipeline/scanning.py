@@ -1,0 +1,50 @@
+"""Scanning services: one service by hand, or the scheduled batch that cron and zone workers run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from secaudit.pipeline.session import Session
+    from secaudit.scan.engine import ScanOutcome
+    from secaudit.schedule.batch import BatchReport, ScanFunction
+    from secaudit.schedule.events import BatchEvent, BatchOptions
+
+
+def scan_service(
+    session: Session, service_id: str, profile: str | None = None, progress: Callable[[str], None] | None = None
+) -> ScanOutcome:
+    """Scan the service's declared scope with ``profile`` (default: the workspace's), judge and store the run."""
+    from secaudit.inventory import with_workspace_paths
+    from secaudit.scan.engine import run_scan
+
+    ws = session.workspace()
+    service = with_workspace_paths(session.service(service_id), ws.root)
+    return run_scan(service, session.catalog(), session.store(), ws.config, profile, progress=progress)
+
+
+def _engine_scan(*args: Any, **kwargs: Any) -> Any:
+    """The scan engine, imported on first use so that a run with nothing due starts fast."""
+    from secaudit.scan.engine import run_scan
+
+    return run_scan(*args, **kwargs)
+
+
+def run_batch(
+    session: Session, options: BatchOptions, emit: Callable[[BatchEvent], None], scan: ScanFunction | None = None
+) -> BatchReport:
+    """Scan every due (or every) service, compare with the last runs and notify, events sent to ``emit``.
+
+    When nothing is due and nothing waits, that is found and said without opening the database
+    through SQLAlchemy or loading the scan engine: cron calls this every few minutes.
+    """
+    from secaudit.schedule.glance import quiet_batch
+
+    workspace = session.workspace()
+    quiet = quiet_batch(workspace, session.catalog().checklists, options, emit)
+    if quiet is not None:
+        return quiet
+    from secaudit.schedule.batch import Batch
+
+    return Batch(workspace, session.catalog, session.store(), scan or _engine_scan, emit, options).run()
