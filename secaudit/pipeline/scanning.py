@@ -39,7 +39,7 @@ def run_batch(
     When nothing is due and nothing waits, that is found and said without opening the database
     through SQLAlchemy or loading the scan engine: cron calls this every few minutes.
     """
-    from secaudit.schedule.glance import quiet_batch
+    from secaudit.schedule.quiet import quiet_batch
 
     workspace = session.workspace()
     quiet = quiet_batch(workspace, session.catalog().checklists, options, emit)

@@ -43,7 +43,7 @@ from secaudit.store.drift import (
     record_comparison,
 )
 from secaudit.store.retention import abandon_interrupted_runs
-from secaudit.store.scans import facts_of, last_successful_run, observations_of, runs_of
+from secaudit.store.scans import facts_of, last_completed_start, observations_of, runs_of
 from secaudit.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -168,15 +168,11 @@ class Batch:
             self.emit("warning", None, "run.abandoned", f"scan run {run_id} was interrupted; marked failed", run=run_id)
 
     def _select(self, catalog: Catalog, now: dt.datetime, tz: Any) -> list[Service]:
-        def last_started(service_id: str) -> dt.datetime | None:
-            last = last_successful_run(self.store, service_id)
-            return last.started_at if last else None
-
         selection = select_services(
             self.workspace.services_dir,
             catalog.checklists,
             self.workspace.config.classification_scheme,
-            last_started,
+            lambda service_id: last_completed_start(self.store, service_id),
             self.report,
             self.options,
             now,

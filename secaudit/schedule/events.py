@@ -1,7 +1,7 @@
 """What a batch reports: its log events, each service's outcome, the whole run; and how services are chosen.
 
 Light on purpose (no database layer): ``scan --due`` with nothing to do uses these
-without loading the store (``secaudit.schedule.glance``), and must say exactly what
+without loading the store (``secaudit.schedule.quiet``), and must say exactly what
 the full batch would say.
 """
 

@@ -3,7 +3,7 @@
 Also home of the atomic file-write helpers every writer of reports,
 workbooks and archives uses.
 
-Names are imported on first use (PEP 562), so that ``secaudit.store.glance``
+Names are imported on first use (PEP 562), so that ``secaudit.store.readonly``
 (standard-library ``sqlite3`` only) can be used without loading SQLAlchemy.
 """
 

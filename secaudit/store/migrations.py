@@ -1,23 +1,62 @@
-"""The migration registry: every schema change, in order.
+"""The migration registry: every schema change, in order, and the one list of their names.
 
 Migrations are named and applied in name order, forward only. Each area of the
-store declares its tables in its own module; this list says when they arrived.
-A database that has a migration this code does not know was written by a newer
-secaudit and is refused rather than guessed at.
+store declares its tables in its own module; this list says when they arrived,
+naming tables by name. A database that has a migration this code does not know
+was written by a newer secaudit and is refused rather than guessed at.
+
+This module imports no SQLAlchemy, so the scheduler's read-only look
+(``secaudit.store.readonly``) checks the schema against this same list.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
-from sqlalchemy.engine import Connection
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from secaudit.store import answers, dashboard_cache, drafts, drift, reviews, risks, scans
-from secaudit.store.schema import Migration, audit_log, schema_migrations
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlalchemy.engine import Connection
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A forward-only schema change: tables to create (by name), statements to run, then a function."""
+
+    name: str
+    tables: tuple[str, ...] = ()
+    statements: tuple[str, ...] = ()
+    run: Callable[[Connection], None] | None = field(default=None, compare=False)
+
+    def apply(self, conn: Connection) -> None:
+        """Create the tables, run the statements and the function, in that order."""
+        known = _tables()
+        for name in self.tables:
+            known[name].create(conn, checkfirst=True)
+        for statement in self.statements:
+            conn.exec_driver_sql(statement)
+        if self.run is not None:
+            self.run(conn)
+
+
+def _tables() -> dict[str, Table]:
+    """Every table of the store, by name (each store module declares its own on the shared metadata)."""
+    from secaudit.store import answers, dashboard_cache, drafts, drift, reviews, risks, scans  # noqa: F401
+    from secaudit.store.schema import metadata
+
+    return dict(metadata.tables)
+
+
+def _columns(conn: Connection, table: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {c["name"] for c in inspect(conn).get_columns(table)}
 
 
 def _add_outbox_column(conn: Connection, name: str, sql_type: str) -> None:
     """Add a column to an outbox made before it existed (a new database has it from 0040 already)."""
-    if name not in {c["name"] for c in inspect(conn).get_columns("notification_outbox")}:
+    if name not in _columns(conn, "notification_outbox"):
         conn.exec_driver_sql(f"ALTER TABLE notification_outbox ADD COLUMN {name} {sql_type}")
 
 
@@ -34,20 +73,20 @@ def _outbox_gave_up(conn: Connection) -> None:
 
 def _risk_weakness(conn: Connection) -> None:
     """Remember the weakness a risk was last rated on (a database made before 0062 lacks the column)."""
-    if "last_weakness" not in {c["name"] for c in inspect(conn).get_columns("risk_lifecycle")}:
+    if "last_weakness" not in _columns(conn, "risk_lifecycle"):
         conn.exec_driver_sql("ALTER TABLE risk_lifecycle ADD COLUMN last_weakness VARCHAR(10)")
 
 
 def _evidence_ja(conn: Connection) -> None:
     """Keep each observation's evidence in Japanese too (a database made before 0063 lacks the column)."""
-    if "evidence_ja" not in {c["name"] for c in inspect(conn).get_columns("observations")}:
+    if "evidence_ja" not in _columns(conn, "observations"):
         conn.exec_driver_sql("ALTER TABLE observations ADD COLUMN evidence_ja TEXT")
 
 
 MIGRATIONS: list[Migration] = [
     Migration(
         "0001_core",
-        tables=(schema_migrations, audit_log),
+        tables=("schema_migrations", "audit_log"),
         statements=(
             "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
             "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
@@ -55,19 +94,22 @@ MIGRATIONS: list[Migration] = [
             "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
         ),
     ),
-    Migration("0002_answers", tables=(answers.questionnaires, answers.answer_sets, answers.answers)),
-    Migration("0003_scans", tables=(scans.scan_runs, scans.scan_facts, scans.observations)),
-    Migration("0010_nmap_archive", tables=(scans.nmap_archive,)),
-    Migration("0020_answer_drafts", tables=(drafts.answer_drafts,)),
-    Migration("0030_reviews", tables=(reviews.reviews,)),
-    Migration("0031_risks", tables=(risks.risk_treatments, risks.risk_lifecycle)),
+    Migration("0002_answers", tables=("questionnaires", "answer_sets", "answers")),
+    Migration("0003_scans", tables=("scan_runs", "scan_facts", "observations")),
+    Migration("0010_nmap_archive", tables=("nmap_archive",)),
+    Migration("0020_answer_drafts", tables=("answer_drafts",)),
+    Migration("0030_reviews", tables=("reviews",)),
+    Migration("0031_risks", tables=("risk_treatments", "risk_lifecycle")),
     Migration(
         "0040_drift",
-        tables=(drift.drift_comparisons, drift.drift_items, drift.notification_outbox),
+        tables=("drift_comparisons", "drift_items", "notification_outbox"),
     ),
-    Migration("0050_dashboard_cache", tables=(dashboard_cache.dashboard_rows,)),
+    Migration("0050_dashboard_cache", tables=("dashboard_rows",)),
     Migration("0060_outbox_repeat_key", run=_outbox_repeat_key),
     Migration("0061_outbox_gave_up", run=_outbox_gave_up),
     Migration("0062_risk_weakness", run=_risk_weakness),
     Migration("0063_evidence_ja", run=_evidence_ja),
 ]
+
+MIGRATION_NAMES: tuple[str, ...] = tuple(m.name for m in MIGRATIONS)
+"""What a current database has applied, exactly."""

@@ -147,6 +147,18 @@ def latest_runs_of(
         return {row["service_id"]: _run(row) for row in conn.execute(query).mappings()}
 
 
+def last_completed_start(store: Store, service_id: str) -> dt.datetime | None:
+    """When the newest completed run of a service started: the scheduler's question, asked with the same
+    query its read-only quiet run uses (``secaudit.store.readonly.LAST_COMPLETED_START``)."""
+    from sqlalchemy import text
+
+    from secaudit.store.readonly import LAST_COMPLETED_START
+
+    with store.read() as conn:
+        started = conn.execute(text(LAST_COMPLETED_START), {"service_id": service_id}).scalar()
+    return dt.datetime.fromisoformat(started) if started else None
+
+
 def observations_of(store: Store, run_id: str) -> list[Observation]:
     """Every observation a run made."""
     return observations_of_runs(store, [run_id]).get(run_id, [])

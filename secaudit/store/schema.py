@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Column, Integer, MetaData, Select, String, Subquery, Table, Text, func, select
-from sqlalchemy.engine import Connection
 
 if TYPE_CHECKING:
     from secaudit.store.db import Store
@@ -71,22 +69,3 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
-
-
-@dataclass(frozen=True)
-class Migration:
-    """A forward-only schema change: tables to create and statements to run."""
-
-    name: str
-    tables: tuple[Table, ...] = ()
-    statements: tuple[str, ...] = ()
-    run: Callable[[Connection], None] | None = field(default=None, compare=False)
-
-    def apply(self, conn: Connection) -> None:
-        """Create the tables, run the statements and the function, in that order."""
-        for table in self.tables:
-            table.create(conn, checkfirst=True)
-        for statement in self.statements:
-            conn.exec_driver_sql(statement)
-        if self.run is not None:
-            self.run(conn)

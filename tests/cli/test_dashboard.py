@@ -15,8 +15,8 @@ from pathlib import Path
 from secaudit import clock
 from secaudit.store import audit_log, open_store
 from secaudit.workspace import find_workspace
-from tests.pipeline.test_dashboard import answer, board
 from tests.conftest import run_cli
+from tests.pipeline.test_dashboard import answer, board
 
 SERVICE = "kosodate-portal"
 

@@ -164,8 +164,14 @@ def test_mail_over_implicit_tls_smtps(pki: LoopbackPki, monkeypatch: pytest.Monk
     server = SmtpServer(pki, implicit_tls=True)
     try:
         settings = SmtpSettings(
-            host="127.0.0.1", port=server.port, implicit_tls=True, starttls=False, username="secaudit",
-            password_env="SECAUDIT_TEST_SMTP_PASSWORD", sender="secaudit@city.example.jp", ca_file=str(pki.ca_file),
+            host="127.0.0.1",
+            port=server.port,
+            implicit_tls=True,
+            starttls=False,
+            username="secaudit",
+            password_env="SECAUDIT_TEST_SMTP_PASSWORD",
+            sender="secaudit@city.example.jp",
+            ca_file=str(pki.ca_file),
             timeout_s=5,
         )
         entry = OutboxEntry(EMAIL, "s", {"to": ["csirt@city.example.jp"], "subject": "drift", "body": "b"})

@@ -59,7 +59,9 @@ def test_the_same_error_is_told_once_within_the_window(told: Path) -> None:
     assert len(_queued(told)) == 2  # nothing new queued
     repeats = {e.service: e.message for e in again if e.event == "notify.repeat"}
     assert set(repeats) == {"kosodate-portal", "zeimu-lgwan"}
-    assert "not told again before" in repeats["zeimu-lgwan"] and "repeat_errors_after_hours: 24" in repeats["zeimu-lgwan"]
+    assert (
+        "not told again before" in repeats["zeimu-lgwan"] and "repeat_errors_after_hours: 24" in repeats["zeimu-lgwan"]
+    )
     logged = {e.service: e.message for e in again if e.event == "scan.error"}  # still logged every run
     assert logged == {s: f"{s}: scope: the authorisation has expired" for s in ("kosodate-portal", "zeimu-lgwan")}
 
@@ -79,10 +81,22 @@ def test_a_notification_that_never_gets_through_is_given_up_after_the_window(tol
     ws = find_workspace(told)
     store = open_store(ws.database_url)
     now = dt.datetime.now(dt.UTC)
-    old = OutboxEntry("webhook", "[secaudit] kosodate-portal: 2 change(s)", {"x": 1}, "kosodate-portal", "r1",
-                      created_at=now - dt.timedelta(hours=80))
-    fresh = OutboxEntry("webhook", "[secaudit] zeimu-lgwan: 1 change(s)", {"x": 2}, "zeimu-lgwan", "r2",
-                        created_at=now - dt.timedelta(hours=1))
+    old = OutboxEntry(
+        "webhook",
+        "[secaudit] kosodate-portal: 2 change(s)",
+        {"x": 1},
+        "kosodate-portal",
+        "r1",
+        created_at=now - dt.timedelta(hours=80),
+    )
+    fresh = OutboxEntry(
+        "webhook",
+        "[secaudit] zeimu-lgwan: 1 change(s)",
+        {"x": 2},
+        "zeimu-lgwan",
+        "r2",
+        created_at=now - dt.timedelta(hours=1),
+    )
     enqueue(store, [old, fresh])
     events = _run(told, now)
     gave_up = [e for e in events if e.event == "notify.gave_up"]

@@ -3,7 +3,7 @@
 cron starts ``secaudit scan --due`` every few minutes, and most of those runs
 have nothing to do. The full batch imports SQLAlchemy, the store and the scan
 engine before it can tell. This module takes the same run lock, reads the
-same facts through ``secaudit.store.glance`` (the standard library's
+same facts through ``secaudit.store.readonly`` (the standard library's
 ``sqlite3``, queries only), and reports "nothing to do" only when it is sure:
 
 * the workspace uses its SQLite file and its schema is exactly the one this
@@ -30,7 +30,7 @@ from secaudit import clock
 from secaudit.schedule import check_settings
 from secaudit.schedule.events import BatchEvent, BatchOptions, BatchReport, finish_message, select_services
 from secaudit.schedule.lock import LOCK_NAME, RunLock
-from secaudit.store.glance import GlanceError, glance
+from secaudit.store.readonly import GlanceError, glance
 from secaudit.workspace import Workspace
 
 SQLITE_PREFIX = "sqlite:///"

@@ -1,10 +1,10 @@
 """What ``scan --due`` needs to know when nothing may be due, read with the standard library's ``sqlite3``.
 
-The scheduler's quick look (``secaudit.schedule.glance``) must not load
+The scheduler's quiet run (``secaudit.schedule.quiet``) must not load
 SQLAlchemy, yet only ``secaudit.store`` opens the database. This module is
 that part of the store: queries only (``PRAGMA query_only``), over the same
-tables the rest of the store writes, and the list of migrations it knows
-(a test keeps it equal to ``secaudit.store.migrations``).
+tables the rest of the store writes, with the schema checked against the one
+list of migrations (``secaudit.store.migrations``, which loads no SQLAlchemy).
 """
 
 from __future__ import annotations
@@ -15,24 +15,12 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-KNOWN_SCHEMA = frozenset(
-    {
-        "0001_core",
-        "0002_answers",
-        "0003_scans",
-        "0010_nmap_archive",
-        "0020_answer_drafts",
-        "0030_reviews",
-        "0031_risks",
-        "0040_drift",
-        "0050_dashboard_cache",
-        "0060_outbox_repeat_key",
-        "0061_outbox_gave_up",
-        "0062_risk_weakness",
-        "0063_evidence_ja",
-    }
+LAST_COMPLETED_START = (
+    "SELECT started_at FROM scan_runs WHERE service_id = :service_id AND status = 'completed' "
+    "ORDER BY started_at DESC, id DESC LIMIT 1"
 )
-"""The migrations of ``secaudit.store.migrations``, by name."""
+"""When the newest completed run of a service started: what scheduling counts. The batch asks the same
+query through SQLAlchemy (``secaudit.store.scans.last_completed_start``)."""
 
 GlanceError = sqlite3.Error
 
@@ -45,8 +33,10 @@ class Glance:
 
     def schema_is_current(self) -> bool:
         """True when exactly the migrations this version knows are applied."""
+        from secaudit.store.migrations import MIGRATION_NAMES
+
         applied = {name for (name,) in self._conn.execute("SELECT name FROM schema_migrations")}
-        return applied == KNOWN_SCHEMA
+        return applied == set(MIGRATION_NAMES)
 
     def runs_in_progress(self) -> bool:
         """True when some scan run is still marked running."""
@@ -60,12 +50,8 @@ class Glance:
         return row is not None
 
     def last_completed_start(self, service_id: str) -> dt.datetime | None:
-        """When the newest completed run of a service started (as ``store.scans.latest_run`` orders them)."""
-        row = self._conn.execute(
-            "SELECT started_at FROM scan_runs WHERE service_id = ? AND status = 'completed' "
-            "ORDER BY started_at DESC, id DESC LIMIT 1",
-            (service_id,),
-        ).fetchone()
+        """When the newest completed run of a service started (``LAST_COMPLETED_START``)."""
+        row = self._conn.execute(LAST_COMPLETED_START, {"service_id": service_id}).fetchone()
         return dt.datetime.fromisoformat(row[0]) if row else None
 
 
@@ -77,4 +63,4 @@ def glance(database: Path, timeout_s: float = 5.0) -> Iterator[Glance]:
         yield Glance(conn)
 
 
-__all__ = ["KNOWN_SCHEMA", "Glance", "GlanceError", "glance"]
+__all__ = ["LAST_COMPLETED_START", "Glance", "GlanceError", "glance"]
