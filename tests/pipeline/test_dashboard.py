@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from secaudit.model import Answer, AnswerSource
+from secaudit import clock
+from secaudit.model import ORGANISATION_ID, Answer, AnswerSource
 from secaudit.store import open_store
 from secaudit.store.answers import AnswerSet, save_answer_set
 from tests.conftest import run_cli
@@ -21,7 +22,7 @@ def board(workspace: Path) -> dict[str, dict]:
 
 
 def answer(workspace: Path, service: str, control: str, question: str, value: object) -> None:
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     store = open_store(f"sqlite:///{workspace / '.secaudit' / 'secaudit.db'}")
     item = Answer(
         service_id=service,
@@ -40,6 +41,18 @@ def test_unchanged_services_are_not_judged_again(starter_workspace: Path, evalua
     assert sorted(evaluations) == ["kosodate-portal", "mynumber-kyufu", "zeimu-lgwan"]
     evaluations.clear()
     assert board(starter_workspace) == first
+    assert evaluations == []
+
+
+def test_a_city_wide_answer_judges_every_service_again(starter_workspace: Path, evaluations: list[str]) -> None:
+    """Every service inherits the organisation's answers, so one new city-wide answer changes every row."""
+    board(starter_workspace)
+    evaluations.clear()
+    answer(starter_workspace, ORGANISATION_ID, "HUM-5.2-001", "q1", "no")
+    rows = board(starter_workspace)
+    assert sorted(evaluations) == ["kosodate-portal", "mynumber-kyufu", "zeimu-lgwan"]
+    evaluations.clear()
+    assert board(starter_workspace) == rows
     assert evaluations == []
 
 
