@@ -119,7 +119,8 @@ def run_scan(
                 )
             ],
         )
-    install = locate_nmap() if any(REGISTRY[kind].needs_nmap(profile) for kind in {t.probe for t in tasks}) else None
+    needs_nmap = any(REGISTRY[kind].needs_nmap(profile) for kind in {t.probe for t in tasks})
+    install = locate_nmap() if needs_nmap else None
     run = ScanRun(
         id=uuid.uuid4().hex,
         service_id=service.id,
