@@ -48,7 +48,7 @@ class TlsProbe:
         )
 
     def answered(self, facts: TlsFacts) -> bool:
-        """Any facts without error: the endpoint completed a handshake or refused one."""
+        """Any facts without error."""
         return facts.error is None
 
     def pairing(self, facts: TlsFacts) -> Hashable:
