@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import assert_never
 
 from pydantic import BaseModel
 
@@ -23,28 +22,25 @@ from secaudit.catalog import Catalog
 from secaudit.errors import InputError, Problem
 from secaudit.model import (
     Check,
-    HttpFacts,
+    Facts,
     Observation,
     ObservationStatus,
-    PortFacts,
     ProbeKind,
     Profile,
     RunStatus,
     ScanRun,
     Service,
-    TlsFacts,
 )
 from secaudit.model.config import WorkspaceConfig
 from secaudit.scan import scope as scope_guard
 from secaudit.scan.errors import ScanEnvironmentError
-from secaudit.scan.judges import judge, ports_named_by, validate_checks
-from secaudit.scan.judges.tls import LifespanSchedule, MinDays
+from secaudit.scan.judges import judge, validate_checks, with_workspace_defaults
 from secaudit.scan.plan import ProbeTask, build_plan
-from secaudit.scan.probes import ports as ports_probe
-from secaudit.scan.probes.tls_ciphers import enumerate_ciphers, wants_enumeration
+from secaudit.scan.probes import REGISTRY
+from secaudit.scan.probes.base import Collected, ProbeContext
+from secaudit.scan.probes.ports import locate_nmap
 from secaudit.store import Store, scans
 
-AnyFacts = PortFacts | TlsFacts | HttpFacts
 MAX_EVIDENCE = 500
 
 
@@ -54,7 +50,7 @@ class ScanOutcome:
 
     run: ScanRun
     observations: list[Observation]
-    facts: list[PortFacts | TlsFacts | HttpFacts]
+    facts: list[Facts]
     unreachable: bool
     silent: list[str] = field(default_factory=list)
 
@@ -75,12 +71,6 @@ class ScanOutcome:
         )
 
 
-@dataclass
-class _TaskResult:
-    facts: list[AnyFacts]
-    raw_xml: list[tuple[str, bytes]]
-
-
 def resolve_profile(catalog: Catalog, config: WorkspaceConfig, profile_id: str | None) -> Profile:
     """The profile named, or the workspace default; InputError naming the known ones."""
     wanted = profile_id or config.scan.default_profile
@@ -89,19 +79,6 @@ def resolve_profile(catalog: Catalog, config: WorkspaceConfig, profile_id: str |
         known = ", ".join(sorted(catalog.profiles)) or "none"
         raise InputError(f"unknown scan profile {wanted!r} (known: {known})", [Problem("--profile", f"{wanted!r}")])
     return profile
-
-
-def with_workspace_defaults(parameters: dict[str, BaseModel], config: WorkspaceConfig) -> dict[str, BaseModel]:
-    """Fill parameters a check leaves to the workspace (certificate expiry margin, private CAs' certificate
-    lifespan) from ``secaudit.yaml``."""
-    filled = dict(parameters)
-    for check_id, params in parameters.items():
-        if isinstance(params, MinDays) and params.min_days is None:
-            filled[check_id] = params.model_copy(update={"min_days": config.scan.cert_expiry_warning_days})
-        if isinstance(params, LifespanSchedule) and params.private_ca_max_days is None:
-            private = config.scan.private_ca_max_lifespan_days
-            filled[check_id] = params.model_copy(update={"private_ca_max_days": private})
-    return filled
 
 
 def local_date(moment: dt.datetime, config: WorkspaceConfig) -> dt.date:
@@ -127,7 +104,7 @@ def run_scan(
     say = progress or (lambda _message: None)
     profile = resolve_profile(catalog, config, profile_id)
     checks = [c for c in catalog.checks.values() if c.probe in profile.probes]
-    parameters = with_workspace_defaults(validate_checks(checks), config)
+    parameters = with_workspace_defaults(validate_checks(checks), config.scan)
     decision = scope_guard.check_scope(
         service, local_date(started, config), config.scan.denylist, resolver=scope_guard.system_resolver
     )
@@ -142,10 +119,8 @@ def run_scan(
                 )
             ],
         )
-    needs_nmap = any(
-        t.probe is ProbeKind.PORTS or (t.probe is ProbeKind.TLS and wants_enumeration(profile.nmap)) for t in tasks
-    )
-    install = ports_probe.locate_nmap() if needs_nmap else None
+    needs_nmap = any(REGISTRY[kind].needs_nmap(profile) for kind in {t.probe for t in tasks})
+    install = locate_nmap() if needs_nmap else None
     run = ScanRun(
         id=uuid.uuid4().hex,
         service_id=service.id,
@@ -160,9 +135,9 @@ def run_scan(
         },
     )
     scans.begin_run(store, run, actor)
-    named_ports = ports_named_by(checks, parameters)
+    context = ProbeContext(profile, decision, checks, parameters, started, install)
     try:
-        results = _execute(tasks, profile, decision, install, named_ports, started, say)
+        results = _execute(tasks, context, say)
     except BaseException as exc:
         run.status = RunStatus.FAILED
         run.error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -182,32 +157,23 @@ def run_scan(
     return ScanOutcome(run=run, observations=observations, facts=facts, unreachable=unreachable, silent=silent)
 
 
-def silent_targets(facts: list[AnyFacts]) -> list[str]:
-    """The targets that answered nothing: every probe of them errored, and no scanned port was open."""
+def silent_targets(facts: list[Facts]) -> list[str]:
+    """The targets that answered nothing: every probe of them errored, or showed nothing (no open port)."""
     answered: dict[str, bool] = {}
     for f in facts:
-        spoke = f.error is None and (not isinstance(f, PortFacts) or bool(f.open_ports()))
+        spoke = REGISTRY[ProbeKind(f.kind)].answered(f)
         answered[f.target] = answered.get(f.target, False) or spoke
     return [target for target, spoke in answered.items() if not spoke]
 
 
-def _execute(
-    tasks: list[ProbeTask],
-    profile: Profile,
-    decision: scope_guard.ScopeDecision,
-    install: ports_probe.NmapInstall | None,
-    named_ports: list[int],
-    now: dt.datetime,
-    say: Callable[[str], None],
-) -> list[_TaskResult]:
+def _execute(tasks: list[ProbeTask], context: ProbeContext, say: Callable[[str], None]) -> list[Collected]:
     total = len(tasks)
-    say(f"[0/{total}] scanning with profile {profile.id}")
-    results: dict[int, _TaskResult] = {}
-    with ThreadPoolExecutor(max_workers=max(1, profile.concurrency), thread_name_prefix="secaudit-probe") as pool:
-        futures = {
-            pool.submit(_run_task, task, profile, decision, install, named_ports, now): index
-            for index, task in enumerate(tasks)
-        }
+    say(f"[0/{total}] scanning with profile {context.profile.id}")
+    results: dict[int, Collected] = {}
+    with ThreadPoolExecutor(
+        max_workers=max(1, context.profile.concurrency), thread_name_prefix="secaudit-probe"
+    ) as pool:
+        futures = {pool.submit(_run_task, task, context): index for index, task in enumerate(tasks)}
         for done, future in enumerate(as_completed(futures), start=1):
             index = futures[future]
             result = future.result()
@@ -218,53 +184,14 @@ def _execute(
     return [results[i] for i in range(total)]
 
 
-def _run_task(
-    task: ProbeTask,
-    profile: Profile,
-    decision: scope_guard.ScopeDecision,
-    install: ports_probe.NmapInstall | None,
-    named_ports: list[int],
-    now: dt.datetime,
-) -> _TaskResult:
-    approved = task.approved
+def _run_task(task: ProbeTask, context: ProbeContext) -> Collected:
+    probe = REGISTRY[task.probe]
     try:
-        # tls and http are imported here: a ports-only run need not pay for httpx and cryptography
-        match task.probe:
-            case ProbeKind.PORTS:
-                assert install is not None
-                found = ports_probe.scan_ports(approved, profile.nmap, install, named_ports)
-                return _TaskResult(list(found.facts), found.raw_xml)
-            case ProbeKind.TLS:
-                from secaudit.scan.probes import tls as tls_probe
-
-                facts = tls_probe.probe_tls(approved, profile.probe_timeout_s, now)
-                if install is not None and wants_enumeration(profile.nmap) and facts.error is None:
-                    facts.ciphers, facts.cipher_enumeration_error = enumerate_ciphers(
-                        facts.address, facts.port, profile.nmap, install
-                    )
-                return _TaskResult([facts], [])
-            case ProbeKind.HTTP:
-                from secaudit.scan.probes import http as http_probe
-
-                return _TaskResult([http_probe.probe_http(approved, decision, profile.probe_timeout_s)], [])
-            case _ as unreachable:
-                assert_never(unreachable)
+        return probe.collect(task.approved, context)
     except ScanEnvironmentError:
         raise
     except Exception as exc:  # a probe failure is data, never a crash of the run
-        return _TaskResult([_error_facts(task, f"probe failed: {type(exc).__name__}: {exc}")], [])
-
-
-def _error_facts(task: ProbeTask, message: str) -> AnyFacts:
-    approved = task.approved
-    address = str(approved.preferred_address() or "unresolved")
-    if task.probe is ProbeKind.PORTS:
-        return PortFacts(target=approved.label, address=address, error=message)
-    if task.probe is ProbeKind.TLS:
-        return TlsFacts(
-            target=approved.label, address=address, port=approved.target.url_port, sni=approved.hostname, error=message
-        )
-    return HttpFacts(target=approved.label, address=address, error=message)
+        return Collected([probe.error_facts(task.approved, f"probe failed: {type(exc).__name__}: {exc}")])
 
 
 def _observe(
@@ -272,7 +199,7 @@ def _observe(
     service: Service,
     checks: list[Check],
     parameters: dict[str, BaseModel],
-    facts: list[AnyFacts],
+    facts: list[Facts],
 ) -> list[Observation]:
     per_target: dict[tuple[str, str], int] = {}
     for f in facts:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from secaudit.model import ProbeKind, Profile
+from secaudit.scan.probes import REGISTRY
 from secaudit.scan.scope import ApprovedTarget, ScopeDecision
 
 
@@ -23,16 +23,10 @@ class ProbeTask:
 
 
 def build_plan(decision: ScopeDecision, profile: Profile) -> list[ProbeTask]:
-    """Host targets get the ports probe; https URLs the TLS probe; every URL the HTTP probe."""
-    tasks: list[ProbeTask] = []
-    for approved in decision.approved:
-        target = approved.target
-        if target.host is not None and ProbeKind.PORTS in profile.probes:
-            tasks.append(ProbeTask(ProbeKind.PORTS, approved))
-        if target.url is not None:
-            https = urlsplit(target.url).scheme == "https"
-            if https and ProbeKind.TLS in profile.probes:
-                tasks.append(ProbeTask(ProbeKind.TLS, approved))
-            if ProbeKind.HTTP in profile.probes:
-                tasks.append(ProbeTask(ProbeKind.HTTP, approved))
-    return tasks
+    """Per approved target, in registry order, every probe of the profile that plans for the target."""
+    return [
+        ProbeTask(kind, approved)
+        for approved in decision.approved
+        for kind, probe in REGISTRY.items()
+        if kind in profile.probes and probe.plans_for(approved.target)
+    ]

@@ -18,6 +18,7 @@ from secaudit import clock
 from secaudit.errors import SecauditError
 from secaudit.inventory import with_workspace_paths
 from secaudit.model import Facts, Observation, RunStatus, ScanRun, Service
+from secaudit.scan.probes.base import DriftPolicy
 from secaudit.schedule import NotificationError, check_settings
 from secaudit.schedule.drift import DriftResult, RunView, comparable, compute_drift, parse_facts
 from secaudit.schedule.events import (
@@ -216,8 +217,10 @@ class Batch:
         run = outcome.run
         previous = find_baseline(self.store, run)
         current = RunView(run, list(outcome.facts), list(outcome.observations))
+        assert self.catalog is not None
+        policy = DriftPolicy(list(self.catalog.checks.values()), self.config.scan.cert_expiry_warning_days)
         compared_at = clock.now()
-        result = compute_drift(previous, current, self.config.scan.cert_expiry_warning_days, compared_at)
+        result = compute_drift(previous, current, policy, compared_at)
         record_comparison(
             self.store,
             Comparison(

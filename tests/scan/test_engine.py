@@ -11,6 +11,7 @@ import pytest
 
 from secaudit.model import HttpFacts
 from secaudit.scan import engine
+from secaudit.scan.probes.base import Collected
 from tests.scan.conftest import write_service
 
 
@@ -35,20 +36,25 @@ def _setup(workspace: Path, targets: int, concurrency: int) -> tuple[Any, ...]:
     )
     ws = find_workspace(workspace)
     catalog = load_catalog(ws.catalog_layers())
-    return find_service(ws.services_dir, "many", catalog.checklists, ws.config.classification_scheme), catalog, open_store(ws.database_url), ws.config
+    return (
+        find_service(ws.services_dir, "many", catalog.checklists, ws.config.classification_scheme),
+        catalog,
+        open_store(ws.database_url),
+        ws.config,
+    )
 
 
 def test_probes_run_with_bounded_concurrency(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     running, peak, lock = [0], [0], threading.Lock()
 
-    def fake_task(task: Any, *args: Any) -> Any:
+    def fake_task(task: Any, _context: Any) -> Any:
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
         time.sleep(0.05)
         with lock:
             running[0] -= 1
-        return engine._TaskResult([HttpFacts(target=task.approved.label, error="not contacted")], [])
+        return Collected([HttpFacts(target=task.approved.label, error="not contacted")])
 
     monkeypatch.setattr(engine, "_run_task", fake_task)
     service, catalog, store, config = _setup(workspace, targets=6, concurrency=2)

@@ -396,7 +396,7 @@ def test_no_parameters_model_refuses_extras() -> None:
 
 def test_expiry_margin_comes_from_the_workspace_when_the_check_leaves_it_open() -> None:
     from secaudit.model.config import WorkspaceConfig
-    from secaudit.scan.engine import with_workspace_defaults
+    from secaudit.scan.judges import with_workspace_defaults
 
     check = Check.model_validate(
         {
@@ -410,7 +410,7 @@ def test_expiry_margin_comes_from_the_workspace_when_the_check_leaves_it_open() 
     config = WorkspaceConfig.model_validate(
         {"organisation": {"ja": "市", "en": "City"}, "scan": {"cert_expiry_warning_days": 60}}
     )
-    parsed = with_workspace_defaults(validate_checks([check]), config)[check.id]
+    parsed = with_workspace_defaults(validate_checks([check]), config.scan)[check.id]
     status, evidence, _ = judge(check, parsed, _tls(MODERN, _cert(days_left=45)))
     assert status is FAIL and "minimum 60" in evidence
     assert judge(check, validate_checks([check])[check.id], _tls(MODERN))[0] is ERROR

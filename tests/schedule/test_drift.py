@@ -6,12 +6,19 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from secaudit.model import HttpFacts, Observation, ObservationStatus, PortFacts, ScanRun, TlsFacts
+import pytest
+
+from secaudit.catalog import load_catalog
+from secaudit.model import Check, HttpFacts, Observation, ObservationStatus, PortFacts, ScanRun, TlsFacts
 from secaudit.model.facts import CertificateInfo, CookieInfo, PortInfo, ProtocolSupport
+from secaudit.scan.probes.base import DriftPolicy
 from secaudit.schedule.drift import RunView, comparable, compute_drift, parse_facts
 from secaudit.store.drift import DriftKind, DriftRecord, DriftState, drift_fingerprint
+from secaudit.workspace import builtin_layer
 
 NOW = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
+# drift follows what the shipped checks require, with a 30-day certificate warning
+POLICY = DriftPolicy(list(load_catalog([builtin_layer()]).checks.values()), cert_expiry_warning_days=30)
 SCOPE = {"authorized_by": "課長", "targets": [{"host": "localhost", "ports": [8443]}]}
 
 
@@ -92,7 +99,7 @@ def diff(
 ):
     before = RunView(run("r1"), list(BASE_FACTS), before_obs or [])
     after = RunView(run("r2"), after_facts, after_obs or [])
-    return compute_drift(before, after, cert_expiry_warning_days=30)
+    return compute_drift(before, after, POLICY)
 
 
 def only(result, kind: DriftKind) -> list[DriftRecord]:
@@ -148,9 +155,9 @@ def test_expiring_certificate_is_new_once_then_quiet_then_resolved() -> None:
     result = diff([ports(8443), short, http()])
     [item] = only(result, DriftKind.CERTIFICATE_EXPIRING)
     assert item.state is DriftState.NEW and "5 days" in item.message
-    again = compute_drift(RunView(run("r2"), [short]), RunView(run("r3"), [short]), 30)
+    again = compute_drift(RunView(run("r2"), [short]), RunView(run("r3"), [short]), POLICY)
     assert again.items == []
-    renewed = compute_drift(RunView(run("r3"), [short]), RunView(run("r4"), [tls(cert(sha="dd"))]), 30)
+    renewed = compute_drift(RunView(run("r3"), [short]), RunView(run("r4"), [tls(cert(sha="dd"))]), POLICY)
     expiring = only(renewed, DriftKind.CERTIFICATE_EXPIRING)
     assert [i.state for i in expiring] == [DriftState.RESOLVED]
 
@@ -192,16 +199,16 @@ def test_an_error_is_not_a_flip() -> None:
 
 def test_first_run_counts_failures_and_has_no_drift() -> None:
     current = RunView(run("r1"), list(BASE_FACTS), [obs("http.csp", ObservationStatus.FAIL, "r1")])
-    result = compute_drift(None, current, 30)
+    result = compute_drift(None, current, POLICY)
     assert (result.items, result.new_failures, result.baseline_run_id) == ([], 1, None)
     assert result.has_news
 
 
 def test_fingerprint_is_stable_and_distinct() -> None:
     opened = only(diff([ports(8443, 8444), tls(), http()]), DriftKind.OPEN_PORT)[0]
-    closed_later = compute_drift(RunView(run("r2"), [ports(8443, 8444)]), RunView(run("r3"), [ports(8443)]), 30).items[
-        0
-    ]
+    closed_later = compute_drift(
+        RunView(run("r2"), [ports(8443, 8444)]), RunView(run("r3"), [ports(8443)]), POLICY
+    ).items[0]
     assert opened.fingerprint == closed_later.fingerprint
     assert opened.fingerprint == drift_fingerprint("svc", DriftKind.OPEN_PORT, "localhost", "127.0.0.1 tcp/8444")
     expected = hashlib.sha256(b"svc\x1fopen_port\x1flocalhost\x1f127.0.0.1 tcp/8444").hexdigest()
@@ -222,3 +229,65 @@ def test_comparable_needs_same_profile_and_scope_targets() -> None:
 def test_parse_facts_round_trips_store_rows() -> None:
     rows = [(f.kind, f.target, f.model_dump(mode="json")) for f in BASE_FACTS] + [("ports", "x", {"bogus": 1})]
     assert parse_facts(rows) == BASE_FACTS
+
+
+def _check(check_id: str, assertion: str, parameters: dict[str, Any]) -> Check:
+    title = {"ja": "t", "en": "t"}
+    return Check.model_validate(
+        {
+            "id": check_id,
+            "probe": "http",
+            "title": title,
+            "severity": "low",
+            "assertion": assertion,
+            "parameters": parameters,
+        }
+    )
+
+
+def test_drift_follows_the_headers_the_checks_require() -> None:
+    before = RunView(run("r1"), [http(headers={"X-Guard": ["on"], "X-Frame-Options": ["DENY"]})])
+    after = RunView(run("r2"), [http(headers={})])
+    guard = DriftPolicy([_check("http.guard", "header_present", {"header": "X-Guard"})], 30)
+    assert [(i.kind, i.key, i.message) for i in compute_drift(before, after, guard).items] == [
+        (DriftKind.HEADER_MISSING, "x-guard", "X-Guard is no longer sent by https://localhost:8443/")
+    ]
+    assert [i.key for i in compute_drift(before, after, POLICY).items] == ["x-frame-options"]
+
+
+def test_a_weaker_value_is_one_the_check_no_longer_passes() -> None:
+    before = RunView(run("r1"), [http(headers={"X-Frame-Options": ["DENY"]})])
+    after = RunView(run("r2"), [http(headers={"X-Frame-Options": ["SAMEORIGIN"]})])
+    [shipped] = compute_drift(before, after, POLICY).items  # frame_protection accepts both: no rule tells
+    assert shipped.after == {"value": "SAMEORIGIN", "weakened": None} and "X-Frame-Options changed" in shipped.message
+    deny = DriftPolicy([_check("http.deny", "header_equals", {"header": "X-Frame-Options", "value": "DENY"})], 30)
+    [stricter] = compute_drift(before, after, deny).items
+    assert stricter.after == {"value": "SAMEORIGIN", "weakened": True} and "weakened" in stricter.message
+
+
+def test_changing_the_judges_data_changes_drift(monkeypatch: pytest.MonkeyPatch) -> None:
+    from secaudit.scan.judges import http as http_judges
+
+    weaker = [
+        ports(8443),
+        tls(),
+        http(headers={"Strict-Transport-Security": ["max-age=300"], "X-Frame-Options": ["DENY"]}),
+    ]
+    [item] = diff(weaker).items
+    assert (item.key, item.after) == ("strict-transport-security", {"value": "max-age=300", "weakened": True})
+    monkeypatch.setitem(http_judges.REQUIRED_HEADERS, "hsts_min_age", lambda _params: ())
+    assert diff(weaker).items == []
+
+
+def test_the_shipped_checks_require_the_six_security_headers() -> None:
+    from secaudit.scan.judges import headers_required_by, validate_checks
+
+    checks = [c for c in POLICY.checks if c.probe.value == "http"]
+    assert [h.name for h in headers_required_by(checks, validate_checks(checks))] == [
+        "Strict-Transport-Security",
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+        "Permissions-Policy",
+    ]

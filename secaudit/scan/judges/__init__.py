@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from secaudit.errors import Problem
 from secaudit.model import Check, HttpFacts, PortFacts, ProbeKind, TlsFacts
+from secaudit.model.config import ScanSettings
 from secaudit.scan.errors import CheckDefinitionError
 from secaudit.scan.judges import http, ports, tls
-from secaudit.scan.judges.base import ERROR, Assertion, Said, Verdict
+from secaudit.scan.judges.base import ERROR, Assertion, Parameters, Said, Verdict
 
 REGISTRY: dict[ProbeKind, dict[str, Assertion[Any]]] = {
     ProbeKind.PORTS: ports.ASSERTIONS,
@@ -56,9 +57,29 @@ def validate_checks(checks: Iterable[Check]) -> dict[str, BaseModel]:
     return parsed
 
 
-def ports_named_by(checks: Iterable[Check], parameters: dict[str, BaseModel]) -> list[int]:
+def ports_named_by(checks: Iterable[Check], parameters: Mapping[str, BaseModel]) -> list[int]:
     """Every port the ports checks name: a scan always covers them, so those checks judge what they ask."""
     return sorted({p for c in checks if c.probe is ProbeKind.PORTS for p in ports.named_ports(parameters[c.id])})
+
+
+def with_workspace_defaults(parameters: Mapping[str, BaseModel], settings: ScanSettings) -> dict[str, BaseModel]:
+    """Parameters with what each check leaves to the workspace (e.g. the certificate expiry margin) filled in."""
+    return {
+        check_id: params.with_workspace(settings) if isinstance(params, Parameters) else params
+        for check_id, params in parameters.items()
+    }
+
+
+def headers_required_by(checks: Iterable[Check], parameters: Mapping[str, BaseModel]) -> list[http.RequiredHeader]:
+    """Every response header the HTTP checks require, first named first, with the rules of all that name it."""
+    found: dict[str, http.RequiredHeader] = {}
+    for check in checks:
+        required = http.REQUIRED_HEADERS.get(check.assertion) if check.probe is ProbeKind.HTTP else None
+        for header in required(parameters[check.id]) if required else ():
+            key = header.name.lower()
+            known = found.get(key)
+            found[key] = header if known is None else http.RequiredHeader(known.name, known.rules + header.rules)
+    return list(found.values())
 
 
 def judge(check: Check, parameters: BaseModel, facts: PortFacts | TlsFacts | HttpFacts) -> Verdict:

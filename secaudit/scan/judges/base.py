@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from secaudit.model import ObservationStatus
+from secaudit.model.config import ScanSettings
 
 
 class Said(str):
@@ -52,6 +53,10 @@ class Parameters(BaseModel):
     (``min_days: true`` is not 1, ``secure: "no"`` is not false)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    def with_workspace(self, settings: ScanSettings) -> Self:
+        """These parameters with what the check leaves open taken from the workspace's scan settings."""
+        return self
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -108,8 +111,7 @@ def hsts_min_age(facts: HttpFacts, params: HstsPolicy) -> Verdict:
         )
     if not values:
         return FAIL, Said("no Strict-Transport-Security header", "Strict-Transport-Securityヘッダがありません"), {}
-    match = MAX_AGE_RE.search(values[0])
-    age = int(match.group(1)) if match else None
+    age = hsts_max_age(values[0])
     details = {"value": values[0], "max_age": age}
     if age is None:
         return (
@@ -144,7 +146,7 @@ def header_equals(facts: HttpFacts, params: HeaderValue) -> Verdict:
     values = facts.header(params.header)
     if not values:
         return FAIL, _absent(params.header), {}
-    if values[0].strip().lower() == params.value.lower():
+    if _equals(values[0], params.value):
         return PASS, _quoted(params.header, values[0]), {}
     return (
         FAIL,
@@ -414,6 +416,23 @@ def no_exposed_files(facts: HttpFacts, _params: NoParameters) -> Verdict:
     )
 
 
+def hsts_max_age(value: str) -> int | None:
+    """The max-age of a Strict-Transport-Security value; None when it has none."""
+    match = MAX_AGE_RE.search(value)
+    return int(match.group(1)) if match else None
+
+
+def hsts_weakened(was: str, now: str) -> bool:
+    """Whether an HSTS value got weaker: a shorter or lost max-age, or includeSubDomains dropped."""
+    before, after = hsts_max_age(was), hsts_max_age(now)
+    lost_subdomains = "includesubdomains" in was.lower() and "includesubdomains" not in now.lower()
+    return lost_subdomains or (before is not None and (after is None or after < before))
+
+
+def _equals(value: str, expected: str) -> bool:
+    return value.strip().lower() == expected.lower()
+
+
 def _quoted(header: str, value: str) -> Said:
     return Said(f"{header}: {value}", f"{header}: {value}")
 
@@ -440,3 +459,33 @@ ASSERTIONS: dict[str, Assertion[HttpFacts]] = {
     "methods_not_allowed": Assertion(Methods, methods_not_allowed, "OPTIONS does not list `methods`"),
     "no_directory_listing": Assertion(NoParameters, no_directory_listing, "the root is not a directory listing"),
 }
+
+
+WeakerRule = Callable[[str, str], bool]
+
+
+@dataclass(frozen=True)
+class RequiredHeader:
+    """A response header the checks want sent, and the rules that tell a weaker value (none: cannot tell)."""
+
+    name: str
+    rules: tuple[WeakerRule, ...] = ()
+
+    def weakened(self, was: str, now: str) -> bool | None:
+        """Whether ``now`` is weaker than ``was`` by any rule; None where no rule can tell."""
+        return any(rule(was, now) for rule in self.rules) if self.rules else None
+
+
+def _lost_value(expected: str) -> WeakerRule:
+    return lambda was, now: _equals(was, expected) and not _equals(now, expected)
+
+
+REQUIRED_HEADERS: dict[str, Callable[[Any], tuple[RequiredHeader, ...]]] = {
+    "hsts_min_age": lambda _params: (RequiredHeader("Strict-Transport-Security", (hsts_weakened,)),),
+    "csp_restricts_scripts": lambda _params: (RequiredHeader("Content-Security-Policy"),),
+    "header_equals": lambda params: (RequiredHeader(params.header, (_lost_value(params.value),)),),
+    "frame_protection": lambda _params: (RequiredHeader("X-Frame-Options"), RequiredHeader("Content-Security-Policy")),
+    "header_in": lambda params: (RequiredHeader(params.header),),
+    "header_present": lambda params: (RequiredHeader(params.header),),
+}
+"""Per assertion, the headers a check of it requires: drift follows exactly these between runs."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import Field, field_validator
 
 from secaudit.model import TlsFacts
+from secaudit.model.config import ScanSettings
 from secaudit.scan.judges.base import (
     ERROR,
     FAIL,
@@ -50,6 +51,12 @@ class MinDays(Parameters):
 
     min_days: int | None = Field(default=None, ge=0)
 
+    def with_workspace(self, settings: ScanSettings) -> Self:
+        """The workspace's ``cert_expiry_warning_days`` when the check names no minimum."""
+        if self.min_days is not None:
+            return self
+        return self.model_copy(update={"min_days": settings.cert_expiry_warning_days})
+
 
 class MaxDays(Parameters):
     """A maximum number of days."""
@@ -71,6 +78,12 @@ class LifespanSchedule(Parameters):
 
     limits: list[LifespanLimit] = Field(min_length=1)
     private_ca_max_days: int | None = Field(default=None, ge=1)
+
+    def with_workspace(self, settings: ScanSettings) -> Self:
+        """The workspace's ``private_ca_max_lifespan_days`` when the check names no private CA limit."""
+        if self.private_ca_max_days is not None:
+            return self
+        return self.model_copy(update={"private_ca_max_days": settings.private_ca_max_lifespan_days})
 
     @field_validator("limits")
     @classmethod
