@@ -144,6 +144,7 @@ def build_input(tmp_catalog: object | None = None, hostile: bool = True, **overr
         ans("HUM-5.2-001", "q1", dt.date(2025, 6, 1), "研修受講記録 2025"),
         ans("HUM-5.3-001", "q1", "yes", "インシデント対応手順書 v3"),
         ans("HUM-5.3-001", "q2", "done"),
+        ans("HUM-5.3-001", "q3", "yes"),
         ans("HUM-5.4-001", "q1", "no"),
         ans("TEC-6.2-001", "q1", dt.date(2024, 1, 10)),
         ans("TEC-6.5-001", "q1", "no"),

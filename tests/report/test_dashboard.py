@@ -56,9 +56,9 @@ def test_row_counts_open_risks_by_level_and_questionnaire_progress() -> None:
     row = row_from_input(build_input())
     assert row.open_risks == {"critical": 1, "high": 2, "medium": 1}  # the accepted risk is not open
     assert row.decision is DecisionKind.NO_GO
-    # 9 required questions asked (HUM-5.3-001/q2 follows q1 = yes; ORG-1-001/q2 is optional);
-    # PHY-4.4-001 and TEC-6.6-001 are unanswered.
-    assert (row.answered, row.questions) == (7, 9)
+    # 10 required questions asked (HUM-5.3-001/q2 and q3 follow q1 = yes, TEC-6.5-001/q2 does not follow
+    # q1 = no; ORG-1-001/q2 is optional); PHY-4.4-001 and TEC-6.6-001 are unanswered.
+    assert (row.answered, row.questions) == (8, 10)
 
 
 def test_follow_up_questions_count_only_once_asked() -> None:
