@@ -12,7 +12,6 @@ from secaudit.cli.common import OutputFormat, console, info, print_json, state
 from secaudit.model import Domain, Language
 
 if TYPE_CHECKING:
-    from secaudit.catalog import Catalog
     from secaudit.model import Checklist, Control
     from secaudit.soa import StatementOfApplicability
 
@@ -61,63 +60,15 @@ def validate(
     ] = None,
 ) -> None:
     """Validate checklist and scanner YAML; every problem is named by file and line (exit 2)."""
-    from secaudit.catalog import Layer, load_catalog, yaml_files
-    from secaudit.errors import CatalogError, Problem
-    from secaudit.workspace import builtin_dir
+    from secaudit.pipeline.checklists import validate_checklists
 
-    st = state(ctx)
-    if paths:
-        files = yaml_files(paths)
-        if not files:
-            raise CatalogError("no .yaml files found in " + ", ".join(str(p) for p in paths))
-        given = {f.resolve() for f in files}
-        given_ids = {_checklist_id(f) for f in files} - {None}
-        # the built-in checks, and the built-in checklists the given ones do not replace, are the reference a
-        # given file is checked against (its checks, and the controls a retired control's requirement moved to)
-        reference = tuple(
-            f
-            for f in yaml_files([builtin_dir("scanners"), builtin_dir("checklists")])
-            if f.resolve() not in given and _checklist_id(f) not in given_ids
-        )
-        catalog = load_catalog([Layer("built-in reference", reference), Layer("given", tuple(files))])
-        if not catalog.checklists and not catalog.checks and not catalog.profiles:
-            raise CatalogError("nothing to validate", [Problem(str(p), "no checklists or checks") for p in paths])
-    else:
-        catalog = st.catalog()
-    _validate_assertions(catalog)
+    catalog = validate_checklists(state(ctx), paths)
     for override in catalog.overrides:
         info(f"note: {override}")
     info(
         f"OK: {len(catalog.controls)} controls in {len(catalog.checklists)} checklist(s), "
         f"{len(catalog.checks)} checks, {len(catalog.profiles)} profiles (catalog {catalog.version})"
     )
-
-
-def _checklist_id(path: Path) -> str | None:
-    """The id a checklist file declares (None for a scanner file, or a file that does not read as YAML)."""
-    from secaudit.yamlsource import YamlSourceError, load_yaml
-
-    try:
-        data = load_yaml(path).data
-    except (YamlSourceError, OSError):
-        return None
-    header = data.get("checklist") if isinstance(data, dict) else None
-    found = header.get("id") if isinstance(header, dict) else None
-    return str(found) if found is not None else None
-
-
-def _validate_assertions(catalog: Catalog) -> None:
-    """Each check's assertion must exist for its probe, with parameters it accepts; name file:line."""
-    from secaudit.errors import CatalogError, Problem
-    from secaudit.scan.judges import check_problems
-
-    problems = [
-        Problem(catalog.origins.get(f"check:{check.id}", f"check {check.id}"), f"{p.location}: {p.message}")
-        for check in catalog.checks.values()
-        for p in check_problems(check)
-    ]
-    if problems:
-        raise CatalogError(f"{len(problems)} problem(s) in scanner checks", problems)
 
 
 @app.command("list")
@@ -263,21 +214,15 @@ def import_workbook(
 ) -> None:
     """Convert an authoring workbook back to checklist YAML; nothing is written if any row is invalid."""
     from secaudit.atomic import atomic_write_text
-    from secaudit.catalog import Layer, load_catalog, yaml_files
-    from secaudit.catalog_xlsx import checklist_yaml, import_checklist
+    from secaudit.catalog_xlsx import checklist_yaml
     from secaudit.errors import InputError
-    from secaudit.workspace import builtin_dir
+    from secaudit.pipeline.checklists import read_authoring_workbook
 
     if output.suffix.lower() not in (".yaml", ".yml"):
         raise InputError(f"{output}: the output is checklist YAML; name it NAME.yaml")
     if not workbook.is_file():
         raise InputError(f"{workbook}: no such file")
-    folders = [builtin_dir("scanners")]
-    ws = state(ctx).optional_workspace()
-    if ws is not None and ws.local_dir("scanners").is_dir():
-        folders.append(ws.local_dir("scanners"))
-    scanners = load_catalog([Layer("scanners", tuple(yaml_files(folders)))])
-    checklist = import_checklist(workbook, known_checks=set(scanners.checks))
+    checklist = read_authoring_workbook(state(ctx), workbook)
     atomic_write_text(output, checklist_yaml(checklist, source=workbook.name))
     info(f"wrote {output}: checklist {checklist.checklist.id}, {len(checklist.controls)} controls")
 
