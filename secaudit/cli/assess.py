@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from secaudit import clock
 from secaudit.cli.common import OutputFormat, console, info, print_json, state
 from secaudit.model import Language, ResultStatus
 
@@ -111,38 +110,15 @@ def review(
     ] = None,
 ) -> None:
     """Confirm or override a control's result; it lapses when newer answers or observations arrive."""
-    from pydantic import ValidationError
-
     from secaudit.errors import InputError
-    from secaudit.model.result import Review
-    from secaudit.pipeline.evaluation import evaluate_service
-    from secaudit.pipeline.records import save_review
+    from secaudit.pipeline.records import review_control
 
     if result not in REVIEW_RESULTS:
         raise InputError(f"--result: '{result}' is not one of {', '.join(REVIEW_RESULTS)}")
-    st = state(ctx)
-    ev = evaluate_service(st, service_id)
-    current = ev.result(control_id)
-    if current.status is ResultStatus.NOT_APPLICABLE and not current.self_assessed_status and not current.basis:
-        raise InputError(f"{control_id} does not apply to {service_id} ({current.reason}); nothing to review")
-    who = reviewer or st.workspace().config.auditor
-    if not who:
-        raise InputError("--reviewer: name who reviewed (or set 'auditor' in secaudit.yaml)")
-    try:
-        item = Review(
-            control_id=control_id,
-            result=ResultStatus(result),
-            note=note,
-            reviewer=who,
-            at=clock.now(),
-            basis=current.basis,
-        )
-    except ValidationError as exc:
-        raise InputError("invalid review: " + "; ".join(e["msg"] for e in exc.errors())) from None
-    self_assessed = current.self_assessed_status or current.underlying_status or current.status
-    save_review(st, ev.service.id, item, self_assessed)
-    verb = "confirmed" if self_assessed.value == result else f"overridden ({self_assessed.value} -> {result})"
-    info(f"{service_id} {control_id}: {verb} by {who}")
+    done = review_control(state(ctx), service_id, control_id, ResultStatus(result), note, reviewer)
+    was = done.self_assessed.value
+    verb = "confirmed" if done.confirms else f"overridden ({was} -> {result})"
+    info(f"{service_id} {control_id}: {verb} by {done.review.reviewer}")
 
 
 def _pct(value: float | None) -> str:

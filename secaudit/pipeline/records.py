@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from secaudit import clock
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
@@ -61,11 +63,48 @@ def record_decision(session: Session, ev: Evaluation, strict: bool) -> None:
     )
 
 
-def save_review(session: Session, service_id: str, review: Review, self_assessed: ResultStatus) -> None:
-    """Store an officer's confirmation or override of a control's result."""
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """A stored review and the result the evidence alone gave (what it confirms or overrides)."""
+
+    review: Review
+    self_assessed: ResultStatus
+
+    @property
+    def confirms(self) -> bool:
+        """Whether the reviewer agreed with the evidence."""
+        return self.review.result is self.self_assessed
+
+
+def review_control(
+    session: Session, service_id: str, control_id: str, result: ResultStatus, note: str, reviewer: str | None
+) -> ReviewOutcome:
+    """Confirm or override a control's current result (it lapses when newer evidence arrives); refuse a control
+    that does not apply, and a review without a reviewer (``reviewer`` defaults to the workspace's auditor)."""
+    from pydantic import ValidationError
+
+    from secaudit.errors import InputError
+    from secaudit.model import ResultStatus
+    from secaudit.model.result import Review
+    from secaudit.pipeline.evaluation import evaluate_service
     from secaudit.store import reviews
 
-    reviews.save_review(session.store(), service_id, review, self_assessed)
+    ev = evaluate_service(session, service_id)
+    current = ev.result(control_id)
+    if current.status is ResultStatus.NOT_APPLICABLE and not current.self_assessed_status and not current.basis:
+        raise InputError(f"{control_id} does not apply to {service_id} ({current.reason}); nothing to review")
+    who = reviewer or session.workspace().config.auditor
+    if not who:
+        raise InputError("--reviewer: name who reviewed (or set 'auditor' in secaudit.yaml)")
+    try:
+        item = Review(
+            control_id=control_id, result=result, note=note, reviewer=who, at=clock.now(), basis=current.basis
+        )
+    except ValidationError as exc:
+        raise InputError("invalid review: " + "; ".join(e["msg"] for e in exc.errors())) from None
+    self_assessed = current.self_assessed_status or current.underlying_status or current.status
+    reviews.save_review(session.store(), ev.service.id, item, self_assessed)
+    return ReviewOutcome(item, self_assessed)
 
 
 def record_treatments(
