@@ -170,16 +170,14 @@ def import_register(
     """Store the treatment decisions officers wrote into an exported register (all rows valid, or nothing)."""
     from secaudit.cli.evaluate import evaluate_service
     from secaudit.errors import InputError
-    from secaudit.registerbook import MAX_BYTES, RegisterFileError, check_against_register, read_register_xlsx, refusal
+    from secaudit.registerbook import check_against_register, read_register_file, refusal
     from secaudit.store import risks
 
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    if path.stat().st_size > MAX_BYTES:
-        raise RegisterFileError(f"{path.name}: {path.stat().st_size} bytes is more than the {MAX_BYTES} allowed")
     st = state(ctx)
     who = _who(st, by)
-    parsed = read_register_xlsx(path.read_bytes(), path.name, who, clock.now())
+    parsed = read_register_file(path, who, clock.now())
     ev = evaluate_service(st, parsed.service_id)
     size = 3 if st.workspace().config.risk_matrix.value == "3x3" else 5
     problems = check_against_register(parsed, {e.id for e in ev.register}, size)
