@@ -53,6 +53,7 @@ COLUMNS = (
     "description_ja",
     "description_en",
     "rationale",
+    "rationale_ja",
     "treatment",
     "owner",
     "plan",
@@ -63,7 +64,10 @@ COLUMNS = (
     "residual_likelihood",
     "residual_impact",
 )
-"""The CSV columns: plain keys and both languages, for machines and for diffing (the workbook is for people)."""
+"""The CSV columns of every tabular register export (``risk export``, ``report --format csv``).
+
+Plain keys and both languages, for machines and for diffing (the workbook is for people).
+"""
 
 
 class RegisterFileError(InputError):
@@ -117,6 +121,7 @@ def register_rows(register: Sequence[RiskEntry]) -> list[dict[str, Any]]:
                 "description_ja": e.description.ja,
                 "description_en": e.description.en,
                 "rationale": e.rationale,
+                "rationale_ja": e.rationale_ja,
                 "treatment": t.kind.value if t else None,
                 "owner": t.owner if t else None,
                 "plan": t.plan if t else None,
@@ -137,7 +142,7 @@ def register_json(register: Sequence[RiskEntry]) -> str:
 
 
 def register_csv(register: Sequence[RiskEntry]) -> str:
-    """The register as CSV, text protected from formula injection."""
+    """The register as CSV in the one register schema (``COLUMNS``), text protected from formula injection."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\r\n")
     writer.writeheader()
