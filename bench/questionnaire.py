@@ -30,13 +30,12 @@ sys.path.insert(0, str(REPO))
 from secaudit.catalog import load_catalog  # noqa: E402
 from secaudit.inventory import find_service  # noqa: E402
 from secaudit.model import Language  # noqa: E402
-from secaudit.questionnaire import HostileWorkbookError  # noqa: E402
 from secaudit.questionnaire import layout as L  # noqa: E402
 from secaudit.questionnaire.export import export_questionnaire  # noqa: E402
-from secaudit.questionnaire.guards import read_checked_workbook  # noqa: E402
 from secaudit.questionnaire.importer import ImportRequest, import_workbook  # noqa: E402
 from secaudit.questionnaire.items import question_items  # noqa: E402
 from secaudit.store import open_store  # noqa: E402
+from secaudit.workbook_guard import WorkbookRefused, read_untrusted  # noqa: E402
 from secaudit.workspace import init_workspace  # noqa: E402
 
 COMMAND = "PYTHONPATH=. python bench/questionnaire.py"
@@ -209,8 +208,8 @@ def main() -> None:
         report("  peak memory of that process (max RSS)", peak_mb, "MB", 300)
         tracemalloc.start()
         start = time.perf_counter()
-        with contextlib.suppress(HostileWorkbookError):
-            read_checked_workbook(big)
+        with contextlib.suppress(WorkbookRefused):
+            read_untrusted(big)
         elapsed = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1] / (1024 * 1024)
         tracemalloc.stop()

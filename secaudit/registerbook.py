@@ -1,8 +1,8 @@
 """The risk register as a file: xlsx, csv or json out; xlsx back in with officers' treatment decisions.
 
-An imported workbook is hostile until proven otherwise: the file type, size,
-zip contents and row count are checked before parsing (openpyxl parses XML
-through defusedxml), formula cells are refused, and every problem is named
+An imported workbook is hostile until proven otherwise: it passes
+``workbook_guard`` before parsing (openpyxl parses XML through defusedxml),
+formula cells are refused, and every problem is named
 by sheet, row and column. Text written out is protected from formula
 injection. Nothing here touches the database: an import returns validated
 treatments for the caller to store.
@@ -14,9 +14,9 @@ import csv
 import datetime as dt
 import io
 import json
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,14 +29,11 @@ from secaudit.model import Language, RiskEntry, Treatment, TreatmentKind
 from secaudit.model.labels import TREATMENT_SYNONYMS, TREATMENT_TEXT, name_of
 from secaudit.risk import validate_treatment
 from secaudit.risk_matrix import matrix_for
+from secaudit.workbook_guard import LIMITS, WorkbookRefused, check_untrusted, read_untrusted
 from secaudit.workbook_kinds import WorkbookKind, identify, wrong_kind
 
 FORMAT = R.FORMAT
 META_SHEET = R.META_SHEET
-MAX_BYTES = 5 * 1024 * 1024
-MAX_UNCOMPRESSED = 50 * 1024 * 1024
-MAX_ZIP_ENTRIES = 200
-MAX_ROWS = 5000
 MAX_COLUMNS = 60
 
 COLUMNS = (
@@ -56,6 +53,7 @@ COLUMNS = (
     "description_ja",
     "description_en",
     "rationale",
+    "rationale_ja",
     "treatment",
     "owner",
     "plan",
@@ -66,7 +64,10 @@ COLUMNS = (
     "residual_likelihood",
     "residual_impact",
 )
-"""The CSV columns: plain keys and both languages, for machines and for diffing (the workbook is for people)."""
+"""The CSV columns of every tabular register export (``risk export``, ``report --format csv``).
+
+Plain keys and both languages, for machines and for diffing (the workbook is for people).
+"""
 
 
 class RegisterFileError(InputError):
@@ -120,6 +121,7 @@ def register_rows(register: Sequence[RiskEntry]) -> list[dict[str, Any]]:
                 "description_ja": e.description.ja,
                 "description_en": e.description.en,
                 "rationale": e.rationale,
+                "rationale_ja": e.rationale_ja,
                 "treatment": t.kind.value if t else None,
                 "owner": t.owner if t else None,
                 "plan": t.plan if t else None,
@@ -140,7 +142,7 @@ def register_json(register: Sequence[RiskEntry]) -> str:
 
 
 def register_csv(register: Sequence[RiskEntry]) -> str:
-    """The register as CSV, text protected from formula injection."""
+    """The register as CSV in the one register schema (``COLUMNS``), text protected from formula injection."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\r\n")
     writer.writeheader()
@@ -156,30 +158,13 @@ def register_xlsx(register: Sequence[RiskEntry], service_id: str, matrix: str, l
     return register_workbook(register, service_id, matrix, lang, zone)
 
 
-def check_container(data: bytes, name: str) -> None:
-    """Refuse what is not a plausible, reasonably sized xlsx before any XML is parsed."""
-    if not name.lower().endswith(".xlsx"):
-        raise RegisterFileError(f"{name}: only .xlsx register workbooks can be imported")
-    if len(data) > MAX_BYTES:
-        raise RegisterFileError(f"{name}: {len(data)} bytes is more than the {MAX_BYTES} allowed")
+def read_register_file(path: Path, decided_by: str, decided_at: dt.datetime) -> RegisterImport:
+    """Read and validate the register workbook at ``path`` (see ``read_register_xlsx``)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError):
-        # NotImplementedError: a zip feature or version Excel never writes (zipfile refuses it)
-        raise RegisterFileError(
-            f"{name}: not an xlsx workbook (not a zip container, or one that cannot be read)"
-        ) from None
-    if len(infos) > MAX_ZIP_ENTRIES:
-        raise RegisterFileError(f"{name}: {len(infos)} parts in the workbook; at most {MAX_ZIP_ENTRIES} allowed")
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNCOMPRESSED:
-        raise RegisterFileError(f"{name}: unpacks to {total} bytes; at most {MAX_UNCOMPRESSED} allowed")
-    names = {i.filename for i in infos}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise RegisterFileError(f"{name}: not an xlsx workbook (no xl/workbook.xml)")
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise RegisterFileError(f"{name}: workbooks with macros are refused")
+        data = read_untrusted(path)
+    except WorkbookRefused as exc:
+        raise RegisterFileError(exc.message) from exc
+    return _read_guarded(data, path.name, decided_by, decided_at)
 
 
 def read_register_xlsx(data: bytes, name: str, decided_by: str, decided_at: dt.datetime) -> RegisterImport:
@@ -187,9 +172,17 @@ def read_register_xlsx(data: bytes, name: str, decided_by: str, decided_at: dt.d
 
     Headers and treatment names are read in either language; problems are given in the workbook's.
     """
+    try:
+        check_untrusted(data, name)
+    except WorkbookRefused as exc:
+        raise RegisterFileError(exc.message) from exc
+    return _read_guarded(data, name, decided_by, decided_at)
+
+
+def _read_guarded(data: bytes, name: str, decided_by: str, decided_at: dt.datetime) -> RegisterImport:
+    """Parse a workbook that passed the guard."""
     from openpyxl import load_workbook
 
-    check_container(data, name)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a damaged file
@@ -258,16 +251,16 @@ def _refuse_other_kind(wb: Any, name: str) -> None:
 
 def _sheet_rows(sheet: Any, name: str, shape: RegisterImport) -> list[tuple[int, list[Any]]]:
     declared = sheet.max_row or 0
-    if declared > MAX_ROWS + 1:
+    if declared > LIMITS.max_rows + 1:
         raise RegisterFileError(
-            f"{name}: {shape.sheet} declares {declared} rows; at most {MAX_ROWS} risks are accepted"
+            f"{name}: {shape.sheet} declares {declared} rows; at most {LIMITS.max_rows} risks are accepted"
         )
     rows: list[tuple[int, list[Any]]] = []
     problems: list[Problem] = []
     keys: list[str | None] = []
     for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
-        if number > MAX_ROWS + 1:
-            raise RegisterFileError(f"{name}: {shape.sheet} has more than {MAX_ROWS} rows")
+        if number > LIMITS.max_rows + 1:
+            raise RegisterFileError(f"{name}: {shape.sheet} has more than {LIMITS.max_rows} rows")
         values: list[Any] = []
         for cell in cells:
             if getattr(cell, "data_type", None) == "f":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 from pathlib import Path
 
@@ -13,12 +14,12 @@ from hypothesis import strategies as st
 
 from secaudit.catalog import validate_checklist_file
 from secaudit.catalog_xlsx import AuthoringError, checklist_yaml, export_checklist, import_checklist
-from secaudit.catalog_xlsx import cells as cells_module
 from secaudit.catalog_xlsx import sheets as sheets_module
 from secaudit.catalog_xlsx.layout import COLUMNS
 from secaudit.cellsafety import neutralise as protect
 from secaudit.cellsafety import restore as unprotect
 from secaudit.model import Checklist
+from secaudit.workbook_guard import LIMITS
 from secaudit.workspace import builtin_dir
 from secaudit.yamlsource import load_yaml
 
@@ -251,7 +252,7 @@ def test_non_xlsx_files_are_refused(tmp_path: Path) -> None:
         import_checklist(csv)
     fake = tmp_path / "fake.xlsx"
     fake.write_text("id,severity\n", encoding="utf-8")
-    with pytest.raises(AuthoringError, match="not a ZIP container"):
+    with pytest.raises(AuthoringError, match="not a zip container"):
         import_checklist(fake)
     other_zip = tmp_path / "other.xlsx"
     with zipfile.ZipFile(other_zip, "w") as archive:
@@ -260,20 +261,25 @@ def test_non_xlsx_files_are_refused(tmp_path: Path) -> None:
         import_checklist(other_zip)
 
 
-def test_oversized_files_are_refused_before_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write_book(load(WEB), tmp_path / "web.xlsx")
-    monkeypatch.setattr(cells_module, "MAX_FILE_BYTES", 1000)
-    with pytest.raises(AuthoringError, match="the limit is 1000"):
-        import_checklist(path)
-    monkeypatch.setattr(cells_module, "MAX_FILE_BYTES", 20 * 1024 * 1024)
-    monkeypatch.setattr(cells_module, "MAX_UNCOMPRESSED_BYTES", 1000)
-    with pytest.raises(AuthoringError, match="ZIP bomb"):
-        import_checklist(path)
+def test_the_workbook_guard_runs_before_parsing(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.xlsx"
+    with huge.open("wb") as handle:
+        handle.write(b"PK\x03\x04")
+        handle.truncate(LIMITS.max_file_bytes + 1)
+    with pytest.raises(AuthoringError, match=f"the limit is {LIMITS.max_file_bytes} bytes"):
+        import_checklist(huge)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (2 << 20))
+    with pytest.raises(AuthoringError, match="a zip bomb"):
+        import_checklist(bomb)
 
 
 def test_too_many_rows_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_book(load(WEB), tmp_path / "web.xlsx")
-    monkeypatch.setattr(sheets_module, "MAX_ROWS", 10)
+    monkeypatch.setattr(sheets_module, "LIMITS", dataclasses.replace(LIMITS, max_rows=10))
     with pytest.raises(AuthoringError, match="the limit is 10"):
         import_checklist(path)
 
@@ -298,7 +304,8 @@ def test_xml_entity_declarations_are_refused(tmp_path: Path) -> None:
                 body = text.split("?>", 1)[1] if text.startswith("<?xml") else text
                 data = (declaration + body).encode("utf-8")
             copy.writestr(item, data)
-    with pytest.raises(AuthoringError, match="cannot read the workbook"):
+    # the workbook guard refuses it before defusedxml would
+    with pytest.raises(AuthoringError, match="declares a DTD or entities"):
         import_checklist(hostile)
 
 

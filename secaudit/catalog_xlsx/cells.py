@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 from secaudit.errors import InputError, Problem
 
-"""Leading characters that make a spreadsheet treat text as a formula."""
-
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_ZIP_ENTRIES = 2_000
-MAX_ROWS = 10_000
 MAX_COLUMNS = 80
 MAX_CELL_CHARS = 32_767
 
@@ -29,35 +22,6 @@ def where(path: Path, sheet: str, row: int | None = None, column: str | None = N
     if column is not None:
         parts.append(f"column {column}" + (f" ({key})" if key else ""))
     return ", ".join(parts)
-
-
-def check_container(path: Path) -> None:
-    """Refuse anything that is not a modest .xlsx file before any XML is parsed."""
-    if path.suffix.lower() != ".xlsx":
-        raise AuthoringError(f"{path.name}: not an .xlsx workbook (only .xlsx files are read)")
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise AuthoringError(f"{path}: cannot read the file: {exc.strerror}") from exc
-    if size > MAX_FILE_BYTES:
-        raise AuthoringError(f"{path.name}: file is {size} bytes; the limit is {MAX_FILE_BYTES}")
-    if not zipfile.is_zipfile(path):
-        raise AuthoringError(f"{path.name}: not an .xlsx workbook (not a ZIP container)")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError) as exc:
-        raise AuthoringError(f"{path.name}: damaged .xlsx container: {exc}") from exc
-    if len(entries) > MAX_ZIP_ENTRIES:
-        raise AuthoringError(f"{path.name}: {len(entries)} parts in the container; the limit is {MAX_ZIP_ENTRIES}")
-    total = sum(entry.file_size for entry in entries)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise AuthoringError(
-            f"{path.name}: unpacks to {total} bytes; the limit is {MAX_UNCOMPRESSED_BYTES} (possible ZIP bomb)"
-        )
-    names = {entry.filename for entry in entries}
-    if "xl/workbook.xml" not in names:
-        raise AuthoringError(f"{path.name}: not an .xlsx workbook (no xl/workbook.xml)")
 
 
 MAX_REPORTED_PROBLEMS = 100

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,16 +13,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from secaudit.catalog_xlsx.cells import (
-    MAX_CELL_CHARS,
-    MAX_COLUMNS,
-    MAX_ROWS,
-    AuthoringError,
-    check_container,
-    where,
-)
+from secaudit.catalog_xlsx.cells import MAX_CELL_CHARS, MAX_COLUMNS, AuthoringError, where
 from secaudit.cellsafety import restore_text
 from secaudit.errors import Problem
+from secaudit.workbook_guard import LIMITS, WorkbookRefused, read_untrusted
 
 CellValue = str | int | float | bool
 
@@ -44,10 +39,13 @@ class SheetData:
 
 
 def open_workbook(path: Path) -> Workbook:
-    """Open an .xlsx after the container checks, read-only, formulas not evaluated."""
-    check_container(path)
+    """Open an .xlsx that passed the workbook guard, read-only, formulas not evaluated."""
     try:
-        return load_workbook(path, read_only=True, data_only=False, keep_links=False, keep_vba=False)
+        data = read_untrusted(path)
+    except WorkbookRefused as exc:
+        raise AuthoringError(exc.message) from exc
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False, keep_vba=False)
     except Exception as exc:  # openpyxl raises many kinds on damaged parts
         raise AuthoringError(f"{path.name}: cannot read the workbook: {type(exc).__name__}: {exc}") from exc
 
@@ -62,16 +60,16 @@ def read_sheet(
     sheet = book[name]
     max_row = sheet.max_row or 0
     max_column = sheet.max_column or 0
-    if max_row > MAX_ROWS + 1:
-        raise AuthoringError(f"{where(path, name)}: {max_row} rows; the limit is {MAX_ROWS}")
+    if max_row > LIMITS.max_rows + 1:
+        raise AuthoringError(f"{where(path, name)}: {max_row} rows; the limit is {LIMITS.max_rows}")
     if max_column > MAX_COLUMNS:
         raise AuthoringError(f"{where(path, name)}: {max_column} columns; the limit is {MAX_COLUMNS}")
     letters: dict[str, str] = {}
     by_index: dict[int, str] = {}
     rows: list[SheetRow] = []
     for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
-        if number > MAX_ROWS + 1:
-            raise AuthoringError(f"{where(path, name)}: more than {MAX_ROWS} rows")
+        if number > LIMITS.max_rows + 1:
+            raise AuthoringError(f"{where(path, name)}: more than {LIMITS.max_rows} rows")
         values: dict[int, CellValue] = {}
         for index, cell in enumerate(cells, start=1):
             value = _cell(path, name, number, index, by_index.get(index), cell, problems)

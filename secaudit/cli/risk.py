@@ -170,15 +170,13 @@ def import_register(
     """Store the treatment decisions officers wrote into an exported register (all rows valid, or nothing)."""
     from secaudit.errors import InputError
     from secaudit.pipeline.records import import_treatments
-    from secaudit.registerbook import MAX_BYTES, RegisterFileError, read_register_xlsx
+    from secaudit.registerbook import read_register_file
 
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    if path.stat().st_size > MAX_BYTES:
-        raise RegisterFileError(f"{path.name}: {path.stat().st_size} bytes is more than the {MAX_BYTES} allowed")
     st = state(ctx)
     who = _who(st, by)
-    parsed = read_register_xlsx(path.read_bytes(), path.name, who, clock.now())
+    parsed = read_register_file(path, who, clock.now())
     done = import_treatments(st, parsed, path.name)
     info(f"{path.name}: {done.stored} treatment(s) stored, {done.unchanged} unchanged")
 

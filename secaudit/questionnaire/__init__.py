@@ -10,8 +10,4 @@ class QuestionnaireError(InputError):
     """A workbook, answers file or answer was refused (exit 2)."""
 
 
-class HostileWorkbookError(QuestionnaireError):
-    """A file was refused before any spreadsheet parser saw it."""
-
-
-__all__ = ["HostileWorkbookError", "QuestionnaireError"]
+__all__ = ["QuestionnaireError"]

@@ -16,13 +16,13 @@ from secaudit.model import ORGANISATION_ID, AnswerSource, ClassificationScheme
 from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire import layout as L
 from secaudit.questionnaire.archive import archive_original
-from secaudit.questionnaire.guards import DEFAULT_LIMITS, WorkbookLimits, read_checked_workbook
 from secaudit.questionnaire.items import AnswerKey, QuestionItem
 from secaudit.questionnaire.messages import counts, field_name, say
 from secaudit.questionnaire.reader import WorkbookContent, read_workbook
 from secaudit.questionnaire.validation import RawAnswer, ValidAnswer, validate_submission
 from secaudit.store import Store
 from secaudit.store.answers import AnswerSet, get_questionnaire, save_answer_set
+from secaudit.workbook_guard import WorkbookRefused, read_untrusted
 
 
 @dataclass
@@ -56,12 +56,14 @@ class ImportRequest:
     answered_by: str | None = None
     organisation: bool = False
     """The workbook must be the organisation questionnaire (``import --organisation``), and only then may it be."""
-    limits: WorkbookLimits = DEFAULT_LIMITS
 
 
 def import_workbook(request: ImportRequest, path: Path) -> ImportOutcome:
     """Check ``path`` completely; store its answers as a new answer set, or raise with every problem."""
-    data = read_checked_workbook(path, request.limits)
+    try:
+        data = read_untrusted(path)
+    except WorkbookRefused as exc:
+        raise QuestionnaireError(exc.message) from exc
     content = read_workbook(path, data)
     respondent_id, items = _match_questionnaire(request, content)
     errors: list[Problem] = []

@@ -1,4 +1,4 @@
-"""Reading a questionnaire workbook that passed the guards: metadata, answer rows, who answered.
+"""Reading a questionnaire workbook that passed the workbook guard: metadata, answer rows, who answered.
 
 openpyxl reads it with defusedxml (checked below) and ``data_only=False``, so a
 formula is seen as a formula and never evaluated or trusted for its cached value.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,11 +89,11 @@ def require_defusedxml() -> None:
 
 
 def read_workbook(path: Path, data: bytes) -> WorkbookContent:
-    """Load ``data`` (already checked by the guards) and pull out metadata and answer rows."""
+    """Load ``data`` (already passed by ``workbook_guard``) and pull out metadata and answer rows."""
     require_defusedxml()
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+    except (InvalidFileException, KeyError, ValueError, TypeError, OSError) as exc:
         raise QuestionnaireError(
             f"{path}: not a readable workbook", [Problem(str(path), f"cannot read the workbook: {exc}")]
         ) from None

@@ -13,7 +13,7 @@ from secaudit.report.junit import junit_document
 from secaudit.report.oscal import oscal_document
 from secaudit.report.render import html_to_pdf, render_template
 from secaudit.report.sarif import sarif_document
-from secaudit.report.tabular import register_csv, report_json
+from secaudit.report.tabular import register_table, report_json
 from secaudit.report.view import ReportView, build_view
 
 
@@ -59,7 +59,7 @@ FORMATS: dict[ReportFormat, FormatSpec] = {
     ReportFormat.OSCAL: FormatSpec("oscal.json", "application/json", lambda v, _: oscal_document(v)),
     ReportFormat.SARIF: FormatSpec("sarif", "application/sarif+json", lambda v, _: sarif_document(v)),
     ReportFormat.JUNIT: FormatSpec("junit.xml", "application/xml", lambda v, _: junit_document(v)),
-    ReportFormat.CSV: FormatSpec("csv", "text/csv", lambda v, _: register_csv(v)),
+    ReportFormat.CSV: FormatSpec("csv", "text/csv", lambda v, _: register_table(v)),
 }
 
 

@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import asdict
 from typing import Any
 
 from secaudit import __version__
-from secaudit.cellsafety import neutralise
+from secaudit.registerbook import register_csv
 from secaudit.report.view import ReportView
-
-REGISTER_COLUMNS = (
-    "risk_id",
-    "service_id",
-    "control_id",
-    "title",
-    "result_status",
-    "likelihood",
-    "impact",
-    "inherent_level",
-    "residual_level",
-    "status",
-    "treatment",
-    "owner",
-    "due",
-    "approver",
-    "expires",
-    "justification",
-    "first_seen",
-    "rationale",
-)
 
 
 def report_json(view: ReportView) -> bytes:
@@ -74,37 +51,6 @@ def report_json(view: ReportView) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def spreadsheet_safe(value: object) -> str:
-    """A cell value a spreadsheet will not run as a formula (prefixed with an apostrophe when it could)."""
-    return neutralise("" if value is None else str(value))
-
-
-def register_csv(view: ReportView) -> bytes:
-    """The risk register as CSV (UTF-8 with BOM so Excel reads Japanese), formula-injection safe."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(REGISTER_COLUMNS)
-    for risk in view.register:
-        treatment = risk.treatment
-        row = (
-            risk.id,
-            risk.service_id,
-            risk.control_id,
-            risk.title.get(view.lang),
-            risk.result_status.value,
-            risk.likelihood,
-            risk.impact,
-            risk.inherent_level,
-            risk.residual_level,
-            risk.status.value,
-            treatment.kind.value if treatment else "",
-            treatment.owner if treatment else "",
-            treatment.due.isoformat() if treatment and treatment.due else "",
-            treatment.approver if treatment else "",
-            treatment.expires.isoformat() if treatment and treatment.expires else "",
-            treatment.justification if treatment else "",
-            risk.first_seen.isoformat() if risk.first_seen else "",
-            risk.rationale,
-        )
-        writer.writerow([spreadsheet_safe(cell) for cell in row])
-    return buffer.getvalue().encode("utf-8-sig")
+def register_table(view: ReportView) -> bytes:
+    """The report's register as CSV in the register's own schema, the same file as ``risk export`` writes."""
+    return register_csv(view.register).encode("utf-8")

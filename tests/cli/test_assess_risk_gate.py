@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -379,6 +381,27 @@ def test_hostile_register_stores_nothing(evidence: Path, tmp_path: Path) -> None
     text.write_text("risk_id\n")
     refused = run_cli(["risk", "import", str(text), "--by", "佐藤"], evidence)
     assert refused.exit_code == 2 and "only .xlsx" in refused.stderr
+
+
+def test_register_and_report_csv_share_one_row_schema(evidence: Path, tmp_path: Path) -> None:
+    """``risk export`` and ``report --format csv`` write the same columns and the same risks."""
+    from secaudit.registerbook import COLUMNS
+
+    exported = tmp_path / "register.csv"
+    assert run_cli(["risk", "export", SERVICE, "-o", str(exported)], evidence).exit_code == 0
+    tables = {"register": exported.read_bytes()}
+    for lang in ("ja", "en"):
+        out = tmp_path / f"report-{lang}.csv"
+        result = run_cli(["report", SERVICE, "--format", "csv", "--lang", lang, "-o", str(out)], evidence)
+        assert result.exit_code == 0, result.stderr
+        tables[lang] = out.read_bytes()
+    rows = {name: list(csv.reader(io.StringIO(data.decode("utf-8-sig")))) for name, data in tables.items()}
+    assert rows["register"][0] == rows["ja"][0] == rows["en"][0] == list(COLUMNS)
+    assert "rationale_ja" in rows["register"][0]
+    ids = {name: sorted(row[0] for row in table[1:]) for name, table in rows.items()}
+    assert ids["register"] and ids["register"] == ids["ja"] == ids["en"]
+    by_id = {name: {row[0]: row for row in table[1:]} for name, table in rows.items()}
+    assert by_id["register"] == by_id["ja"] == by_id["en"]
 
 
 def test_three_by_three_matrix_from_the_workspace_config(evidence: Path) -> None:

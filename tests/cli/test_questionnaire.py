@@ -10,7 +10,9 @@ import pytest
 
 from tests.conftest import run_subprocess
 from tests.questionnaire.conftest import GOOD, add_qtest, counts, fill
-from tests.questionnaire.test_guards import ANSWERS_SHEET, BOMB_DTD, rewrite
+from tests.test_workbook_guard import BOMB_DTD, rewrite
+
+ANSWERS_SHEET = "xl/worksheets/sheet2.xml"
 
 
 @pytest.fixture

@@ -347,5 +347,5 @@ def test_register_workbook_with_an_unsupported_zip_version_is_refused() -> None:
     data = bytearray(buffer.getvalue())
     central = data.rfind(b"PK\x01\x02", 0, data.rfind(b"PK\x05\x06"))
     data[central + 6] = 64  # "version needed to extract" 6.4 in the central directory
-    with pytest.raises(RegisterFileError, match="not an xlsx workbook"):
+    with pytest.raises(RegisterFileError, match="not an .xlsx workbook"):
         read_register_xlsx(bytes(data), "register.xlsx", "佐藤", dt.datetime.now(dt.UTC))

@@ -171,8 +171,8 @@ def test_csv_register_is_formula_safe(report_input: ReportInput) -> None:
     raw = produce(report_input, ReportFormat.CSV, Language.JA)
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert [r["control_id"] for r in rows][:2] == ["TEC-6.1-002", "HUM-5.4-001"]
-    owner = next(r["owner"] for r in rows if r["control_id"] == "TEC-6.5-001")
+    assert [r["control"] for r in rows][:2] == ["TEC-6.1-002", "HUM-5.4-001"]
+    owner = next(r["owner"] for r in rows if r["control"] == "TEC-6.5-001")
     assert owner.startswith("'=HYPERLINK")
     assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r.values())
 
