@@ -28,7 +28,6 @@ from secaudit.model import (
 )
 from secaudit.model.labels import LEVEL_TEXT, RISK_STATUS_TEXT, SEVERITY_TEXT, TREATMENT_TEXT, ja
 
-OPEN_STATUSES = frozenset({RiskStatus.OPEN, RiskStatus.TREATING, RiskStatus.REOPENED})
 _ORDER = {DecisionKind.GO: 0, DecisionKind.CONDITIONAL: 1, DecisionKind.NO_GO: 2}
 
 
@@ -97,9 +96,7 @@ def _treatment_ja(entry: RiskEntry) -> str:
 
 def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unplanned: bool) -> list[GateReason]:
     reasons = []
-    open_risks = sorted(
-        (e for e in register if e.status in OPEN_STATUSES), key=lambda e: (-e.level_rank, -e.score, e.id)
-    )
+    open_risks = sorted((e for e in register if e.status.is_open), key=lambda e: (-e.level_rank, -e.score, e.id))
     low = []
     block_ja = ja(SEVERITY_TEXT, policy.block_at.value)
     for entry in open_risks:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from secaudit import clock
 from secaudit.catalog import Catalog
-from secaudit.gate import OPEN_STATUSES, decide, has_plan
+from secaudit.gate import decide, has_plan
 from secaudit.model import (
     ControlResult,
     LocalizedText,
@@ -31,7 +31,6 @@ from secaudit.model.result import RiskLifecycle
 from secaudit.risk_matrix import RiskMatrix, matrix_for, rate
 
 __all__ = [
-    "OPEN_STATUSES",
     "apply_waivers",
     "build_register",
     "decide",

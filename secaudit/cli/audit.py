@@ -71,7 +71,7 @@ def audit(
     rate = f"{overall.pass_rate:.1%}" if overall.pass_rate is not None else "-"
     coverage = f"{overall.coverage:.1%}" if overall.coverage is not None else "-"
     info(f"assess: {overall.applicable} applicable controls, pass rate {rate}, coverage {coverage}")
-    open_risks = [r for r in ev.register if r.status.value in ("open", "reopened", "treating")]
+    open_risks = [r for r in ev.register if r.status.is_open]
     info(f"register: {len(ev.register)} entries, {len(open_risks)} open")
 
     language = lang or ws.config.language

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from secaudit.model.evidence import Answer, AnswerSource, Observation, ObservationStatus
     from secaudit.model.facts import CertificateInfo, CookieInfo, Facts, HttpFacts, PortFacts, PortInfo, TlsFacts
     from secaudit.model.result import (
+        OPEN_RISK_STATUSES,
         ControlResult,
         Decision,
         DecisionKind,
@@ -110,6 +111,7 @@ _HOMES: dict[str, str] = {
     "NetworkModel": "secaudit.model.service",
     "NetworkTier": "secaudit.model.service",
     "NmapOptions": "secaudit.model.check",
+    "OPEN_RISK_STATUSES": "secaudit.model.result",
     "Observation": "secaudit.model.evidence",
     "ObservationStatus": "secaudit.model.evidence",
     "PortFacts": "secaudit.model.facts",
@@ -147,6 +149,7 @@ _HOMES: dict[str, str] = {
 
 __all__ = [
     "FACT_NAMES",
+    "OPEN_RISK_STATUSES",
     "ORGANISATION_ID",
     "Answer",
     "AnswerSource",

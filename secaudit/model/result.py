@@ -109,6 +109,16 @@ class RiskStatus(StrEnum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
 
+    @property
+    def is_open(self) -> bool:
+        """Still to be dealt with (open, being treated, or back again): what the gate, the report and the
+        dashboard count as an open risk. An accepted or resolved risk is not open."""
+        return self in OPEN_RISK_STATUSES
+
+
+OPEN_RISK_STATUSES = frozenset({RiskStatus.OPEN, RiskStatus.TREATING, RiskStatus.REOPENED})
+"""The statuses of a risk that is still open (see :attr:`RiskStatus.is_open`)."""
+
 
 class Treatment(StrictModel):
     """A decision about a risk, made by a person (persisted by the store)."""

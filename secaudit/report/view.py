@@ -22,7 +22,6 @@ from secaudit.model import (
     Observation,
     ResultStatus,
     RiskEntry,
-    RiskStatus,
     Severity,
     StatusCounts,
     TrailEntry,
@@ -36,7 +35,6 @@ from secaudit.report.opinion import opinion_paragraphs
 from secaudit.report.wording import Wording
 
 STATUS_ORDER = [s.value for s in ResultStatus]
-OPEN_RISK_STATUSES = {RiskStatus.OPEN, RiskStatus.TREATING, RiskStatus.REOPENED}
 
 
 @dataclass
@@ -460,7 +458,7 @@ def build_view(data: ReportInput, lang: Language) -> ReportView:
     recommendations.sort(key=lambda f: ((-f.rank[0], -f.rank[1]), f.result.control_id))
     good.sort(key=lambda f: (-f.result.severity.rank, f.result.control_id))
     register = sorted(data.register, key=lambda r: (-r.level_rank, r.control_id))
-    open_risks = [r for r in register if r.status in OPEN_RISK_STATUSES]
+    open_risks = [r for r in register if r.status.is_open]
     controls = [
         ControlRow(
             result=r,
