@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         Reference,
         Verdict,
     )
+    from secaudit.model.drift import DriftKind, DriftState
     from secaudit.model.evidence import Answer, AnswerSource, Observation, ObservationStatus
     from secaudit.model.facts import CertificateInfo, CookieInfo, Facts, HttpFacts, PortFacts, PortInfo, TlsFacts
     from secaudit.model.result import (
@@ -101,6 +102,8 @@ _HOMES: dict[str, str] = {
     "DecisionKind": "secaudit.model.vocab",
     "DependsOn": "secaudit.model.control",
     "Domain": "secaudit.model.vocab",
+    "DriftKind": "secaudit.model.drift",
+    "DriftState": "secaudit.model.drift",
     "FACT_NAMES": "secaudit.model.condition",
     "Facts": "secaudit.model.facts",
     "GatePolicy": "secaudit.model.config",
@@ -179,6 +182,8 @@ __all__ = [
     "DecisionKind",
     "DependsOn",
     "Domain",
+    "DriftKind",
+    "DriftState",
     "Facts",
     "GatePolicy",
     "GateReason",

@@ -24,8 +24,9 @@ from secaudit.model import (
     ScanRun,
     WorkspaceConfig,
 )
+from secaudit.model.drift import DriftState
 from secaudit.report.charts import level_key
-from secaudit.report.input import DriftItem, DriftState, ReportInput
+from secaudit.report.input import DriftItem, ReportInput
 from secaudit.report.render import render_template
 from secaudit.report.wording import Wording
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
 from secaudit import clock
@@ -30,18 +29,11 @@ from secaudit.model import (
     Service,
     WorkspaceConfig,
 )
+from secaudit.model.drift import DriftState
 
 
 class ReportError(InputError):
     """A report could not be made from what it was given (bad template, unknown format)."""
-
-
-class DriftState(StrEnum):
-    """How something changed between two scan runs."""
-
-    NEW = "new"
-    RESOLVED = "resolved"
-    CHANGED = "changed"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from secaudit import clock
 from secaudit.errors import SecauditError
 from secaudit.model import Facts, Observation, RunStatus, ScanRun, Service
+from secaudit.model.drift import DriftState
 from secaudit.schedule import NotificationError, check_settings
 from secaudit.schedule.drift import DriftResult, RunView, comparable, compute_drift, parse_facts
 from secaudit.schedule.events import (
@@ -32,7 +33,6 @@ from secaudit.schedule.notify import ServiceNews, build_notifications, deliver
 from secaudit.store import Store, audit_log
 from secaudit.store.drift import (
     Comparison,
-    DriftState,
     comparison_of,
     enqueue,
     give_up_on,

@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from secaudit.model import Facts, HttpFacts, Observation, ObservationStatus, PortFacts, ScanRun, TlsFacts
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.model.facts import CertificateInfo, PortInfo
-from secaudit.store.drift import DriftKind, DriftRecord, DriftState
+from secaudit.store.drift import DriftRecord
 
 SECURITY_HEADERS = (
     "Strict-Transport-Security",

@@ -7,9 +7,10 @@ import hashlib
 from typing import Any
 
 from secaudit.model import HttpFacts, Observation, ObservationStatus, PortFacts, ScanRun, TlsFacts
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.model.facts import CertificateInfo, CookieInfo, PortInfo, ProtocolSupport
 from secaudit.schedule.drift import RunView, comparable, compute_drift, parse_facts
-from secaudit.store.drift import DriftKind, DriftRecord, DriftState, drift_fingerprint
+from secaudit.store.drift import DriftRecord, drift_fingerprint
 
 NOW = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
 SCOPE = {"authorized_by": "課長", "targets": [{"host": "localhost", "ports": [8443]}]}
