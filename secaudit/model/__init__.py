@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         Scores,
         StatusCounts,
         TrailEntry,
+        TrailVerdict,
         Treatment,
         TreatmentKind,
     )
@@ -144,6 +145,7 @@ _HOMES: dict[str, str] = {
     "Target": "secaudit.model.service",
     "TlsFacts": "secaudit.model.facts",
     "TrailEntry": "secaudit.model.result",
+    "TrailVerdict": "secaudit.model.vocab",
     "Treatment": "secaudit.model.result",
     "TreatmentKind": "secaudit.model.vocab",
     "Verdict": "secaudit.model.control",
@@ -221,6 +223,7 @@ __all__ = [
     "Target",
     "TlsFacts",
     "TrailEntry",
+    "TrailVerdict",
     "Treatment",
     "TreatmentKind",
     "Verdict",

@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints, field_validator
 from secaudit.model.common import ControlType, Domain, LocalizedText, Severity, Slug, StrictModel
 from secaudit.model.vocab import DecisionKind as DecisionKind
 from secaudit.model.vocab import ResultStatus as ResultStatus
+from secaudit.model.vocab import TrailVerdict as TrailVerdict
 from secaudit.model.vocab import TreatmentKind as TreatmentKind
 
 
@@ -19,7 +20,7 @@ class TrailEntry(StrictModel):
 
     kind: Literal["answer", "observation", "review"]
     ref: str
-    verdict: str
+    verdict: TrailVerdict
     summary: str
     summary_ja: str | None = None
     """The summary in Japanese, where it was written in both languages (an observation's evidence)."""

@@ -25,6 +25,7 @@ from secaudit.model import (
     Severity,
     StatusCounts,
     TrailEntry,
+    TrailVerdict,
 )
 from secaudit.model.control import AuditPhase, Procedure
 from secaudit.model.finding import FindingKind, classify
@@ -232,7 +233,7 @@ class ReportView:
                 if found.from_organisation:
                     text += f" — {self.inherited(found)}"
                 return text
-            if entry.verdict in ("missing", "skipped"):
+            if entry.verdict in (TrailVerdict.MISSING, TrailVerdict.SKIPPED):
                 return self.t.verdict_name(entry.verdict)
         if self.lang is Language.JA and entry.summary_ja:
             return entry.summary_ja
@@ -315,7 +316,7 @@ def _finding(data: ReportInput, result: ControlResult, risk: RiskEntry | None, t
     extra = []
     for entry in result.trail:
         check = data.checks.get(entry.ref) if entry.kind == "observation" else None
-        if check is not None and check.remediation is not None and entry.verdict != "pass":
+        if check is not None and check.remediation is not None and entry.verdict is not TrailVerdict.PASS:
             extra.append(check.remediation.get(lang))
     remediation = " ".join(dict.fromkeys([r for r in [remediation, *extra] if r]))
     refs = reference_text(control, t) if control else []
