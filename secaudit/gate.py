@@ -207,7 +207,7 @@ def _scan_reasons(
         ]
     reasons = []
     finished = last_run.finished_at or last_run.started_at
-    age = max(0, (_aware(now) - _aware(finished)).days)  # a clock set back makes no scan older than new
+    age = max(0, (now - finished).days)  # a clock set back makes no scan older than new
     if age > policy.max_scan_age_days:
         reasons.append(
             GateReason(
@@ -291,7 +291,3 @@ def _accepted_notes(register: Sequence[RiskEntry]) -> list[GateReason]:
             message_ja=f"{len(accepted)} 件のリスクが例外措置として受容されています（最も早い期限 {soonest}）",
         )
     ]
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -163,13 +163,9 @@ def _current_treatment(treatment: Treatment | None, life: RiskLifecycle | None, 
     if treatment is None or life is None:
         return treatment
     cutoff = life.resolved_at if reopening else life.reopened_at
-    if cutoff is not None and _aware(treatment.decided_at) < _aware(cutoff):
+    if cutoff is not None and treatment.decided_at < cutoff:
         return None
     return treatment
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _entry(

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from secaudit.model.common import ControlType, Domain, LocalizedText, Severity, Slug, StrictModel
+from secaudit.model.common import ControlType, Domain, LocalizedText, Moment, Severity, Slug, StrictModel
 from secaudit.model.vocab import DecisionKind as DecisionKind
 from secaudit.model.vocab import ResultStatus as ResultStatus
 from secaudit.model.vocab import TrailVerdict as TrailVerdict
@@ -25,7 +25,7 @@ class TrailEntry(StrictModel):
     summary_ja: str | None = None
     """The summary in Japanese, where it was written in both languages (an observation's evidence)."""
     who: str | None = None
-    at: dt.datetime | None = None
+    at: Moment | None = None
     source: str | None = None
     target: str | None = None
     baseline: str | None = None
@@ -67,7 +67,7 @@ class Review(StrictModel):
     result: ResultStatus
     note: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
     reviewer: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    at: dt.datetime
+    at: Moment
     basis: str
 
     @field_validator("result")
@@ -132,7 +132,7 @@ class Treatment(StrictModel):
     justification: str | None = None
     expires: dt.date | None = None
     decided_by: str
-    decided_at: dt.datetime
+    decided_at: Moment
     residual_likelihood: int | None = None
     residual_impact: int | None = None
 
@@ -143,12 +143,12 @@ class RiskLifecycle(StrictModel):
     risk_id: str
     service_id: Slug
     control_id: str
-    first_seen: dt.datetime
-    last_seen: dt.datetime
+    first_seen: Moment
+    last_seen: Moment
     last_result: ResultStatus
-    resolved_at: dt.datetime | None = None
+    resolved_at: Moment | None = None
     reopened: int = 0
-    reopened_at: dt.datetime | None = None
+    reopened_at: Moment | None = None
     last_weakness: Severity | None = None
 
 
@@ -169,8 +169,8 @@ class RiskEntry(StrictModel):
     rationale: str
     status: RiskStatus
     treatment: Treatment | None = None
-    first_seen: dt.datetime | None = None
-    resolved_at: dt.datetime | None = None
+    first_seen: Moment | None = None
+    resolved_at: Moment | None = None
     details: dict[str, Any] = Field(default_factory=dict)
     matrix: str = "5x5"
     score: int = 0
@@ -198,6 +198,6 @@ class Decision(StrictModel):
     service_id: Slug
     decision: DecisionKind
     reasons: list[GateReason] = Field(default_factory=list)
-    decided_at: dt.datetime
+    decided_at: Moment
     strict: bool = False
     policy: dict[str, Any] = Field(default_factory=dict)

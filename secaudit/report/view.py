@@ -164,16 +164,14 @@ class ReportView:
         if value is None:
             return "-"
         if isinstance(value, dt.datetime):
-            aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-            return aware.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+            return value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
         return value.isoformat()
 
     def day(self, value: dt.datetime | None) -> str:
         """The date of a moment in the workspace's time zone; '-' when missing."""
         if value is None:
             return "-"
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return aware.astimezone(self.tz).date().isoformat()
+        return value.astimezone(self.tz).date().isoformat()
 
     @property
     def period(self) -> str:
@@ -434,8 +432,7 @@ def _period(data: ReportInput) -> dt.datetime | None:
     moments = [a.answered_at for a in data.answers] + [o.observed_at for o in data.observations]
     if data.last_run is not None:
         moments.append(data.last_run.started_at)
-    aware = [m if m.tzinfo else m.replace(tzinfo=dt.UTC) for m in moments]
-    return min(aware) if aware else None
+    return min(moments) if moments else None
 
 
 def build_view(data: ReportInput, lang: Language) -> ReportView:

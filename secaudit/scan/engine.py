@@ -106,8 +106,7 @@ def with_workspace_defaults(parameters: dict[str, BaseModel], config: WorkspaceC
 
 def local_date(moment: dt.datetime, config: WorkspaceConfig) -> dt.date:
     """The date at ``moment`` in the workspace's time zone: an authorisation ends at local midnight."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(config.zone).date()
+    return moment.astimezone(config.zone).date()
 
 
 def run_scan(
