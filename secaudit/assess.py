@@ -219,7 +219,7 @@ def _judge_questions(
         try:
             _check_choices(catalog.answer_choices(control, question), answer.value)
             verdict = question.judge(answer.value, today)
-        except (AssertionError, TypeError, ValueError):
+        except (TypeError, ValueError):
             notes.setdefault(ResultStatus.ERROR, []).append(question.id)
             if keep:
                 trail.append(_answer_trail(ref, answer, TrailVerdict.UNJUDGEABLE))
@@ -338,7 +338,8 @@ def _judge_checks(
         if check_status.raises_risk:
             failed.append(check_severity)
     status = worst(notes)
-    assert status is not None
+    if status is None:
+        raise ValueError(f"control {control.id} lists no checks to judge")
     weakness = max(failed, key=_severity_rank) if failed and status.raises_risk else None
     named = ", ".join(notes[status])
     en, ja = _CHECK_WORDS[status]
