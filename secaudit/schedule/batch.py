@@ -116,7 +116,6 @@ class Batch:
         self.workspace = workspace
         self.config = workspace.config
         self._catalog_of = catalog
-        self.catalog: Catalog | None = None
         self.store = store
         self.scan = scan
         self.options = options
@@ -138,12 +137,12 @@ class Batch:
         with RunLock(self.workspace.data_dir) as lock:
             now = self.options.now or clock.now()
             self._recover(lock.stale, now)
-            self.catalog = self._catalog_of()  # service files are checked against its checklists
-            services = self._select(self.catalog, now, tz)
+            catalog = self._catalog_of()  # service files are checked against its checklists
+            services = self._select(catalog, now, tz)
             workers = self.options.concurrency or self.config.scan.batch_concurrency
             if services:
                 with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="secaudit-scan") as pool:
-                    self.report.services = list(pool.map(self._scan_one, services))
+                    self.report.services = list(pool.map(lambda s: self._scan_one(s, catalog), services))
             self.report.services.extend(self._invalid)
             self._notify(services)
         message, data = finish_message(self.report)
@@ -185,12 +184,11 @@ class Batch:
         self._invalid.extend(selection.invalid)
         return selection.chosen
 
-    def _scan_one(self, service: Service) -> ServiceReport:
+    def _scan_one(self, service: Service, catalog: Catalog) -> ServiceReport:
         report = ServiceReport(service.id)
         self.emit("info", service.id, "scan.start", f"scanning with profile {self.options.profile or 'default'}")
         try:
-            assert self.catalog is not None
-            outcome = self.scan(service, self.catalog, self.store, self.config, self.options.profile, actor=ACTOR)
+            outcome = self.scan(service, catalog, self.store, self.config, self.options.profile, actor=ACTOR)
         except SecauditError as exc:
             report.error = "; ".join(exc.lines())
         except Exception as exc:  # one broken service must never stop the others
