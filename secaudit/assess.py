@@ -35,6 +35,7 @@ from secaudit.model import (
     Severity,
     StatusCounts,
     TrailEntry,
+    TrailVerdict,
     Verdict,
 )
 from secaudit.model.control import ScanCadence
@@ -200,7 +201,9 @@ def _judge_questions(
         ref = f"{control.id}/{question.id}" if keep else ""
         if not _is_asked(question, control, answers):
             if keep:
-                trail.append(TrailEntry(kind="answer", ref=ref, verdict="skipped", summary="follow-up not asked"))
+                trail.append(
+                    TrailEntry(kind="answer", ref=ref, verdict=TrailVerdict.SKIPPED, summary="follow-up not asked")
+                )
             continue
         answer = answers.get((control.id, question.id))
         if answer is None or answer.value is None or answer.value == [] or answer.value == "":
@@ -208,19 +211,21 @@ def _judge_questions(
                 notes.setdefault(ResultStatus.AWAITING_ANSWER, []).append(question.id)
                 if keep:
                     trail.append(
-                        TrailEntry(kind="answer", ref=ref, verdict="missing", summary="required answer missing")
+                        TrailEntry(
+                            kind="answer", ref=ref, verdict=TrailVerdict.MISSING, summary="required answer missing"
+                        )
                     )
             continue
         try:
             _check_choices(catalog.answer_choices(control, question), answer.value)
             verdict = question.judge(answer.value, today)
-        except (AssertionError, TypeError, ValueError):
+        except (TypeError, ValueError):
             notes.setdefault(ResultStatus.ERROR, []).append(question.id)
             if keep:
-                trail.append(_answer_trail(ref, answer, "unjudgeable"))
+                trail.append(_answer_trail(ref, answer, TrailVerdict.UNJUDGEABLE))
             continue
         if keep:
-            trail.append(_answer_trail(ref, answer, verdict.value))
+            trail.append(_answer_trail(ref, answer, TrailVerdict(verdict)))
         informational = informational or verdict is Verdict.INFO
         if verdict is Verdict.NOT_APPLICABLE and answer.comment:
             why_not_applicable.append(" ".join(answer.comment.split()))
@@ -271,7 +276,7 @@ def _is_asked(question: Question, control: Control, answers: Mapping[tuple[str, 
     return any(str(v) in dep.answer_in for v in values)
 
 
-def _answer_trail(ref: str, answer: Answer, verdict: str) -> TrailEntry:
+def _answer_trail(ref: str, answer: Answer, verdict: TrailVerdict) -> TrailEntry:
     value = answer.value
     shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     summary = f"answer: {shown}"
@@ -306,7 +311,7 @@ def _judge_checks(
                     TrailEntry(
                         kind="observation",
                         ref=ref.check,
-                        verdict="not_scanned",
+                        verdict=TrailVerdict.NOT_SCANNED,
                         summary="no observation",
                         summary_ja="観測なし",
                     )
@@ -317,7 +322,7 @@ def _judge_checks(
                 TrailEntry(
                     kind="observation",
                     ref=ref.check,
-                    verdict=obs.status.value,
+                    verdict=TrailVerdict(obs.status),
                     summary=obs.evidence,
                     summary_ja=obs.evidence_ja,
                     at=obs.observed_at,
@@ -333,7 +338,8 @@ def _judge_checks(
         if check_status.raises_risk:
             failed.append(check_severity)
     status = worst(notes)
-    assert status is not None
+    if status is None:
+        raise ValueError(f"control {control.id} lists no checks to judge")
     weakness = max(failed, key=_severity_rank) if failed and status.raises_risk else None
     named = ", ".join(notes[status])
     en, ja = _CHECK_WORDS[status]
@@ -347,7 +353,7 @@ def _judge_cadence(control: Control, cadence: ScanCadence, run: ScanRun | None, 
             TrailEntry(
                 kind="observation",
                 ref="scan_cadence",
-                verdict="not_scanned",
+                verdict=TrailVerdict.NOT_SCANNED,
                 summary="no scan run on record",
                 summary_ja="検査の実行記録なし",
             )
@@ -366,7 +372,7 @@ def _judge_cadence(control: Control, cadence: ScanCadence, run: ScanRun | None, 
             TrailEntry(
                 kind="observation",
                 ref="scan_cadence",
-                verdict="not_scanned",
+                verdict=TrailVerdict.NOT_SCANNED,
                 summary=f"latest scan run {run.id} on {day} reached no target",
                 summary_ja=f"直近の検査 {run.id}（{day}）は対象に到達しなかった",
                 at=ran_at,
@@ -388,7 +394,7 @@ def _judge_cadence(control: Control, cadence: ScanCadence, run: ScanRun | None, 
         TrailEntry(
             kind="observation",
             ref="scan_cadence",
-            verdict="pass" if on_time else "fail",
+            verdict=TrailVerdict.PASS if on_time else TrailVerdict.FAIL,
             summary=f"{summary} (at most {cadence.max_age_days})",
             summary_ja=f"{summary_ja}（{cadence.max_age_days}日以内であること）",
             at=ran_at,
@@ -457,7 +463,7 @@ def apply_review(result: ControlResult, review: Review) -> ControlResult:
         entry = TrailEntry(
             kind="review",
             ref=result.control_id,
-            verdict="lapsed",
+            verdict=TrailVerdict.LAPSED,
             who=review.reviewer,
             at=review.at,
             summary=f"review ({review.result.value}) lapsed: newer evidence since; {review.note}",
@@ -466,7 +472,7 @@ def apply_review(result: ControlResult, review: Review) -> ControlResult:
     entry = TrailEntry(
         kind="review",
         ref=result.control_id,
-        verdict=review.result.value,
+        verdict=TrailVerdict(review.result),
         who=review.reviewer,
         at=review.at,
         summary=review.note,

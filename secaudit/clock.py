@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 NOW_ENV = "SECAUDIT_TEST_NOW"
 
@@ -28,10 +27,8 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def today(zone: dt.tzinfo | str | None = None) -> dt.date:
-    """Today's date in ``zone`` (a tzinfo or an IANA name; UTC when omitted)."""
-    if isinstance(zone, str):
-        zone = ZoneInfo(zone)
+def today(zone: dt.tzinfo | None = None) -> dt.date:
+    """Today's date in ``zone`` (UTC when omitted); a workspace's zone is ``WorkspaceConfig.zone``, validated once."""
     return now().astimezone(zone or dt.UTC).date()
 
 

@@ -28,7 +28,6 @@ from secaudit.model import (
 )
 from secaudit.model.labels import LEVEL_TEXT, RISK_STATUS_TEXT, SEVERITY_TEXT, TREATMENT_TEXT, ja
 
-OPEN_STATUSES = frozenset({RiskStatus.OPEN, RiskStatus.TREATING, RiskStatus.REOPENED})
 _ORDER = {DecisionKind.GO: 0, DecisionKind.CONDITIONAL: 1, DecisionKind.NO_GO: 2}
 
 
@@ -97,9 +96,7 @@ def _treatment_ja(entry: RiskEntry) -> str:
 
 def _risk_reasons(register: Sequence[RiskEntry], policy: GatePolicy, block_unplanned: bool) -> list[GateReason]:
     reasons = []
-    open_risks = sorted(
-        (e for e in register if e.status in OPEN_STATUSES), key=lambda e: (-e.level_rank, -e.score, e.id)
-    )
+    open_risks = sorted((e for e in register if e.status.is_open), key=lambda e: (-e.level_rank, -e.score, e.id))
     low = []
     block_ja = ja(SEVERITY_TEXT, policy.block_at.value)
     for entry in open_risks:
@@ -210,7 +207,7 @@ def _scan_reasons(
         ]
     reasons = []
     finished = last_run.finished_at or last_run.started_at
-    age = max(0, (_aware(now) - _aware(finished)).days)  # a clock set back makes no scan older than new
+    age = max(0, (now - finished).days)  # a clock set back makes no scan older than new
     if age > policy.max_scan_age_days:
         reasons.append(
             GateReason(
@@ -294,7 +291,3 @@ def _accepted_notes(register: Sequence[RiskEntry]) -> list[GateReason]:
             message_ja=f"{len(accepted)} 件のリスクが例外措置として受容されています（最も早い期限 {soonest}）",
         )
     ]
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -25,7 +24,7 @@ from secaudit.cellsafety import neutralise
 from secaudit.model import Language, RiskEntry
 from secaudit.model.labels import LEVEL_TEXT, RISK_STATUS_TEXT, STATUS_TEXT, TREATMENT_TEXT, name_of
 from secaudit.risk_matrix import matrix_for
-from secaudit.sheetlayout import fit_rows, print_fit_to_width, print_on_one_page
+from secaudit.sheetlayout import fit_rows, new_workbook, print_fit_to_width, print_on_one_page
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")
@@ -39,9 +38,7 @@ def register_workbook(
 ) -> bytes:
     """The register as .xlsx bytes: the register sheet, an instructions sheet and hidden metadata."""
     size = matrix_for(matrix).size
-    wb = Workbook()
-    sheet = wb.active
-    assert sheet is not None
+    wb, sheet = new_workbook()
     sheet.title = R.SHEETS[lang]
     _write_register(sheet, register, lang, zone, size)
     _write_instructions(wb.create_sheet(R.INSTRUCTIONS_SHEETS[lang]), service_id, matrix, lang, zone, size)

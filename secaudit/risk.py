@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from secaudit import clock
 from secaudit.catalog import Catalog
-from secaudit.gate import OPEN_STATUSES, decide, has_plan
+from secaudit.gate import decide, has_plan
 from secaudit.model import (
     ControlResult,
     LocalizedText,
@@ -31,7 +31,6 @@ from secaudit.model.result import RiskLifecycle
 from secaudit.risk_matrix import RiskMatrix, matrix_for, rate
 
 __all__ = [
-    "OPEN_STATUSES",
     "apply_waivers",
     "build_register",
     "decide",
@@ -164,13 +163,9 @@ def _current_treatment(treatment: Treatment | None, life: RiskLifecycle | None, 
     if treatment is None or life is None:
         return treatment
     cutoff = life.resolved_at if reopening else life.reopened_at
-    if cutoff is not None and _aware(treatment.decided_at) < _aware(cutoff):
+    if cutoff is not None and treatment.decided_at < cutoff:
         return None
     return treatment
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _entry(

@@ -15,6 +15,7 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from openpyxl import Workbook
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -30,6 +31,15 @@ NARROW_UNITS = 1.2
 """Units a half-width character takes: Latin text in a wider substitute font (DejaVu Sans for Calibri)."""
 CELL_MARGIN_UNITS = 1.5
 """Width lost to the cell's margins and to words that do not fit at the end of a line."""
+
+
+def new_workbook() -> tuple[Workbook, Worksheet]:
+    """A new workbook and the one worksheet it starts with (openpyxl types that sheet as optional)."""
+    book = Workbook()
+    sheet = book.active
+    if not isinstance(sheet, Worksheet):
+        raise TypeError(f"a new openpyxl workbook starts with a worksheet, not {type(sheet).__name__}")
+    return book, sheet
 
 
 def text_units(text: str) -> float:

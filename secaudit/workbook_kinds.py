@@ -75,14 +75,16 @@ META_ROWS = 30
 def tag_of(kind: WorkbookKind) -> str:
     """The format tag written into the metadata sheet of ``kind``."""
     tag = KINDS[kind].tag
-    assert tag is not None, f"{kind} workbooks carry no tag"
+    if tag is None:
+        raise ValueError(f"{kind} workbooks carry no tag")
     return tag
 
 
 def meta_sheet_of(kind: WorkbookKind) -> str:
     """The name of the hidden metadata sheet of ``kind``."""
     sheet = KINDS[kind].meta_sheet
-    assert sheet is not None, f"{kind} workbooks have no metadata sheet"
+    if sheet is None:
+        raise ValueError(f"{kind} workbooks have no metadata sheet")
     return sheet
 
 

@@ -6,7 +6,6 @@ import io
 import json
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -29,6 +28,7 @@ from secaudit.catalog_xlsx.layout import (
 from secaudit.cellsafety import neutralise
 from secaudit.model import Checklist, Control
 from secaudit.model.control import AuditPhase, Question
+from secaudit.sheetlayout import new_workbook
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
@@ -39,9 +39,7 @@ SPARE_ROWS = 500
 
 def export_checklist(checklist: Checklist) -> bytes:
     """The checklist as .xlsx bytes; text is protected from formula injection."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
+    book, sheet = new_workbook()
     sheet.title = CONTROLS_SHEET
     _write_controls(sheet, checklist.controls)
     _write_header_sheet(book.create_sheet(CHECKLIST_SHEET), checklist)

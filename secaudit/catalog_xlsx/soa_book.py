@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import Outline
@@ -19,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from secaudit.cellsafety import neutralise
 from secaudit.model import Language
 from secaudit.model.labels import DOMAIN_TEXT, SEVERITY_TEXT, name_of
-from secaudit.sheetlayout import fit_rows, print_fit_to_width, row_points
+from secaudit.sheetlayout import fit_rows, new_workbook, print_fit_to_width, row_points
 from secaudit.soa import SoaEntry, StatementOfApplicability
 from secaudit.workbook_kinds import WorkbookKind, meta_sheet_of, tag_of
 
@@ -88,9 +87,7 @@ WORDS = {
 def soa_workbook(statement: StatementOfApplicability, lang: Language) -> bytes:
     """The statement as .xlsx bytes in ``lang``: a summary sheet, the statement by section, hidden metadata."""
     words = WORDS[lang]
-    book = Workbook()
-    summary = book.active
-    assert summary is not None
+    book, summary = new_workbook()
     summary.title = words.summary
     _write_summary(summary, statement, words)
     sheet = book.create_sheet(words.statement)

@@ -56,7 +56,7 @@ def audit(
     rate = f"{overall.pass_rate:.1%}" if overall.pass_rate is not None else "-"
     coverage = f"{overall.coverage:.1%}" if overall.coverage is not None else "-"
     info(f"assess: {overall.applicable} applicable controls, pass rate {rate}, coverage {coverage}")
-    open_risks = [r for r in ev.register if r.status.value in ("open", "reopened", "treating")]
+    open_risks = [r for r in ev.register if r.status.is_open]
     info(f"register: {len(ev.register)} entries, {len(open_risks)} open")
     if done.pdf_problem is not None:
         warn(f"PDF not written: {done.pdf_problem}")

@@ -41,9 +41,11 @@ if TYPE_CHECKING:
         Reference,
         Verdict,
     )
+    from secaudit.model.drift import DriftKind, DriftState
     from secaudit.model.evidence import Answer, AnswerSource, Observation, ObservationStatus
     from secaudit.model.facts import CertificateInfo, CookieInfo, Facts, HttpFacts, PortFacts, PortInfo, TlsFacts
     from secaudit.model.result import (
+        OPEN_RISK_STATUSES,
         ControlResult,
         Decision,
         DecisionKind,
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
         Scores,
         StatusCounts,
         TrailEntry,
+        TrailVerdict,
         Treatment,
         TreatmentKind,
     )
@@ -100,6 +103,8 @@ _HOMES: dict[str, str] = {
     "DecisionKind": "secaudit.model.vocab",
     "DependsOn": "secaudit.model.control",
     "Domain": "secaudit.model.vocab",
+    "DriftKind": "secaudit.model.drift",
+    "DriftState": "secaudit.model.drift",
     "FACT_NAMES": "secaudit.model.condition",
     "Facts": "secaudit.model.facts",
     "GatePolicy": "secaudit.model.config",
@@ -110,6 +115,7 @@ _HOMES: dict[str, str] = {
     "NetworkModel": "secaudit.model.service",
     "NetworkTier": "secaudit.model.service",
     "NmapOptions": "secaudit.model.check",
+    "OPEN_RISK_STATUSES": "secaudit.model.result",
     "Observation": "secaudit.model.evidence",
     "ObservationStatus": "secaudit.model.evidence",
     "PortFacts": "secaudit.model.facts",
@@ -139,6 +145,7 @@ _HOMES: dict[str, str] = {
     "Target": "secaudit.model.service",
     "TlsFacts": "secaudit.model.facts",
     "TrailEntry": "secaudit.model.result",
+    "TrailVerdict": "secaudit.model.vocab",
     "Treatment": "secaudit.model.result",
     "TreatmentKind": "secaudit.model.vocab",
     "Verdict": "secaudit.model.control",
@@ -147,6 +154,7 @@ _HOMES: dict[str, str] = {
 
 __all__ = [
     "FACT_NAMES",
+    "OPEN_RISK_STATUSES",
     "ORGANISATION_ID",
     "Answer",
     "AnswerSource",
@@ -176,6 +184,8 @@ __all__ = [
     "DecisionKind",
     "DependsOn",
     "Domain",
+    "DriftKind",
+    "DriftState",
     "Facts",
     "GatePolicy",
     "GateReason",
@@ -213,6 +223,7 @@ __all__ = [
     "Target",
     "TlsFacts",
     "TrailEntry",
+    "TrailVerdict",
     "Treatment",
     "TreatmentKind",
     "Verdict",

@@ -8,7 +8,15 @@ from collections.abc import Hashable
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    field_validator,
+)
 
 from secaudit.model.vocab import ControlType as ControlType
 from secaudit.model.vocab import Domain as Domain
@@ -69,6 +77,27 @@ def _calendar_date(value: object) -> object:
 
 Date = Annotated[dt.date, BeforeValidator(_calendar_date)]
 """A calendar date in a file someone writes: ``launch_date``, ``authorized_until``."""
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """``moment`` with its time zone; a naive one is read as UTC (what secaudit has always written)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _moment(value: object) -> dt.datetime:
+    """A date and time as a datetime or ISO 8601 text; never a number of seconds (pydantic alone would take one)."""
+    if isinstance(value, dt.datetime):
+        return aware(value)
+    if isinstance(value, str):
+        try:
+            return aware(dt.datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    raise ValueError(f"must be a date and time (ISO 8601), not {describe_value(value)}")
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_moment)]
+"""A point in time, always timezone-aware: every datetime of every model (naive input is read as UTC)."""
 
 
 def _known_zone(name: str) -> str:

@@ -114,6 +114,12 @@ class Condition(StrictModel):
             raise ValueError(f"condition nested deeper than {MAX_DEPTH} levels")
         return self
 
+    def _attribute(self) -> str:
+        """The attribute a leaf compares (a leaf is what is left once all, any and not are ruled out)."""
+        if self.attr is None:
+            raise ValueError("a condition is exactly one of: all, any, not, or attr with a comparison")
+        return self.attr
+
     def _operands(self) -> list[Scalar]:
         """The values the comparison names."""
         single = [v for v in (self.equals, self.gte, self.lte) if v is not None]
@@ -132,9 +138,9 @@ class Condition(StrictModel):
             return any(c.evaluate(facts) for c in self.any_)
         if self.not_ is not None:
             return not self.not_.evaluate(facts)
-        assert self.attr is not None
-        value = facts.get(self.attr)
-        if self.attr == CONFIDENTIALITY:
+        attr = self._attribute()
+        value = facts.get(attr)
+        if attr == CONFIDENTIALITY:
             return self._level_holds(value)
         if self.equals is not None:
             return _same(value, self.equals)
@@ -144,8 +150,10 @@ class Condition(StrictModel):
             return False
         if isinstance(self.gte, int):
             return value >= self.gte
-        assert isinstance(self.lte, int)  # a level as text was refused for every other attribute
-        return value <= self.lte
+        if isinstance(self.lte, int):
+            return value <= self.lte
+        # a level as text was refused for every other attribute when the condition was read
+        raise ValueError(f"{attr} is compared with {self.gte or self.lte!r}, not a number")
 
     def _level_holds(self, value: Any) -> bool:
         """The comparison over a 機密性 level (the operands were checked to be levels when the condition was read)."""
@@ -159,8 +167,9 @@ class Condition(StrictModel):
             return any(level.matches(Confidentiality.parse(v)) for v in self.in_)
         if self.gte is not None:
             return level.at_least(Confidentiality.parse(self.gte))
-        assert self.lte is not None
-        return level.at_most(Confidentiality.parse(self.lte))
+        if self.lte is not None:
+            return level.at_most(Confidentiality.parse(self.lte))
+        raise ValueError(f"{CONFIDENTIALITY} is compared with nothing")
 
     def names_subband(self) -> bool:
         """True when the condition compares 機密性 with 3A, 3B or 3C somewhere."""
@@ -193,8 +202,7 @@ class Condition(StrictModel):
             return "（" + "または".join(c.describe_ja() for c in self.any_) + "）"
         if self.not_ is not None:
             return f"{self.not_.describe_ja()}ではない"
-        assert self.attr is not None
-        label = FACT_LABELS[self.attr][0]
+        label = FACT_LABELS[self._attribute()][0]
         if self.equals is not None:
             return f"{label}が{value_ja(self.equals)}"
         if self.in_ is not None:
@@ -220,8 +228,6 @@ class Condition(StrictModel):
         for child in children:
             names.extend(n for n in child.attrs() if n not in names)
         return names
-
-
 
 
 _VALUES_JA: dict[str, str] = {

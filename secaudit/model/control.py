@@ -27,6 +27,7 @@ from secaudit.model.common import (
     Slug,
     StrictModel,
     UniqueList,
+    describe_value,
 )
 from secaudit.model.condition import Condition
 from secaudit.model.vocab import SecurityDimension
@@ -239,17 +240,20 @@ class Question(StrictModel):
             case QuestionType.YES_NO | QuestionType.CHOICE:
                 return self._judge_choice(str(value))
             case QuestionType.MULTI_CHOICE:
-                assert isinstance(value, list)
+                if not isinstance(value, list):
+                    raise TypeError(f"question {self.id} takes a list of choices, not {describe_value(value)}")
                 return self._judge_multi([str(v) for v in value])
             case QuestionType.NUMBER:
-                assert isinstance(value, int | float)
+                if not isinstance(value, int | float):
+                    raise TypeError(f"question {self.id} takes a number, not {describe_value(value)}")
                 if self.compliant_range is not None and self.compliant_range.contains(float(value)):
                     return Verdict.COMPLIANT
                 if self.partial_range is not None and self.partial_range.contains(float(value)):
                     return Verdict.PARTIAL
                 return Verdict.NON_COMPLIANT
             case QuestionType.DATE:
-                assert isinstance(value, dt.date)
+                if not isinstance(value, dt.date):
+                    raise TypeError(f"question {self.id} takes a date, not {describe_value(value)}")
                 age = (today - value).days
                 if self.max_age_days is not None and 0 <= age <= self.max_age_days:
                     return Verdict.COMPLIANT

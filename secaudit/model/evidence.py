@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from secaudit.model.common import Slug, StrictModel
+from secaudit.model.common import Moment, Slug, StrictModel
 from secaudit.model.control import CheckId, ControlId, QuestionId
 from secaudit.model.service import ORGANISATION_ID
 
@@ -33,7 +33,7 @@ class Answer(StrictModel):
     evidence: Annotated[str, StringConstraints(max_length=2000)] | None = None
     comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
     answered_by: Annotated[str, StringConstraints(max_length=200)]
-    answered_at: dt.datetime
+    answered_at: Moment
     source: AnswerSource
     source_ref: Annotated[str, StringConstraints(max_length=500)] | None = None
     questionnaire_id: str | None = None
@@ -75,7 +75,7 @@ class Observation(StrictModel):
     evidence_ja: str | None = None
     """The evidence in Japanese (observations made before judges wrote both languages have none)."""
     details: dict[str, Any] = Field(default_factory=dict)
-    observed_at: dt.datetime
+    observed_at: Moment
     baseline: str | None = None
 
     def evidence_in(self, lang: str) -> str:

@@ -8,14 +8,13 @@ an errored fact is never read as "nothing found".
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from secaudit.model.common import StrictModel
+from secaudit.model.common import Moment, StrictModel
 
 PortRange = tuple[int, int]
 
@@ -137,8 +136,8 @@ class CertificateInfo(StrictModel):
     issuer: str
     serial: str
     sha256: str
-    not_before: dt.datetime
-    not_after: dt.datetime
+    not_before: Moment
+    not_after: Moment
     days_left: int
     lifespan_days: int
     san: list[str] = Field(default_factory=list)
@@ -171,7 +170,7 @@ class TlsFacts(StrictModel):
     certificate: CertificateInfo | None = None
     ciphers: dict[str, list[str]] = Field(default_factory=dict)
     error: str | None = None
-    observed_at: dt.datetime | None = None
+    observed_at: Moment | None = None
     cipher_enumeration_error: str | None = None
 
 

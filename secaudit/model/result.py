@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from secaudit.model.common import ControlType, Domain, LocalizedText, Severity, Slug, StrictModel
+from secaudit.model.common import ControlType, Domain, LocalizedText, Moment, Severity, Slug, StrictModel
 from secaudit.model.vocab import DecisionKind as DecisionKind
 from secaudit.model.vocab import ResultStatus as ResultStatus
+from secaudit.model.vocab import TrailVerdict as TrailVerdict
 from secaudit.model.vocab import TreatmentKind as TreatmentKind
 
 
@@ -19,12 +20,12 @@ class TrailEntry(StrictModel):
 
     kind: Literal["answer", "observation", "review"]
     ref: str
-    verdict: str
+    verdict: TrailVerdict
     summary: str
     summary_ja: str | None = None
     """The summary in Japanese, where it was written in both languages (an observation's evidence)."""
     who: str | None = None
-    at: dt.datetime | None = None
+    at: Moment | None = None
     source: str | None = None
     target: str | None = None
     baseline: str | None = None
@@ -66,7 +67,7 @@ class Review(StrictModel):
     result: ResultStatus
     note: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
     reviewer: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    at: dt.datetime
+    at: Moment
     basis: str
 
     @field_validator("result")
@@ -109,6 +110,16 @@ class RiskStatus(StrEnum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
 
+    @property
+    def is_open(self) -> bool:
+        """Still to be dealt with (open, being treated, or back again): what the gate, the report and the
+        dashboard count as an open risk. An accepted or resolved risk is not open."""
+        return self in OPEN_RISK_STATUSES
+
+
+OPEN_RISK_STATUSES = frozenset({RiskStatus.OPEN, RiskStatus.TREATING, RiskStatus.REOPENED})
+"""The statuses of a risk that is still open (see :attr:`RiskStatus.is_open`)."""
+
 
 class Treatment(StrictModel):
     """A decision about a risk, made by a person (persisted by the store)."""
@@ -121,7 +132,7 @@ class Treatment(StrictModel):
     justification: str | None = None
     expires: dt.date | None = None
     decided_by: str
-    decided_at: dt.datetime
+    decided_at: Moment
     residual_likelihood: int | None = None
     residual_impact: int | None = None
 
@@ -132,12 +143,12 @@ class RiskLifecycle(StrictModel):
     risk_id: str
     service_id: Slug
     control_id: str
-    first_seen: dt.datetime
-    last_seen: dt.datetime
+    first_seen: Moment
+    last_seen: Moment
     last_result: ResultStatus
-    resolved_at: dt.datetime | None = None
+    resolved_at: Moment | None = None
     reopened: int = 0
-    reopened_at: dt.datetime | None = None
+    reopened_at: Moment | None = None
     last_weakness: Severity | None = None
 
 
@@ -158,8 +169,8 @@ class RiskEntry(StrictModel):
     rationale: str
     status: RiskStatus
     treatment: Treatment | None = None
-    first_seen: dt.datetime | None = None
-    resolved_at: dt.datetime | None = None
+    first_seen: Moment | None = None
+    resolved_at: Moment | None = None
     details: dict[str, Any] = Field(default_factory=dict)
     matrix: str = "5x5"
     score: int = 0
@@ -187,6 +198,6 @@ class Decision(StrictModel):
     service_id: Slug
     decision: DecisionKind
     reasons: list[GateReason] = Field(default_factory=list)
-    decided_at: dt.datetime
+    decided_at: Moment
     strict: bool = False
     policy: dict[str, Any] = Field(default_factory=dict)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field
 
-from secaudit.model.common import Slug, StrictModel
+from secaudit.model.common import Moment, Slug, StrictModel
 
 
 class RunStatus(StrEnum):
@@ -35,8 +34,8 @@ class ScanRun(StrictModel):
     id: str
     service_id: Slug
     profile: Slug
-    started_at: dt.datetime
-    finished_at: dt.datetime | None = None
+    started_at: Moment
+    finished_at: Moment | None = None
     status: RunStatus = RunStatus.RUNNING
     secaudit_version: str
     nmap_version: str | None = None

@@ -226,15 +226,16 @@ class Target(StrictModel):
         """The host name (or address) the target names."""
         if self.host is not None:
             return self.host
-        assert self.url is not None
-        hostname = urlsplit(self.url).hostname
-        assert hostname is not None
+        hostname = urlsplit(self.url or "").hostname
+        if hostname is None:
+            raise ValueError(f"target {self.url!r} names no host")
         return hostname
 
     @property
     def url_port(self) -> int:
         """The port a URL target connects to."""
-        assert self.url is not None
+        if self.url is None:
+            raise ValueError(f"target {self.host} is a host, not a URL: it has no URL port")
         parts = urlsplit(self.url)
         return parts.port or (443 if parts.scheme == "https" else 80)
 

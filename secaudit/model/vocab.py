@@ -106,6 +106,29 @@ _UNVERIFIED = frozenset({ResultStatus.AWAITING_ANSWER, ResultStatus.NOT_SCANNED,
 _RAISES_RISK = frozenset({ResultStatus.FAIL, ResultStatus.PARTIAL})
 
 
+class TrailVerdict(StrEnum):
+    """What one piece of evidence in a result's trail says.
+
+    An answer's ``Verdict``, an observation's status, a review's result, or one of the words for
+    evidence that was not there or could not be judged. The values appear in reports and exports.
+    """
+
+    COMPLIANT = "compliant"
+    NON_COMPLIANT = "non_compliant"
+    INFO = "info"
+    PASS = "pass"  # noqa: S105  (a verdict, not a password)
+    FAIL = "fail"
+    PARTIAL = "partial"
+    NOT_APPLICABLE = "not_applicable"
+    ERROR = "error"
+    NOT_RUN = "not_run"
+    NOT_SCANNED = "not_scanned"
+    MISSING = "missing"
+    SKIPPED = "skipped"
+    UNJUDGEABLE = "unjudgeable"
+    LAPSED = "lapsed"
+
+
 class TreatmentKind(StrEnum):
     """How a risk is dealt with."""
 

@@ -37,6 +37,7 @@ def report_dir(session: Session, service_id: str) -> Path:
 
 def score_history(store: Store, service_id: str, before: dt.datetime) -> list[ScorePoint]:
     """The pass rate of every earlier report of the service (one point per scan run or day), oldest first."""
+    from secaudit.model.common import aware
     from secaudit.report import ScorePoint
     from secaudit.store import audit_log
 
@@ -44,8 +45,7 @@ def score_history(store: Store, service_id: str, before: dt.datetime) -> list[Sc
     for entry in audit_log.entries(store, subject=service_id):
         if entry.action != HISTORY_ACTION or "pass_rate" not in entry.details:
             continue
-        at = dt.datetime.fromisoformat(entry.at)
-        at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+        at = aware(dt.datetime.fromisoformat(entry.at))
         if at >= before:
             continue
         key = str(entry.details.get("scan_run") or at.date().isoformat())
@@ -89,7 +89,8 @@ def drift_items(store: Store, service_id: str) -> list[DriftItem] | None:
 
 def drift_items_of(store: Store, service_ids: Sequence[str]) -> dict[str, list[DriftItem]]:
     """``drift_items`` of several services at once (services never compared are left out)."""
-    from secaudit.report import DriftItem, DriftState
+    from secaudit.model.common import aware
+    from secaudit.report import DriftItem
     from secaudit.store import drift as drift_store
 
     found: dict[str, list[DriftItem]] = {}
@@ -100,9 +101,9 @@ def drift_items_of(store: Store, service_ids: Sequence[str]) -> dict[str, list[D
             items.append(
                 DriftItem(
                     fingerprint=str(record.fingerprint),
-                    state=DriftState(str(getattr(record.state, "value", record.state))),
+                    state=record.state,
                     summary=str(record.message),
-                    detected_at=detected if detected.tzinfo else detected.replace(tzinfo=dt.UTC),
+                    detected_at=aware(detected),
                 )
             )
     return found

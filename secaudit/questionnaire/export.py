@@ -30,7 +30,7 @@ from secaudit.questionnaire.instructions import ANSWERED_BY_CELL, write_instruct
 from secaudit.questionnaire.items import AnswerKey, QuestionItem, fingerprints, organisation_items, question_items
 from secaudit.questionnaire.respondent import Respondent, organisation_respondent, service_respondent
 from secaudit.questionnaire.values import MULTI_SEPARATOR, allowed_labels, display_value
-from secaudit.sheetlayout import fit_rows, print_fit_to_width
+from secaudit.sheetlayout import fit_rows, new_workbook, print_fit_to_width
 from secaudit.store import Store
 from secaudit.store.answers import latest_answers, record_questionnaire
 
@@ -68,9 +68,7 @@ def build_workbook(
     ``prefill`` holds answers to write into the answer cells (the answers in force, for a review round).
     """
     words = L.WORDS[lang]
-    wb = Workbook()
-    instructions = wb.active
-    assert instructions is not None
+    wb, instructions = new_workbook()
     instructions.title = words.instructions
     write_instructions(instructions, respondent, questionnaire_id, lang, due, len(items))
     answers = wb.create_sheet(words.answers)

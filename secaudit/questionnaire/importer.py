@@ -100,11 +100,10 @@ def import_workbook(request: ImportRequest, path: Path) -> ImportOutcome:
         errors.insert(0, answered_by)
     problems = errors + validation.missing
     tally = counts(errors, validation.missing, lang)
-    if problems and (not request.partial or isinstance(answered_by, Problem)):
+    if isinstance(answered_by, Problem) or (problems and not request.partial):
         raise QuestionnaireError(say("nothing_stored", lang, file=path.name, counts=tally), problems)
     if not validation.accepted:
         raise QuestionnaireError(say("nothing_valid", lang, file=path.name, counts=tally), problems)
-    assert not isinstance(answered_by, Problem)
     outcome = _store(
         request, path, data, content, respondent_id, answered_by, list(validation.accepted.values()), problems
     )

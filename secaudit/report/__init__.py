@@ -4,8 +4,9 @@ Model-only: everything here works on values handed in (``ReportInput``); the
 CLI gathers them from the store and the assessment.
 """
 
+from secaudit.model.drift import DriftState
 from secaudit.report.formats import FORMATS, ReportFormat, produce
-from secaudit.report.input import DriftItem, DriftState, ReportError, ReportInput, ScorePoint, from_evaluation
+from secaudit.report.input import DriftItem, ReportError, ReportInput, ScorePoint, from_evaluation
 
 __all__ = [
     "FORMATS",

@@ -24,10 +24,10 @@ from secaudit.model import (
     ScanRun,
     WorkspaceConfig,
 )
+from secaudit.model.drift import DriftState
 from secaudit.report.charts import level_key
-from secaudit.report.input import DriftItem, DriftState, ReportInput
+from secaudit.report.input import DriftItem, ReportInput
 from secaudit.report.render import render_template
-from secaudit.report.view import OPEN_RISK_STATUSES
 from secaudit.report.wording import Wording
 
 ROW_FORMAT = "4"  # 4: every reason, 未評価, due dates, report links; risks rated by weakness, exposure and dimension
@@ -168,7 +168,7 @@ def row_from_input(data: ReportInput, reviewed: bool = False) -> DashboardRow:
     """
     open_risks: dict[str, int] = {}
     for risk in data.register:
-        if risk.status in OPEN_RISK_STATUSES:
+        if risk.status.is_open:
             key = level_key(risk.residual_level)
             open_risks[key] = open_risks.get(key, 0) + 1
     answered, asked = questionnaire_progress(data)

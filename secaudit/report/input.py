@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Protocol
 
 from secaudit import clock
@@ -30,18 +29,11 @@ from secaudit.model import (
     Service,
     WorkspaceConfig,
 )
+from secaudit.model.drift import DriftState
 
 
 class ReportError(InputError):
     """A report could not be made from what it was given (bad template, unknown format)."""
-
-
-class DriftState(StrEnum):
-    """How something changed between two scan runs."""
-
-    NEW = "new"
-    RESOLVED = "resolved"
-    CHANGED = "changed"
 
 
 @dataclass(frozen=True)
@@ -53,6 +45,9 @@ class DriftItem:
     summary: str
     detected_at: dt.datetime
 
+    def __post_init__(self) -> None:
+        _require_aware("DriftItem.detected_at", self.detected_at)
+
 
 @dataclass(frozen=True)
 class ScorePoint:
@@ -61,6 +56,15 @@ class ScorePoint:
     at: dt.datetime
     pass_rate: float | None
     label: str = ""
+
+    def __post_init__(self) -> None:
+        _require_aware("ScorePoint.at", self.at)
+
+
+def _require_aware(name: str, moment: dt.datetime) -> None:
+    """The report shows every moment in the workspace's time zone: a naive one has none to convert from."""
+    if moment.tzinfo is None:
+        raise ReportError(f"{name} must be timezone-aware")
 
 
 class CatalogView(Protocol):
@@ -123,8 +127,7 @@ class ReportInput:
     generated_at: dt.datetime = field(default_factory=lambda: clock.now())
 
     def __post_init__(self) -> None:
-        if self.generated_at.tzinfo is None:
-            raise ReportError("generated_at must be timezone-aware")
+        _require_aware("generated_at", self.generated_at)
 
     def answers_of(self, control_id: str) -> list[Answer]:
         """The answers in force for one control, in question order of the catalog."""

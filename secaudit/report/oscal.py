@@ -51,12 +51,6 @@ def token(value: str) -> str:
     return cleaned if cleaned[:1].isalpha() or cleaned[:1] == "_" else f"_{cleaned}"
 
 
-def timestamp(value: dt.datetime) -> str:
-    """A timezone-aware ISO 8601 time (naive times are taken as UTC)."""
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return aware.isoformat()
-
-
 def prop(name: str, value: object, ns: str | None = SECAUDIT_NS) -> dict[str, Any] | None:
     """A property, or None when the value is empty (pruned later)."""
     text = line(value) if value is not None else ""
@@ -120,7 +114,7 @@ class _Builder:
             "origins": [{"actors": [{"type": "party", "actor-uuid": self.person(answer.answered_by)}]}],
             "subjects": [{"subject-uuid": self.service_uuid, "type": "component"}],
             "relevant-evidence": [{"description": answer.evidence}] if answer.evidence else None,
-            "collected": timestamp(answer.answered_at),
+            "collected": answer.answered_at.isoformat(),
             "remarks": answer.comment or None,
         }
 
@@ -147,7 +141,7 @@ class _Builder:
             "subjects": [
                 {"subject-uuid": self.target(obs.target), "type": "inventory-item", "title": line(obs.target)}
             ],
-            "collected": timestamp(obs.observed_at),
+            "collected": obs.observed_at.isoformat(),
         }
 
     def risk(self, entry: RiskEntry) -> dict[str, Any]:
@@ -183,7 +177,7 @@ class _Builder:
             )
         deadline = None
         if treatment is not None and treatment.due is not None:
-            deadline = timestamp(dt.datetime.combine(treatment.due, dt.time(23, 59, 59), tzinfo=self.view.tz))
+            deadline = dt.datetime.combine(treatment.due, dt.time(23, 59, 59), tzinfo=self.view.tz).isoformat()
         return {
             "uuid": stable_uuid(self.sid, "risk", entry.id),
             "title": line(entry.title.get(lang)),
@@ -276,7 +270,7 @@ class _Builder:
             "uuid": stable_uuid(self.sid, "assessment-results"),
             "metadata": {
                 "title": line(f"{view.title}: {view.service_name}"),
-                "last-modified": timestamp(data.generated_at),
+                "last-modified": data.generated_at.isoformat(),
                 "version": line(data.catalog_version or __version__),
                 "oscal-version": OSCAL_VERSION,
                 "props": [prop("secaudit-version", __version__), prop("language", view.lang.value)],
@@ -294,8 +288,8 @@ class _Builder:
                     "uuid": stable_uuid(self.sid, "result"),
                     "title": line(f"{view.title}: {view.service_name}"),
                     "description": "\n\n".join(view.opinion),
-                    "start": timestamp(start),
-                    "end": timestamp(max(data.generated_at, start)),
+                    "start": start.isoformat(),
+                    "end": max(data.generated_at, start).isoformat(),
                     "props": [
                         prop("decision", data.decision.decision.value),
                         prop("pass-rate", data.scores.overall.pass_rate),

@@ -173,5 +173,6 @@ def html_to_pdf(html: str) -> bytes:
 
     document = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch)
     data = document.write_pdf()
-    assert isinstance(data, bytes)
+    if not isinstance(data, bytes):  # write_pdf returns the bytes when given no target to write to
+        raise ReportError("WeasyPrint returned no PDF")
     return data

@@ -22,10 +22,10 @@ from secaudit.model import (
     Observation,
     ResultStatus,
     RiskEntry,
-    RiskStatus,
     Severity,
     StatusCounts,
     TrailEntry,
+    TrailVerdict,
 )
 from secaudit.model.control import AuditPhase, Procedure
 from secaudit.model.finding import FindingKind, classify
@@ -36,7 +36,6 @@ from secaudit.report.opinion import opinion_paragraphs
 from secaudit.report.wording import Wording
 
 STATUS_ORDER = [s.value for s in ResultStatus]
-OPEN_RISK_STATUSES = {RiskStatus.OPEN, RiskStatus.TREATING, RiskStatus.REOPENED}
 
 
 @dataclass
@@ -165,16 +164,14 @@ class ReportView:
         if value is None:
             return "-"
         if isinstance(value, dt.datetime):
-            aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-            return aware.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+            return value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
         return value.isoformat()
 
     def day(self, value: dt.datetime | None) -> str:
         """The date of a moment in the workspace's time zone; '-' when missing."""
         if value is None:
             return "-"
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return aware.astimezone(self.tz).date().isoformat()
+        return value.astimezone(self.tz).date().isoformat()
 
     @property
     def period(self) -> str:
@@ -234,7 +231,7 @@ class ReportView:
                 if found.from_organisation:
                     text += f" — {self.inherited(found)}"
                 return text
-            if entry.verdict in ("missing", "skipped"):
+            if entry.verdict in (TrailVerdict.MISSING, TrailVerdict.SKIPPED):
                 return self.t.verdict_name(entry.verdict)
         if self.lang is Language.JA and entry.summary_ja:
             return entry.summary_ja
@@ -317,7 +314,7 @@ def _finding(data: ReportInput, result: ControlResult, risk: RiskEntry | None, t
     extra = []
     for entry in result.trail:
         check = data.checks.get(entry.ref) if entry.kind == "observation" else None
-        if check is not None and check.remediation is not None and entry.verdict != "pass":
+        if check is not None and check.remediation is not None and entry.verdict is not TrailVerdict.PASS:
             extra.append(check.remediation.get(lang))
     remediation = " ".join(dict.fromkeys([r for r in [remediation, *extra] if r]))
     refs = reference_text(control, t) if control else []
@@ -435,8 +432,7 @@ def _period(data: ReportInput) -> dt.datetime | None:
     moments = [a.answered_at for a in data.answers] + [o.observed_at for o in data.observations]
     if data.last_run is not None:
         moments.append(data.last_run.started_at)
-    aware = [m if m.tzinfo else m.replace(tzinfo=dt.UTC) for m in moments]
-    return min(aware) if aware else None
+    return min(moments) if moments else None
 
 
 def build_view(data: ReportInput, lang: Language) -> ReportView:
@@ -460,7 +456,7 @@ def build_view(data: ReportInput, lang: Language) -> ReportView:
     recommendations.sort(key=lambda f: ((-f.rank[0], -f.rank[1]), f.result.control_id))
     good.sort(key=lambda f: (-f.result.severity.rank, f.result.control_id))
     register = sorted(data.register, key=lambda r: (-r.level_rank, r.control_id))
-    open_risks = [r for r in register if r.status in OPEN_RISK_STATUSES]
+    open_risks = [r for r in register if r.status.is_open]
     controls = [
         ControlRow(
             result=r,

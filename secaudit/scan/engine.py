@@ -83,8 +83,7 @@ def resolve_profile(catalog: Catalog, config: WorkspaceConfig, profile_id: str |
 
 def local_date(moment: dt.datetime, config: WorkspaceConfig) -> dt.date:
     """The date at ``moment`` in the workspace's time zone: an authorisation ends at local midnight."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(config.zone).date()
+    return moment.astimezone(config.zone).date()
 
 
 def run_scan(

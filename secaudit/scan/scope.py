@@ -180,7 +180,8 @@ def _target_hostname(target: Target) -> str:
         except ValueError as exc:
             raise _Refused(f"bad port in URL: {exc}") from None
         raw = parts.hostname
-    assert raw is not None
+    if raw is None:
+        raise _Refused("the target names no host")
     try:
         host = validate_host(raw)
     except ValueError as exc:

@@ -18,6 +18,7 @@ from secaudit import clock
 from secaudit.errors import SecauditError
 from secaudit.inventory import with_workspace_paths
 from secaudit.model import Facts, Observation, RunStatus, ScanRun, Service
+from secaudit.model.drift import DriftState
 from secaudit.scan.probes.base import DriftPolicy
 from secaudit.schedule import NotificationError, check_settings
 from secaudit.schedule.drift import DriftResult, RunView, comparable, compute_drift, parse_facts
@@ -34,7 +35,6 @@ from secaudit.schedule.notify import ServiceNews, build_notifications, deliver
 from secaudit.store import Store, audit_log
 from secaudit.store.drift import (
     Comparison,
-    DriftState,
     comparison_of,
     enqueue,
     give_up_on,
@@ -118,7 +118,6 @@ class Batch:
         self.workspace = workspace
         self.config = workspace.config
         self._catalog_of = catalog
-        self.catalog: Catalog | None = None
         self.store = store
         self.scan = scan
         self.options = options
@@ -140,12 +139,12 @@ class Batch:
         with RunLock(self.workspace.data_dir) as lock:
             now = self.options.now or clock.now()
             self._recover(lock.stale, now)
-            self.catalog = self._catalog_of()  # service files are checked against its checklists
-            services = self._select(self.catalog, now, tz)
+            catalog = self._catalog_of()  # service files are checked against its checklists
+            services = self._select(catalog, now, tz)
             workers = self.options.concurrency or self.config.scan.batch_concurrency
             if services:
                 with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="secaudit-scan") as pool:
-                    self.report.services = list(pool.map(self._scan_one, services))
+                    self.report.services = list(pool.map(lambda s: self._scan_one(s, catalog), services))
             self.report.services.extend(self._invalid)
             self._notify(services)
         message, data = finish_message(self.report)
@@ -183,13 +182,12 @@ class Batch:
         self._invalid.extend(selection.invalid)
         return selection.chosen
 
-    def _scan_one(self, service: Service) -> ServiceReport:
+    def _scan_one(self, service: Service, catalog: Catalog) -> ServiceReport:
         report = ServiceReport(service.id)
         self.emit("info", service.id, "scan.start", f"scanning with profile {self.options.profile or 'default'}")
         try:
-            assert self.catalog is not None
             target = with_workspace_paths(service, self.workspace.root)
-            outcome = self.scan(target, self.catalog, self.store, self.config, self.options.profile, actor=ACTOR)
+            outcome = self.scan(target, catalog, self.store, self.config, self.options.profile, actor=ACTOR)
         except SecauditError as exc:
             report.error = "; ".join(exc.lines())
         except Exception as exc:  # one broken service must never stop the others
@@ -200,7 +198,7 @@ class Batch:
                 report.error = outcome.run.error or "the service could not be reached"
             else:
                 try:
-                    report.drift = self._compare(outcome)
+                    report.drift = self._compare(outcome, catalog)
                 except SecauditError as exc:
                     report.error = "; ".join(exc.lines())
         if report.error:
@@ -213,12 +211,11 @@ class Batch:
                 self.emit("error", service.id, "store.error", "; ".join(exc.lines()))
         return report
 
-    def _compare(self, outcome: ScanResult) -> DriftResult:
+    def _compare(self, outcome: ScanResult, catalog: Catalog) -> DriftResult:
         run = outcome.run
         previous = find_baseline(self.store, run)
         current = RunView(run, list(outcome.facts), list(outcome.observations))
-        assert self.catalog is not None
-        policy = DriftPolicy(list(self.catalog.checks.values()), self.config.scan.cert_expiry_warning_days)
+        policy = DriftPolicy(list(catalog.checks.values()), self.config.scan.cert_expiry_warning_days)
         compared_at = clock.now()
         result = compute_drift(previous, current, policy, compared_at)
         record_comparison(

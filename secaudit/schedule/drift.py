@@ -14,9 +14,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from secaudit.model import Facts, Observation, ObservationStatus, ScanRun
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.scan.probes import REGISTRY
 from secaudit.scan.probes.base import DriftPolicy, Probe
-from secaudit.store.drift import DriftKind, DriftRecord, DriftState
+from secaudit.store.drift import DriftRecord
 
 
 @dataclass(frozen=True)

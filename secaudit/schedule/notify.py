@@ -16,8 +16,9 @@ from typing import Any
 
 from secaudit.model import Language, Service
 from secaudit.model.config import Notifications, SmtpSettings, WebhookSettings
+from secaudit.model.drift import DriftState
 from secaudit.schedule import NotificationError
-from secaudit.store.drift import DriftRecord, DriftState, OutboxEntry
+from secaudit.store.drift import DriftRecord, OutboxEntry
 
 EMAIL = "email"
 WEBHOOK = "webhook"

@@ -137,5 +137,6 @@ def verify_log(store: Store) -> tuple[int, list[Problem]]:
                 )
             expected_prev = row.hash
             expected_seq = row.seq + 1
-    assert count == total
+    if count != total:  # one read transaction: the walk and the count see the same rows
+        problems.append(Problem("audit_log", f"{total} rows counted but {count} walked"))
     return count, problems

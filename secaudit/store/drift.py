@@ -19,37 +19,15 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, Index, Integer, String, Table, Text, func, select
 
 from secaudit import clock
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.store import audit_log
 from secaudit.store.db import Store
 from secaudit.store.schema import metadata
-
-
-class DriftKind(StrEnum):
-    """The conditions drift follows between runs."""
-
-    OPEN_PORT = "open_port"
-    SERVICE_VERSION = "service_version"
-    TLS_PROTOCOL = "tls_protocol"
-    CERTIFICATE = "certificate"
-    CERTIFICATE_EXPIRING = "certificate_expiring"
-    HEADER_MISSING = "header_missing"
-    HEADER_VALUE = "header_value"
-    COOKIE_FLAG_MISSING = "cookie_flag_missing"
-    CHECK_FAILING = "check_failing"
-
-
-class DriftState(StrEnum):
-    """``new``: the condition appeared; ``resolved``: it went away; ``changed``: its value moved."""
-
-    NEW = "new"
-    RESOLVED = "resolved"
-    CHANGED = "changed"
 
 
 def drift_fingerprint(service_id: str, kind: DriftKind, target: str, key: str) -> str:

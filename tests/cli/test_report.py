@@ -221,8 +221,9 @@ def test_dashboard_html_default_path_and_broken_service_listed(evidence: Path) -
 
 
 def test_drift_recorded_by_the_scheduler_appears_in_report_and_dashboard(evidence: Path, tmp_path: Path) -> None:
+    from secaudit.model.drift import DriftKind, DriftState
     from secaudit.store import open_store
-    from secaudit.store.drift import Comparison, DriftKind, DriftRecord, DriftState, record_comparison
+    from secaudit.store.drift import Comparison, DriftRecord, record_comparison
 
     now = dt.datetime.now(dt.UTC)
     record = DriftRecord(

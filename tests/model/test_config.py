@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
+from secaudit.errors import WorkspaceError
 from secaudit.model import WorkspaceConfig
+from secaudit.workspace import load_config
 
 ORGANISATION = {"ja": "テスト市", "en": "Test City"}
 
@@ -65,3 +68,13 @@ def test_duplicates_are_named(fields: dict[str, object], message: str) -> None:
 def test_a_denylist_may_name_any_network() -> None:
     # never scanning multicast or 0.0.0.0/8 is a sensible policy, unlike declaring them as targets
     assert len(config(scan={"denylist": ["224.0.0.0/4", "0.0.0.0/8", "192.168.10.0/24"]}).scan.denylist) == 3
+
+
+def test_an_unknown_time_zone_in_the_workspace_file_is_named_with_file_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "secaudit.yaml"
+    path.write_text("organisation: {ja: テスト市, en: Test City}\ntimezone: Asia/Tokio\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError) as info:
+        load_config(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:2: timezone: unknown time zone 'Asia/Tokio' (an IANA name such as Asia/Tokyo)"
+    ]

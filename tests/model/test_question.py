@@ -85,6 +85,20 @@ def test_judge(question: Question, value: object, verdict: Verdict) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "value", "named"),
+    [
+        (q(type="multi_choice", choices=CHOICES, compliant=["done"]), "done", "a list of choices, not the text 'done'"),
+        (q(type="number", compliant_range={"gte": 12}), "14", "a number, not the text '14'"),
+        (q(type="date", max_age_days=365), "2026-01-10", "a date, not the text '2026-01-10'"),
+    ],
+)
+def test_an_answer_of_the_wrong_type_cannot_be_judged(question: Question, value: object, named: str) -> None:
+    # a TypeError (not an assert, which python -O drops): assess records the answer as unjudgeable
+    with pytest.raises(TypeError, match=f"question q1 takes {named}"):
+        question.judge(value, TODAY)
+
+
+@pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"type": "choice"}, "need 'choices'"),

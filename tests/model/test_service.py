@@ -49,6 +49,14 @@ def with_change(path: list[str | int], value: object) -> dict:
     return data
 
 
+def test_a_host_target_has_no_url_port() -> None:
+    service = Service.model_validate(ISSUE_EXAMPLE)
+    assert service.scope is not None
+    host = next(t for t in service.scope.targets if t.url is None)
+    with pytest.raises(ValueError, match="is a host, not a URL"):
+        _ = host.url_port
+
+
 def test_issue_example_validates() -> None:
     service = Service.model_validate(ISSUE_EXAMPLE)
     assert service.scope is not None

@@ -25,12 +25,13 @@ from secaudit.model import (
     Treatment,
     TreatmentKind,
 )
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.model.result import Review
 from secaudit.pipeline.evaluation import gather_evidence
 from secaudit.pipeline.reporting import drift_items, drift_items_of
 from secaudit.store import Store, open_store
 from secaudit.store.answers import AnswerSet, save_answer_set
-from secaudit.store.drift import Comparison, DriftKind, DriftRecord, DriftState, record_comparison
+from secaudit.store.drift import Comparison, DriftRecord, record_comparison
 from secaudit.store.reviews import save_review
 from secaudit.store.risks import lifecycle_of, plan_lifecycle, save_treatments, sync_lifecycle
 from secaudit.store.scans import begin_run, finish_run, latest_run

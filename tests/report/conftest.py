@@ -161,7 +161,7 @@ def build_input(tmp_catalog: object | None = None, hostile: bool = True, **overr
             TrailEntry(
                 kind="answer",
                 ref=f"{a.control_id}/{a.question_id}",
-                verdict="recorded",
+                verdict="compliant",
                 summary=str(a.value),
                 who=a.answered_by,
                 at=a.answered_at,

@@ -10,10 +10,11 @@ import pytest
 
 from secaudit.catalog import load_catalog
 from secaudit.model import Check, HttpFacts, Observation, ObservationStatus, PortFacts, ScanRun, TlsFacts
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.model.facts import CertificateInfo, CookieInfo, PortInfo, ProtocolSupport
 from secaudit.scan.probes.base import DriftPolicy
 from secaudit.schedule.drift import RunView, comparable, compute_drift, parse_facts
-from secaudit.store.drift import DriftKind, DriftRecord, DriftState, drift_fingerprint
+from secaudit.store.drift import DriftRecord, drift_fingerprint
 from secaudit.workspace import builtin_layer
 
 NOW = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.store import open_store
-from secaudit.store.drift import DriftKind, DriftState, drift_in_force, drift_of, latest_drift
+from secaudit.store.drift import drift_in_force, drift_of, latest_drift
 from secaudit.store.scans import runs_of
 from tests.conftest import run_cli
 from tests.schedule.conftest import Listener, TlsSite, json_lines

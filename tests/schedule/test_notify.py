@@ -8,6 +8,7 @@ import pytest
 
 from secaudit.model import Language, Service
 from secaudit.model.config import Notifications
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.schedule import NotificationError, ScheduleError, check_settings
 from secaudit.schedule.notify import (
     EMAIL,
@@ -18,7 +19,7 @@ from secaudit.schedule.notify import (
     send_email,
     smtp_password,
 )
-from secaudit.store.drift import DriftKind, DriftRecord, DriftState, OutboxEntry
+from secaudit.store.drift import DriftRecord, OutboxEntry
 
 SERVICE = Service.model_validate(
     {

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from secaudit.model import Observation, ObservationStatus, RunStatus, ScanRun
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.store import open_store
-from secaudit.store.drift import Comparison, DriftKind, DriftRecord, DriftState, record_comparison
+from secaudit.store.drift import Comparison, DriftRecord, record_comparison
 from secaudit.store.scans import (
     archive_nmap_xml,
     begin_run,

@@ -21,6 +21,7 @@ import httpcore
 import httpx
 
 from secaudit.model.facts import ExposedFile, HttpFacts, RedirectHop
+from secaudit.model.service import Address
 from secaudit.scan.probes.cookies import parse_set_cookie
 from secaudit.scan.probes.deadline import Watchdog
 from secaudit.scan.scope import ApprovedTarget, ScopeDecision
@@ -114,7 +115,8 @@ class _Visit:
         if approved is None:
             raise ValueError(f"{url} is outside the service's scope")
         address = approved.preferred_address()
-        assert address is not None
+        if address is None:
+            raise ValueError(f"{url} has no approved address")
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise httpx.TimeoutException("the probe's total deadline passed")
@@ -142,8 +144,9 @@ class _Visit:
 
 def probe_http(approved: ApprovedTarget, scope: ScopeDecision, timeout_s: float) -> HttpFacts:
     """Visit one URL target within ``timeout_s`` and return what was seen."""
-    assert approved.target.url is not None
     url = approved.target.url
+    if url is None:
+        raise ValueError(f"the HTTP probe visits URL targets, not host {approved.label}")
     address = approved.preferred_address()
     facts = HttpFacts(target=approved.label, address=str(address) if address else None)
     if address is None:
@@ -155,7 +158,7 @@ def probe_http(approved: ApprovedTarget, scope: ScopeDecision, timeout_s: float)
         if final is None:
             return facts
         _fill_final(facts, final)
-        _https_redirect(visit, approved, facts)
+        _https_redirect(visit, approved, urlsplit(url), address, facts)
         _methods(visit, final.url, facts)
         _listing(visit, final, facts)
         _exposed_files(visit, final, facts)
@@ -197,11 +200,11 @@ def _fill_final(facts: HttpFacts, final: Reply) -> None:
     facts.body_truncated = final.truncated
 
 
-def _https_redirect(visit: _Visit, approved: ApprovedTarget, facts: HttpFacts) -> None:
+def _https_redirect(
+    visit: _Visit, approved: ApprovedTarget, parts: SplitResult, address: Address, facts: HttpFacts
+) -> None:
     """Does plain HTTP on this host redirect to https? A declared http URL is asked; otherwise port 80
     of the approved address: closed means no plaintext HTTP is offered, open means it is asked."""
-    assert approved.target.url is not None
-    parts = urlsplit(approved.target.url)
     if parts.scheme == "http":
         facts.plain_http_offered = True
         facts.https_redirect = any(
@@ -212,8 +215,6 @@ def _https_redirect(visit: _Visit, approved: ApprovedTarget, facts: HttpFacts) -
     variant = _http_variant(visit.scope, parts)
     via = None
     if variant is None:
-        address = approved.preferred_address()
-        assert address is not None
         state, state_ja = _port_state(address, PLAIN_HTTP_PORT, visit)
         if state != "open":
             facts.plain_http_offered = False

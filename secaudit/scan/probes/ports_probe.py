@@ -7,6 +7,7 @@ from typing import Any
 
 from secaudit.model import PortFacts, ProbeKind, Profile, Target
 from secaudit.model.facts import PortInfo
+from secaudit.scan.errors import ScanEnvironmentError
 from secaudit.scan.judges import ports_named_by
 from secaudit.scan.probes import ports
 from secaudit.scan.probes.base import Change, Collected, DriftPolicy, ProbeContext
@@ -29,7 +30,8 @@ class PortsProbe:
 
     def collect(self, approved: ApprovedTarget, context: ProbeContext) -> Collected:
         """Scan the profile's ports, the declared ones and every port a check names; nmap keeps the deadline."""
-        assert context.nmap is not None
+        if context.nmap is None:  # the engine finds nmap before any probe runs when needs_nmap says so
+            raise ScanEnvironmentError("the ports probe needs nmap, and none was found for this run")
         named = ports_named_by(context.checks, context.parameters)
         found = ports.scan_ports(approved, context.profile.nmap, context.nmap, named)
         return Collected(list(found.facts), found.raw_xml)
