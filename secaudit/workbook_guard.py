@@ -25,6 +25,8 @@ _MIB = 1024 * 1024
 _DECLARATION = re.compile(rb"<(?:!DOCTYPE|!ENTITY)", re.IGNORECASE)
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW_NUMBER = re.compile(rb"""(?<![\w:])r=["'][A-Z]{0,3}(\d{1,12})["']""")
+"""The row a ``<row r=...>`` or ``<c r=...>`` tag names: one far row makes openpyxl walk every row before it."""
 _DIMENSION = re.compile(rb"""<(?:\w+:)?dimension\s+ref=["'][A-Z]+\d+:[A-Z]+(\d+)["']""")
 _MACRO_NAMES = re.compile(r"vba(Project|ProjectSignature|Data)[^/]*$", re.IGNORECASE)
 _MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam")
@@ -175,6 +177,7 @@ def _check_directory(file: str, entries: list[zipfile.ZipInfo], limits: Workbook
 def _scan_part(file: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: WorkbookLimits, budget: int) -> int:
     """Stream one part; return the bytes it really expanded to."""
     is_types = info.filename == "[Content_Types].xml"
+    is_sheet = info.filename.startswith("xl/worksheets/")
     total = 0
     rows = 0
     tail = b""
@@ -201,6 +204,8 @@ def _scan_part(file: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit
                     raise WorkbookRefused(
                         file, f"sheet {info.filename} has more than {limits.max_rows} rows; refused before loading"
                     )
+                if is_sheet:
+                    _check_row_numbers(file, info.filename, window, limits)
                 tail = window[-_OVERLAP:]
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
         raise WorkbookRefused(file, f"part {info.filename} is damaged: {exc}") from None
@@ -211,6 +216,15 @@ def _scan_part(file: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit
     except RuntimeError as exc:  # zipfile raises it for encrypted or unsupported entries
         raise WorkbookRefused(file, f"part {info.filename} cannot be read: {exc}") from None
     return total
+
+
+def _check_row_numbers(file: str, name: str, window: bytes, limits: WorkbookLimits) -> None:
+    """Refuse a row or cell placed beyond the row limit, however few rows the sheet really has."""
+    for match in _ROW_NUMBER.finditer(window):
+        if int(match[1]) > limits.max_rows:
+            raise WorkbookRefused(
+                file, f"sheet {name} places a cell in row {int(match[1])}; the limit is {limits.max_rows} rows"
+            )
 
 
 def _straddling_rows(tail: bytes, chunk: bytes) -> int:

@@ -197,6 +197,23 @@ def test_hundred_thousand_rows_without_dimension_counted_while_streaming(book: P
     assert _peak_bytes(big) < 50 * 1024 * 1024
 
 
+@pytest.mark.parametrize(
+    "tag", ['<row r="1000000"><c r="A1000000"><v>1</v></c></row>', '<row><c r="B999999"><v>1</v></c></row>']
+)
+def test_one_far_row_without_dimension_is_refused(book: Path, tmp_path: Path, tag: str) -> None:
+    """openpyxl would walk every empty row up to it: refused though the sheet holds a single row."""
+    head = b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    far = rewrite(
+        book, tmp_path / "far.xlsx", {SHEET: head + b"<sheetData>" + tag.encode() + b"</sheetData></worksheet>"}
+    )
+    assert "places a cell in row" in refusal(far) and "the limit is 5000 rows" in refusal(far)
+
+
+def test_a_sheet_at_the_row_limit_passes(book: Path, tmp_path: Path) -> None:
+    full = rewrite(book, tmp_path / "full.xlsx", {SHEET: sheet_with_rows(LIMITS.max_rows, dimension=False)})
+    check_untrusted(full.read_bytes(), full.name)
+
+
 def test_csv_renamed_to_xlsx(tmp_path: Path) -> None:
     fake = tmp_path / "answers.xlsx"
     fake.write_text("No,管理策ID,回答\n1,HUM-5.2-001,はい\n", encoding="utf-8")
