@@ -33,16 +33,8 @@ from secaudit.schedule.events import (
 from secaudit.schedule.lock import RunLock
 from secaudit.schedule.notify import ServiceNews, build_notifications, deliver
 from secaudit.store import Store, audit_log
-from secaudit.store.drift import (
-    Comparison,
-    comparison_of,
-    enqueue,
-    give_up_on,
-    last_notified,
-    mark_attempt,
-    pending_notifications,
-    record_comparison,
-)
+from secaudit.store.drift import Comparison, comparison_of, record_comparison
+from secaudit.store.outbox import enqueue, give_up_on, last_notified, mark_attempt, pending_notifications
 from secaudit.store.retention import abandon_interrupted_runs
 from secaudit.store.scans import facts_of, last_completed_start, observations_of, runs_of
 from secaudit.workspace import Workspace

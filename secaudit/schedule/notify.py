@@ -18,7 +18,8 @@ from secaudit.model import Language, Service
 from secaudit.model.config import Notifications, SmtpSettings, WebhookSettings
 from secaudit.model.drift import DriftState
 from secaudit.schedule import NotificationError
-from secaudit.store.drift import DriftRecord, OutboxEntry
+from secaudit.store.drift import DriftRecord
+from secaudit.store.outbox import OutboxEntry
 
 EMAIL = "email"
 WEBHOOK = "webhook"

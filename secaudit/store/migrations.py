@@ -42,7 +42,7 @@ class Migration:
 
 def _tables() -> dict[str, Table]:
     """Every table of the store, by name (each store module declares its own on the shared metadata)."""
-    from secaudit.store import answers, dashboard_cache, drafts, drift, reviews, risks, scans  # noqa: F401
+    from secaudit.store import answers, dashboard_cache, drafts, drift, outbox, reviews, risks, scans  # noqa: F401
     from secaudit.store.schema import metadata
 
     return dict(metadata.tables)

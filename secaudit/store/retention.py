@@ -16,7 +16,8 @@ from sqlalchemy import delete, func, select
 from secaudit.model import RunStatus
 from secaudit.store import audit_log
 from secaudit.store.db import Store
-from secaudit.store.drift import drift_comparisons, drift_in_force, drift_items, notification_outbox
+from secaudit.store.drift import drift_comparisons, drift_in_force, drift_items
+from secaudit.store.outbox import notification_outbox
 from secaudit.store.scans import nmap_archive, observations, scan_facts, scan_runs
 
 INTERRUPTED = "interrupted: the process ended before the run was finished"

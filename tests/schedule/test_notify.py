@@ -19,7 +19,8 @@ from secaudit.schedule.notify import (
     send_email,
     smtp_password,
 )
-from secaudit.store.drift import DriftRecord, OutboxEntry
+from secaudit.store.drift import DriftRecord
+from secaudit.store.outbox import OutboxEntry
 
 SERVICE = Service.model_validate(
     {

@@ -8,7 +8,7 @@ import pytest
 
 from secaudit.model import RunStatus
 from secaudit.store import open_store
-from secaudit.store.drift import all_notifications, pending_notifications
+from secaudit.store.outbox import all_notifications, pending_notifications
 from secaudit.store.scans import runs_of
 from tests.conftest import run_cli
 from tests.schedule.conftest import SMTP_PASSWORD, LoopbackPki, SmtpServer, WebhookReceiver, free_port, json_lines
@@ -158,7 +158,7 @@ def test_mail_over_implicit_tls_smtps(pki: LoopbackPki, monkeypatch: pytest.Monk
     from secaudit.model.config import SmtpSettings
     from secaudit.schedule import NotificationError
     from secaudit.schedule.notify import EMAIL, send_email
-    from secaudit.store.drift import OutboxEntry
+    from secaudit.store.outbox import OutboxEntry
 
     monkeypatch.setenv("SECAUDIT_TEST_SMTP_PASSWORD", SMTP_PASSWORD)
     server = SmtpServer(pki, implicit_tls=True)

@@ -19,7 +19,7 @@ from secaudit.schedule.batch import Batch
 from secaudit.schedule.events import BatchEvent, BatchOptions
 from secaudit.schedule.quiet import quiet_batch
 from secaudit.store import Store, open_store
-from secaudit.store.drift import OutboxEntry, enqueue
+from secaudit.store.outbox import OutboxEntry, enqueue
 from secaudit.store.readonly import glance
 from secaudit.store.scans import begin_run, finish_run, last_completed_start
 from secaudit.workspace import find_workspace

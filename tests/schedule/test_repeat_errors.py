@@ -13,7 +13,7 @@ from secaudit.errors import InputError
 from secaudit.schedule.batch import Batch
 from secaudit.schedule.events import BatchEvent, BatchOptions
 from secaudit.store import open_store
-from secaudit.store.drift import all_notifications
+from secaudit.store.outbox import all_notifications
 from secaudit.workspace import find_workspace
 from tests.schedule.conftest import free_port
 
@@ -76,7 +76,7 @@ def test_the_same_error_is_told_once_within_the_window(told: Path) -> None:
 
 def test_a_notification_that_never_gets_through_is_given_up_after_the_window(told: Path) -> None:
     from secaudit.store import audit_log
-    from secaudit.store.drift import OutboxEntry, enqueue, pending_notifications
+    from secaudit.store.outbox import OutboxEntry, enqueue, pending_notifications
 
     ws = find_workspace(told)
     store = open_store(ws.database_url)

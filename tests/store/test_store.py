@@ -212,7 +212,7 @@ def test_an_outbox_from_before_0060_is_migrated_and_keeps_its_rows(db: Path) -> 
     conn.close()
     store = Store(f"sqlite:///{db}")
     assert store.migrate() == ["0060_outbox_repeat_key", "0061_outbox_gave_up"]
-    from secaudit.store.drift import all_notifications
+    from secaudit.store.outbox import all_notifications
 
     [kept] = all_notifications(store)
     assert kept.id == "n1" and kept.repeat_key is None and kept.gave_up_at is None
