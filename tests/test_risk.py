@@ -10,8 +10,8 @@ from secaudit.assess import assess
 from secaudit.model import ResultStatus, RiskStatus, Treatment, TreatmentKind
 from secaudit.model.config import RiskMatrixKind
 from secaudit.model.result import RiskLifecycle
-from secaudit.risk import apply_waivers, build_register, risk_id, validate_treatment
-from secaudit.risk_matrix import matrix_for
+from secaudit.risk.matrix import matrix_for
+from secaudit.risk.register import apply_waivers, build_register, risk_id, validate_treatment
 from tests.assessment_data import NOW, TODAY, answers, catalog, control, observation, service, yes_no
 
 FIVE, THREE = RiskMatrixKind.FIVE, RiskMatrixKind.THREE
@@ -199,7 +199,7 @@ def test_confidentiality_impact_of_each_level(level: str, impact: int) -> None:
 
 def test_the_impact_table_covers_every_level_and_never_falls_as_sensitivity_rises() -> None:
     from secaudit.model import Confidentiality, SecurityDimension
-    from secaudit.risk_matrix import DIMENSION_IMPACT
+    from secaudit.risk.matrix import DIMENSION_IMPACT
 
     table = DIMENSION_IMPACT[SecurityDimension.CONFIDENTIALITY]
     assert set(table) == set(Confidentiality)
@@ -414,7 +414,7 @@ def test_the_shipped_catalog_rates_a_version_banner_at_most_medium_and_missing_a
     from secaudit.inventory import load_service
     from secaudit.model import Answer, AnswerSource, Observation, ObservationStatus
     from secaudit.model.classification import ClassificationScheme
-    from secaudit.risk import build_register
+    from secaudit.risk.register import build_register
     from secaudit.workspace import builtin_layer
 
     catalog = load_catalog([builtin_layer()])
