@@ -12,10 +12,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from secaudit.authoring import AuthoringError, checklist_yaml, export_checklist, import_checklist
+from secaudit.authoring import sheets as sheets_module
+from secaudit.authoring.layout import COLUMNS
 from secaudit.catalog import validate_checklist_file
-from secaudit.catalog_xlsx import AuthoringError, checklist_yaml, export_checklist, import_checklist
-from secaudit.catalog_xlsx import sheets as sheets_module
-from secaudit.catalog_xlsx.layout import COLUMNS
 from secaudit.cellsafety import neutralise as protect
 from secaudit.cellsafety import restore as unprotect
 from secaudit.model import Checklist
