@@ -160,7 +160,7 @@ def test_questionnaire_import_with_corrupt_or_truncated_zip(
 def register_book() -> bytes:
     """A real register workbook (the exporter's bytes) with rows in it."""
     from secaudit.risk.workbook import register_xlsx
-    from tests.test_registerbook import register
+    from tests.risk.test_workbook import register
 
     entries = register()
     assert entries
