@@ -11,9 +11,10 @@ import time
 from figures import figure
 
 from secaudit.assess import assess, score
+from secaudit.gate import decide
 from secaudit.model import GatePolicy, RunStatus, ScanRun
 from secaudit.model.config import RiskMatrixKind
-from secaudit.risk import apply_waivers, build_register, decide
+from secaudit.risk.register import apply_waivers, build_register
 from tests.assessment_data import NOW, TODAY, answers, catalog, control, observation, service, yes_no
 
 

@@ -37,13 +37,14 @@ BATCH = 200
 def main() -> None:
     """Build, time each phase, print milliseconds per service."""
     from secaudit.assess import assess, score
+    from secaudit.gate import decide
     from secaudit.inventory import load_service, service_files
     from secaudit.pipeline.dashboard import collect_dashboard
     from secaudit.pipeline.evaluation import Evaluation
     from secaudit.pipeline.reporting import drift_items_of, report_input
     from secaudit.pipeline.session import Session
     from secaudit.report.dashboard import row_from_input, row_record
-    from secaudit.risk import apply_waivers, build_register, decide
+    from secaudit.risk.register import apply_waivers, build_register
     from secaudit.store import answers as answer_store
     from secaudit.store import reviews as review_store
     from secaudit.store import risks as risk_store

@@ -111,7 +111,7 @@ def build_workspace(root: Path, count: int, seed: int = 20261126, clean_every: i
         Treatment,
         TreatmentKind,
     )
-    from secaudit.risk import risk_id
+    from secaudit.risk.register import risk_id
     from secaudit.store import open_store
     from secaudit.store.answers import AnswerSet, save_answer_set
     from secaudit.store.risks import save_treatments

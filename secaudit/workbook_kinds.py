@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from secaudit.catalog_xlsx.layout import CHECKLIST_SHEET, CONTROLS_SHEET
+from secaudit.authoring.layout import CHECKLIST_SHEET, CONTROLS_SHEET
 from secaudit.model import Language
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from secaudit.cellsafety import cell_safe, neutralise, restore, restore_text
 
@@ -12,7 +14,7 @@ from secaudit.cellsafety import cell_safe, neutralise, restore, restore_text
 @pytest.mark.parametrize(
     ("text", "written"),
     [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
         ("+81-3-1234", "'+81-3-1234"),
         ("-1", "'-1"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -35,3 +37,15 @@ def test_other_values_pass_unchanged() -> None:
     day = dt.date(2026, 4, 1)
     assert cell_safe(3) == 3 and cell_safe(None) is None and cell_safe(day) == day
     assert restore(5) == 5
+
+
+@pytest.mark.parametrize("text", ["=1+2", "+x", "-x", "@x", "\tx", "\rx", "'=x", "''-x", "plain", "'plain", "'"])
+def test_neutralise_and_restore_are_inverse(text: str) -> None:
+    assert restore(neutralise(text)) == text
+    assert neutralise(text)[:1] not in ("=", "+", "-", "@", "\t", "\r")
+
+
+@given(st.text(max_size=40))
+def test_neutralise_round_trips_any_text(text: str) -> None:
+    assert restore(neutralise(text)) == text
+    assert neutralise(text)[:1] not in ("=", "+", "-", "@", "\t", "\r")

@@ -6,9 +6,10 @@ import datetime as dt
 import re
 
 from secaudit.assess import assess
+from secaudit.gate import decide
 from secaudit.model import DecisionKind, GatePolicy, RunStatus, ScanRun, Treatment
 from secaudit.model.config import RiskMatrixKind
-from secaudit.risk import apply_waivers, build_register, decide
+from secaudit.risk.register import apply_waivers, build_register
 from tests.assessment_data import NOW, TODAY, answers, catalog, control, observation, service, yes_no
 
 HIGH = control("HUM-5.4-001", severity="high", questions=[yes_no()], control_type="human")

@@ -79,7 +79,7 @@ def _soa_book(lang: str, title: LocalizedText | None = None):
 
     import openpyxl
 
-    from secaudit.catalog_xlsx.soa_book import soa_workbook
+    from secaudit.authoring.soa_book import soa_workbook
 
     catalog = load_catalog([builtin_layer()])
     if title is not None:

@@ -189,7 +189,7 @@ def export(
 ) -> None:
     """Export a checklist as an Excel authoring workbook (one row per control and question)."""
     from secaudit.atomic import atomic_write_bytes, atomic_write_text
-    from secaudit.catalog_xlsx import checklist_yaml, export_checklist
+    from secaudit.authoring import checklist_yaml, export_checklist
     from secaudit.errors import InputError
 
     suffixes = {ExportFormat.XLSX: (".xlsx",), ExportFormat.YAML: (".yaml", ".yml")}[fmt]
@@ -214,7 +214,7 @@ def import_workbook(
 ) -> None:
     """Convert an authoring workbook back to checklist YAML; nothing is written if any row is invalid."""
     from secaudit.atomic import atomic_write_text
-    from secaudit.catalog_xlsx import checklist_yaml
+    from secaudit.authoring import checklist_yaml
     from secaudit.errors import InputError
     from secaudit.pipeline.checklists import read_authoring_workbook
 
@@ -251,7 +251,7 @@ def soa(
     if fmt is SoaFormat.XLSX:
         if output is None or output.suffix.lower() != ".xlsx":
             raise InputError("--format xlsx needs --output FILE.xlsx")
-        from secaudit.catalog_xlsx.soa_book import soa_workbook
+        from secaudit.authoring.soa_book import soa_workbook
 
         atomic_write_bytes(output, soa_workbook(statement, lang or _language(st)))
         info(f"wrote {output}: {len(statement.applicable)} of {len(statement.entries)} controls apply to {svc.id}")

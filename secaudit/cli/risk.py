@@ -143,7 +143,7 @@ def export(
     from secaudit.atomic import atomic_write_bytes, atomic_write_text
     from secaudit.errors import InputError
     from secaudit.pipeline.evaluation import evaluate_service
-    from secaudit.registerbook import register_csv, register_json, register_xlsx
+    from secaudit.risk.workbook import register_csv, register_json, register_xlsx
 
     suffix = output.suffix.lower()
     if suffix not in (".xlsx", ".csv", ".json"):
@@ -170,7 +170,7 @@ def import_register(
     """Store the treatment decisions officers wrote into an exported register (all rows valid, or nothing)."""
     from secaudit.errors import InputError
     from secaudit.pipeline.records import import_treatments
-    from secaudit.registerbook import read_register_file
+    from secaudit.risk.workbook import read_register_file
 
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -186,8 +186,8 @@ def _treatment(st: AppState, **fields: Any) -> Treatment:
 
     from secaudit.errors import InputError
     from secaudit.model import Treatment
-    from secaudit.risk import validate_treatment
-    from secaudit.risk_matrix import matrix_for
+    from secaudit.risk.matrix import matrix_for
+    from secaudit.risk.register import validate_treatment
 
     try:
         treatment = Treatment(decided_at=clock.now(), **fields)

@@ -68,8 +68,8 @@ def run_audit(
     from secaudit.pipeline.records import record_decision
     from secaudit.pipeline.reporting import write_report
     from secaudit.pipeline.scanning import scan_service
-    from secaudit.registerbook import register_xlsx
     from secaudit.report import ReportFormat
+    from secaudit.risk.workbook import register_xlsx
 
     ws = session.workspace()
     service = session.service(service_id)

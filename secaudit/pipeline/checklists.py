@@ -72,8 +72,8 @@ def _validate_assertions(catalog: Catalog) -> None:
 def read_authoring_workbook(session: Session, workbook: Path) -> Checklist:
     """The checklist an authoring workbook holds, its checks checked against the scanners in force (built-in and
     the workspace's own, when there is a workspace); raise naming sheet, row and column for every bad cell."""
+    from secaudit.authoring import import_checklist
     from secaudit.catalog import Layer, load_catalog, yaml_files
-    from secaudit.catalog_xlsx import import_checklist
     from secaudit.workspace import builtin_dir
 
     folders = [builtin_dir("scanners")]

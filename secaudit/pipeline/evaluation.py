@@ -128,7 +128,8 @@ def evaluate_service(
     ``trail`` false the results carry no evidence trail (statuses and reasons are the same).
     """
     from secaudit.assess import assess, score
-    from secaudit.risk import apply_waivers, build_register, decide
+    from secaudit.gate import decide
+    from secaudit.risk.register import apply_waivers, build_register
     from secaudit.store import risks as risk_store
 
     ws = session.workspace()

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from secaudit.model.result import Review
     from secaudit.pipeline.evaluation import Evaluation
     from secaudit.pipeline.session import Session
-    from secaudit.registerbook import RegisterImport
+    from secaudit.risk.workbook import RegisterImport
     from secaudit.store.audit_log import LogEntry
     from secaudit.store.retention import PrunePlan
     from secaudit.workspace import Workspace
@@ -129,8 +129,8 @@ def import_treatments(session: Session, parsed: RegisterImport, source: str) -> 
     """Store the treatments of a filled-in register that differ from those in force; refuse (nothing stored)
     when a row names a risk the service no longer has or a rating off the configured matrix."""
     from secaudit.pipeline.evaluation import evaluate_service
-    from secaudit.registerbook import check_against_register, refusal
-    from secaudit.risk_matrix import matrix_for
+    from secaudit.risk.matrix import matrix_for
+    from secaudit.risk.workbook import check_against_register, refusal
     from secaudit.store import risks
 
     ev = evaluate_service(session, parsed.service_id)

@@ -111,7 +111,7 @@ def drift_items_of(store: Store, service_ids: Sequence[str]) -> dict[str, list[D
 
 def matrix_levels(kind: RiskMatrixKind) -> dict[tuple[int, int], str]:
     """The level name of every cell of the configured risk matrix (as the risk part rates them)."""
-    from secaudit.risk_matrix import matrix_for
+    from secaudit.risk.matrix import matrix_for
 
     matrix = matrix_for(kind)
     cells = range(1, matrix.size + 1)

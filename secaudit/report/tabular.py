@@ -7,8 +7,8 @@ from dataclasses import asdict
 from typing import Any
 
 from secaudit import __version__
-from secaudit.registerbook import register_csv
 from secaudit.report.view import ReportView
+from secaudit.risk.workbook import register_csv
 
 
 def report_json(view: ReportView) -> bytes:

@@ -26,7 +26,7 @@ from secaudit.model import HttpFacts, Language, ProbeKind
 from secaudit.model.facts import TlsFacts
 from secaudit.questionnaire import QuestionnaireError
 from secaudit.questionnaire.importer import ImportRequest, import_workbook
-from secaudit.registerbook import RegisterFileError, read_register_xlsx
+from secaudit.risk.workbook import RegisterFileError, read_register_xlsx
 from secaudit.scan.judges import judge, validate_checks
 from secaudit.scan.probes.cookies import MAX_RAW, parse_set_cookie
 from secaudit.scan.probes.http import MAX_HEADER_BYTES, _headers
@@ -159,8 +159,8 @@ def test_questionnaire_import_with_corrupt_or_truncated_zip(
 @pytest.fixture(scope="module")
 def register_book() -> bytes:
     """A real register workbook (the exporter's bytes) with rows in it."""
-    from secaudit.registerbook import register_xlsx
-    from tests.test_registerbook import register
+    from secaudit.risk.workbook import register_xlsx
+    from tests.risk.test_workbook import register
 
     entries = register()
     assert entries
@@ -338,7 +338,7 @@ def test_register_workbook_with_an_unsupported_zip_version_is_refused() -> None:
     import io
     import zipfile
 
-    from secaudit.registerbook import RegisterFileError, read_register_xlsx
+    from secaudit.risk.workbook import RegisterFileError, read_register_xlsx
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -11,7 +11,7 @@ from secaudit.assess import assess
 from secaudit.model import ResultStatus, RiskStatus, Treatment
 from secaudit.model.config import RiskMatrixKind
 from secaudit.model.result import Review
-from secaudit.risk import build_register
+from secaudit.risk.register import build_register
 from secaudit.store import Store, open_store
 from secaudit.store.audit_log import entries, verify_log
 from secaudit.store.reviews import latest_reviews, review_history, save_review

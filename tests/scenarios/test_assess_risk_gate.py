@@ -316,7 +316,7 @@ def test_bad_treatments_are_refused(evidence: Path, args: list[str], message: st
 def test_register_export_edit_import_round_trip(evidence: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from secaudit.register_layout import COLUMNS
+    from secaudit.risk.layout import COLUMNS
 
     keys = [c.key for c in COLUMNS]
     book = tmp_path / "register.xlsx"
@@ -359,7 +359,7 @@ def test_register_export_edit_import_round_trip(evidence: Path, tmp_path: Path) 
 def test_hostile_register_stores_nothing(evidence: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from secaudit.register_layout import COLUMNS
+    from secaudit.risk.layout import COLUMNS
 
     keys = [c.key for c in COLUMNS]
     book = tmp_path / "register.xlsx"
@@ -385,7 +385,7 @@ def test_hostile_register_stores_nothing(evidence: Path, tmp_path: Path) -> None
 
 def test_register_and_report_csv_share_one_row_schema(evidence: Path, tmp_path: Path) -> None:
     """``risk export`` and ``report --format csv`` write the same columns and the same risks."""
-    from secaudit.registerbook import COLUMNS
+    from secaudit.risk.workbook import COLUMNS
 
     exported = tmp_path / "register.csv"
     assert run_cli(["risk", "export", SERVICE, "-o", str(exported)], evidence).exit_code == 0

@@ -19,11 +19,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from secaudit import register_layout as R
 from secaudit.cellsafety import neutralise
 from secaudit.model import Language, RiskEntry
 from secaudit.model.labels import LEVEL_TEXT, RISK_STATUS_TEXT, STATUS_TEXT, TREATMENT_TEXT, name_of
-from secaudit.risk_matrix import matrix_for
+from secaudit.risk import layout as R
+from secaudit.risk.matrix import matrix_for
 from secaudit.sheetlayout import fit_rows, new_workbook, print_fit_to_width, print_on_one_page
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")

@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from secaudit.catalog_xlsx.cells import MAX_CELL_CHARS, MAX_COLUMNS, AuthoringError, where
+from secaudit.authoring.cells import MAX_CELL_CHARS, MAX_COLUMNS, AuthoringError, where
 from secaudit.cellsafety import restore_text
 from secaudit.errors import Problem
 from secaudit.workbook_guard import LIMITS, WorkbookRefused, read_untrusted

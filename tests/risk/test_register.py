@@ -10,9 +10,9 @@ from secaudit.assess import assess
 from secaudit.model import ResultStatus, RiskStatus, Treatment, TreatmentKind
 from secaudit.model.config import RiskMatrixKind
 from secaudit.model.result import RiskLifecycle
-from secaudit.risk import apply_waivers, build_register, risk_id, validate_treatment
-from secaudit.risk_matrix import matrix_for
+from secaudit.risk.register import apply_waivers, build_register, risk_id, validate_treatment
 from tests.assessment_data import NOW, TODAY, answers, catalog, control, observation, service, yes_no
+from tests.risk.test_matrix import CONFIDENTIALITY_IMPACTS
 
 FIVE, THREE = RiskMatrixKind.FIVE, RiskMatrixKind.THREE
 
@@ -28,7 +28,6 @@ def register_for(
 
 # The rating model of docs/risk.md, row by row. The test services sit on LGWAN (a separated network)
 # unless internet-facing. Default controls protect confidentiality and integrity.
-# The rating model of docs/risk.md, row by row. Default controls protect confidentiality and integrity.
 RATINGS = [
     # exposure and classification             severity  result  5x5 (L, I, level)     3x3 (L, I, level)
     (
@@ -181,10 +180,6 @@ def test_rationale_explains_the_rating_in_one_line_in_both_languages() -> None:
     )
 
 
-# docs/risk.md's impact table for 機密性, both schemes: 3A and 3B keep the old 3's 5, 3C one step lower.
-CONFIDENTIALITY_IMPACTS = [("3A", 5), ("3B", 5), ("3C", 4), ("3", 5), ("2", 3), ("1", 1)]
-
-
 @pytest.mark.parametrize(("level", "impact"), CONFIDENTIALITY_IMPACTS)
 def test_confidentiality_impact_of_each_level(level: str, impact: int) -> None:
     from secaudit.model import SecurityDimension
@@ -195,17 +190,6 @@ def test_confidentiality_impact_of_each_level(level: str, impact: int) -> None:
     (entry,) = build_register(svc, results, cat, FIVE, {}, None, TODAY, now=NOW)
     assert entry.impact == impact
     assert f"impact {impact} = confidentiality {level} {impact}" in entry.rationale
-
-
-def test_the_impact_table_covers_every_level_and_never_falls_as_sensitivity_rises() -> None:
-    from secaudit.model import Confidentiality, SecurityDimension
-    from secaudit.risk_matrix import DIMENSION_IMPACT
-
-    table = DIMENSION_IMPACT[SecurityDimension.CONFIDENTIALITY]
-    assert set(table) == set(Confidentiality)
-    assert dict(CONFIDENTIALITY_IMPACTS) == {str(level): impact for level, impact in table.items()}
-    by_rank = [table[level] for level in sorted(Confidentiality, key=lambda level: level.rank)]
-    assert by_rank == sorted(by_rank)
 
 
 def test_a_known_failure_keeps_its_rating_while_its_target_does_not_answer() -> None:
@@ -251,27 +235,6 @@ def test_entry_has_stable_id_and_risk_in_words() -> None:
 def test_passing_controls_raise_no_risk() -> None:
     _, register = register_for(service(), "high", "yes")
     assert register == []
-
-
-def test_matrix_bands() -> None:
-    five, three = matrix_for(FIVE), matrix_for(THREE)
-    assert [five.level(lk, im).name for lk, im in ((1, 4), (1, 5), (3, 3), (2, 5), (4, 4), (4, 5))] == [
-        "Low",
-        "Medium",
-        "Medium",
-        "High",
-        "High",
-        "Critical",
-    ]
-    assert [three.level(lk, im).name for lk, im in ((1, 2), (1, 3), (2, 2), (2, 3), (3, 3))] == [
-        "低",
-        "中",
-        "中",
-        "高",
-        "高",
-    ]
-    with pytest.raises(ValueError):
-        three.level(4, 1)
 
 
 def _accept(expires: dt.date, decided_at: dt.datetime = NOW) -> Treatment:
@@ -414,11 +377,11 @@ def test_the_shipped_catalog_rates_a_version_banner_at_most_medium_and_missing_a
     from secaudit.inventory import load_service
     from secaudit.model import Answer, AnswerSource, Observation, ObservationStatus
     from secaudit.model.classification import ClassificationScheme
-    from secaudit.risk import build_register
+    from secaudit.risk.register import build_register
     from secaudit.workspace import builtin_layer
 
     catalog = load_catalog([builtin_layer()])
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     svc = load_service(
         repo / "examples" / "services" / "kosodate-portal.yaml", catalog.checklists, ClassificationScheme.R6
     )

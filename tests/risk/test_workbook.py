@@ -14,12 +14,13 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from secaudit import register_layout as R
-from secaudit import registerbook
 from secaudit.assess import assess
 from secaudit.model import Language, RiskEntry, Treatment
 from secaudit.model.config import RiskMatrixKind
-from secaudit.registerbook import (
+from secaudit.risk import layout as R
+from secaudit.risk import workbook
+from secaudit.risk.register import build_register
+from secaudit.risk.workbook import (
     COLUMNS,
     RegisterFileError,
     read_register_xlsx,
@@ -27,7 +28,6 @@ from secaudit.registerbook import (
     register_json,
     register_xlsx,
 )
-from secaudit.risk import build_register
 from secaudit.workbook_guard import LIMITS
 from tests.assessment_data import NOW, TODAY, answers, catalog, control, service, yes_no
 
@@ -215,7 +215,7 @@ def test_the_workbook_guard_runs_before_parsing() -> None:
 
 
 def test_row_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registerbook, "LIMITS", dataclasses.replace(LIMITS, max_rows=1))
+    monkeypatch.setattr(workbook, "LIMITS", dataclasses.replace(LIMITS, max_rows=1))
     with pytest.raises(RegisterFileError, match="at most 1 risks"):
         read(workbook_bytes(register()))
 

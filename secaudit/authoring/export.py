@@ -11,8 +11,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from secaudit.catalog_xlsx.cells import AuthoringError
-from secaudit.catalog_xlsx.layout import (
+from secaudit.authoring.cells import AuthoringError
+from secaudit.authoring.layout import (
     CHECKLIST_HEADER,
     CHECKLIST_SHEET,
     COLUMNS,

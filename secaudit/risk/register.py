@@ -3,7 +3,7 @@
 Pure: no I/O. The store remembers treatments and each risk's lifecycle
 (first seen, resolved, reopened); this module turns those and the current
 results into register entries. The launch decision lives in
-``secaudit.gate`` and is re-exported here as ``decide``.
+``secaudit.gate``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from secaudit import clock
 from secaudit.catalog import Catalog
-from secaudit.gate import decide, has_plan
+from secaudit.gate import has_plan
 from secaudit.model import (
     ControlResult,
     LocalizedText,
@@ -28,13 +28,11 @@ from secaudit.model import (
 )
 from secaudit.model.config import RiskMatrixKind
 from secaudit.model.result import RiskLifecycle
-from secaudit.risk_matrix import RiskMatrix, matrix_for, rate
+from secaudit.risk.matrix import RiskMatrix, matrix_for, rate
 
 __all__ = [
     "apply_waivers",
     "build_register",
-    "decide",
-    "has_plan",
     "risk_id",
     "validate_treatment",
 ]

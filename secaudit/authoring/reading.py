@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from secaudit.catalog_xlsx.cells import problems_error, where
-from secaudit.catalog_xlsx.layout import (
+from secaudit.authoring.cells import problems_error, where
+from secaudit.authoring.layout import (
     CHECKLIST_HEADER,
     CHECKLIST_SHEET,
     COLUMNS,
@@ -28,7 +28,7 @@ from secaudit.catalog_xlsx.layout import (
     split_lines,
     split_values,
 )
-from secaudit.catalog_xlsx.sheets import CellValue, SheetData, SheetRow, open_workbook, read_sheet
+from secaudit.authoring.sheets import CellValue, SheetData, SheetRow, open_workbook, read_sheet
 from secaudit.errors import Problem
 from secaudit.model import Checklist, ChecklistInfo, Control
 from secaudit.model.control import AuditPhase, RetiredControl

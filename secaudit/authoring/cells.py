@@ -1,4 +1,4 @@
-"""Cell-level safety shared by every workbook secaudit writes or reads."""
+"""Authoring's error, the place a problem names (file, sheet, row, column) and the limits of a cell and a sheet."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from secaudit.catalog_xlsx.cells import AuthoringError
+from secaudit.authoring.cells import AuthoringError
 from secaudit.model import Checklist
 
 FLOW_MAX_KEYS = 3

@@ -6,9 +6,9 @@ editing YAML. Its layout is described in ``layout``; ``export`` writes it,
 as checklist YAML, and ``soa_book`` writes a statement of applicability.
 """
 
-from secaudit.catalog_xlsx.cells import AuthoringError
-from secaudit.catalog_xlsx.export import export_checklist
-from secaudit.catalog_xlsx.reading import import_checklist
-from secaudit.catalog_xlsx.yaml_text import checklist_yaml
+from secaudit.authoring.cells import AuthoringError
+from secaudit.authoring.export import export_checklist
+from secaudit.authoring.reading import import_checklist
+from secaudit.authoring.yaml_text import checklist_yaml
 
 __all__ = ["AuthoringError", "checklist_yaml", "export_checklist", "import_checklist"]

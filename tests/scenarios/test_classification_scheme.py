@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_bad_input import READ_ONLY, SERVICE, assert_clean_refusal, set_line
 from tests.conftest import run_cli
+from tests.scenarios.test_bad_input import READ_ONLY, SERVICE, assert_clean_refusal, set_line
 
 CLASSIFICATION = "classification: {confidentiality: %s, integrity: 2, availability: 2}"
 

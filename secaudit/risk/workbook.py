@@ -22,13 +22,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from secaudit import register_layout as R
 from secaudit.cellsafety import cell_safe, restore_text
 from secaudit.errors import InputError, Problem
 from secaudit.model import Language, RiskEntry, Treatment, TreatmentKind
 from secaudit.model.labels import TREATMENT_SYNONYMS, TREATMENT_TEXT, name_of
-from secaudit.risk import validate_treatment
-from secaudit.risk_matrix import matrix_for
+from secaudit.risk import layout as R
+from secaudit.risk.matrix import matrix_for
+from secaudit.risk.register import validate_treatment
 from secaudit.workbook_guard import LIMITS, WorkbookRefused, check_untrusted, read_untrusted
 from secaudit.workbook_kinds import WorkbookKind, identify, wrong_kind
 
@@ -153,7 +153,7 @@ def register_csv(register: Sequence[RiskEntry]) -> str:
 
 def register_xlsx(register: Sequence[RiskEntry], service_id: str, matrix: str, lang: Language, zone: ZoneInfo) -> bytes:
     """The register as a workbook in ``lang``, moments in ``zone``: officers fill in the treatment columns."""
-    from secaudit.register_sheet import register_workbook
+    from secaudit.risk.sheet import register_workbook
 
     return register_workbook(register, service_id, matrix, lang, zone)
 
