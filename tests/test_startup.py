@@ -20,6 +20,18 @@ def test_cli_start_up_loads_no_pydantic_model() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_an_html_report_loads_no_workbook_library() -> None:
+    """openpyxl costs a tenth of a second at start-up; only workbooks and the register CSV need it."""
+    code = (
+        "import sys, secaudit.pipeline.reporting, secaudit.report, secaudit.report.formats; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('openpyxl', 'weasyprint')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
+
+
 def test_every_model_name_imports_from_the_package() -> None:
     for name in model.__all__:
         home = importlib.import_module(model._HOMES[name])

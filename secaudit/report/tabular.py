@@ -8,7 +8,6 @@ from typing import Any
 
 from secaudit import __version__
 from secaudit.report.view import ReportView
-from secaudit.risk.workbook import register_csv
 
 
 def report_json(view: ReportView) -> bytes:
@@ -53,4 +52,7 @@ def report_json(view: ReportView) -> bytes:
 
 def register_table(view: ReportView) -> bytes:
     """The report's register as CSV in the register's own schema, the same file as ``risk export`` writes."""
+    # imported here: the register workbook module brings openpyxl, which an HTML or PDF report never needs
+    from secaudit.risk.workbook import register_csv
+
     return register_csv(view.register).encode("utf-8")
