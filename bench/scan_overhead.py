@@ -91,7 +91,7 @@ scope:
   authorized_until: 2099-12-31
   targets:
 {targets}
-checklists: []
+checklists: [mic-baseline]
 schedule: "0 3 * * 1"
 """
 
@@ -239,7 +239,10 @@ def main() -> None:
                 options = profiles[profile].nmap
                 nmap_argv = [
                     install.path,
-                    *ports_probe.nmap_arguments(options, sorted(set(declared) | set(options.ports)), ipv6=False),
+                    # the profile's own port set (top N, its list, the declared ports), as the engine chooses it
+                    *ports_probe.nmap_arguments(
+                        options, ports_probe.port_set(options, install, declared).ranges, ipv6=False
+                    ),
                     "--",
                     "127.0.0.1",
                 ]
