@@ -56,16 +56,14 @@ def dashboard(
     sets the number of processes, SECAUDIT_JOBS=1 uses none). An invalid service file is listed on
     the dashboard, and the command exits 2 naming its file, line and field once the rest is written.
     """
-    from secaudit.atomic import atomic_write_bytes, private_dir
     from secaudit.errors import ServiceError
-    from secaudit.pipeline.dashboard import collect_dashboard
+    from secaudit.pipeline.dashboard import collect_dashboard, write_dashboard
     from secaudit.report import ReportError
-    from secaudit.report.dashboard import dashboard_html, dashboard_json
+    from secaudit.report.dashboard import dashboard_json
 
     if fmt not in DASHBOARD_FORMATS:
         raise ReportError(f"--format: unknown format '{fmt}' (choose from {', '.join(DASHBOARD_FORMATS)})")
     st = state(ctx)
-    ws = st.workspace()
     invalid: dict[str, list[Problem]] = {}
     with _progress_bar() as progress:
         board = collect_dashboard(st, progress=progress, invalid=invalid)
@@ -75,14 +73,7 @@ def dashboard(
     if fmt == "json" and output is None:
         typer.echo(dashboard_json(board).decode("utf-8"), nl=False)
     else:
-        if output is None:  # HTML: JSON without -o went to stdout above
-            ws.ensure_data_dir()
-            output = private_dir(ws.data_dir / "reports") / "dashboard.html"
-        if fmt == "json":
-            body = dashboard_json(board)
-        else:  # links to the reports start from the page's own folder
-            body = dashboard_html(board, lang or ws.config.language, ws.local_dir("reports"), page=output)
-        atomic_write_bytes(output, body, mode=0o600)
+        output = write_dashboard(st, board, fmt, output, lang)
         info(f"dashboard of {len(board.rows)} services written")
         typer.echo(str(output))
     if invalid:

@@ -140,24 +140,9 @@ def export(
     ] = None,
 ) -> None:
     """Write the register to a workbook (officers fill in the treatment columns), CSV or JSON."""
-    from secaudit.atomic import atomic_write_bytes, atomic_write_text
-    from secaudit.errors import InputError
-    from secaudit.pipeline.evaluation import evaluate_service
-    from secaudit.risk.workbook import register_csv, register_json, register_xlsx
+    from secaudit.pipeline.reporting import write_register
 
-    suffix = output.suffix.lower()
-    if suffix not in (".xlsx", ".csv", ".json"):
-        raise InputError(f"{output}: the register is exported as .xlsx, .csv or .json")
-    st = state(ctx)
-    ev = evaluate_service(st, service_id)
-    if suffix == ".xlsx":
-        config = st.workspace().config
-        book = register_xlsx(ev.register, ev.service.id, config.risk_matrix.value, lang or config.language, config.zone)
-        atomic_write_bytes(output, book)
-    elif suffix == ".csv":
-        atomic_write_text(output, register_csv(ev.register))
-    else:
-        atomic_write_text(output, register_json(ev.register))
+    ev = write_register(state(ctx), service_id, output, lang)
     info(f"wrote {len(ev.register)} risks to {output}")
 
 

@@ -19,6 +19,7 @@ from secaudit import __version__, clock
 
 if TYPE_CHECKING:
     from secaudit.errors import Problem
+    from secaudit.model import Language
     from secaudit.pipeline.session import Session
     from secaudit.report.dashboard import Dashboard
     from secaudit.store.risks import LifecyclePlan
@@ -243,3 +244,26 @@ def _judge_batch(session: Session, batch: list[tuple[Path, str]], moment: dt.dat
         row = row_from_input(data, reviewed=bool(evidence[service_id].reviews))
         done.rows[service_id] = (fingerprints[service_id], row_record(row))
     return done
+
+
+DASHBOARD_PAGE = "dashboard.html"
+
+
+def write_dashboard(
+    session: Session, board: Dashboard, fmt: str, output: Path | None, lang: Language | None = None
+) -> Path:
+    """Write the dashboard as HTML (default ``.secaudit/reports/dashboard.html``, links to each service's report
+    relative to the page's own folder) or as JSON, atomically and private (0600); return where it went."""
+    from secaudit.atomic import atomic_write_bytes, private_dir
+    from secaudit.report.dashboard import dashboard_html, dashboard_json
+
+    ws = session.workspace()
+    if output is None:
+        ws.ensure_data_dir()
+        output = private_dir(ws.data_dir / "reports") / DASHBOARD_PAGE
+    if fmt == "json":
+        body = dashboard_json(board)
+    else:
+        body = dashboard_html(board, lang or ws.config.language, ws.local_dir("reports"), page=output)
+    atomic_write_bytes(output, body, mode=0o600)
+    return output

@@ -197,3 +197,31 @@ def write_report(
         },
     )
     return path
+
+
+REGISTER_SUFFIXES = (".xlsx", ".csv", ".json")
+
+
+def write_register(session: Session, service_id: str, output: Path, lang: Language | None = None) -> Evaluation:
+    """Evaluate the service and write its register to ``output``: a workbook in ``lang`` (officers fill in the
+    treatment columns), CSV in the one register schema, or JSON, chosen by the file's suffix."""
+    from secaudit.atomic import atomic_write_bytes, atomic_write_text
+    from secaudit.errors import InputError
+    from secaudit.pipeline.evaluation import evaluate_service
+    from secaudit.risk.workbook import register_csv, register_json, register_xlsx
+
+    suffix = output.suffix.lower()
+    if suffix not in REGISTER_SUFFIXES:
+        raise InputError(f"{output}: the register is exported as .xlsx, .csv or .json")
+    ev = evaluate_service(session, service_id)
+    config = session.workspace().config
+    if suffix == ".xlsx":
+        language = lang or config.language
+        atomic_write_bytes(
+            output, register_xlsx(ev.register, ev.service.id, config.risk_matrix.value, language, config.zone)
+        )
+    elif suffix == ".csv":
+        atomic_write_text(output, register_csv(ev.register))
+    else:
+        atomic_write_text(output, register_json(ev.register))
+    return ev
