@@ -188,18 +188,14 @@ def export(
     ),
 ) -> None:
     """Export a checklist as an Excel authoring workbook (one row per control and question)."""
-    from secaudit.atomic import atomic_write_bytes, atomic_write_text
-    from secaudit.authoring import checklist_yaml, export_checklist
     from secaudit.errors import InputError
+    from secaudit.pipeline.checklists import write_checklist
 
     suffixes = {ExportFormat.XLSX: (".xlsx",), ExportFormat.YAML: (".yaml", ".yml")}[fmt]
     if output.suffix.lower() not in suffixes:
         raise InputError(f"{output}: --format {fmt.value} writes a {' or '.join(suffixes)} file")
     checklist = _checklist(ctx, name)
-    if fmt is ExportFormat.XLSX:
-        atomic_write_bytes(output, export_checklist(checklist))
-    else:
-        atomic_write_text(output, checklist_yaml(checklist))
+    write_checklist(checklist, output, workbook=fmt is ExportFormat.XLSX)
     rows = sum(max(1, len(c.questions)) for c in checklist.controls)
     info(f"wrote {output}: checklist {checklist.checklist.id}, {len(checklist.controls)} controls, {rows} rows")
 
@@ -213,17 +209,15 @@ def import_workbook(
     ],
 ) -> None:
     """Convert an authoring workbook back to checklist YAML; nothing is written if any row is invalid."""
-    from secaudit.atomic import atomic_write_text
-    from secaudit.authoring import checklist_yaml
     from secaudit.errors import InputError
-    from secaudit.pipeline.checklists import read_authoring_workbook
+    from secaudit.pipeline.checklists import read_authoring_workbook, write_checklist
 
     if output.suffix.lower() not in (".yaml", ".yml"):
         raise InputError(f"{output}: the output is checklist YAML; name it NAME.yaml")
     if not workbook.is_file():
         raise InputError(f"{workbook}: no such file")
     checklist = read_authoring_workbook(state(ctx), workbook)
-    atomic_write_text(output, checklist_yaml(checklist, source=workbook.name))
+    write_checklist(checklist, output, workbook=False, source=workbook.name)
     info(f"wrote {output}: checklist {checklist.checklist.id}, {len(checklist.controls)} controls")
 
 
@@ -238,10 +232,8 @@ def soa(
     lang: Annotated[Language | None, typer.Option(help="Language of the table or workbook.")] = None,
 ) -> None:
     """Statement of applicability: every control of the service's checklists, applicable or not, and why."""
-    import json
-
-    from secaudit.atomic import atomic_write_bytes, atomic_write_text
     from secaudit.errors import InputError
+    from secaudit.pipeline.checklists import write_statement
     from secaudit.pipeline.evaluation import answered_results
     from secaudit.soa import statement_of_applicability
 
@@ -251,15 +243,13 @@ def soa(
     if fmt is SoaFormat.XLSX:
         if output is None or output.suffix.lower() != ".xlsx":
             raise InputError("--format xlsx needs --output FILE.xlsx")
-        from secaudit.authoring.soa_book import soa_workbook
-
-        atomic_write_bytes(output, soa_workbook(statement, lang or _language(st)))
+        write_statement(statement, output, True, lang or _language(st))
         info(f"wrote {output}: {len(statement.applicable)} of {len(statement.entries)} controls apply to {svc.id}")
     elif fmt is SoaFormat.JSON:
         if output is None:
             print_json(statement.as_dict())
         else:
-            atomic_write_text(output, json.dumps(statement.as_dict(), ensure_ascii=False, indent=2) + "\n")
+            write_statement(statement, output, False, lang)
             info(f"wrote {output}")
     else:
         if output is not None:

@@ -9,8 +9,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from secaudit.catalog import Catalog
-    from secaudit.model import Checklist
+    from secaudit.model import Checklist, Language
     from secaudit.pipeline.session import Session
+    from secaudit.soa import StatementOfApplicability
 
 
 def validate_checklists(session: Session, paths: Sequence[Path] | None = None) -> Catalog:
@@ -82,3 +83,30 @@ def read_authoring_workbook(session: Session, workbook: Path) -> Checklist:
         folders.append(ws.local_dir("scanners"))
     scanners = load_catalog([Layer("scanners", tuple(yaml_files(folders)))])
     return import_checklist(workbook, known_checks=set(scanners.checks))
+
+
+def write_checklist(checklist: Checklist, output: Path, workbook: bool, source: str | None = None) -> None:
+    """Write a checklist atomically: as an authoring workbook, or as checklist YAML (``source`` names the workbook
+    it was read from, in the YAML's header comment)."""
+    from secaudit.atomic import atomic_write_bytes, atomic_write_text
+    from secaudit.authoring import checklist_yaml, export_checklist
+
+    if workbook:
+        atomic_write_bytes(output, export_checklist(checklist))
+    else:
+        atomic_write_text(output, checklist_yaml(checklist, source=source))
+
+
+def write_statement(statement: StatementOfApplicability, output: Path, workbook: bool, lang: Language | None) -> None:
+    """Write a statement of applicability atomically: a printable workbook in ``lang``, or JSON."""
+    import json
+
+    from secaudit.atomic import atomic_write_bytes, atomic_write_text
+
+    if workbook:
+        from secaudit.authoring.soa_book import soa_workbook
+        from secaudit.model import Language
+
+        atomic_write_bytes(output, soa_workbook(statement, lang or Language.JA))
+    else:
+        atomic_write_text(output, json.dumps(statement.as_dict(), ensure_ascii=False, indent=2) + "\n")
