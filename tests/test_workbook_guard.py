@@ -17,6 +17,7 @@ from openpyxl.xml.functions import fromstring
 
 from secaudit.workbook_guard import CFB_MAGIC, LIMITS, WorkbookRefused, check_untrusted, read_untrusted
 from tests.conftest import run_cli
+from tests.questionnaire.conftest import compliant_answers, counts, export, fill
 
 SHEET = "xl/worksheets/sheet1.xml"
 BOMB_DTD = (
@@ -59,13 +60,44 @@ def book(tmp_path: Path) -> Path:
     return path
 
 
-def refusal(path: Path) -> str:
-    """Why ``path`` is refused, asserting that it is and that the message names the file."""
+def _guard_reason(path: Path) -> str:
+    """Why the guard refuses ``path``, asserting that it does and that the message names the file."""
     with pytest.raises(WorkbookRefused) as caught:
         read_untrusted(path)
     assert caught.value.file == str(path)
     assert caught.value.lines() == [f"{path}: {caught.value.reason}"]
     return caught.value.reason
+
+
+@pytest.fixture(scope="module")
+def stocked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace whose store already holds a questionnaire and its imported answers."""
+    root = tmp_path_factory.mktemp("guard") / "ws"
+    assert (
+        run_cli(["init", str(root), "--organisation-ja", "テスト市", "--organisation-en", "Test City"]).exit_code == 0
+    )
+    book = export(root, "example-portal", root.parent / "answered.xlsx")
+    fill(book, compliant_answers(root, "example-portal"))
+    imported = run_cli(["questionnaire", "import", str(book)], root)
+    assert imported.exit_code == 0, imported.stderr
+    return root
+
+
+@pytest.fixture
+def refusal(stocked: Path) -> Callable[[Path], str]:
+    """Why ``path`` is refused, by the guard and by ``questionnaire import`` as an officer runs it: exit 2, one
+    line naming the file and the reason, and nothing already stored lost or changed."""
+
+    def refuse(path: Path) -> str:
+        reason = _guard_reason(path)
+        before = counts(stocked)
+        result = run_cli(["questionnaire", "import", str(path)], stocked)
+        assert result.exit_code == 2, result.stderr
+        assert f"{path}: {reason}" in result.stderr, result.stderr
+        assert counts(stocked) == before
+        return reason
+
+    return refuse
 
 
 def _peak_bytes(path: Path) -> int:
@@ -96,7 +128,7 @@ def test_the_largest_workbook_secaudit_writes_passes(workspace: Path, tmp_path: 
     assert read_untrusted(book) == book.read_bytes()
 
 
-def test_entity_bomb_inside_the_workbook(book: Path, tmp_path: Path) -> None:
+def test_entity_bomb_inside_the_workbook(book: Path, tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     with zipfile.ZipFile(book) as z:
         sheet = z.read(SHEET).decode()
     body = (sheet.split("?>", 1)[1] if sheet.startswith("<?xml") else sheet).replace(
@@ -107,7 +139,7 @@ def test_entity_bomb_inside_the_workbook(book: Path, tmp_path: Path) -> None:
     assert _peak_bytes(bomb) < 20 * 1024 * 1024
 
 
-def test_entity_bomb_in_a_part_not_named_xml(book: Path, tmp_path: Path) -> None:
+def test_entity_bomb_in_a_part_not_named_xml(book: Path, tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     with zipfile.ZipFile(book) as z:
         rels = z.read("xl/_rels/workbook.xml.rels").decode()
         sheet = z.read(SHEET).decode()
@@ -125,7 +157,7 @@ def test_entity_bomb_in_a_part_not_named_xml(book: Path, tmp_path: Path) -> None
 
 
 def test_a_central_directory_pointing_past_its_real_place_is_damaged_not_an_internal_error(
-    book: Path, tmp_path: Path
+    book: Path, tmp_path: Path, refusal: Callable[[Path], str]
 ) -> None:
     """Found by the fuzzer: zipfile then seeks to a negative offset and raises ValueError."""
     data = bytearray(book.read_bytes())
@@ -137,7 +169,7 @@ def test_a_central_directory_pointing_past_its_real_place_is_damaged_not_an_inte
     assert "is damaged" in refusal(damaged)
 
 
-def test_an_unsupported_zip_version_is_refused(tmp_path: Path) -> None:
+def test_an_unsupported_zip_version_is_refused(tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     path = tmp_path / "v64.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -149,7 +181,7 @@ def test_an_unsupported_zip_version_is_refused(tmp_path: Path) -> None:
     assert "the zip container cannot be read (zip file version 6.4)" in refusal(path)
 
 
-def test_zip_bomb(tmp_path: Path) -> None:
+def test_zip_bomb(tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     bomb = tmp_path / "zipbomb.xlsx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
@@ -185,13 +217,15 @@ def test_too_many_parts(book: Path, tmp_path: Path) -> None:
     assert "parts in the package; the limit is 10" in caught.value.reason
 
 
-def test_hundred_thousand_rows_with_dimension(book: Path, tmp_path: Path) -> None:
+def test_hundred_thousand_rows_with_dimension(book: Path, tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     big = rewrite(book, tmp_path / "rows.xlsx", {SHEET: sheet_with_rows(100_000, dimension=True)})
     assert refusal(big) == f"sheet {SHEET} spans 100000 rows; the limit is 5000"
     assert _peak_bytes(big) < 50 * 1024 * 1024
 
 
-def test_hundred_thousand_rows_without_dimension_counted_while_streaming(book: Path, tmp_path: Path) -> None:
+def test_hundred_thousand_rows_without_dimension_counted_while_streaming(
+    book: Path, tmp_path: Path, refusal: Callable[[Path], str]
+) -> None:
     big = rewrite(book, tmp_path / "rows.xlsx", {SHEET: sheet_with_rows(100_000, dimension=False)})
     assert "has more than 5000 rows; refused before loading" in refusal(big)
     assert _peak_bytes(big) < 50 * 1024 * 1024
@@ -200,7 +234,9 @@ def test_hundred_thousand_rows_without_dimension_counted_while_streaming(book: P
 @pytest.mark.parametrize(
     "tag", ['<row r="1000000"><c r="A1000000"><v>1</v></c></row>', '<row><c r="B999999"><v>1</v></c></row>']
 )
-def test_one_far_row_without_dimension_is_refused(book: Path, tmp_path: Path, tag: str) -> None:
+def test_one_far_row_without_dimension_is_refused(
+    book: Path, tmp_path: Path, tag: str, refusal: Callable[[Path], str]
+) -> None:
     """openpyxl would walk every empty row up to it: refused though the sheet holds a single row."""
     head = b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
     far = rewrite(
@@ -214,26 +250,26 @@ def test_a_sheet_at_the_row_limit_passes(book: Path, tmp_path: Path) -> None:
     check_untrusted(full.read_bytes(), full.name)
 
 
-def test_csv_renamed_to_xlsx(tmp_path: Path) -> None:
+def test_csv_renamed_to_xlsx(tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     fake = tmp_path / "answers.xlsx"
     fake.write_text("No,管理策ID,回答\n1,HUM-5.2-001,はい\n", encoding="utf-8")
     assert "not a zip container (a CSV or text file renamed to .xlsx?)" in refusal(fake)
 
 
-def test_a_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
+def test_a_zip_that_is_not_a_workbook(tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     other = tmp_path / "other.xlsx"
     with zipfile.ZipFile(other, "w") as archive:
         archive.writestr("readme.txt", "hello")
     assert refusal(other) == "not an .xlsx workbook (no xl/workbook.xml)"
 
 
-def test_encrypted_workbook(tmp_path: Path) -> None:
+def test_encrypted_workbook(tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     fake = tmp_path / "locked.xlsx"
     fake.write_bytes(CFB_MAGIC + b"\0" * 504 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 512)
     assert "password-protected (encrypted)" in refusal(fake)
 
 
-def test_legacy_binary_workbook(tmp_path: Path) -> None:
+def test_legacy_binary_workbook(tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     fake = tmp_path / "old.xlsx"
     fake.write_bytes(CFB_MAGIC + b"\0" * 1024)
     assert "old binary Excel file (.xls)" in refusal(fake)
@@ -248,18 +284,20 @@ def test_legacy_binary_workbook(tmp_path: Path) -> None:
         ("book", "not an .xlsx workbook ('no extension')"),
     ],
 )
-def test_only_the_xlsx_extension_is_read(book: Path, tmp_path: Path, name: str, expected: str) -> None:
+def test_only_the_xlsx_extension_is_read(
+    book: Path, tmp_path: Path, name: str, expected: str, refusal: Callable[[Path], str]
+) -> None:
     renamed = tmp_path / name
     renamed.write_bytes(book.read_bytes())
     assert expected in refusal(renamed)
 
 
-def test_macro_project_inside_an_xlsx(book: Path, tmp_path: Path) -> None:
+def test_macro_project_inside_an_xlsx(book: Path, tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     macro = rewrite(book, tmp_path / "macro.xlsx", {}, add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 fake vba"})
     assert "contains macros" in refusal(macro)
 
 
-def test_macro_enabled_content_type(book: Path, tmp_path: Path) -> None:
+def test_macro_enabled_content_type(book: Path, tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     with zipfile.ZipFile(book) as z:
         types = z.read("[Content_Types].xml").decode()
     types = types.replace(
@@ -270,14 +308,14 @@ def test_macro_enabled_content_type(book: Path, tmp_path: Path) -> None:
     assert "macro-enabled" in refusal(macro)
 
 
-def test_utf16_xml_part(book: Path, tmp_path: Path) -> None:
+def test_utf16_xml_part(book: Path, tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     with zipfile.ZipFile(book) as z:
         sheet = z.read(SHEET).decode()
     odd = rewrite(book, tmp_path / "utf16.xlsx", {SHEET: sheet.replace("utf-8", "UTF-16").encode("utf-16")})
     assert "is not UTF-8 XML" in refusal(odd)
 
 
-def test_oversized_file(tmp_path: Path) -> None:
+def test_oversized_file(tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     huge = tmp_path / "huge.xlsx"
     with huge.open("wb") as handle:
         handle.write(b"PK\x03\x04")
@@ -285,7 +323,7 @@ def test_oversized_file(tmp_path: Path) -> None:
     assert refusal(huge) == f"file is {11 * 1024 * 1024} bytes; the limit is 10485760 bytes"
 
 
-def test_bytes_and_files_are_judged_alike(book: Path, tmp_path: Path) -> None:
+def test_bytes_and_files_are_judged_alike(book: Path, tmp_path: Path, refusal: Callable[[Path], str]) -> None:
     macro = rewrite(book, tmp_path / "macro.xlsx", {}, add={"xl/vbaProject.bin": b"\0"})
     with pytest.raises(WorkbookRefused) as from_bytes:
         check_untrusted(macro.read_bytes(), str(macro))
@@ -331,6 +369,7 @@ IMPORTERS: dict[str, Callable[[Path, Path], list[str]]] = {
 def test_the_three_importers_refuse_alike(workspace: Path, tmp_path: Path, make: Callable[[Path], str]) -> None:
     hostile = tmp_path / "hostile.xlsx"
     expected = make(hostile)
+    before = counts(workspace)
     refusals = {}
     for importer, command in IMPORTERS.items():
         out = tmp_path / f"{importer}.yaml"
@@ -341,4 +380,5 @@ def test_the_three_importers_refuse_alike(workspace: Path, tmp_path: Path, make:
         refusals[importer] = lines[0]
         assert not out.exists()
     assert len(set(refusals.values())) == 1, refusals
+    assert counts(workspace) == before
     assert str(hostile) in refusals["questionnaire"]
