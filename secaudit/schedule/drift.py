@@ -89,10 +89,10 @@ def compute_drift(
         pairs = _paired(probe, previous.facts, current.facts)
         for change in probe.changes(pairs, policy):
             differ.add(
-                DriftKind(change.kind),
+                change.kind,
                 change.target,
                 change.key,
-                DriftState(change.state),
+                change.state,
                 change.message,
                 change.before,
                 change.after,

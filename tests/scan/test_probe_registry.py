@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from secaudit.model import HttpFacts, ProbeKind, Profile, ScanRun, Target
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.scan import engine
 from secaudit.scan.plan import build_plan
 from secaudit.scan.probes import REGISTRY
 from secaudit.scan.probes.base import Change, Collected, DriftPolicy, Probe, ProbeContext
 from secaudit.scan.scope import ApprovedTarget, ScopeDecision
 from secaudit.schedule.drift import RunView, compute_drift, parse_facts
-from secaudit.store.drift import DriftKind, DriftState
 from tests.scan.conftest import write_service
 
 HOST = Target.model_validate({"host": "localhost", "addresses": ["127.0.0.1"], "ports": [443]})
@@ -74,7 +74,15 @@ class BannerProbe:
         for prev, new in pairs:
             was, now = prev.header("X-Banner"), new.header("X-Banner")
             if was != now:
-                yield Change("header_value", new.target, "x-banner", "changed", f"banner {was} -> {now}", was, now)
+                yield Change(
+                    DriftKind.HEADER_VALUE,
+                    new.target,
+                    "x-banner",
+                    DriftState.CHANGED,
+                    f"banner {was} -> {now}",
+                    was,
+                    now,
+                )
 
 
 @pytest.mark.parametrize("kind", list(REGISTRY))

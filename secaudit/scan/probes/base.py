@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel
 
 from secaudit.model import Check, Facts, ProbeKind, Profile, Target
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.scan.probes.ports import NmapInstall
 from secaudit.scan.scope import ApprovedTarget, ScopeDecision
 
@@ -50,12 +51,12 @@ class DriftPolicy:
 
 @dataclass(frozen=True)
 class Change:
-    """One change a probe sees between two runs' facts; ``kind`` and ``state`` are drift's vocabulary."""
+    """One change a probe sees between two runs' facts, in drift's vocabulary."""
 
-    kind: str
+    kind: DriftKind
     target: str
     key: str
-    state: str
+    state: DriftState
     message: str
     before: Any = None
     after: Any = None

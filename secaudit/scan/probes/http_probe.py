@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator, Sequence
 
 from secaudit.model import HttpFacts, ProbeKind, Profile, Target
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.model.facts import CookieInfo
 from secaudit.scan.judges import headers_required_by, validate_checks
 from secaudit.scan.probes.base import Change, Collected, DriftPolicy, ProbeContext
@@ -63,20 +64,32 @@ class HttpProbe:
                 key = header.name.lower()
                 if was and not now:
                     yield Change(
-                        "header_missing", target, key, "new", f"{header.name} is no longer sent by {target}", was, None
+                        DriftKind.HEADER_MISSING,
+                        target,
+                        key,
+                        DriftState.NEW,
+                        f"{header.name} is no longer sent by {target}",
+                        was,
+                        None,
                     )
                 elif now and not was:
                     yield Change(
-                        "header_missing", target, key, "resolved", f"{header.name} is sent again by {target}", None, now
+                        DriftKind.HEADER_MISSING,
+                        target,
+                        key,
+                        DriftState.RESOLVED,
+                        f"{header.name} is sent again by {target}",
+                        None,
+                        now,
                     )
                 elif was != now:
                     weaker = header.weakened(was, now)
                     verb = "weakened" if weaker else "changed"
                     yield Change(
-                        "header_value",
+                        DriftKind.HEADER_VALUE,
                         target,
                         key,
-                        "changed",
+                        DriftState.CHANGED,
                         f"{header.name} {verb} on {target}: {was!r} -> {now!r}",
                         was,
                         {"value": now, "weakened": weaker},
@@ -99,10 +112,10 @@ def _cookie_changes(prev: HttpFacts, new: HttpFacts) -> Iterator[Change]:
             key = f"{cookie.name}/{flag}"
             if had:
                 message = f"cookie {cookie.name} on {target} lost its {flag} flag"
-                yield Change("cookie_flag_missing", target, key, "new", message, before, after)
+                yield Change(DriftKind.COOKIE_FLAG_MISSING, target, key, DriftState.NEW, message, before, after)
             else:
                 message = f"cookie {cookie.name} on {target} has its {flag} flag again"
-                yield Change("cookie_flag_missing", target, key, "resolved", message, before, after)
+                yield Change(DriftKind.COOKIE_FLAG_MISSING, target, key, DriftState.RESOLVED, message, before, after)
 
 
 def _flagged(cookie: CookieInfo, flag: str) -> bool:

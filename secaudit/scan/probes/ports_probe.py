@@ -6,6 +6,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from typing import Any
 
 from secaudit.model import PortFacts, ProbeKind, Profile, Target
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.model.facts import PortInfo
 from secaudit.scan.errors import ScanEnvironmentError
 from secaudit.scan.judges import ports_named_by
@@ -69,20 +70,20 @@ def _port_changes(prev: PortFacts, new: PortFacts) -> Iterator[Change]:
         where = f"{new.target} ({new.address})"
         if (proto, port) in now and (proto, port) not in was:
             yield Change(
-                "open_port",
+                DriftKind.OPEN_PORT,
                 new.target,
                 key,
-                "new",
+                DriftState.NEW,
                 f"port {proto}/{port} is now open on {where}",
                 None,
                 _summary(now[(proto, port)]),
             )
         elif (proto, port) in was and (proto, port) not in now:
             yield Change(
-                "open_port",
+                DriftKind.OPEN_PORT,
                 new.target,
                 key,
-                "resolved",
+                DriftState.RESOLVED,
                 f"port {proto}/{port} is no longer open on {where}",
                 _summary(was[(proto, port)]),
                 None,
@@ -91,10 +92,10 @@ def _port_changes(prev: PortFacts, new: PortFacts) -> Iterator[Change]:
             a, b = was[(proto, port)], now[(proto, port)]
             if (a.product, a.version) != (b.product, b.version) and (a.product or a.version or b.product):
                 yield Change(
-                    "service_version",
+                    DriftKind.SERVICE_VERSION,
                     new.target,
                     key,
-                    "changed",
+                    DriftState.CHANGED,
                     f"service on {proto}/{port} at {where} changed from {_label(a)} to {_label(b)}",
                     _summary(a),
                     _summary(b),

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from secaudit.model import ProbeKind, Profile, Target, TlsFacts
+from secaudit.model.drift import DriftKind, DriftState
 from secaudit.model.facts import CertificateInfo
 from secaudit.scan.probes.base import Change, Collected, DriftPolicy, ProbeContext
 from secaudit.scan.probes.tls_ciphers import enumerate_ciphers, wants_enumeration
@@ -68,9 +69,9 @@ def _protocol_changes(prev: TlsFacts, new: TlsFacts) -> Iterator[Change]:
         now = new.protocols[version].offered if version in new.protocols else None
         if was is None or now is None or was == now:
             continue
-        state = "new" if now else "resolved"
+        state = DriftState.NEW if now else DriftState.RESOLVED
         message = f"{version} is {'now' if now else 'no longer'} offered by {new.target}"
-        yield Change("tls_protocol", new.target, version, state, message, was, now)
+        yield Change(DriftKind.TLS_PROTOCOL, new.target, version, state, message, was, now)
 
 
 def _certificate_changes(prev: TlsFacts, new: TlsFacts, warning_days: int) -> Iterator[Change]:
@@ -90,10 +91,10 @@ def _certificate_changes(prev: TlsFacts, new: TlsFacts, warning_days: int) -> It
             if x != y
         ]
         yield Change(
-            "certificate",
+            DriftKind.CERTIFICATE,
             target,
             "leaf",
-            "changed",
+            DriftState.CHANGED,
             f"certificate of {target} changed ({', '.join(moved)}); expires {b.not_after.date().isoformat()}",
             _summary(a),
             _summary(b),
@@ -102,10 +103,10 @@ def _certificate_changes(prev: TlsFacts, new: TlsFacts, warning_days: int) -> It
     now_expiring = b.days_left <= warning_days
     if now_expiring and not was_expiring:
         yield Change(
-            "certificate_expiring",
+            DriftKind.CERTIFICATE_EXPIRING,
             target,
             "leaf",
-            "new",
+            DriftState.NEW,
             f"certificate of {target} expires in {b.days_left} days ({b.not_after.date().isoformat()}), "
             f"within the {warning_days}-day warning",
             _summary(a),
@@ -113,10 +114,10 @@ def _certificate_changes(prev: TlsFacts, new: TlsFacts, warning_days: int) -> It
         )
     elif was_expiring and not now_expiring:
         yield Change(
-            "certificate_expiring",
+            DriftKind.CERTIFICATE_EXPIRING,
             target,
             "leaf",
-            "resolved",
+            DriftState.RESOLVED,
             f"certificate of {target} now has {b.days_left} days left",
             _summary(a),
             _summary(b),
