@@ -120,12 +120,18 @@ def _check_suffix(file: str, suffix: str) -> None:
         )
 
 
+_DAMAGED = (zipfile.BadZipFile, EOFError, OSError, zlib.error, ValueError)
+"""What zipfile raises for a damaged container or part (ValueError: a header pointing before the file's start)."""
+_UNSUPPORTED = (NotImplementedError, RuntimeError)
+"""What zipfile raises for what Excel never writes: another zip version or compression method, or encryption.
+(These are zipfile's own exceptions, caught here; nothing in this module is left unimplemented.)"""
+
+
 def _inspect_package(file: str, data: bytes, limits: WorkbookLimits) -> None:
     """Check the zip directory, then stream every part: macros, bombs, DTDs, encodings, row counts."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as exc:
-        # NotImplementedError: a zip version or feature Excel never writes; ValueError: a damaged directory
+    except (*_DAMAGED, *_UNSUPPORTED) as exc:
         raise WorkbookRefused(file, f"not an .xlsx workbook: the zip container cannot be read ({exc})") from None
     with archive:
         entries = archive.infolist()
@@ -207,13 +213,9 @@ def _scan_part(file: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit
                 if is_sheet:
                     _check_row_numbers(file, info.filename, window, limits)
                 tail = window[-_OVERLAP:]
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+    except _DAMAGED as exc:
         raise WorkbookRefused(file, f"part {info.filename} is damaged: {exc}") from None
-    except ValueError as exc:  # zipfile: a damaged header points before the file's start ("negative seek value")
-        raise WorkbookRefused(file, f"part {info.filename} is damaged: {exc}") from None
-    except NotImplementedError as exc:  # zipfile: a compression method Excel never uses
-        raise WorkbookRefused(file, f"part {info.filename} cannot be read: {exc}") from None
-    except RuntimeError as exc:  # zipfile raises it for encrypted or unsupported entries
+    except _UNSUPPORTED as exc:
         raise WorkbookRefused(file, f"part {info.filename} cannot be read: {exc}") from None
     return total
 
