@@ -115,7 +115,11 @@ def review(
 
     if result not in REVIEW_RESULTS:
         raise InputError(f"--result: '{result}' is not one of {', '.join(REVIEW_RESULTS)}")
-    done = review_control(state(ctx), service_id, control_id, ResultStatus(result), note, reviewer)
+    st = state(ctx)
+    who = reviewer or st.workspace().config.auditor
+    if not who:
+        raise InputError("--reviewer: name who reviewed (or set 'auditor' in secaudit.yaml)")
+    done = review_control(st, service_id, control_id, ResultStatus(result), note, who)
     was = done.self_assessed.value
     verb = "confirmed" if done.confirms else f"overridden ({was} -> {result})"
     info(f"{service_id} {control_id}: {verb} by {done.review.reviewer}")

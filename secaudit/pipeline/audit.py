@@ -66,12 +66,10 @@ def run_audit(
     from secaudit.errors import EnvironmentFailure
     from secaudit.pipeline.evaluation import evaluate_service
     from secaudit.pipeline.records import record_decision
-    from secaudit.pipeline.reporting import write_report
+    from secaudit.pipeline.reporting import write_register, write_report
     from secaudit.pipeline.scanning import scan_service
     from secaudit.report import ReportFormat
-    from secaudit.risk.workbook import register_xlsx
 
-    ws = session.workspace()
     service = session.service(service_id)
     moment = now or clock.now()
     target = folder or audit_folder(session, service.id, moment)
@@ -84,9 +82,9 @@ def run_audit(
     elif service.scope is None or not service.scope.targets:
         skipped = ScanSkipped.NO_SCOPE
     else:
-        scanned = scan_service(session, service.id, profile)
+        scanned = scan_service(session, service.id, profile, service=service)
 
-    ev = evaluate_service(session, service.id, strict=strict, now=moment)
+    ev = evaluate_service(session, service.id, strict=strict, now=moment, service=service)
     outcome = AuditOutcome(evaluation=ev, folder=target, scan=scanned, scan_skipped=skipped)
     outcome.written["report (HTML)"] = write_report(
         session, service.id, ReportFormat.HTML, language, target / f"report-{language.value}.html", ev, moment
@@ -98,10 +96,7 @@ def run_audit(
     except EnvironmentFailure as exc:
         outcome.pdf_problem = exc.message
     register_path = target / f"{service.id}-risk-register.xlsx"
-    config = ws.config
-    atomic_write_bytes(
-        register_path, register_xlsx(ev.register, service.id, config.risk_matrix.value, language, config.zone), 0o600
-    )
+    write_register(session, service.id, register_path, language, evaluation=ev)
     outcome.written["risk register"] = register_path
     record_decision(session, ev, strict)
     decision_path = target / "decision.json"

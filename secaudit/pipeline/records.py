@@ -77,10 +77,10 @@ class ReviewOutcome:
 
 
 def review_control(
-    session: Session, service_id: str, control_id: str, result: ResultStatus, note: str, reviewer: str | None
+    session: Session, service_id: str, control_id: str, result: ResultStatus, note: str, reviewer: str
 ) -> ReviewOutcome:
-    """Confirm or override a control's current result (it lapses when newer evidence arrives); refuse a control
-    that does not apply, and a review without a reviewer (``reviewer`` defaults to the workspace's auditor)."""
+    """Confirm or override a control's current result as ``reviewer`` (it lapses when newer evidence arrives);
+    refuse a control that does not apply to the service."""
     from pydantic import ValidationError
 
     from secaudit.errors import InputError
@@ -93,12 +93,9 @@ def review_control(
     current = ev.result(control_id)
     if current.status is ResultStatus.NOT_APPLICABLE and not current.self_assessed_status and not current.basis:
         raise InputError(f"{control_id} does not apply to {service_id} ({current.reason}); nothing to review")
-    who = reviewer or session.workspace().config.auditor
-    if not who:
-        raise InputError("--reviewer: name who reviewed (or set 'auditor' in secaudit.yaml)")
     try:
         item = Review(
-            control_id=control_id, result=result, note=note, reviewer=who, at=clock.now(), basis=current.basis
+            control_id=control_id, result=result, note=note, reviewer=reviewer, at=clock.now(), basis=current.basis
         )
     except ValidationError as exc:
         raise InputError("invalid review: " + "; ".join(e["msg"] for e in exc.errors())) from None

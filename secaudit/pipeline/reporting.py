@@ -202,9 +202,15 @@ def write_report(
 REGISTER_SUFFIXES = (".xlsx", ".csv", ".json")
 
 
-def write_register(session: Session, service_id: str, output: Path, lang: Language | None = None) -> Evaluation:
-    """Evaluate the service and write its register to ``output``: a workbook in ``lang`` (officers fill in the
-    treatment columns), CSV in the one register schema, or JSON, chosen by the file's suffix."""
+def write_register(
+    session: Session,
+    service_id: str,
+    output: Path,
+    lang: Language | None = None,
+    evaluation: Evaluation | None = None,
+) -> Evaluation:
+    """Evaluate the service (unless given) and write its register to ``output``, private (0600): a workbook in
+    ``lang`` (officers fill in the treatment columns), CSV in the one register schema, or JSON, by the suffix."""
     from secaudit.atomic import atomic_write_bytes, atomic_write_text
     from secaudit.errors import InputError
     from secaudit.pipeline.evaluation import evaluate_service
@@ -213,15 +219,14 @@ def write_register(session: Session, service_id: str, output: Path, lang: Langua
     suffix = output.suffix.lower()
     if suffix not in REGISTER_SUFFIXES:
         raise InputError(f"{output}: the register is exported as .xlsx, .csv or .json")
-    ev = evaluate_service(session, service_id)
+    ev = evaluation or evaluate_service(session, service_id)
     config = session.workspace().config
     if suffix == ".xlsx":
         language = lang or config.language
-        atomic_write_bytes(
-            output, register_xlsx(ev.register, ev.service.id, config.risk_matrix.value, language, config.zone)
-        )
+        book = register_xlsx(ev.register, ev.service.id, config.risk_matrix.value, language, config.zone)
+        atomic_write_bytes(output, book, mode=0o600)
     elif suffix == ".csv":
-        atomic_write_text(output, register_csv(ev.register))
+        atomic_write_text(output, register_csv(ev.register), mode=0o600)
     else:
-        atomic_write_text(output, register_json(ev.register))
+        atomic_write_text(output, register_json(ev.register), mode=0o600)
     return ev

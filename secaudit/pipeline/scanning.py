@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from secaudit.model import Service
     from secaudit.pipeline.session import Session
     from secaudit.scan.engine import ScanOutcome
     from secaudit.schedule.batch import BatchReport, ScanFunction
@@ -13,15 +14,21 @@ if TYPE_CHECKING:
 
 
 def scan_service(
-    session: Session, service_id: str, profile: str | None = None, progress: Callable[[str], None] | None = None
+    session: Session,
+    service_id: str,
+    profile: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    *,
+    service: Service | None = None,
 ) -> ScanOutcome:
-    """Scan the service's declared scope with ``profile`` (default: the workspace's), judge and store the run."""
+    """Scan the service's declared scope with ``profile`` (default: the workspace's), judge and store the run;
+    ``service`` may be given when the caller has read its file already."""
     from secaudit.inventory import with_workspace_paths
     from secaudit.scan.engine import run_scan
 
     ws = session.workspace()
-    service = with_workspace_paths(session.service(service_id), ws.root)
-    return run_scan(service, session.catalog(), session.store(), ws.config, profile, progress=progress)
+    target = with_workspace_paths(service or session.service(service_id), ws.root)
+    return run_scan(target, session.catalog(), session.store(), ws.config, profile, progress=progress)
 
 
 def _engine_scan(*args: Any, **kwargs: Any) -> Any:
