@@ -89,44 +89,21 @@ def build_register(
         rid = risk_id(service.id, result.control_id)
         life = known.get(rid)
         status = _underlying(result)
-        if status.raises_risk:
-            register.append(
-                _entry(
-                    service,
-                    result,
-                    status,
-                    result.weakness,
-                    rid,
-                    life,
-                    treatments.get(rid),
-                    matrix,
-                    catalog,
-                    day,
-                    moment,
-                )
-            )
-        elif life is not None and status in RESOLVING:
+        if status in RESOLVING and life is not None:
             register.append(_resolved(service, result, rid, life, matrix, catalog, moment))
+            continue
+        if status.raises_risk:
+            rated, weakness, stale = status, result.weakness, False
         elif life is not None and life.resolved_at is None and life.last_result.raises_risk:
             # rated as it was last judged, so a target that stopped answering never lowers a known failure
-            entry = _entry(
-                service,
-                result,
-                life.last_result,
-                life.last_weakness,
-                rid,
-                life,
-                treatments.get(rid),
-                matrix,
-                catalog,
-                day,
-                moment,
-            )
-            entry.rationale = (
-                f"not reassessed (now {status.value}); last rated on {life.last_result.value}: {entry.rationale}"
-            )
+            rated, weakness, stale = life.last_result, life.last_weakness, True
+        else:
+            continue
+        entry = _entry(service, result, rated, weakness, rid, life, treatments.get(rid), matrix, catalog, day, moment)
+        if stale:
+            entry.rationale = f"not reassessed (now {status.value}); last rated on {rated.value}: {entry.rationale}"
             entry.rationale_ja = f"今回の結果では再評価できないため、前回の評価による: {entry.rationale_ja}"
-            register.append(entry)
+        register.append(entry)
     return register
 
 
