@@ -121,3 +121,39 @@ def evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(evaluation, "evaluate_service", counting)
     return seen
+
+
+def store_answers(
+    workspace: Path,
+    service: str,
+    values: dict[tuple[str, str], object],
+    answered_by: str = "山田 花子",
+    source_ref: str | None = "answers.xlsx",
+) -> None:
+    """Save one answer set for ``service`` straight into the workspace's store, as a workbook import would."""
+    from secaudit import clock
+    from secaudit.model import Answer, AnswerSource
+    from secaudit.store import open_store
+    from secaudit.store.answers import AnswerSet, save_answer_set
+
+    now = clock.now()
+    items = [
+        Answer(
+            service_id=service,
+            control_id=control,
+            question_id=question,
+            value=value,
+            answered_by=answered_by,
+            answered_at=now,
+            source=AnswerSource.WORKBOOK,
+            source_ref=source_ref,
+        )
+        for (control, question), value in values.items()
+    ]
+    store = open_store(f"sqlite:///{workspace / '.secaudit' / 'secaudit.db'}")
+    try:
+        save_answer_set(
+            store, AnswerSet(service_id=service, source=AnswerSource.WORKBOOK, submitted_by=answered_by), items
+        )
+    finally:
+        store.close()

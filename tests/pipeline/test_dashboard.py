@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from secaudit import clock
-from secaudit.model import ORGANISATION_ID, Answer, AnswerSource
+from secaudit.model import ORGANISATION_ID
 from secaudit.store import open_store
-from secaudit.store.answers import AnswerSet, save_answer_set
-from tests.conftest import run_cli
+from tests.conftest import run_cli, store_answers
 
 
 def board(workspace: Path) -> dict[str, dict]:
@@ -22,18 +20,7 @@ def board(workspace: Path) -> dict[str, dict]:
 
 
 def answer(workspace: Path, service: str, control: str, question: str, value: object) -> None:
-    now = clock.now()
-    store = open_store(f"sqlite:///{workspace / '.secaudit' / 'secaudit.db'}")
-    item = Answer(
-        service_id=service,
-        control_id=control,
-        question_id=question,
-        value=value,
-        answered_by="山田",
-        answered_at=now,
-        source=AnswerSource.WORKBOOK,
-    )
-    save_answer_set(store, AnswerSet(service_id=service, source=AnswerSource.WORKBOOK, submitted_by="山田"), [item])
+    store_answers(workspace, service, {(control, question): value}, answered_by="山田", source_ref=None)
 
 
 def test_unchanged_services_are_not_judged_again(starter_workspace: Path, evaluations: list[str]) -> None:

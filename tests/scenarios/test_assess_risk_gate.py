@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from secaudit.model import Answer, AnswerSource, Observation, ObservationStatus, RunStatus, ScanRun
+from secaudit.model import Observation, ObservationStatus, RunStatus, ScanRun
 from secaudit.store import open_store
-from secaudit.store.answers import AnswerSet, save_answer_set
 from secaudit.store.scans import begin_run, finish_run
-from tests.conftest import run_cli
+from tests.conftest import run_cli, store_answers
 
 SERVICE = "zeimu-lgwan"
 TODAY = dt.date.today()
@@ -26,22 +25,7 @@ def _store(starter_workspace: Path):
 
 def save_answers(starter_workspace: Path, values: dict[tuple[str, str], object], service: str = SERVICE) -> None:
     """Save one answer set through the store, as a workbook import would."""
-    now = dt.datetime.now(dt.UTC)
-    items = [
-        Answer(
-            service_id=service,
-            control_id=control,
-            question_id=question,
-            value=value,
-            answered_by="鈴木 次郎",
-            answered_at=now,
-            source=AnswerSource.WORKBOOK,
-            source_ref="zeimu-answers.xlsx",
-        )
-        for (control, question), value in values.items()
-    ]
-    answer_set = AnswerSet(service_id=service, source=AnswerSource.WORKBOOK, submitted_by="鈴木 次郎")
-    save_answer_set(_store(starter_workspace), answer_set, items)
+    store_answers(starter_workspace, service, values, answered_by="鈴木 次郎", source_ref="zeimu-answers.xlsx")
 
 
 def save_scan(

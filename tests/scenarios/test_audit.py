@@ -16,10 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from secaudit.model import Answer, AnswerSource
-from secaudit.store import open_store
-from secaudit.store.answers import AnswerSet, save_answer_set
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli, store_answers
 
 SERVICE = "demo-portal"
 
@@ -89,22 +86,7 @@ def answer_everything(workspace: Path) -> None:
         ("XTEC-6.6-001", "q1"): ["vendor", "jvn", "inventory"],
         ("XORG-1-001", "q1"): "yes",
     }
-    now = dt.datetime.now(dt.UTC)
-    items = [
-        Answer(
-            service_id=SERVICE,
-            control_id=c,
-            question_id=q,
-            value=v,
-            answered_by="山田 花子",
-            answered_at=now,
-            source=AnswerSource.WORKBOOK,
-            source_ref="demo.xlsx",
-        )
-        for (c, q), v in values.items()
-    ]
-    store = open_store(f"sqlite:///{workspace / '.secaudit' / 'secaudit.db'}")
-    save_answer_set(store, AnswerSet(service_id=SERVICE, source=AnswerSource.WORKBOOK, submitted_by="山田 花子"), items)
+    store_answers(workspace, SERVICE, values, answered_by="山田 花子", source_ref="demo.xlsx")
 
 
 def test_audit_runs_the_whole_pipeline(starter_workspace: Path, demo_target: tuple[int, Path], tmp_path: Path) -> None:
