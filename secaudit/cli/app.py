@@ -141,6 +141,7 @@ def _register() -> None:
         gate,
         init,
         log,
+        portal,
         prune,
         questionnaire,
         risk,
@@ -165,6 +166,8 @@ def _register() -> None:
     app.command("audit")(audit.audit)
     app.add_typer(schedule.app, name="schedule")
     app.command("prune")(prune.prune)
+    app.add_typer(portal.app, name="portal")
+    app.command("serve")(portal.serve)
 
 
 _register()

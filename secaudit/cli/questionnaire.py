@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from secaudit.cli.common import AppState
     from secaudit.model import Service
     from secaudit.questionnaire.items import QuestionItem
-    from secaudit.questionnaire.session import TerminalSession
+    from secaudit.questionnaire.session import AnswerSession
 
 app = typer.Typer(help="Send questionnaires to service owners and take their answers back.", no_args_is_help=True)
 
@@ -183,7 +183,7 @@ def answer(
 
 
 def _interactive(st: AppState, service: Service, language: Language, answered_by: str | None) -> None:
-    from secaudit.questionnaire.session import TerminalSession
+    from secaudit.questionnaire.session import AnswerSession
 
     out = console(stderr=True)
     who = (answered_by or "").strip()
@@ -193,7 +193,7 @@ def _interactive(st: AppState, service: Service, language: Language, answered_by
     except _Stop:
         info("stopped before any question; nothing saved")
         return
-    session = TerminalSession(st.store(), st.catalog(), service, who, language.value, _today())
+    session = AnswerSession(st.store(), st.catalog(), service, who, language.value, _today())
     if session.resumed:
         out.print(f"resuming: {session.resumed} question(s) already dealt with in an unfinished session")
     out.print(
@@ -227,7 +227,7 @@ def _ask(text: str, default: str) -> str:
         raise _Stop from None
 
 
-def _ask_item(session: TerminalSession, item: QuestionItem, language: Language) -> bool:
+def _ask_item(session: AnswerSession, item: QuestionItem, language: Language) -> bool:
     """Ask one question until it is answered, skipped or the owner stops; False when stopping."""
     from rich.markup import escape
 

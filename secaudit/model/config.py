@@ -73,6 +73,16 @@ class Notifications(StrictModel):
     """A notification still undelivered this long after it was queued is no longer retried (it stays on record)."""
 
 
+class PortalSettings(StrictModel):
+    """The owners' portal (``secaudit serve``)."""
+
+    public_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", max_length=300)] = (
+        "http://127.0.0.1:8080"
+    )
+    """The address people open (the city's reverse proxy, with TLS): invitation links start with it, and
+    cookies are marked Secure when it is https."""
+
+
 class WorkspaceConfig(StrictModel):
     """Everything ``secaudit.yaml`` may say."""
 
@@ -86,6 +96,7 @@ class WorkspaceConfig(StrictModel):
     gate: GatePolicy = Field(default_factory=GatePolicy)
     scan: ScanSettings = Field(default_factory=ScanSettings)
     notifications: Notifications = Field(default_factory=Notifications)
+    portal: PortalSettings = Field(default_factory=PortalSettings)
     database_url: str | None = None
 
     @property

@@ -21,6 +21,7 @@ class AnswerSource(StrEnum):
     WORKBOOK = "workbook"
     TERMINAL = "terminal"
     FILE = "file"
+    PORTAL = "portal"
 
 
 class Answer(StrictModel):

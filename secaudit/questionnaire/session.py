@@ -1,6 +1,8 @@
-"""The terminal questionnaire's state: what to ask next, checking and saving each answer as it is given.
+"""An owner's answering session: what to ask next, checking and saving each answer as it is given.
 
-The prompts themselves live in the CLI; this module decides and remembers.
+The terminal questionnaire and the owners' portal both answer through it, so an answer given
+in either is checked by the same rules as a workbook's; the prompts and pages live in the
+interfaces; this module decides and remembers.
 """
 
 from __future__ import annotations
@@ -33,13 +35,23 @@ class SessionResult:
     missing: list[Problem]
 
 
-class TerminalSession:
-    """One owner answering one service's questions at the terminal, resumable at any point."""
+class AnswerSession:
+    """One owner answering one service's questions, resumable at any point, at the terminal or on the portal."""
 
     def __init__(
-        self, store: Store, catalog: Catalog, service: Service, answered_by: str, lang: str, today: dt.date
+        self,
+        store: Store,
+        catalog: Catalog,
+        service: Service,
+        answered_by: str,
+        lang: str,
+        today: dt.date,
+        source: AnswerSource = AnswerSource.TERMINAL,
+        source_ref: str = "terminal",
     ) -> None:
         self.store = store
+        self.source = source
+        self.source_ref = source_ref
         self.service = service
         self.answered_by = answered_by
         self.lang = lang
@@ -130,8 +142,8 @@ class TerminalSession:
                 comment=d.comment,
                 answered_by=d.answered_by,
                 answered_at=d.answered_at,
-                source=AnswerSource.TERMINAL,
-                source_ref="terminal",
+                source=self.source,
+                source_ref=self.source_ref,
             )
             for d in given
         ]
@@ -147,9 +159,9 @@ class TerminalSession:
         )
         answer_set = AnswerSet(
             service_id=self.service.id,
-            source=AnswerSource.TERMINAL,
+            source=self.source,
             submitted_by=actor,
-            source_ref="terminal",
+            source_ref=self.source_ref,
             partial=bool(check.missing),
             received_at=now,
         )

@@ -322,6 +322,7 @@ SOURCE_TEXT: dict[str, tuple[str, str]] = {
     "workbook": ("質問票", "workbook"),
     "terminal": ("端末での回答", "terminal"),
     "file": ("回答ファイル", "answers file"),
+    "portal": ("回答ポータル", "owners' portal"),
     ORGANISATION_ID: ("全庁共通の回答（{source}）", "inherited from the organisation ({source})"),
     "scan": ("スキャン", "scan run"),
 }
@@ -380,7 +381,7 @@ class Wording:
         return _pick(words or (value, value), self.lang)
 
     def source_name(self, kind: str) -> str:
-        """Where evidence came from: a workbook, the terminal, an answers file, a scan run."""
+        """Where evidence came from: a workbook, the terminal, an answers file, the portal, a scan run."""
         pair = SOURCE_TEXT.get(kind)
         return _pick(pair, self.lang) if pair else ""
 

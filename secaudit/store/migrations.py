@@ -42,7 +42,7 @@ class Migration:
 
 def _tables() -> dict[str, Table]:
     """Every table of the store, by name (each store module declares its own on the shared metadata)."""
-    from secaudit.store import answers, dashboard_cache, drafts, drift, outbox, reviews, risks, scans  # noqa: F401
+    from secaudit.store import answers, dashboard_cache, drafts, drift, outbox, portal, reviews, risks, scans  # noqa: F401
     from secaudit.store.schema import metadata
 
     return dict(metadata.tables)
@@ -109,6 +109,7 @@ MIGRATIONS: list[Migration] = [
     Migration("0061_outbox_gave_up", run=_outbox_gave_up),
     Migration("0062_risk_weakness", run=_risk_weakness),
     Migration("0063_evidence_ja", run=_evidence_ja),
+    Migration("0070_portal", tables=("portal_invitations", "portal_users", "portal_sessions", "portal_failures")),
 ]
 
 MIGRATION_NAMES: tuple[str, ...] = tuple(m.name for m in MIGRATIONS)

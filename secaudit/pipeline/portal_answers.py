@@ -1,0 +1,252 @@
+"""What an owner sees and does on the portal: the service's questions by guideline section, drafts, submission.
+
+Answers go through the same ``AnswerSession`` as the terminal questionnaire, so
+each is checked by the workbook import's rules as it is saved, drafts survive a
+closed browser, and submitting stores one answer set (channel ``portal``) the
+way an imported workbook does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from secaudit import clock
+from secaudit.errors import Problem
+from secaudit.model import AnswerSource, Language, QuestionType
+from secaudit.model.labels import DOMAIN_TEXT, name_of
+
+if TYPE_CHECKING:
+    from secaudit.pipeline.session import Session
+    from secaudit.questionnaire.items import QuestionItem
+    from secaudit.questionnaire.session import AnswerSession, SessionResult
+    from secaudit.store.portal import Invitation
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """One question as the page shows it, with the answer it holds now (a draft first, then the one in force)."""
+
+    item: QuestionItem
+    text: str
+    condition: str
+    guidance: str
+    choices: list[tuple[str, str]]
+    value: object
+    evidence: str
+    comment: str
+    saved: bool
+    """A draft is waiting to be submitted for this question."""
+    in_force: bool
+    """An answer to it is already on record (from an earlier submission or workbook)."""
+
+    @property
+    def field(self) -> str:
+        """The form name of this question: ``CONTROL/question``."""
+        return self.item.ref
+
+    @property
+    def input(self) -> str:
+        """Which kind of form control: radio, checkbox, number, date or text."""
+        kind = self.item.question.type
+        if kind in (QuestionType.YES_NO, QuestionType.CHOICE):
+            return "radio"
+        if kind is QuestionType.MULTI_CHOICE:
+            return "checkbox"
+        return kind.value
+
+    def chosen(self, code: str) -> bool:
+        """Whether choice ``code`` is the answer held now."""
+        value = self.value
+        return code in value if isinstance(value, list) else value == code
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """One guideline section's questions (those whose condition holds now)."""
+
+    number: int
+    title: str
+    questions: list[QuestionView]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the owner has got."""
+
+    questions: int
+    answered: int
+    required_missing: int
+    drafts: int
+
+
+class OwnerQuestionnaire:
+    """One invited owner's questionnaire for one service."""
+
+    def __init__(self, session: Session, invitation: Invitation) -> None:
+        from secaudit.questionnaire.session import AnswerSession
+
+        self.invitation = invitation
+        self.lang = Language(invitation.language)
+        self.service = session.service(invitation.service_id)
+        zone = session.workspace().config.zone
+        self.answers: AnswerSession = AnswerSession(
+            session.store(),
+            session.catalog(),
+            self.service,
+            invitation.email,
+            self.lang.value,
+            clock.today(zone),
+            source=AnswerSource.PORTAL,
+            source_ref=f"portal invitation {invitation.id}",
+        )
+
+    def item(self, ref: str) -> QuestionItem | None:
+        """The question ``CONTROL/question`` if this service's owner answers it; None for anything else."""
+        return next((item for item in self.answers.items if item.ref == ref), None)
+
+    def sections(self) -> list[SectionView]:
+        """The questions to show now, grouped by the guideline's sections in order."""
+        from secaudit.questionnaire.guidance import guidance_text
+        from secaudit.questionnaire.validation import condition_met
+
+        grouped: dict[int, list[QuestionView]] = {}
+        titles: dict[int, str] = {}
+        for item in self.answers.items:
+            if item.parent is not None and not condition_met(item, self.answers.value_of(item.parent.key)):
+                continue
+            domain = item.control.domain
+            titles[domain.section] = name_of(DOMAIN_TEXT, domain.value, self.lang)
+            grouped.setdefault(domain.section, []).append(self._view(item, guidance_text(item, self.lang)))
+        return [SectionView(n, titles[n], grouped[n]) for n in sorted(grouped)]
+
+    def _view(self, item: QuestionItem, guidance: str) -> QuestionView:
+        draft = self.answers.drafts.get(item.key)
+        held = self.answers.in_force.get(item.key)
+        source = draft if draft is not None and not draft.skipped else held
+        return QuestionView(
+            item=item,
+            text=item.question.text.get(self.lang),
+            condition=item.condition_text(self.lang),
+            guidance=guidance,
+            choices=[(c.value, c.label.get(self.lang)) for c in item.question.allowed_choices()],
+            value=source.value if source is not None else None,
+            evidence=(source.evidence or "") if source is not None else "",
+            comment=(source.comment or "") if source is not None else "",
+            saved=draft is not None and not draft.skipped,
+            in_force=held is not None,
+        )
+
+    def save(self, ref: str, values: list[str], evidence: str, comment: str) -> list[Problem]:
+        """Check one answer with the import's rules and keep it as a draft; the problems when it fails."""
+        from secaudit.questionnaire.values import MULTI_SEPARATOR
+
+        item = self.item(ref)
+        if item is None:
+            message = "この質問はこのサービスの質問票にありません" if self.lang is Language.JA else "no such question"
+            return [Problem(ref[:80], message)]
+        raw = MULTI_SEPARATOR.join(v.strip() for v in values if v.strip())
+        return self.answers.answer(item, raw, evidence.strip() or None, comment.strip() or None)
+
+    def progress(self) -> Progress:
+        """Questions shown, answered (draft or on record), required still missing, drafts waiting."""
+        shown = [q for s in self.sections() for q in s.questions]
+        answered = [q for q in shown if q.saved or q.in_force]
+        missing = [q for q in shown if q.item.question.required and not (q.saved or q.in_force)]
+        return Progress(len(shown), len(answered), len(missing), sum(1 for q in shown if q.saved))
+
+    def submit(self) -> SessionResult:
+        """Store the drafts as one answer set from the portal; required answers still missing are reported."""
+        return self.answers.finish(self.invitation.email)
+
+
+@dataclass(frozen=True)
+class ServiceProgress:
+    """One service's questionnaire as the officers' overview shows it."""
+
+    service_id: str
+    name: str
+    department: str
+    questions: int
+    answered: int
+    required_missing: int
+    last_submission: dict[str, object] | None
+    due: str | None
+    state: str
+    """complete, overdue, open (some answers) or not_started."""
+
+
+def overview(session: Session, lang: Language) -> list[ServiceProgress]:
+    """Every service's questionnaire: answered, required still missing, last submission, due date and state."""
+    from secaudit.questionnaire.status import questionnaire_status
+
+    today = clock.today(session.workspace().config.zone).isoformat()
+    rows: list[ServiceProgress] = []
+    for service in session.services():
+        status = questionnaire_status(session.store(), session.catalog(), service)
+        due = (status.last_export or {}).get("due")
+        missing = len(status.missing_required)
+        if missing == 0:
+            state = "complete"
+        elif due and str(due) < today:
+            state = "overdue"
+        elif status.answered or status.drafts:
+            state = "open"
+        else:
+            state = "not_started"
+        rows.append(
+            ServiceProgress(
+                service_id=service.id,
+                name=service.name.get(lang),
+                department=service.department,
+                questions=status.applicable,
+                answered=status.answered,
+                required_missing=missing,
+                last_submission=status.last_import,
+                due=str(due) if due else None,
+                state=state,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class AnswerOnRecord:
+    """One answer in force, with its question, for an officer to read."""
+
+    item: QuestionItem
+    value: str
+    evidence: str
+    comment: str
+    answered_by: str
+    answered_at: str
+    channel: str
+
+
+def answers_on_record(session: Session, service_id: str, lang: Language) -> list[AnswerOnRecord]:
+    """The answers a service is assessed on now (its own and the city-wide ones), in questionnaire order."""
+    from secaudit.questionnaire.items import question_items
+    from secaudit.questionnaire.values import display_value
+    from secaudit.store.answers import answers_in_force
+
+    service = session.service(service_id)
+    catalog = session.catalog()
+    held = answers_in_force(session.store(), service.id, catalog.organisation_control_ids())
+    zone = session.workspace().config.zone
+    found: list[AnswerOnRecord] = []
+    for item in question_items(catalog, service, include_organisation=True):
+        answer = held.get(item.key)
+        if answer is None:
+            continue
+        found.append(
+            AnswerOnRecord(
+                item=item,
+                value=display_value(item.question, answer.value, lang),
+                evidence=answer.evidence or "",
+                comment=answer.comment or "",
+                answered_by=answer.answered_by,
+                answered_at=answer.answered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                channel=str(answer.source or ""),
+            )
+        )
+    return found
