@@ -12,7 +12,7 @@ install: $(STAMP)
 # reports (WeasyPrint). Installed with apt-get when missing and we are root; otherwise listed.
 SYSTEM_PACKAGES := nmap fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # What the test suite uses besides: LibreOffice re-saves a workbook as a user's would, headless
-# Chromium renders the report and, under chromedriver, runs the dashboard's sorting and filters;
+# Chromium renders the report and, under chromedriver, runs the dashboard's sorting and filters and the portal;
 # faketime runs the suite a year ahead (make test-future); pdftotext (poppler-utils) reads the PDF as printed.
 TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium chromium-driver poppler-utils
 
@@ -59,10 +59,11 @@ test: install test-deps
 test-future: install test-deps
 	faketime -f '+365d' $(BIN)/python -m pytest -q -m 'not realtime'
 
-# The browser tests alone: the HTML report in headless Chromium (a screenshot), and the dashboard of a
-# 200-service portfolio driven through chromedriver (loads, sorts, filters).
+# The browser tests alone: the HTML report in headless Chromium (a screenshot), the dashboard of a
+# 200-service portfolio driven through chromedriver (loads, sorts, filters), and an owner answering on
+# the portal served by `secaudit serve` (answers, a follow-up, an error in place, submits; the officer sees it).
 test-browser: install test-deps
-	$(BIN)/python -m pytest -q tests/report/test_browser.py tests/report/test_dashboard_browser.py
+	$(BIN)/python -m pytest -q tests/report/test_browser.py tests/report/test_dashboard_browser.py tests/portal/test_browser.py
 
 lint: install
 	$(BIN)/ruff check secaudit tests bench

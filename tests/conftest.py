@@ -33,6 +33,9 @@ CHROMIUM_FLAGS = (
     "--no-first-run",
 )
 """Headless Chromium as every browser test starts it (with a fresh --user-data-dir of its own)."""
+CHROMEDRIVER = shutil.which("chromedriver") or (
+    "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
+)
 EXAMPLES = REPO / "examples"
 
 
@@ -157,3 +160,27 @@ def store_answers(
         )
     finally:
         store.close()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[object]:
+    """A headless Chromium under chromedriver, both stopped after the test."""
+    assert CHROMIUM is not None, "Chromium is not installed: make test installs it as root (apt-get install chromium)"
+    assert CHROMEDRIVER is not None, (
+        "chromedriver is not installed: make test installs it (apt-get install chromium-driver)"
+    )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1600,1200"):
+        options.add_argument(flag)
+    service = Service(executable_path=CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log"))
+    driver = webdriver.Chrome(options=options, service=service)  # a driver path given: Selenium Manager not used
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        assert service.process is None or service.process.poll() is not None

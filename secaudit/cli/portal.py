@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -150,11 +151,22 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8080,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(help="Serve https with this certificate (PEM), when no proxy terminates TLS.", dir_okay=False),
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="The certificate's private key (PEM).", dir_okay=False)] = None,
 ) -> None:
     """Serve the owners' portal (owners answer by invitation link; officers sign in)."""
     from secaudit.portal.server import run
 
+    if (tls_cert is None) != (tls_key is None):
+        raise InputError("--tls-cert and --tls-key go together")
+    for option, path in (("--tls-cert", tls_cert), ("--tls-key", tls_key)):
+        if path is not None and not path.is_file():
+            raise InputError(f"{option}: {path} is not a readable file")
     st = state(ctx)
     st.store()  # a missing or newer database is reported here, before the server starts
-    info(f"secaudit portal on http://{host}:{port}/ (public address: {st.workspace().config.portal.public_url})")
-    run(st, host, port)
+    scheme = "https" if tls_cert else "http"
+    info(f"secaudit portal on {scheme}://{host}:{port}/ (public address: {st.workspace().config.portal.public_url})")
+    run(st, host, port, (tls_cert, tls_key) if tls_cert and tls_key else None)

@@ -171,9 +171,21 @@ class ServiceProgress:
     answered: int
     required_missing: int
     last_submission: dict[str, object] | None
+    """When, by whom, and through which channel (``channel``: its name in the page's language)."""
     due: str | None
     state: str
     """complete, overdue, open (some answers) or not_started."""
+
+
+def channel_name(source: str, lang: Language) -> str:
+    """How an answer came in, in words: 質問票, 回答ポータル, ..."""
+    from secaudit.report.wording import SOURCE_TEXT
+
+    return name_of(SOURCE_TEXT, source, lang)
+
+
+def _with_channel(last: dict[str, object] | None, lang: Language) -> dict[str, object] | None:
+    return None if last is None else {**last, "channel": channel_name(str(last["source"]), lang)}
 
 
 def overview(session: Session, lang: Language) -> list[ServiceProgress]:
@@ -202,7 +214,7 @@ def overview(session: Session, lang: Language) -> list[ServiceProgress]:
                 questions=status.applicable,
                 answered=status.answered,
                 required_missing=missing,
-                last_submission=status.last_import,
+                last_submission=_with_channel(status.last_import, lang),
                 due=str(due) if due else None,
                 state=state,
             )
@@ -246,7 +258,7 @@ def answers_on_record(session: Session, service_id: str, lang: Language) -> list
                 comment=answer.comment or "",
                 answered_by=answer.answered_by,
                 answered_at=answer.answered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                channel=str(answer.source or ""),
+                channel=channel_name(str(answer.source.value), lang),
             )
         )
     return found

@@ -42,9 +42,9 @@ MAX_FIELD_BYTES = 64 * 1024
 class Portal:
     """The application's state: the workspace session, templates, and whether it is served as https."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, https: bool | None = None) -> None:
         self.session = session
-        self.https = session.workspace().config.portal.public_url.startswith("https://")
+        self.https = https if https is not None else session.workspace().config.portal.public_url.startswith("https://")
         self.lang = session.workspace().config.language
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
@@ -87,9 +87,10 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def build_app(session: Session) -> ASGIApp:
-    """The portal as an ASGI application over one workspace."""
-    portal = Portal(session)
+def build_app(session: Session, https: bool | None = None) -> ASGIApp:
+    """The portal as an ASGI application over one workspace; ``https`` (default: the public address's scheme)
+    marks cookies Secure and sends HSTS."""
+    portal = Portal(session, https)
 
     async def landing(request: Request) -> Response:
         return portal.page("landing.html.j2", portal.lang)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from secaudit.pipeline.session import Session
 from secaudit.portal.app import build_app
 
 
-def run(session: Session, host: str, port: int) -> None:
-    """Serve the portal until interrupted; no Server header, access log on standard error."""
+def run(session: Session, host: str, port: int, tls: tuple[Path, Path] | None = None) -> None:
+    """Serve the portal until interrupted (https when given a certificate and key); no Server header."""
     import uvicorn
 
     uvicorn.run(
-        build_app(session),
+        build_app(session, https=tls is not None or None),
+        ssl_certfile=str(tls[0]) if tls else None,
+        ssl_keyfile=str(tls[1]) if tls else None,
         host=host,
         port=port,
         server_header=False,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from secaudit.pipeline.session import Session
+from tests.conftest import REPO
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette's notice about its httpx-based client; the client itself is fine
@@ -67,3 +73,58 @@ def world(starter_workspace: Path) -> Iterator[PortalWorld]:
     with TestClient(build_app(session), follow_redirects=False) as client:
         yield PortalWorld(starter_workspace, session, client)
     session.store().close()
+
+
+@dataclass
+class Served:
+    """``secaudit serve`` running as its own process on a loopback port."""
+
+    root: Path
+    base: str
+    process: subprocess.Popen[str]
+
+
+def serve(root: Path, tls: tuple[Path, Path] | None = None) -> Served:
+    """Start ``secaudit serve`` in ``root`` on a free loopback port; wait until it accepts connections."""
+    from tests.scan.loopback import free_port
+
+    port = free_port()
+    args = [sys.executable, "-m", "secaudit", "serve", "--port", str(port)]
+    if tls is not None:
+        args += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SECAUDIT_WORKSPACE": str(root)}
+    process = subprocess.Popen(  # noqa: S603
+        args, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"secaudit serve stopped: {process.communicate()[1][-2000:]}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return Served(root, f"{'https' if tls else 'http'}://127.0.0.1:{port}", process)
+        time.sleep(0.1)
+    stop(process)
+    raise AssertionError("secaudit serve did not start listening within 30 s")
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop a server the test started (SIGTERM, then SIGKILL) and reap it."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    process.communicate()
+
+
+@pytest.fixture
+def served(starter_workspace: Path) -> Iterator[Served]:
+    """The portal of a fresh starter workspace, served over http on loopback by its own process."""
+    running = serve(starter_workspace)
+    try:
+        yield running
+    finally:
+        stop(running.process)

@@ -9,10 +9,7 @@ questionnaire sent to each of those with a due date past, and one written report
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,12 +18,8 @@ from urllib.request import url2pathname
 import pytest
 
 from bench.portfolio_workspace import DEPARTMENTS, build_workspace, service_yaml
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, run_cli
+from tests.conftest import run_cli
 
-CHROMEDRIVER = shutil.which("chromedriver") or (
-    "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
-)
-FLAGS = CHROMIUM_FLAGS
 SERVICES = 200
 ASSESSED = 198  # svc-0198 and svc-0199 have a service file and nothing else
 CLEAN_EVERY = 10  # every tenth service answers compliantly and passes its scan: not every row is NO-GO
@@ -70,28 +63,6 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Portfolio:
     listed = run_cli(["dashboard", "--format", "json"], root)
     board = {row["service"]: row for row in json.loads(listed.stdout)["services"]}
     return Portfolio(root, page, board)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[object]:
-    """A headless Chromium under chromedriver, both stopped after the test."""
-    assert CHROMIUM is not None, "Chromium is not installed: make test installs it as root (apt-get install chromium)"
-    assert CHROMEDRIVER is not None, "chromedriver is not installed: make test installs it (apt-get install chromium-driver)"
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1600,1200"):
-        options.add_argument(flag)
-    service = Service(executable_path=CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log"))
-    driver = webdriver.Chrome(options=options, service=service)  # a driver path given: Selenium Manager not used
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        assert service.process is None or service.process.poll() is not None
 
 
 def shown(driver, attribute: str) -> list[str]:  # type: ignore[no-untyped-def]
