@@ -30,7 +30,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-REVIEW_RESULTS = ("pass", "fail", "partial", "not_applicable")
 
 
 def result_row(result: ControlResult) -> dict[str, Any]:
@@ -111,6 +110,7 @@ def review(
 ) -> None:
     """Confirm or override a control's result; it lapses when newer answers or observations arrive."""
     from secaudit.errors import InputError
+    from secaudit.model.vocab import REVIEW_RESULTS
     from secaudit.pipeline.records import review_control
 
     if result not in REVIEW_RESULTS:

@@ -105,6 +105,15 @@ class ResultStatus(StrEnum):
 _UNVERIFIED = frozenset({ResultStatus.AWAITING_ANSWER, ResultStatus.NOT_SCANNED, ResultStatus.ERROR})
 _RAISES_RISK = frozenset({ResultStatus.FAIL, ResultStatus.PARTIAL})
 
+REVIEW_RESULTS: tuple[ResultStatus, ...] = (
+    ResultStatus.PASS,
+    ResultStatus.FAIL,
+    ResultStatus.PARTIAL,
+    ResultStatus.NOT_APPLICABLE,
+)
+"""What a reviewer may set a control's result to (``assess review`` and the portal): a judgement, never
+"awaiting" or "not scanned" (those say evidence is missing, which a review cannot supply)."""
+
 
 class TrailVerdict(StrEnum):
     """What one piece of evidence in a result's trail says.

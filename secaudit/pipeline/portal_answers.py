@@ -262,3 +262,48 @@ def answers_on_record(session: Session, service_id: str, lang: Language) -> list
             )
         )
     return found
+
+
+@dataclass(frozen=True)
+class ControlView:
+    """One control's result as the officer's service page shows it."""
+
+    control_id: str
+    title: str
+    status: str
+    status_name: str
+    reason: str
+    reviewed: bool
+
+
+def service_results(session: Session, service_id: str, lang: Language) -> list[ControlView]:
+    """Every control of a service with its result now (after reviews), for an officer to confirm or override."""
+    from secaudit.model.labels import STATUS_TEXT
+    from secaudit.pipeline.evaluation import evaluate_service
+
+    ev = evaluate_service(session, service_id)
+    return [
+        ControlView(
+            control_id=r.control_id,
+            title=r.title.get(lang),
+            status=r.status.value,
+            status_name=name_of(STATUS_TEXT, r.status.value, lang),
+            reason=(r.reason_ja or r.reason) if lang is Language.JA else r.reason,
+            reviewed=r.self_assessed_status is not None,
+        )
+        for r in ev.results
+    ]
+
+
+def review(session: Session, service_id: str, control_id: str, result: str, note: str, reviewer: str) -> None:
+    """Confirm or override a control's result from the portal: the same review as ``secaudit assess review``."""
+    from secaudit.errors import InputError
+    from secaudit.model.vocab import REVIEW_RESULTS
+    from secaudit.pipeline.records import review_control
+
+    chosen = next((status for status in REVIEW_RESULTS if status.value == result), None)
+    if chosen is None:
+        raise InputError(f"result: {result[:40]!r} is not one of {', '.join(REVIEW_RESULTS)}")
+    if not note.strip():
+        raise InputError("note: say why (a review without a reason cannot be followed by an auditor)")
+    review_control(session, service_id, control_id, chosen, note.strip(), reviewer)

@@ -23,9 +23,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from secaudit.errors import SecauditError
 from secaudit.model import Language
+from secaudit.model.labels import STATUS_TEXT, name_of
+from secaudit.model.vocab import REVIEW_RESULTS
 from secaudit.pipeline import portal_access as access
-from secaudit.pipeline.portal_answers import OwnerQuestionnaire, answers_on_record, overview
+from secaudit.pipeline.portal_answers import OwnerQuestionnaire, answers_on_record, overview, review, service_results
 from secaudit.pipeline.session import Session
 from secaudit.portal.security import SESSION_COOKIE, SIGN_IN_COOKIE, Protect, cookie_options
 from secaudit.portal.texts import text
@@ -223,18 +226,34 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
         service_id = request.path_params["service"]
         try:
             service = await portal.call(session.service, service_id)
-        except Exception:  # an unknown or broken service file: the page does not exist
+        except SecauditError:  # an unknown or broken service file: the page does not exist
             raise HTTPException(404) from None
-        answers = await portal.call(answers_on_record, session, service.id, portal.lang)
-        return portal.page(
-            "answers.html.j2",
-            portal.lang,
-            service=service,
-            name=service.name.get(portal.lang),
-            answers=answers,
-            who=sign_in,
-            csrf=sign_in.csrf,
-        )
+        return await _service_page(portal, service, sign_in, {})
+
+    async def officer_review(request: Request) -> Response:
+        sign_in = await portal.signed_in(request, ("officer", "auditor"))
+        if sign_in is None:
+            return RedirectResponse("/signin", status_code=303)
+        form = await portal.form(request)
+        if not access.csrf_matches(sign_in, _field(form, "csrf")):
+            return portal.refuse_csrf(portal.lang)
+        if sign_in.kind != "officer":  # auditors read only
+            lang = portal.lang
+            return portal.page(
+                "message.html.j2", lang, 403, title=text("forbidden_title", lang), body=text("read_only", lang)
+            )
+        try:
+            service = await portal.call(session.service, request.path_params["service"])
+        except SecauditError:
+            raise HTTPException(404) from None
+        control = _field(form, "control")
+        try:
+            await portal.call(
+                review, session, service.id, control, _field(form, "result"), _field(form, "note"), sign_in.subject
+            )
+        except SecauditError as exc:
+            return await _service_page(portal, service, sign_in, {control: exc.message})
+        return RedirectResponse(f"/officer/service/{service.id}#c-{control}", status_code=303)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
@@ -260,6 +279,7 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
         Route("/signout", sign_out, methods=["POST"]),
         Route("/officer", officer_home),
         Route("/officer/service/{service}", officer_service),
+        Route("/officer/service/{service}/review", officer_review, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
@@ -291,5 +311,24 @@ async def _section_page(
         section=chosen,
         sections=sections,
         problems=problems,
+        csrf=sign_in.csrf,
+    )
+
+
+async def _service_page(portal: Portal, service: Any, sign_in: SignIn, problems: dict[str, str]) -> Response:
+    lang = portal.lang
+    answers = await portal.call(answers_on_record, portal.session, service.id, lang)
+    controls = await portal.call(service_results, portal.session, service.id, lang)
+    return portal.page(
+        "answers.html.j2",
+        lang,
+        422 if problems else 200,
+        service=service,
+        name=service.name.get(lang),
+        answers=answers,
+        controls=controls,
+        results=[(s.value, name_of(STATUS_TEXT, s.value, lang)) for s in REVIEW_RESULTS],
+        problems=problems,
+        who=sign_in,
         csrf=sign_in.csrf,
     )

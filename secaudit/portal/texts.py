@@ -88,6 +88,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "answered_by": ("回答者", "Answered by"),
     "channel": ("経路", "Channel"),
     "no_answers": ("回答はまだありません。", "No answers yet."),
+    "read_only": ("監査人の権限では閲覧のみできます。", "Auditors may only read."),
+    "controls": ("管理策の評価結果", "Results of the controls"),
+    "control": ("管理策", "Control"),
+    "result": ("結果", "Result"),
+    "reason": ("理由", "Reason"),
+    "reviewed": ("確認済み", "Reviewed"),
+    "review": ("確認・変更", "Confirm or override"),
+    "review_note": ("理由（必須）", "Why (required)"),
+    "review_save": ("記録する", "Record"),
+    "answers": ("回答", "Answers"),
 }
 
 

@@ -67,3 +67,60 @@ def test_signing_out_ends_the_session(world: PortalWorld) -> None:
     out = world.client.post("/signout", data={"csrf": csrf_of(page.text)})
     assert out.status_code == 303
     assert world.client.get("/officer").status_code == 303
+
+
+def _review(world: PortalWorld, csrf: str, control: str, result: str, note: str) -> object:
+    data = {"csrf": csrf, "control": control, "result": result, "note": note}
+    return world.client.post(f"/officer/service/{SERVICE}/review", data=data)
+
+
+def test_an_officer_overrides_a_result_and_it_is_the_same_review_as_the_command_line(world: PortalWorld) -> None:
+    from secaudit.pipeline.evaluation import evaluate_service
+    from secaudit.store.audit_log import entries
+
+    world.add_user()
+    store_answers(world.root, SERVICE, {("XHUM-5.4-001", "q1"): "no"})
+    _sign_in(world)
+    page = world.client.get(f"/officer/service/{SERVICE}")
+    row = page.text.split('id="c-XHUM-5.4-001"', 1)[1].split("</tr>", 1)[0]
+    assert "不適合" in row and 'name="result"' in row
+    done = _review(world, csrf_of(page.text), "XHUM-5.4-001", "pass", "管理者は全員 FIDO2 鍵を使用（現地で確認）")
+    assert done.status_code == 303
+    result = evaluate_service(world.session, SERVICE).result("XHUM-5.4-001")
+    assert (result.status.value, result.self_assessed_status) == ("pass", "fail")
+    assert result.overridden
+    logged = [e for e in entries(world.session.store()) if e.action == "assess.review"]
+    assert logged[-1].actor == "sato" and logged[-1].details["result"] == "pass"
+    again = world.client.get(f"/officer/service/{SERVICE}")
+    assert "確認済み" in again.text.split('id="c-XHUM-5.4-001"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_a_review_without_a_reason_or_with_a_made_up_result_is_refused_in_place(world: PortalWorld) -> None:
+    from secaudit.store.reviews import latest_reviews
+
+    world.add_user()
+    _sign_in(world)
+    csrf = csrf_of(world.client.get(f"/officer/service/{SERVICE}").text)
+    for result, note, message in (
+        ("pass", "  ", "say why"),
+        ("awaiting_answer", "理由", "is not one of"),
+        ("<script>", "理由", "is not one of"),
+    ):
+        response = _review(world, csrf, "XHUM-5.4-001", result, note)
+        assert response.status_code == 422
+        assert message in response.text and "<script>" not in response.text
+    assert _review(world, "", "XHUM-5.4-001", "pass", "理由").status_code == 403
+    assert latest_reviews(world.session.store(), SERVICE) == {}
+
+
+def test_an_auditor_reads_but_cannot_review(world: PortalWorld) -> None:
+    from secaudit.store.reviews import latest_reviews
+
+    world.add_user("suzuki", "auditor")
+    _sign_in(world, "suzuki")
+    page = world.client.get(f"/officer/service/{SERVICE}")
+    assert page.status_code == 200 and "XHUM-5.4-001" in page.text
+    assert 'class="review"' not in page.text
+    refused = _review(world, csrf_of(page.text), "XHUM-5.4-001", "pass", "理由")
+    assert refused.status_code == 403 and "閲覧のみ" in refused.text
+    assert latest_reviews(world.session.store(), SERVICE) == {}
