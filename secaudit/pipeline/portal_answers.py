@@ -39,6 +39,8 @@ class QuestionView:
     """A draft is waiting to be submitted for this question."""
     in_force: bool
     """An answer to it is already on record (from an earlier submission or workbook)."""
+    returned: str = ""
+    """An officer's comment when the question was sent back and not answered again yet."""
 
     @property
     def field(self) -> str:
@@ -100,6 +102,10 @@ class OwnerQuestionnaire:
             source=AnswerSource.PORTAL,
             source_ref=f"portal invitation {invitation.id}",
         )
+        from secaudit.store.portal import open_returns
+
+        self.store = session.store()
+        self.returned = open_returns(self.store, self.service.id)
 
     def item(self, ref: str) -> QuestionItem | None:
         """The question ``CONTROL/question`` if this service's owner answers it; None for anything else."""
@@ -135,6 +141,7 @@ class OwnerQuestionnaire:
             comment=(source.comment or "") if source is not None else "",
             saved=draft is not None and not draft.skipped,
             in_force=held is not None,
+            returned=self.returned[item.key].comment if item.key in self.returned else "",
         )
 
     def save(self, ref: str, values: list[str], evidence: str, comment: str) -> list[Problem]:
@@ -155,9 +162,23 @@ class OwnerQuestionnaire:
         missing = [q for q in shown if q.item.question.required and not (q.saved or q.in_force)]
         return Progress(len(shown), len(answered), len(missing), sum(1 for q in shown if q.saved))
 
+    def returned_views(self) -> list[QuestionView]:
+        """The questions sent back by an officer and not answered again yet, with the officer's comment."""
+        return [q for s in self.sections() for q in s.questions if q.returned]
+
     def submit(self) -> SessionResult:
-        """Store the drafts as one answer set from the portal; required answers still missing are reported."""
-        return self.answers.finish(self.invitation.email)
+        """Store the drafts as one answer set from the portal (answering sent-back questions closes them);
+        required answers still missing are reported."""
+        from secaudit.store.portal import resolve_returns
+
+        given = [key for key, draft in self.answers.drafts.items() if not draft.skipped]
+        result = self.answers.finish(self.invitation.email)
+        if result.stored:
+            resolve_returns(
+                self.store, self.service.id, [k for k in given if k in self.returned], self.invitation.email
+            )
+            self.returned = {k: v for k, v in self.returned.items() if k not in given}
+        return result
 
 
 @dataclass(frozen=True)
@@ -307,3 +328,19 @@ def review(session: Session, service_id: str, control_id: str, result: str, note
     if not note.strip():
         raise InputError("note: say why (a review without a reason cannot be followed by an auditor)")
     review_control(session, service_id, control_id, chosen, note.strip(), reviewer)
+
+
+def send_back(session: Session, service_id: str, ref: str, comment: str, actor: str) -> None:
+    """Send one of the service's own questions back to its owner with a comment (shown on the owner's page)."""
+    from secaudit.errors import InputError
+    from secaudit.questionnaire.items import question_items
+    from secaudit.store.portal import add_return
+
+    service = session.service(service_id)
+    item = next((i for i in question_items(session.catalog(), service) if i.ref == ref), None)
+    if item is None:
+        raise InputError(f"question: {ref[:80]!r} is not one of {service.id}'s own questions")
+    text = comment.strip()
+    if not text or len(text) > 2000:
+        raise InputError("comment: say what the owner should correct (1 to 2,000 characters)")
+    add_return(session.store(), service.id, item.key, text, actor)

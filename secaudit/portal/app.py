@@ -28,7 +28,8 @@ from secaudit.model import Language
 from secaudit.model.labels import STATUS_TEXT, name_of
 from secaudit.model.vocab import REVIEW_RESULTS
 from secaudit.pipeline import portal_access as access
-from secaudit.pipeline.portal_answers import OwnerQuestionnaire, answers_on_record, overview, review, service_results
+from secaudit.pipeline import portal_answers as answering
+from secaudit.pipeline.portal_answers import OwnerQuestionnaire
 from secaudit.pipeline.session import Session
 from secaudit.portal.security import SESSION_COOKIE, SIGN_IN_COOKIE, Protect, cookie_options
 from secaudit.portal.texts import text
@@ -128,9 +129,11 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
         sign_in, questionnaire = found
         sections = await portal.call(questionnaire.sections)
         progress = await portal.call(questionnaire.progress)
+        returned = [q for s in sections for q in s.questions if q.returned]
         return portal.page(
             "owner.html.j2",
             questionnaire.lang,
+            returned=returned,
             q=questionnaire,
             sections=sections,
             progress=progress,
@@ -216,7 +219,7 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
         sign_in = await portal.signed_in(request, ("officer", "auditor"))
         if sign_in is None:
             return RedirectResponse("/signin", status_code=303)
-        rows = await portal.call(overview, session, portal.lang)
+        rows = await portal.call(answering.overview, session, portal.lang)
         return portal.page("officer.html.j2", portal.lang, rows=rows, who=sign_in, csrf=sign_in.csrf)
 
     async def officer_service(request: Request) -> Response:
@@ -249,11 +252,40 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
         control = _field(form, "control")
         try:
             await portal.call(
-                review, session, service.id, control, _field(form, "result"), _field(form, "note"), sign_in.subject
+                answering.review,
+                session,
+                service.id,
+                control,
+                _field(form, "result"),
+                _field(form, "note"),
+                sign_in.subject,
             )
         except SecauditError as exc:
             return await _service_page(portal, service, sign_in, {control: exc.message})
         return RedirectResponse(f"/officer/service/{service.id}#c-{control}", status_code=303)
+
+    async def officer_return(request: Request) -> Response:
+        sign_in = await portal.signed_in(request, ("officer", "auditor"))
+        if sign_in is None:
+            return RedirectResponse("/signin", status_code=303)
+        form = await portal.form(request)
+        if not access.csrf_matches(sign_in, _field(form, "csrf")):
+            return portal.refuse_csrf(portal.lang)
+        if sign_in.kind != "officer":
+            lang = portal.lang
+            return portal.page(
+                "message.html.j2", lang, 403, title=text("forbidden_title", lang), body=text("read_only", lang)
+            )
+        try:
+            service = await portal.call(session.service, request.path_params["service"])
+        except SecauditError:
+            raise HTTPException(404) from None
+        ref = _field(form, "ref")
+        try:
+            await portal.call(answering.send_back, session, service.id, ref, _field(form, "comment"), sign_in.subject)
+        except SecauditError as exc:
+            return await _service_page(portal, service, sign_in, {ref: exc.message})
+        return RedirectResponse(f"/officer/service/{service.id}", status_code=303)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
@@ -280,6 +312,7 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
         Route("/officer", officer_home),
         Route("/officer/service/{service}", officer_service),
         Route("/officer/service/{service}/review", officer_review, methods=["POST"]),
+        Route("/officer/service/{service}/return", officer_return, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
@@ -317,8 +350,8 @@ async def _section_page(
 
 async def _service_page(portal: Portal, service: Any, sign_in: SignIn, problems: dict[str, str]) -> Response:
     lang = portal.lang
-    answers = await portal.call(answers_on_record, portal.session, service.id, lang)
-    controls = await portal.call(service_results, portal.session, service.id, lang)
+    answers = await portal.call(answering.answers_on_record, portal.session, service.id, lang)
+    controls = await portal.call(answering.service_results, portal.session, service.id, lang)
     return portal.page(
         "answers.html.j2",
         lang,

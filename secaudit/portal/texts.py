@@ -98,6 +98,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "review_note": ("理由（必須）", "Why (required)"),
     "review_save": ("記録する", "Record"),
     "answers": ("回答", "Answers"),
+    "returned_title": ("差し戻された質問", "Questions sent back to you"),
+    "returned_by_officer": ("情報セキュリティ担当からのコメント", "The security officer's comment"),
+    "send_back": ("差し戻す", "Send back"),
+    "send_back_comment": ("所管課へのコメント（必須）", "Comment for the owner (required)"),
 }
 
 

@@ -109,7 +109,10 @@ MIGRATIONS: list[Migration] = [
     Migration("0061_outbox_gave_up", run=_outbox_gave_up),
     Migration("0062_risk_weakness", run=_risk_weakness),
     Migration("0063_evidence_ja", run=_evidence_ja),
-    Migration("0070_portal", tables=("portal_invitations", "portal_users", "portal_sessions", "portal_failures")),
+    Migration(
+        "0070_portal",
+        tables=("portal_invitations", "portal_users", "portal_sessions", "portal_failures", "portal_returns"),
+    ),
 ]
 
 MIGRATION_NAMES: tuple[str, ...] = tuple(m.name for m in MIGRATIONS)

@@ -62,6 +62,20 @@ portal_failures = Table(
     Index("ix_portal_failures_key", "key", "at"),
 )
 
+portal_returns = Table(
+    "portal_returns",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(63), nullable=False),
+    Column("control_id", String(64), nullable=False),
+    Column("question_id", String(32), nullable=False),
+    Column("comment", String(2000), nullable=False),
+    Column("returned_by", String(200), nullable=False),
+    Column("returned_at", String(40), nullable=False),
+    Column("resolved_at", String(40)),
+    Index("ix_portal_returns_open", "service_id", "resolved_at"),
+)
+
 
 @dataclass(frozen=True)
 class Invitation:
@@ -269,3 +283,78 @@ def failures_since(store: Store, key: str, since: dt.datetime) -> int:
             .where(portal_failures.c.key == key[:300], portal_failures.c.at >= since.isoformat())
         ).scalar_one()
     return int(count)
+
+
+@dataclass(frozen=True)
+class Returned:
+    """A question an officer sent back to the owner, with why."""
+
+    control_id: str
+    question_id: str
+    comment: str
+    returned_by: str
+    returned_at: dt.datetime
+
+
+def add_return(store: Store, service_id: str, key: tuple[str, str], comment: str, actor: str) -> None:
+    """Send a question back to the service's owner (replacing an open return of the same question) and log it."""
+    now = clock.now().isoformat()
+    where = (
+        portal_returns.c.service_id == service_id,
+        portal_returns.c.control_id == key[0],
+        portal_returns.c.question_id == key[1],
+        portal_returns.c.resolved_at.is_(None),
+    )
+    with store.write() as conn:
+        conn.execute(update(portal_returns).where(*where).values(resolved_at=now))
+        conn.execute(
+            portal_returns.insert().values(
+                service_id=service_id,
+                control_id=key[0],
+                question_id=key[1],
+                comment=comment,
+                returned_by=actor,
+                returned_at=now,
+            )
+        )
+        audit_log.append(conn, actor, "portal.return", service_id, {"question": "/".join(key), "comment": comment})
+
+
+def open_returns(store: Store, service_id: str) -> dict[tuple[str, str], Returned]:
+    """The questions sent back to a service's owner and not answered again yet."""
+    query = select(portal_returns).where(
+        portal_returns.c.service_id == service_id, portal_returns.c.resolved_at.is_(None)
+    )
+    with store.read() as conn:
+        return {
+            (r["control_id"], r["question_id"]): Returned(
+                r["control_id"],
+                r["question_id"],
+                r["comment"],
+                r["returned_by"],
+                dt.datetime.fromisoformat(r["returned_at"]),
+            )
+            for r in conn.execute(query.order_by(portal_returns.c.id)).mappings()
+        }
+
+
+def resolve_returns(store: Store, service_id: str, keys: list[tuple[str, str]], actor: str) -> int:
+    """Close the returns of questions the owner has answered again; how many were closed (logged)."""
+    now = clock.now().isoformat()
+    closed = 0
+    with store.write() as conn:
+        for control_id, question_id in keys:
+            done = conn.execute(
+                update(portal_returns)
+                .where(
+                    portal_returns.c.service_id == service_id,
+                    portal_returns.c.control_id == control_id,
+                    portal_returns.c.question_id == question_id,
+                    portal_returns.c.resolved_at.is_(None),
+                )
+                .values(resolved_at=now)
+            )
+            closed += done.rowcount or 0
+        if closed:
+            audit_log.append(conn, actor, "portal.return_answered", service_id, {"questions": closed})
+    return closed

@@ -124,3 +124,51 @@ def test_an_auditor_reads_but_cannot_review(world: PortalWorld) -> None:
     refused = _review(world, csrf_of(page.text), "XHUM-5.4-001", "pass", "理由")
     assert refused.status_code == 403 and "閲覧のみ" in refused.text
     assert latest_reviews(world.session.store(), SERVICE) == {}
+
+
+def test_a_question_sent_back_shows_on_the_owners_page_until_answered_again(world: PortalWorld) -> None:
+    from secaudit.store.audit_log import entries
+
+    world.add_user()
+    store_answers(world.root, SERVICE, {("XHUM-5.3-001", "q1"): "no"}, answered_by="山田 花子")
+    _sign_in(world)
+    page = world.client.get(f"/officer/service/{SERVICE}")
+    comment = "研修記録の保管場所を具体的に記入してください <b>至急</b>"
+    sent = world.client.post(
+        f"/officer/service/{SERVICE}/return",
+        data={"csrf": csrf_of(page.text), "ref": "XHUM-5.3-001/q1", "comment": comment},
+    )
+    assert sent.status_code == 303
+    world.client.cookies.clear()
+
+    owner_csrf = world.open_owner()
+    home = world.client.get("/owner")
+    assert "差し戻された質問" in home.text
+    assert "研修記録の保管場所を具体的に記入してください &lt;b&gt;至急&lt;/b&gt;" in home.text
+    section = world.client.get("/owner/section/5")
+    box = section.text.split('value="XHUM-5.3-001/q1"', 1)[1].split("</form>", 1)[0]
+    assert "情報セキュリティ担当からのコメント" in box
+    saved = world.client.post(
+        "/owner/answer",
+        data={"csrf": owner_csrf, "ref": "XHUM-5.3-001/q1", "section": "5", "value": "yes", "evidence": "手順書 第3版"},
+    )
+    assert saved.status_code == 303
+    assert "差し戻された質問" in world.client.get("/owner").text  # a draft is not an answer yet
+    assert world.client.post("/owner/submit", data={"csrf": owner_csrf}).status_code == 200
+    assert "差し戻された質問" not in world.client.get("/owner").text
+    actions = [e.action for e in entries(world.session.store())]
+    assert actions.count("portal.return") == 1 and actions.count("portal.return_answered") == 1
+
+
+def test_only_the_services_own_questions_can_be_sent_back_with_a_comment(world: PortalWorld) -> None:
+    from secaudit.store.portal import open_returns
+
+    world.add_user()
+    _sign_in(world)
+    csrf = csrf_of(world.client.get(f"/officer/service/{SERVICE}").text)
+    for ref, comment in (("XHUM-5.3-001/q1", " "), ("NOPE-1/q1", "直してください"), ("XORG-1-001/q9", "x")):
+        response = world.client.post(
+            f"/officer/service/{SERVICE}/return", data={"csrf": csrf, "ref": ref, "comment": comment}
+        )
+        assert response.status_code == 422
+    assert open_returns(world.session.store(), SERVICE) == {}
