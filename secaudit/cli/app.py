@@ -144,6 +144,7 @@ def _register() -> None:
         portal,
         prune,
         questionnaire,
+        remind,
         risk,
         scan,
         schedule,
@@ -168,6 +169,7 @@ def _register() -> None:
     app.command("prune")(prune.prune)
     app.add_typer(portal.app, name="portal")
     app.command("serve")(portal.serve)
+    app.command("remind")(remind.remind)
 
 
 _register()

@@ -18,6 +18,9 @@ app = typer.Typer(
 
 CRON_EVERY = "*/15 * * * *"
 TIMER_EVERY = "*:0/15"
+REMIND_AT_CRON = "0 8 * * *"
+REMIND_AT_TIMER = "*-*-* 08:00"
+"""Reminders once a day, at 08:00 in the machine's time."""
 
 
 def secaudit_command() -> str:
@@ -33,6 +36,38 @@ def crontab_line(root: Path, command: str) -> str:
     return (
         f"{CRON_EVERY} cd {shlex.quote(str(root))} && {command} scan --due --log-format json >> .secaudit/cron.log 2>&1"
     )
+
+
+def remind_crontab_line(root: Path, command: str) -> str:
+    """A crontab line that sends the day's reminders (questionnaires due or overdue) at 08:00."""
+    return f"{REMIND_AT_CRON} cd {shlex.quote(str(root))} && {command} remind >> .secaudit/cron.log 2>&1"
+
+
+def remind_units(root: Path, command: str) -> dict[str, str]:
+    """A oneshot service and a daily timer for ``secaudit remind``."""
+    service = f"""[Unit]
+Description=secaudit reminders ({root})
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+WorkingDirectory={root}
+ExecStart={command} remind
+NoNewPrivileges=yes
+PrivateTmp=yes
+"""
+    timer = f"""[Unit]
+Description=Send secaudit's reminders every morning
+
+[Timer]
+OnCalendar={REMIND_AT_TIMER}
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+"""
+    return {"secaudit-remind.service": service, "secaudit-remind.timer": timer}
 
 
 def systemd_units(root: Path, command: str) -> dict[str, str]:
@@ -99,18 +134,30 @@ def show(
     command = secaudit_command()
     cron = crontab_line(workspace.root, command)
     units = systemd_units(workspace.root, command)
+    remind_cron = remind_crontab_line(workspace.root, command)
+    remind = remind_units(workspace.root, command)
     if fmt is OutputFormat.JSON:
-        print_json({"timezone": workspace.config.timezone, "crontab": cron, "systemd": units, "services": rows})
+        print_json(
+            {
+                "timezone": workspace.config.timezone,
+                "crontab": cron,
+                "systemd": units,
+                "remind": {"crontab": remind_cron, "systemd": remind},
+                "services": rows,
+            }
+        )
         return
     out = [
         "# crontab (crontab -e); secaudit takes its own lock, so no flock(1) is needed:",
         cron,
+        "# reminders of questionnaires due or overdue, every morning:",
+        remind_cron,
         "",
     ]
-    for name, text in units.items():
+    for name, text in {**units, **remind}.items():
         out.append(f"# /etc/systemd/system/{name}")
         out.append(text)
-    out.append("# then: systemctl daemon-reload && systemctl enable --now secaudit-scan.timer")
+    out.append("# then: systemctl daemon-reload && systemctl enable --now secaudit-scan.timer secaudit-remind.timer")
     out.append("")
     out.append(f"# services (times in {workspace.config.timezone})")
     width = max((len(r["service"]) for r in rows), default=7)

@@ -20,7 +20,7 @@ from secaudit.inventory import with_workspace_paths
 from secaudit.model import Facts, Observation, RunStatus, ScanRun, Service
 from secaudit.model.drift import DriftState
 from secaudit.scan.probes.base import DriftPolicy
-from secaudit.schedule import NotificationError, check_settings
+from secaudit.schedule import check_settings
 from secaudit.schedule.drift import DriftResult, RunView, comparable, compute_drift, parse_facts
 from secaudit.schedule.events import (
     BatchEvent,
@@ -31,10 +31,10 @@ from secaudit.schedule.events import (
     select_services,
 )
 from secaudit.schedule.lock import RunLock
-from secaudit.schedule.notify import ServiceNews, build_notifications, deliver
+from secaudit.schedule.notify import ServiceNews, build_notifications, deliver_pending
 from secaudit.store import Store, audit_log
 from secaudit.store.drift import Comparison, comparison_of, record_comparison
-from secaudit.store.outbox import enqueue, give_up_on, last_notified, mark_attempt, pending_notifications
+from secaudit.store.outbox import enqueue, give_up_on, last_notified
 from secaudit.store.retention import abandon_interrupted_runs
 from secaudit.store.scans import facts_of, last_completed_start, observations_of, runs_of
 from secaudit.workspace import Workspace
@@ -323,24 +323,21 @@ class Batch:
             self.emit("error", None, "notify.error", "; ".join(exc.lines()))
             return
         self._give_up(settings.give_up_after_hours)
-        for entry in pending_notifications(self.store):
-            try:
-                deliver(entry, settings)
-            except NotificationError as exc:
+        for done in deliver_pending(self.store, settings):
+            entry = done.entry
+            if done.error is not None:
                 self.report.notifications_failed += 1
-                mark_attempt(self.store, entry.id, exc.message)
                 self.emit(
                     "error",
                     entry.service_id,
                     "notify.failed",
                     f"{entry.channel} notification not delivered (attempt {entry.attempts + 1}); "
-                    f"kept for the next run: {exc.message}",
+                    f"kept for the next run: {done.error}",
                     channel=entry.channel,
                     notification=entry.id,
                 )
             else:
                 self.report.notifications_sent += 1
-                mark_attempt(self.store, entry.id, None)
                 self.emit(
                     "info",
                     entry.service_id,

@@ -18,8 +18,9 @@ from secaudit.model import Language, Service
 from secaudit.model.config import Notifications, SmtpSettings, WebhookSettings
 from secaudit.model.drift import DriftState
 from secaudit.schedule import NotificationError
+from secaudit.store.db import Store
 from secaudit.store.drift import DriftRecord
-from secaudit.store.outbox import OutboxEntry
+from secaudit.store.outbox import OutboxEntry, mark_attempt, pending_notifications
 
 EMAIL = "email"
 WEBHOOK = "webhook"
@@ -202,3 +203,27 @@ def deliver(entry: OutboxEntry, settings: Notifications) -> None:
         send_webhook(entry, settings.webhook)
     else:
         raise NotificationError(f"unknown notification channel {entry.channel!r}")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One attempt to deliver a queued notification: the entry, and why it failed (None: delivered)."""
+
+    entry: OutboxEntry
+    error: str | None
+
+
+def deliver_pending(store: Store, settings: Notifications) -> list[Delivery]:
+    """Try each notification waiting in the outbox once, oldest first; each attempt is recorded on its entry
+    (a failed one stays queued for the next run)."""
+    outcomes: list[Delivery] = []
+    for entry in pending_notifications(store):
+        try:
+            deliver(entry, settings)
+        except NotificationError as exc:
+            mark_attempt(store, entry.id, exc.message)
+            outcomes.append(Delivery(entry, exc.message))
+        else:
+            mark_attempt(store, entry.id, None)
+            outcomes.append(Delivery(entry, None))
+    return outcomes
