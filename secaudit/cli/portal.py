@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from secaudit.cli.common import OutputFormat, console, info, print_json, state
+from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
 from secaudit.errors import InputError
 from secaudit.model import Language
 
@@ -38,8 +38,12 @@ def invite(
     lang: Annotated[
         Language | None, typer.Option(help="The portal's language for this person (default: workspace).")
     ] = None,
+    no_mail: Annotated[
+        bool, typer.Option("--no-mail", help="Only print the link, even when e-mail is set up.")
+    ] = False,
 ) -> None:
-    """Invite a service owner: print a signed link that opens the service's questionnaire on the portal."""
+    """Invite a service owner: print a signed link that opens the service's questionnaire on the portal,
+    and e-mail it to them when notifications.smtp is set up."""
     from secaudit.pipeline.portal_access import invite as issue
 
     st = state(ctx)
@@ -51,7 +55,16 @@ def invite(
         f"invitation {issued.invitation.id} for {issued.invitation.email} ({service_id}), "
         f"valid until {last_day.date().isoformat()}; revoke with: secaudit portal revoke {issued.invitation.id}"
     )
-    typer.echo(f"{base}/invite/{issued.token}")
+    link = f"{base}/invite/{issued.token}"
+    typer.echo(link)
+    if not no_mail:
+        from secaudit.pipeline.portal_access import mail_invitation
+
+        problem = mail_invitation(st, issued, link)
+        if problem is None:
+            info(f"the link was e-mailed to {issued.invitation.email}")
+        elif st.workspace().config.notifications.smtp is not None:
+            warn(f"the link was not e-mailed ({problem}); send the printed link yourself")
 
 
 @app.command("revoke")

@@ -46,7 +46,7 @@ SIGN_IN_LIMIT = 5
 MIN_PASSWORD = 12
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,189}\.[A-Za-z]{2,}$")
 _ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-_TOKEN = re.compile(r"^v1\.([A-Za-z0-9_-]{16,32})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})$")
+_TOKEN = re.compile(r"^v1\.([0-9a-f]{24})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})$")
 
 
 class Role(StrEnum):
@@ -134,7 +134,7 @@ def invite(
         raise PortalInputError(f"--expires: {last_day} is more than {MAX_INVITATION_DAYS} days ahead")
     ends = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
     found = Invitation(
-        id=_b64(secrets.token_bytes(16)),
+        id=secrets.token_hex(12),  # hex: an id never starts with "-", which a command line would take for an option
         service_id=service.id,
         email=address,
         language=lang,
@@ -303,3 +303,44 @@ def sign_out(session: Session, cookie: str, actor: str) -> None:
 def csrf_matches(sign_in: SignIn, given: str | None) -> bool:
     """Whether a form's CSRF field is the session's own secret (compared in constant time)."""
     return bool(given) and hmac.compare_digest(sign_in.csrf.encode(), str(given).encode())
+
+
+def mail_invitation(session: Session, issued: IssuedInvitation, link: str) -> str | None:
+    """E-mail the link to the invited person when ``notifications.smtp`` is set; why it was not sent, or None.
+
+    Sent directly, never queued: the outbox is stored, and a link must not be.
+    """
+    from secaudit.model import Language
+    from secaudit.schedule import NotificationError
+    from secaudit.schedule.notify import EMAIL, send_email
+    from secaudit.store.outbox import OutboxEntry
+
+    settings = session.workspace().config.notifications
+    if settings.smtp is None:
+        return "notifications.smtp is not set up"
+    invitation = issued.invitation
+    service = session.service(invitation.service_id)
+    zone = session.workspace().config.zone
+    last_day = (invitation.expires_at - dt.timedelta(seconds=1)).astimezone(zone).date()
+    if invitation.language == Language.EN.value:
+        subject = f"[secaudit] Security questionnaire for {service.name.en}"
+        body = (
+            f"You are asked to answer the security questionnaire of {service.name.en} ({service.id}).\n\n"
+            f"Open this link (personal; do not forward it): {link}\n"
+            f"It works until {last_day}.\n"
+            f"Questions: {service.security_officer.name} <{service.security_officer.email}>\n"
+        )
+    else:
+        subject = f"[secaudit] 情報セキュリティ質問票の回答依頼（{service.name.ja}）"
+        body = (
+            f"{service.name.ja}（{service.id}）の情報セキュリティ質問票への回答をお願いします。\n\n"
+            f"次のリンクを開いて回答してください（あなた専用のリンクです。転送しないでください）:\n{link}\n\n"
+            f"有効期限: {last_day} まで\n"
+            f"問い合わせ先: {service.security_officer.name} <{service.security_officer.email}>\n"
+        )
+    entry = OutboxEntry(EMAIL, subject, {"to": [invitation.email], "subject": subject, "body": body}, service.id)
+    try:
+        send_email(entry, settings.smtp)
+    except NotificationError as exc:
+        return exc.message
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import stat
 
 import pytest
@@ -22,7 +23,7 @@ def test_each_refusal_says_why(world: PortalWorld, monkeypatch: pytest.MonkeyPat
     version, ident, expiry, signature = token.split(".")
     cases = {
         "v1.short.1.x": access.Refusal.MALFORMED,
-        f"{version}.{'A' * 22}.{expiry}.{signature}": access.Refusal.UNKNOWN,
+        f"{version}.{'a' * 24}.{expiry}.{signature}": access.Refusal.UNKNOWN,
         f"{version}.{ident}.{int(expiry) + 1}.{signature}": access.Refusal.FORGED,
         f"{version}.{ident}.{expiry}.{'A' * 43}": access.Refusal.FORGED,
     }
@@ -49,6 +50,8 @@ def test_a_link_signed_with_another_workspaces_key_is_forged(world: PortalWorld)
 def test_an_invitation_lasts_until_the_end_of_its_last_day_in_the_workspace_zone(world: PortalWorld) -> None:
     last_day = clock.today(world.session.workspace().config.zone) + dt.timedelta(days=3)
     issued = access.invite(world.session, SERVICE, "a@city.example.jp", last_day, "officer", "en")
+    # hex ids: one starting with "-" would be taken for an option by `secaudit portal revoke ID`
+    assert re.fullmatch("[0-9a-f]{24}", issued.invitation.id)
     ends = issued.invitation.expires_at.astimezone(world.session.workspace().config.zone)
     assert (ends.date(), ends.time()) == (last_day + dt.timedelta(days=1), dt.time())
 

@@ -136,3 +136,36 @@ def test_the_portals_own_scan_finds_no_failing_header_check(starter_workspace: o
         assert header_checks.get(check) == "pass", (check, header_checks)
     failing = {check: status for check, status in header_checks.items() if status != "pass"}
     assert failing == {}
+
+
+def test_with_smtp_set_up_the_invitation_is_mailed_to_that_person_only_and_never_stored(
+    starter_workspace: object, tmp_path: object, monkeypatch: object
+) -> None:
+    import email
+    import email.policy
+    from pathlib import Path
+
+    from tests.schedule.conftest import SMTP_PASSWORD, LoopbackPki, SmtpServer
+    from tests.schedule.test_notify_e2e import configure
+
+    root = Path(str(starter_workspace))
+    monkeypatch.setenv("SECAUDIT_TEST_SMTP_PASSWORD", SMTP_PASSWORD)  # type: ignore[attr-defined]
+    pki = LoopbackPki(Path(str(tmp_path)))
+    smtp = SmtpServer(pki)
+    try:
+        configure(root, smtp.port, "http://127.0.0.1:9/unused", pki.ca_file)
+        done = run_cli(["portal", "invite", SERVICE, "--email", "yamada@city.example.jp"], root)
+        quiet = run_cli(["portal", "invite", SERVICE, "--email", "kato@city.example.jp", "--no-mail"], root)
+    finally:
+        smtp.close()
+    assert done.exit_code == 0 and quiet.exit_code == 0, done.stderr + quiet.stderr
+    link = done.stdout.strip()
+    assert "e-mailed to yamada@city.example.jp" in done.stderr
+    [mail] = smtp.messages
+    assert mail.rcpt_tos == ["yamada@city.example.jp"]
+    message = email.message_from_bytes(mail.content, policy=email.policy.default)
+    assert "情報セキュリティ質問票の回答依頼" in str(message["Subject"])
+    assert link in message.get_content()
+    token = link.rsplit("/", 1)[1]
+    database = (root / ".secaudit" / "secaudit.db").read_bytes()
+    assert token.encode() not in database and token.split(".")[3].encode() not in database
