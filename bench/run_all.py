@@ -33,6 +33,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("portfolio.py", ["--services", "1000"], ["--services", "100"]),
     ("assess_bench.py", ["1000"], ["200"]),
     ("dashboard_phases.py", ["1000"], ["100"]),
+    ("portal.py", ["--owners", "50"], ["--owners", "10", "--think", "0.5"]),
 ]
 
 

@@ -9,6 +9,7 @@ way an imported workbook does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from secaudit import clock
@@ -28,9 +29,9 @@ class QuestionView:
     """One question as the page shows it, with the answer it holds now (a draft first, then the one in force)."""
 
     item: QuestionItem
+    lang: Language
     text: str
     condition: str
-    guidance: str
     choices: list[tuple[str, str]]
     value: object
     evidence: str
@@ -41,6 +42,13 @@ class QuestionView:
     """An answer to it is already on record (from an earlier submission or workbook)."""
     returned: str = ""
     """An officer's comment when the question was sent back and not answered again yet."""
+
+    @cached_property
+    def guidance(self) -> str:
+        """How to answer, as the workbook says it (made only for the questions a page shows)."""
+        from secaudit.questionnaire.guidance import guidance_text
+
+        return guidance_text(self.item, self.lang)
 
     @property
     def field(self) -> str:
@@ -113,7 +121,6 @@ class OwnerQuestionnaire:
 
     def sections(self) -> list[SectionView]:
         """The questions to show now, grouped by the guideline's sections in order."""
-        from secaudit.questionnaire.guidance import guidance_text
         from secaudit.questionnaire.validation import condition_met
 
         grouped: dict[int, list[QuestionView]] = {}
@@ -123,18 +130,18 @@ class OwnerQuestionnaire:
                 continue
             domain = item.control.domain
             titles[domain.section] = name_of(DOMAIN_TEXT, domain.value, self.lang)
-            grouped.setdefault(domain.section, []).append(self._view(item, guidance_text(item, self.lang)))
+            grouped.setdefault(domain.section, []).append(self._view(item))
         return [SectionView(n, titles[n], grouped[n]) for n in sorted(grouped)]
 
-    def _view(self, item: QuestionItem, guidance: str) -> QuestionView:
+    def _view(self, item: QuestionItem) -> QuestionView:
         draft = self.answers.drafts.get(item.key)
         held = self.answers.in_force.get(item.key)
         source = draft if draft is not None and not draft.skipped else held
         return QuestionView(
             item=item,
+            lang=self.lang,
             text=item.question.text.get(self.lang),
             condition=item.condition_text(self.lang),
-            guidance=guidance,
             choices=[(c.value, c.label.get(self.lang)) for c in item.question.allowed_choices()],
             value=source.value if source is not None else None,
             evidence=(source.evidence or "") if source is not None else "",
@@ -155,16 +162,12 @@ class OwnerQuestionnaire:
         raw = MULTI_SEPARATOR.join(v.strip() for v in values if v.strip())
         return self.answers.answer(item, raw, evidence.strip() or None, comment.strip() or None)
 
-    def progress(self) -> Progress:
+    def progress(self, sections: list[SectionView] | None = None) -> Progress:
         """Questions shown, answered (draft or on record), required still missing, drafts waiting."""
-        shown = [q for s in self.sections() for q in s.questions]
+        shown = [q for s in (sections if sections is not None else self.sections()) for q in s.questions]
         answered = [q for q in shown if q.saved or q.in_force]
         missing = [q for q in shown if q.item.question.required and not (q.saved or q.in_force)]
         return Progress(len(shown), len(answered), len(missing), sum(1 for q in shown if q.saved))
-
-    def returned_views(self) -> list[QuestionView]:
-        """The questions sent back by an officer and not answered again yet, with the officer's comment."""
-        return [q for s in self.sections() for q in s.questions if q.returned]
 
     def submit(self) -> SessionResult:
         """Store the drafts as one answer set from the portal (answering sent-back questions closes them);

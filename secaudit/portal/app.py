@@ -128,7 +128,7 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
             return found
         sign_in, questionnaire = found
         sections = await portal.call(questionnaire.sections)
-        progress = await portal.call(questionnaire.progress)
+        progress = questionnaire.progress(sections)
         returned = [q for s in sections for q in s.questions if q.returned]
         return portal.page(
             "owner.html.j2",
