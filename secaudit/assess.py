@@ -113,8 +113,12 @@ def assess(
     today: dt.date | None = None,
     trail: bool = True,
     last_run: ScanRun | None = None,
+    lapsed: Mapping[tuple[str, str], tuple[str, str]] | None = None,
 ) -> list[ControlResult]:
     """One ControlResult per control of the service's checklists, not-applicable ones included.
+
+    ``lapsed`` names answers whose every evidence file is past its valid-until date, with why
+    (English, Japanese): such an answer counts as not given, so its control awaits an answer again.
 
     ``last_run`` is the service's newest scan run that produced evidence (completed or
     unreachable); controls with a ``scan_cadence`` are judged on its date when it completed, and are
@@ -135,7 +139,7 @@ def assess(
         weakness = None
         if entry.applicable:
             status, (reason, reason_ja), steps, weakness = _judge(
-                catalog, control, answers, by_check, day, trail, last_run
+                catalog, control, answers, by_check, day, trail, last_run, lapsed or {}
             )
             basis = evidence_basis(control, answers, by_check, last_run) if trail or review else ""
         else:
@@ -169,12 +173,13 @@ def _judge(
     today: dt.date,
     keep: bool,
     last_run: ScanRun | None = None,
+    lapsed: Mapping[tuple[str, str], tuple[str, str]] | None = None,
 ) -> tuple[ResultStatus, tuple[str, str], list[TrailEntry], Severity | None]:
     """(status, (reason, reason in Japanese), trail, weakness) of one applicable control; the trail stays
     empty unless ``keep``."""
     parts = []
     if control.questions:
-        parts.append(_judge_questions(catalog, control, answers, today, keep))
+        parts.append(_judge_questions(catalog, control, answers, today, keep, lapsed or {}))
     if control.checks:
         parts.append(_judge_checks(catalog, control, by_check, keep))
     if control.scan_cadence is not None:
@@ -191,10 +196,16 @@ def _severity_rank(severity: Severity) -> int:
 
 
 def _judge_questions(
-    catalog: Catalog, control: Control, answers: Mapping[tuple[str, str], Answer], today: dt.date, keep: bool
+    catalog: Catalog,
+    control: Control,
+    answers: Mapping[tuple[str, str], Answer],
+    today: dt.date,
+    keep: bool,
+    lapsed: Mapping[tuple[str, str], tuple[str, str]],
 ) -> _Part:
     trail: list[TrailEntry] = []
     notes: dict[ResultStatus, list[str]] = {}
+    expired: list[tuple[str, str, str]] = []
     why_not_applicable: list[str] = []
     informational = False
     for question in control.questions:
@@ -206,6 +217,23 @@ def _judge_questions(
                 )
             continue
         answer = answers.get((control.id, question.id))
+        why = lapsed.get((control.id, question.id)) if answer is not None else None
+        if why is not None:
+            # every evidence file of the answer is past its valid-until date: the answer no longer stands
+            expired.append((question.id, *why))
+            if question.required:
+                notes.setdefault(ResultStatus.AWAITING_ANSWER, []).append(question.id)
+            if keep:
+                trail.append(
+                    TrailEntry(
+                        kind="answer",
+                        ref=ref,
+                        verdict=TrailVerdict.MISSING,
+                        summary=f"evidence expired: {why[0]}",
+                        summary_ja=f"根拠資料の有効期限切れ: {why[1]}",
+                    )
+                )
+            continue
         if answer is None or answer.value is None or answer.value == [] or answer.value == "":
             if question.required and question.type is not QuestionType.TEXT:
                 notes.setdefault(ResultStatus.AWAITING_ANSWER, []).append(question.id)
@@ -246,6 +274,17 @@ def _judge_questions(
         # the owner's reason is the evidence of a "does not apply": the report and the SoA show it
         because = " / ".join(why_not_applicable)
         return _Part(status, f"{en} ({named}): {because}", f"{ja}（{named}）: 理由「{because}」", trail, weakness)
+    if status is ResultStatus.AWAITING_ANSWER and expired:
+        stale = ", ".join(q for q, _, _ in expired)
+        en_why = "; ".join(e for _, e, _ in expired)
+        ja_why = "、".join(j for _, _, j in expired)
+        return _Part(
+            status,
+            f"{en} ({named}); evidence expired ({stale}): {en_why}",
+            f"{ja}（{named}）: 根拠資料の有効期限切れ（{stale}）: {ja_why}",
+            trail,
+            weakness,
+        )
     if status is ResultStatus.AWAITING_ANSWER and control.scope is ControlScope.ORGANISATION:
         where_en, where_ja = _ORGANISATION_QUESTIONNAIRE
         return _Part(status, f"{en} ({named}): {where_en}", f"{ja}（{named}）: {where_ja}", trail, weakness)

@@ -31,7 +31,6 @@ app = typer.Typer(
 )
 
 
-
 def result_row(result: ControlResult) -> dict[str, Any]:
     """A result as listings and JSON show it."""
     return result.model_dump(mode="json", exclude_none=True)

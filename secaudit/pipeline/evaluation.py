@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from secaudit.model.result import Review, RiskLifecycle
     from secaudit.pipeline.session import Session
     from secaudit.store import Store
+    from secaudit.store.evidence import EvidenceRecord
     from secaudit.store.risks import LifecyclePlan
 
 
@@ -79,12 +80,31 @@ class Evidence:
     reviews: dict[str, Review] = field(default_factory=dict)
     treatments: dict[str, Treatment] = field(default_factory=dict)
     lifecycle: dict[str, RiskLifecycle] = field(default_factory=dict)
+    files: dict[str, EvidenceRecord] = field(default_factory=dict)
+    """The service's uploaded evidence files, by id (answers refer to them as ``[ev-…]``)."""
+
+
+def lapsed_answers(
+    answers: dict[tuple[str, str], Answer], files: dict[str, EvidenceRecord], today: dt.date
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """The answers whose evidence files are all past their valid-until date, with why (English, Japanese)."""
+    from secaudit.evidence_files import references
+
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for key, answer in answers.items():
+        named = [files[ref] for ref in references(answer.evidence) if ref in files]
+        if named and all(record.expired(today) for record in named):
+            last = max(record.valid_until for record in named if record.valid_until is not None)
+            ids = ", ".join(f"{r.id} {r.name}" for r in named)
+            found[key] = (f"{ids} valid until {last}", f"{ids} の有効期限は {last}")
+    return found
 
 
 def gather_evidence(store: Store, catalog: Catalog, service_ids: Sequence[str]) -> dict[str, Evidence]:
     """The evidence of several services in a handful of queries (pass at most a few hundred ids); each service's
     answers include the city-wide ones it inherits."""
     from secaudit.store import answers as answer_store
+    from secaudit.store import evidence as evidence_store
     from secaudit.store import reviews as review_store
     from secaudit.store import risks as risk_store
     from secaudit.store import scans as scan_store
@@ -94,6 +114,7 @@ def gather_evidence(store: Store, catalog: Catalog, service_ids: Sequence[str]) 
     reviews = review_store.latest_reviews_of(store, service_ids)
     treatments = risk_store.latest_treatments_of(store, service_ids)
     lifecycle = risk_store.lifecycles_of(store, service_ids)
+    files = evidence_store.evidence_files_of(store, service_ids)
     found = {}
     for service_id in service_ids:
         last_run, observations = scans.get(service_id, (None, []))
@@ -104,6 +125,7 @@ def gather_evidence(store: Store, catalog: Catalog, service_ids: Sequence[str]) 
             reviews=reviews.get(service_id, {}),
             treatments=treatments.get(service_id, {}),
             lifecycle=lifecycle.get(service_id, {}),
+            files=files.get(service_id, {}),
         )
     return found
 
@@ -140,7 +162,15 @@ def evaluate_service(
     day = today or moment.date()
     known = evidence or gather_evidence(store, catalog, [service.id])[service.id]
     assessed = assess(
-        service, catalog, known.answers, known.observations, known.reviews, day, trail=trail, last_run=known.last_run
+        service,
+        catalog,
+        known.answers,
+        known.observations,
+        known.reviews,
+        day,
+        trail=trail,
+        last_run=known.last_run,
+        lapsed=lapsed_answers(known.answers, known.files, day),
     )
     register = build_register(
         service, assessed, catalog, ws.config.risk_matrix, known.treatments, known.lifecycle, day, now=moment
@@ -181,4 +211,12 @@ def answered_results(session: Session, service: Service) -> list[ControlResult]:
     return assess(service, catalog, answers, observations=[], trail=False) if answers else []
 
 
-__all__ = ["Evaluation", "Evidence", "UnknownControlError", "answered_results", "evaluate_service", "gather_evidence"]
+__all__ = [
+    "Evaluation",
+    "Evidence",
+    "UnknownControlError",
+    "answered_results",
+    "evaluate_service",
+    "gather_evidence",
+    "lapsed_answers",
+]

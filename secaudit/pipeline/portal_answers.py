@@ -8,6 +8,7 @@ way an imported workbook does.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from secaudit.pipeline.session import Session
     from secaudit.questionnaire.items import QuestionItem
     from secaudit.questionnaire.session import AnswerSession, SessionResult
+    from secaudit.store.evidence import EvidenceRecord
     from secaudit.store.portal import Invitation
 
 
@@ -42,6 +44,8 @@ class QuestionView:
     """An answer to it is already on record (from an earlier submission or workbook)."""
     returned: str = ""
     """An officer's comment when the question was sent back and not answered again yet."""
+    files: tuple[EvidenceRecord, ...] = ()
+    """Evidence files uploaded for this question, oldest first."""
 
     @cached_property
     def guidance(self) -> str:
@@ -110,10 +114,15 @@ class OwnerQuestionnaire:
             source=AnswerSource.PORTAL,
             source_ref=f"portal invitation {invitation.id}",
         )
+        from secaudit.evidence_files import EvidenceFolder
+        from secaudit.store.evidence import evidence_files_of
         from secaudit.store.portal import open_returns
 
         self.store = session.store()
         self.returned = open_returns(self.store, self.service.id)
+        self.files = evidence_files_of(self.store, [self.service.id]).get(self.service.id, {})
+        self.folder = EvidenceFolder(session.workspace().data_dir / "evidence")
+        self.today = clock.today(zone)
 
     def item(self, ref: str) -> QuestionItem | None:
         """The question ``CONTROL/question`` if this service's owner answers it; None for anything else."""
@@ -149,18 +158,80 @@ class OwnerQuestionnaire:
             saved=draft is not None and not draft.skipped,
             in_force=held is not None,
             returned=self.returned[item.key].comment if item.key in self.returned else "",
+            files=tuple(f for f in self.files.values() if (f.control_id, f.question_id) == item.key),
         )
 
-    def save(self, ref: str, values: list[str], evidence: str, comment: str) -> list[Problem]:
-        """Check one answer with the import's rules and keep it as a draft; the problems when it fails."""
+    def save(
+        self,
+        ref: str,
+        values: list[str],
+        evidence: str,
+        comment: str,
+        upload: tuple[bytes, str] | None = None,
+        valid_until: str = "",
+    ) -> list[Problem]:
+        """Check one answer with the import's rules and keep it as a draft; the problems when it fails.
+
+        ``upload`` (content, name as sent) is an evidence file for the question: accepted by its content,
+        kept by hash, recorded with its valid-until date, and referred to from the answer's evidence text.
+        Nothing is kept when the file or the answer is refused.
+        """
+        from secaudit.evidence_files import EvidenceFileError, inspect_upload, new_evidence_id
         from secaudit.questionnaire.values import MULTI_SEPARATOR
+        from secaudit.store.evidence import EvidenceRecord, add_evidence_file
 
         item = self.item(ref)
         if item is None:
             message = "この質問はこのサービスの質問票にありません" if self.lang is Language.JA else "no such question"
             return [Problem(ref[:80], message)]
         raw = MULTI_SEPARATOR.join(v.strip() for v in values if v.strip())
-        return self.answers.answer(item, raw, evidence.strip() or None, comment.strip() or None)
+        text = evidence.strip()
+        if upload is None:
+            return self.answers.answer(item, raw, text or None, comment.strip() or None)
+        try:
+            blob = inspect_upload(upload[0], upload[1], self.lang.value)
+        except EvidenceFileError as exc:
+            return [Problem("file", exc.message)]
+        last_day = self._valid_until(valid_until)
+        if isinstance(last_day, Problem):
+            return [last_day]
+        file_id = new_evidence_id()
+        text = f"{text} [{file_id}]".strip()
+        checked = self.answers.check(item, raw, text, comment.strip() or None, (file_id,))
+        if isinstance(checked, list):
+            return checked
+        self.folder.put(upload[0], blob)
+        record = EvidenceRecord(
+            id=file_id,
+            service_id=self.service.id,
+            control_id=item.control.id,
+            question_id=item.question.id,
+            sha256=blob.sha256,
+            name=blob.name,
+            media_type=blob.media_type,
+            size=blob.size,
+            owner=self.invitation.email,
+            uploaded_by=self.invitation.email,
+            uploaded_at=clock.now(),
+            valid_until=last_day,
+        )
+        add_evidence_file(self.store, record)
+        self.files[file_id] = record
+        self.answers.known_files.add(file_id)
+        return self.answers.answer(item, raw, text, comment.strip() or None)
+
+    def _valid_until(self, given: str) -> dt.date | None | Problem:
+        if not given.strip():
+            return None
+        try:
+            day = dt.date.fromisoformat(given.strip())
+        except ValueError:
+            ja, en = "有効期限は YYYY-MM-DD の日付で記入してください", "valid until: write a date, YYYY-MM-DD"
+            return Problem("valid_until", en if self.lang is Language.EN else ja)
+        if day < self.today:
+            ja, en = f"有効期限 {day} は過ぎています", f"valid until: {day} has passed"
+            return Problem("valid_until", en if self.lang is Language.EN else ja)
+        return day
 
     def progress(self, sections: list[SectionView] | None = None) -> Progress:
         """Questions shown, answered (draft or on record), required still missing, drafts waiting."""
@@ -257,15 +328,19 @@ class AnswerOnRecord:
     answered_by: str
     answered_at: str
     channel: str
+    files: tuple[EvidenceRecord, ...] = ()
+    """The uploaded evidence files the answer refers to."""
 
 
 def answers_on_record(session: Session, service_id: str, lang: Language) -> list[AnswerOnRecord]:
     """The answers a service is assessed on now (its own and the city-wide ones), in questionnaire order."""
+    from secaudit.evidence_files import references
     from secaudit.questionnaire.items import question_items
     from secaudit.questionnaire.values import display_value
     from secaudit.store.answers import answers_in_force
 
     service = session.service(service_id)
+    uploaded = files_of(session, service.id)
     catalog = session.catalog()
     held = answers_in_force(session.store(), service.id, catalog.organisation_control_ids())
     zone = session.workspace().config.zone
@@ -283,6 +358,7 @@ def answers_on_record(session: Session, service_id: str, lang: Language) -> list
                 answered_by=answer.answered_by,
                 answered_at=answer.answered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 channel=channel_name(str(answer.source.value), lang),
+                files=tuple(uploaded[ref] for ref in references(answer.evidence) if ref in uploaded),
             )
         )
     return found
@@ -347,3 +423,22 @@ def send_back(session: Session, service_id: str, ref: str, comment: str, actor: 
     if not text or len(text) > 2000:
         raise InputError("comment: say what the owner should correct (1 to 2,000 characters)")
     add_return(session.store(), service.id, item.key, text, actor)
+
+
+def evidence_download(session: Session, file_id: str, service_id: str | None) -> tuple[EvidenceRecord, bytes]:
+    """An evidence file's record and bytes (hash checked) for someone allowed to see it: ``service_id`` limits
+    an owner to their own service; None is an officer or auditor. Refused alike whether it exists or not."""
+    from secaudit.evidence_files import EVIDENCE_REF, EvidenceFileError, EvidenceFolder
+    from secaudit.store.evidence import evidence_file
+
+    found = evidence_file(session.store(), file_id) if EVIDENCE_REF.fullmatch(f"[{file_id}]") else None
+    if found is None or (service_id is not None and found.service_id != service_id):
+        raise EvidenceFileError(f"no evidence file {file_id[:20]!r}")
+    return found, EvidenceFolder(session.workspace().data_dir / "evidence").open(found.sha256)
+
+
+def files_of(session: Session, service_id: str) -> dict[str, EvidenceRecord]:
+    """A service's evidence files by id (for the officers' page)."""
+    from secaudit.store.evidence import evidence_files_of
+
+    return evidence_files_of(session.store(), [service_id]).get(service_id, {})

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from secaudit.errors import SecauditError
+from secaudit.evidence_files import content_disposition
 from secaudit.model import Language
 from secaudit.model.labels import STATUS_TEXT, name_of
 from secaudit.model.vocab import REVIEW_RESULTS
@@ -156,12 +157,18 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
         if not access.csrf_matches(sign_in, _field(form, "csrf")):
             return portal.refuse_csrf(questionnaire.lang)
         ref = _field(form, "ref")
+        sent = form.get("file")
+        upload = None
+        if isinstance(sent, UploadFile) and sent.filename:
+            upload = (await sent.read(), sent.filename)
         problems = await portal.call(
             questionnaire.save,
             ref,
             [v for v in form.getlist("value") if isinstance(v, str)],
             _field(form, "evidence"),
             _field(form, "comment"),
+            upload,
+            _field(form, "valid_until"),
         )
         section = _field(form, "section")
         if problems:
@@ -287,6 +294,26 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
             return await _service_page(portal, service, sign_in, {ref: exc.message})
         return RedirectResponse(f"/officer/service/{service.id}", status_code=303)
 
+    async def download(request: Request) -> Response:
+        sign_in = await portal.signed_in(request, ("owner", "officer", "auditor"))
+        if sign_in is None:
+            raise HTTPException(404)
+        limit = None
+        if sign_in.kind == "owner":
+            limit = (await portal.call(access.invitation_by_id, session, sign_in.subject)).service_id
+        try:
+            record, data = await portal.call(answering.evidence_download, session, request.path_params["file"], limit)
+        except SecauditError:
+            raise HTTPException(404) from None
+        return Response(
+            data,
+            media_type=record.media_type,
+            headers={
+                "content-disposition": content_disposition(record.name),
+                "content-security-policy": "default-src 'none'; sandbox",
+            },
+        )
+
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
         if status == 405:
@@ -306,6 +333,7 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
         Route("/owner/section/{number:int}", owner_section),
         Route("/owner/answer", owner_answer, methods=["POST"]),
         Route("/owner/submit", owner_submit, methods=["POST"]),
+        Route("/evidence/{file}", download),
         Route("/signin", sign_in_page),
         Route("/signin", sign_in, methods=["POST"]),
         Route("/signout", sign_out, methods=["POST"]),
@@ -344,6 +372,7 @@ async def _section_page(
         section=chosen,
         sections=sections,
         problems=problems,
+        today=questionnaire.today,
         csrf=sign_in.csrf,
     )
 

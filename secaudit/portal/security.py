@@ -46,7 +46,9 @@ class Protect:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"server", b"x-powered-by")]
-                kept.extend(SECURITY_HEADERS)
+                given = {k.lower() for k, _ in kept}
+                # a response may set a stricter value of its own (a download's CSP sandbox): it is kept
+                kept.extend((k, v) for k, v in SECURITY_HEADERS if k not in given)
                 if https:
                     kept.append(HSTS)
                 message["headers"] = kept

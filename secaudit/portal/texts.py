@@ -44,6 +44,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "answer": ("回答", "Answer"),
     "evidence": ("根拠資料（文書名・保管場所など）", "Evidence (document name, where it is kept)"),
     "comment": ("補足", "Comment"),
+    "file": (
+        "根拠資料のファイル（PDF・画像・Office文書・テキスト、20 MiB まで）",
+        "Evidence file (PDF, image, Office document, text; up to 20 MiB)",
+    ),
+    "valid_until": (
+        "有効期限（例: 研修記録は受講日から1年）",
+        "Valid until (e.g. a training record: one year after the training)",
+    ),
+    "files": ("登録済みの根拠資料", "Evidence files"),
+    "no_expiry": ("期限なし", "no end date"),
+    "expired": ("期限切れ", "expired"),
     "save": ("保存", "Save"),
     "saved": ("保存済み（未送信）", "Saved (not yet submitted)"),
     "on_record": ("回答済み", "On record"),

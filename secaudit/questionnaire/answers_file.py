@@ -31,6 +31,7 @@ from secaudit.questionnaire.items import AnswerKey, question_items
 from secaudit.questionnaire.validation import RawAnswer, validate_submission
 from secaudit.store import Store
 from secaudit.store.answers import AnswerSet, latest_answers, save_answer_set
+from secaudit.store.evidence import evidence_file_ids
 from secaudit.yamlsource import YamlDocument, YamlSourceError, load_yaml
 
 _ENTRY_FIELDS = {"control", "question", "value", "evidence", "comment"}
@@ -182,7 +183,15 @@ def store_answers_file(
     in_force = {key: answer.value for key, answer in latest_answers(store, service.id).items()}
     given = {raw.key for raw in loaded.raws}
     earlier = {key: value for key, value in in_force.items() if key not in given}
-    validation = validate_submission(items, loaded.raws, lang, today, loaded.locate, in_force=earlier)
+    validation = validate_submission(
+        items,
+        loaded.raws,
+        lang,
+        today,
+        loaded.locate,
+        in_force=earlier,
+        known_files=evidence_file_ids(store, service.id),
+    )
     if validation.errors:
         raise QuestionnaireError(f"{len(validation.errors)} problem(s) in {path}; nothing stored", validation.errors)
     if not validation.accepted:

@@ -22,6 +22,7 @@ from secaudit.questionnaire.reader import WorkbookContent, read_workbook
 from secaudit.questionnaire.validation import RawAnswer, ValidAnswer, validate_submission
 from secaudit.store import Store
 from secaudit.store.answers import AnswerSet, get_questionnaire, save_answer_set
+from secaudit.store.evidence import evidence_file_ids
 from secaudit.workbook_guard import WorkbookRefused, read_untrusted
 
 
@@ -93,7 +94,10 @@ def import_workbook(request: ImportRequest, path: Path) -> ImportOutcome:
         """The sheet, row and column of field ``name`` of the answer for ``key``."""
         return content.where(row_of[key], L.ANSWER_COLUMNS[name])
 
-    validation = validate_submission(items, raws, content.language, request.today, locate, rejected=rejected)
+    files = evidence_file_ids(request.store, respondent_id)
+    validation = validate_submission(
+        items, raws, content.language, request.today, locate, rejected=rejected, known_files=files
+    )
     errors.extend(validation.errors)
     answered_by = _answered_by(request, content)
     if isinstance(answered_by, Problem):

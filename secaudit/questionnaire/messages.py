@@ -31,6 +31,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "note_too_long": ("{length}文字あります。上限は{limit}文字です", "{length} characters; the limit is {limit}"),
     # one answer against the rules
+    "unknown_evidence_file": (
+        "根拠資料 {ids} はこのサービスに登録されていません"
+        "（回答ポータルでアップロードしたファイルの番号を記入してください）",
+        "evidence file {ids} is not registered for this service (write the id of a file uploaded on the portal)",
+    ),
     "note_without_answer": (
         "証跡またはコメントがありますが、回答がありません",
         "evidence or comment given but no answer",

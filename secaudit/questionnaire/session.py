@@ -17,11 +17,12 @@ from secaudit.catalog import Catalog
 from secaudit.errors import Problem
 from secaudit.model import Answer, AnswerSource, QuestionType, Service
 from secaudit.questionnaire.items import AnswerKey, QuestionItem, question_items
-from secaudit.questionnaire.validation import RawAnswer, condition_met, validate_one, validate_submission
+from secaudit.questionnaire.validation import RawAnswer, ValidAnswer, condition_met, validate_one, validate_submission
 from secaudit.questionnaire.values import MULTI_SEPARATOR, ValueProblem, parse_value
 from secaudit.store import Store
 from secaudit.store.answers import AnswerSet, latest_answers
 from secaudit.store.drafts import Draft, commit_drafts, drafts_of, save_draft
+from secaudit.store.evidence import evidence_file_ids
 
 _INDEXES = re.compile(r"^\s*\d+(\s*[,;；\s]\s*\d+)*\s*$")
 
@@ -59,6 +60,7 @@ class AnswerSession:
         self.items = question_items(catalog, service)
         self.in_force = latest_answers(store, service.id)
         self.drafts: dict[AnswerKey, Draft] = drafts_of(store, service.id)
+        self.known_files = evidence_file_ids(store, service.id)
 
     @property
     def resumed(self) -> int:
@@ -102,10 +104,24 @@ class AnswerSession:
             return str(exc)
         return None
 
+    def check(
+        self, item: QuestionItem, value: str, evidence: str | None, comment: str | None, new_files: tuple[str, ...] = ()
+    ) -> ValidAnswer | list[Problem]:
+        """Check one answer with the import rules without saving it; ``new_files`` are evidence files about to be
+        registered with it."""
+        raw = RawAnswer(item.key, self.interpret(item, value), evidence, comment)
+        return validate_one(
+            item,
+            raw,
+            self.lang,
+            self.today,
+            lambda key, name: f"No. {item.number} {name}",
+            self.known_files | set(new_files),
+        )
+
     def answer(self, item: QuestionItem, value: str, evidence: str | None, comment: str | None) -> list[Problem]:
         """Check one answer with the import rules; save it as a draft when it passes, else return problems."""
-        raw = RawAnswer(item.key, self.interpret(item, value), evidence, comment)
-        outcome = validate_one(item, raw, self.lang, self.today, lambda key, name: f"No. {item.number} {name}")
+        outcome = self.check(item, value, evidence, comment)
         if isinstance(outcome, list):
             return outcome
         save_draft(

@@ -13,10 +13,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from secaudit.errors import Problem
+from secaudit.evidence_files import references
 from secaudit.model import Answer, AnswerSource, Verdict
 from secaudit.questionnaire.items import AnswerKey, QuestionItem
 from secaudit.questionnaire.messages import field_name, say
@@ -107,9 +108,15 @@ def condition_met(item: QuestionItem, parent_value: object) -> bool:
 
 
 def validate_one(
-    item: QuestionItem, raw: RawAnswer, lang: str, today: dt.date, locate: Locate
+    item: QuestionItem,
+    raw: RawAnswer,
+    lang: str,
+    today: dt.date,
+    locate: Locate,
+    known_files: Collection[str] = (),
 ) -> ValidAnswer | list[Problem]:
-    """Check one answer on its own (value, evidence, lengths); the answer or its problems."""
+    """Check one answer on its own (value, evidence, lengths, the evidence files it names); the answer or its
+    problems. ``known_files`` are the ids of the service's uploaded evidence files."""
     problems: list[Problem] = []
     value: object = None
     if is_blank(raw.value):
@@ -128,6 +135,11 @@ def validate_one(
             problems.append(
                 Problem(locate(raw.key, name), say("note_problem", lang, field=field_name(name, lang), problem=exc))
             )
+    unknown = [ref for ref in references(notes.get("evidence")) if ref not in known_files]
+    if unknown:
+        problems.append(
+            Problem(locate(raw.key, "evidence"), say("unknown_evidence_file", lang, ids=", ".join(unknown)))
+        )
     if problems:
         return problems
     verdict = item.question.judge(value, today)
@@ -147,11 +159,13 @@ def validate_submission(
     locate: Locate,
     in_force: Mapping[AnswerKey, object] | None = None,
     rejected: set[AnswerKey] | None = None,
+    known_files: Collection[str] = (),
 ) -> Validation:
     """Apply every rule to a submission.
 
     ``in_force`` holds earlier answers a follow-up may rely on; ``rejected`` names
-    questions the caller already refused (their follow-ups are refused too).
+    questions the caller already refused (their follow-ups are refused too);
+    ``known_files`` are the ids of the service's uploaded evidence files.
     """
     ordered = list(items)
     by_key = {item.key: item for item in ordered}
@@ -181,7 +195,7 @@ def validate_submission(
                 parent_value = earlier.get(parent.key)
         answered = raw is not None and not is_blank(raw.value)
         if raw is not None and (answered or not (is_blank(raw.evidence) and is_blank(raw.comment))):
-            outcome = validate_one(item, raw, lang, today, locate)
+            outcome = validate_one(item, raw, lang, today, locate, known_files)
             if isinstance(outcome, list):
                 result.errors.extend(outcome)
                 result.rejected.add(item.key)

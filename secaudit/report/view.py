@@ -220,6 +220,9 @@ class ReportView:
         if entry.kind == "answer" and "/" in entry.ref:
             control_id, question_id = entry.ref.split("/", 1)
             found = self._answer(control_id, question_id)
+            if found is not None and entry.verdict is TrailVerdict.MISSING:
+                # an answer on record that no longer stands (its evidence expired): say why, not the answer
+                return (entry.summary_ja or entry.summary) if self.lang is Language.JA else entry.summary
             if found is not None:
                 text = self.answer_value(found)
                 if found.evidence:

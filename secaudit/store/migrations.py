@@ -42,7 +42,18 @@ class Migration:
 
 def _tables() -> dict[str, Table]:
     """Every table of the store, by name (each store module declares its own on the shared metadata)."""
-    from secaudit.store import answers, dashboard_cache, drafts, drift, outbox, portal, reviews, risks, scans  # noqa: F401
+    from secaudit.store import (  # noqa: F401
+        answers,
+        dashboard_cache,
+        drafts,
+        drift,
+        evidence,
+        outbox,
+        portal,
+        reviews,
+        risks,
+        scans,
+    )
     from secaudit.store.schema import metadata
 
     return dict(metadata.tables)
@@ -113,6 +124,7 @@ MIGRATIONS: list[Migration] = [
         "0070_portal",
         tables=("portal_invitations", "portal_users", "portal_sessions", "portal_failures", "portal_returns"),
     ),
+    Migration("0071_evidence_files", tables=("evidence_files",)),
 ]
 
 MIGRATION_NAMES: tuple[str, ...] = tuple(m.name for m in MIGRATIONS)

@@ -2,11 +2,13 @@
 ``secaudit serve`` running as its own process on loopback.
 
 An owner opens the invitation link, answers a question with a follow-up, sees a validation error in
-place, submits; the officer signs in and sees the service complete. The service's other questions were
+place, uploads an evidence file, submits; the officer signs in and sees the service complete. The service's other questions were
 answered earlier by workbook, as happens when an owner finishes on the portal what a workbook began.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from secaudit import clock
 from secaudit.model import QuestionType
@@ -40,7 +42,9 @@ def _answer_the_rest_by_workbook(served: Served) -> None:
     session.store().close()
 
 
-def test_an_owner_answers_and_submits_in_chromium_and_the_officer_sees_it_complete(served: Served, browser) -> None:  # type: ignore[no-untyped-def]
+def test_an_owner_answers_and_submits_in_chromium_and_the_officer_sees_it_complete(  # type: ignore[no-untyped-def]
+    served: Served, browser, tmp_path: Path
+) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
@@ -86,8 +90,13 @@ def test_an_owner_answers_and_submits_in_chromium_and_the_officer_sees_it_comple
     assert "No. " in follow_up.find_element(By.CSS_SELECTOR, ".condition").text
     follow_up.find_element(By.CSS_SELECTOR, "input[type=radio][value='done']").click()
     follow_up.find_element(By.NAME, "evidence").send_keys("訓練実施記録 2026年10月")
+    drill_record = tmp_path / "訓練実施記録.pdf"
+    drill_record.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    follow_up.find_element(By.NAME, "file").send_keys(str(drill_record))
     press(follow_up.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-    assert "保存済み（未送信）" in form_of(f"{ON_THE_PORTAL}/q2").text
+    saved = form_of(f"{ON_THE_PORTAL}/q2")
+    assert "保存済み（未送信）" in saved.text
+    assert saved.find_element(By.CSS_SELECTOR, "ul.files a").text == "訓練実施記録.pdf"
 
     press(driver.find_element(By.LINK_TEXT, "質問票に戻る"))
     assert "必須の未回答 0 問" in driver.find_element(By.ID, "progress").text
