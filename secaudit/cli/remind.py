@@ -1,4 +1,4 @@
-"""``secaudit remind``: tell owners about questionnaires due soon or overdue (run daily from cron)."""
+"""``secaudit remind``: tell owners about questionnaires due and evidence expiring (run daily from cron)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def remind(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the reminders; send nothing.")] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
 ) -> None:
-    """Remind owners of questionnaires due within --days or overdue, through the notification settings.
+    """Remind owners of questionnaires due within --days or overdue, and of evidence files expiring within
+    --days or expired, through the notification settings.
 
     The same reminder is sent once per notifications.repeat_errors_after_hours; a delivery that fails
     is retried by the next run (exit 3).
@@ -36,7 +37,8 @@ def remind(
         )
     else:
         for r in outcome.reminders:
-            typer.echo(f"{r.service_id}\t{r.kind}\t{r.date}\t{r.missing} required answers missing")
+            what = "evidence files" if r.kind.startswith("evidence") else "required answers missing"
+            typer.echo(f"{r.service_id}\t{r.kind}\t{r.date}\t{r.count} {what}")
     if not outcome.configured and outcome.reminders:
         warn("notifications are not set up in secaudit.yaml (notifications.smtp or webhook): nothing was sent")
     elif not dry_run:

@@ -1,4 +1,4 @@
-"""Reminders from cron (``secaudit remind``): questionnaires due soon or overdue.
+"""Reminders from cron (``secaudit remind``): questionnaires due soon or overdue, evidence expiring or expired.
 
 Each reminder goes through the notification outbox like drift news: one e-mail to the service's
 owner and security officer (and the workspace's recipients), one webhook call, delivered at once
@@ -30,9 +30,10 @@ class Reminder:
 
     service_id: str
     kind: str
-    """``questionnaire_due`` or ``questionnaire_overdue``."""
+    """``questionnaire_due``, ``questionnaire_overdue``, ``evidence_expiring`` or ``evidence_expired``."""
     date: dt.date
-    missing: int
+    count: int
+    """Required answers missing (questionnaires), or evidence files ending (evidence)."""
     subject: str
     body: str
 
@@ -48,7 +49,7 @@ class Reminder:
             "service": self.service_id,
             "kind": self.kind,
             "date": self.date.isoformat(),
-            "required_missing": self.missing,
+            "count": self.count,
             "subject": self.subject,
         }
 
@@ -93,15 +94,67 @@ def _words(
     return subject, body
 
 
+def _evidence_words(
+    lang: Language, service_id: str, name: str, files: list[tuple[str, str, dt.date]], today: dt.date
+) -> tuple[str, str, str]:
+    first = min(day for _, _, day in files)
+    kind = "evidence_expired" if first < today else "evidence_expiring"
+    if lang is Language.EN:
+        lines = "".join(f"  - {file} ({ref}): valid until {day}\n" for file, ref, day in files)
+        subject = f"[secaudit] {service_id}: evidence {'expired' if first < today else 'expiring'} {first}"
+        body = (
+            f"Service: {service_id} ({name})\n"
+            f"These evidence files reach the end of their validity; an answer whose evidence has expired no "
+            f"longer counts, and its control awaits an answer again:\n{lines}"
+            f"Upload current evidence on the portal with the answer.\n"
+        )
+        return kind, subject, body
+    lines = "".join(f"  - {file}（{ref}）: {day} まで有効\n" for file, ref, day in files)
+    subject = f"[secaudit] {service_id}: 根拠資料の{'有効期限切れ' if first < today else '有効期限'} {first}"
+    body = (
+        f"サービス: {service_id}（{name}）\n"
+        f"次の根拠資料が有効期限を迎えます。期限の切れた根拠資料による回答は無効となり、その管理策は再び回答待ちになります:\n"
+        f"{lines}"
+        f"回答ポータルで最新の根拠資料を回答とともにアップロードしてください。\n"
+    )
+    return kind, subject, body
+
+
 def reminders_due(session: Session, days: int = REMIND_DAYS) -> list[Reminder]:
-    """Services whose questionnaire is due within ``days`` days or overdue, with required answers missing."""
+    """Services whose questionnaire is due within ``days`` days or overdue with required answers missing, and
+    services whose answers in force rest on evidence files expiring within ``days`` days or expired."""
+    from secaudit.evidence_files import references
     from secaudit.questionnaire.status import questionnaire_status
+    from secaudit.store.answers import latest_answers
+    from secaudit.store.evidence import evidence_files_of
 
     zone = session.workspace().config.zone
     lang = session.workspace().config.language
     today = clock.today(zone)
     found: list[Reminder] = []
-    for service in session.services():
+    services = session.services()
+    uploaded = evidence_files_of(session.store(), [s.id for s in services])
+    horizon = today + dt.timedelta(days=days)
+    for service in services:
+        files = uploaded.get(service.id, {})
+        if files:
+            ending = sorted(
+                {
+                    (record.name, "/".join(key), record.valid_until)
+                    for key, answer in latest_answers(session.store(), service.id).items()
+                    for ref in references(answer.evidence)
+                    if (record := files.get(ref)) is not None
+                    and record.valid_until is not None
+                    and record.valid_until <= horizon
+                },
+                key=lambda found_file: (found_file[2], found_file[1]),
+            )
+            if ending:
+                name = service.name.get(lang)
+                kind, subject, body = _evidence_words(
+                    lang, service.id, name, [(n, r, d) for n, r, d in ending if d], today
+                )
+                found.append(Reminder(service.id, kind, min(d for _, _, d in ending if d), len(ending), subject, body))
         status = questionnaire_status(session.store(), session.catalog(), service)
         due_text = (status.last_export or {}).get("due")
         missing = len(status.missing_required)

@@ -96,3 +96,54 @@ def test_a_failed_delivery_exits_3_and_is_retried_by_the_next_run(due_workspace:
     result = run_cli(["remind"], due_workspace)
     assert result.exit_code == 3
     assert "delivery failure" in result.stderr
+
+
+def test_evidence_an_answer_rests_on_is_reminded_before_it_expires(starter_workspace: Path) -> None:
+    from secaudit.model import Answer, AnswerSource
+    from secaudit.store.answers import AnswerSet, save_answer_set
+    from secaudit.store.evidence import EvidenceRecord, add_evidence_file
+
+    today = clock.today(dt.timezone(dt.timedelta(hours=9)))
+    store = open_store(f"sqlite:///{starter_workspace / '.secaudit' / 'secaudit.db'}")
+    try:
+        for file_id, days in (("ev-00000000000a", 5), ("ev-00000000000b", 90)):
+            add_evidence_file(
+                store,
+                EvidenceRecord(
+                    id=file_id,
+                    service_id="kosodate-portal",
+                    control_id="XHUM-5.2-001",
+                    question_id="q1",
+                    sha256="0" * 64,
+                    name=f"{file_id}.pdf",
+                    media_type="application/pdf",
+                    size=1,
+                    owner="yamada@city.example.jp",
+                    uploaded_by="yamada@city.example.jp",
+                    uploaded_at=clock.now(),
+                    valid_until=today + dt.timedelta(days=days),
+                ),
+            )
+        answer = Answer(
+            service_id="kosodate-portal",
+            control_id="XHUM-5.2-001",
+            question_id="q1",
+            value=today.isoformat(),
+            evidence="研修記録 [ev-00000000000a] [ev-00000000000b]",
+            answered_by="山田",
+            answered_at=clock.now(),
+            source=AnswerSource.PORTAL,
+        )
+        save_answer_set(
+            store, AnswerSet(service_id="kosodate-portal", source=AnswerSource.PORTAL, submitted_by="山田"), [answer]
+        )
+    finally:
+        store.close()
+    data = json.loads(run_cli(["remind", "--format", "json", "--dry-run"], starter_workspace).stdout)
+    [reminder] = [r for r in data["reminders"] if r["service"] == "kosodate-portal"]
+    assert reminder["kind"] == "evidence_expiring"
+    assert reminder["date"] == (today + dt.timedelta(days=5)).isoformat() and reminder["count"] == 1
+    later = json.loads(run_cli(["remind", "--format", "json", "--dry-run", "--days", "100"], starter_workspace).stdout)
+    [both] = [r for r in later["reminders"] if r["service"] == "kosodate-portal"]
+    assert both["count"] == 2
+    assert "根拠資料の有効期限" in both["subject"]
