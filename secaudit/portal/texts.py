@@ -6,7 +6,6 @@ from secaudit.model import Language
 
 TEXT: dict[str, tuple[str, str]] = {
     "app": ("secaudit 回答ポータル", "secaudit owners' portal"),
-    "lang": ("ja", "en"),
     "landing": (
         "サービス所管課の方は、情報セキュリティ担当から届いた招待リンクを開いてください。",
         "Service owners: open the invitation link the security officer sent you.",
@@ -31,7 +30,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "処理中に問題が発生しました。入力した内容は保存されていない可能性があります。時間をおいて再度お試しください。",
         "Something went wrong. What you entered may not have been saved; please try again later.",
     ),
-    "too_large": ("送信された内容が大きすぎます。", "What was sent is too large."),
     "service": ("サービス", "Service"),
     "answering_as": ("回答者", "Answering as"),
     "progress": ("進捗", "Progress"),

@@ -108,8 +108,8 @@ def serve(root: Path, tls: tuple[Path, Path] | None = None) -> Served:
     raise AssertionError("secaudit serve did not start listening within 30 s")
 
 
-def stop(process: subprocess.Popen[str]) -> None:
-    """Stop a server the test started (SIGTERM, then SIGKILL) and reap it."""
+def stop(process: subprocess.Popen[str]) -> str:
+    """Stop a server the test started (SIGTERM, then SIGKILL), reap it, and return what it logged."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -117,7 +117,8 @@ def stop(process: subprocess.Popen[str]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-    process.communicate()
+    out, err = process.communicate()
+    return out + err
 
 
 @pytest.fixture

@@ -160,3 +160,16 @@ def test_revoking_ends_the_link_and_the_session_it_opened(world: PortalWorld) ->
     again = world.client.get(link)
     assert again.status_code == 403
     assert "取り消されました" in again.text
+
+
+def test_an_invitation_in_english_shows_the_portal_in_english(world: PortalWorld) -> None:
+    from secaudit.pipeline.portal_access import invite
+
+    issued = invite(world.session, SERVICE, "owner@city.example.jp", None, "officer-test", "en")
+    assert world.client.get(f"/invite/{issued.token}").status_code == 303
+    home = world.client.get("/owner").text
+    assert '<html lang="en">' in home and "Submit the answers" in home and "Human security" in home
+    section = world.client.get("/owner/section/5").text
+    assert "Is the procedure for reporting an incident" in section and "Save" in section
+    for japanese in ("回答", "保存", "必須", "質問票", "サインアウト"):
+        assert japanese not in section

@@ -169,3 +169,23 @@ def test_with_smtp_set_up_the_invitation_is_mailed_to_that_person_only_and_never
     token = link.rsplit("/", 1)[1]
     database = (root / ".secaudit" / "secaudit.db").read_bytes()
     assert token.encode() not in database and token.split(".")[3].encode() not in database
+
+
+def test_the_access_log_names_an_invitation_without_its_signature(starter_workspace: object) -> None:
+    from pathlib import Path
+
+    from secaudit.pipeline.portal_access import invite
+    from secaudit.pipeline.session import Session
+
+    root = Path(str(starter_workspace))
+    session = Session(root)
+    token = invite(session, SERVICE, "yamada@city.example.jp", None, "officer", "ja").token
+    session.store().close()
+    running = serve(root)
+    try:
+        assert httpx.get(f"{running.base}/invite/{token}", timeout=30).status_code == 303
+    finally:
+        logged = stop(running.process)
+    signature = token.split(".")[3]
+    assert f"/invite/v1.{token.split('.')[1]}" in logged
+    assert signature not in logged
