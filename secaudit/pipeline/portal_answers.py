@@ -187,7 +187,7 @@ class OwnerQuestionnaire:
         raw = MULTI_SEPARATOR.join(v.strip() for v in values if v.strip())
         text = evidence.strip()
         if upload is None:
-            return self.answers.answer(item, raw, text or None, comment.strip() or None)
+            return self._logged(item, self.answers.answer(item, raw, text or None, comment.strip() or None))
         try:
             blob = inspect_upload(upload[0], upload[1], self.lang.value)
         except EvidenceFileError as exc:
@@ -218,7 +218,15 @@ class OwnerQuestionnaire:
         add_evidence_file(self.store, record)
         self.files[file_id] = record
         self.answers.known_files.add(file_id)
-        return self.answers.answer(item, raw, text, comment.strip() or None)
+        return self._logged(item, self.answers.answer(item, raw, text, comment.strip() or None))
+
+    def _logged(self, item: QuestionItem, problems: list[Problem]) -> list[Problem]:
+        """Log a draft the owner saved (every change made on the portal is in the audit log)."""
+        from secaudit.store.audit_log import record
+
+        if not problems:
+            record(self.store, self.invitation.email, "portal.draft", self.service.id, {"question": item.ref})
+        return problems
 
     def _valid_until(self, given: str) -> dt.date | None | Problem:
         if not given.strip():

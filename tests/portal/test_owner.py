@@ -49,6 +49,8 @@ def test_an_answer_that_breaks_a_rule_is_refused_in_place_and_not_saved(world: P
 
 
 def test_a_saved_parent_brings_its_follow_up_and_the_draft_survives_a_new_visit(world: PortalWorld) -> None:
+    from secaudit.store.audit_log import entries
+
     csrf = world.open_owner()
     saved = _answer(world, csrf, PARENT, "yes", evidence="インシデント対応手順書 第3版")
     assert saved.status_code == 303
@@ -56,6 +58,8 @@ def test_a_saved_parent_brings_its_follow_up_and_the_draft_survives_a_new_visit(
     assert f'value="{FOLLOW_UP}"' in page.text
     assert _answer(world, csrf, FOLLOW_UP, "done", evidence="訓練記録 2026-10").status_code == 303
     assert _drafts(world) == {("XHUM-5.3-001", "q1"): "yes", ("XHUM-5.3-001", "q2"): "done"}
+    drafts = [e for e in entries(world.session.store()) if e.action == "portal.draft"]
+    assert [(e.actor, e.details["question"]) for e in drafts] == [(OWNER, PARENT), (OWNER, FOLLOW_UP)]
     # a second visit (a new link for the same service) shows the drafts as saved
     world.client.cookies.clear()
     world.open_owner()
