@@ -37,6 +37,9 @@ def test_wheel_ships_the_content(wheel: Path) -> None:
     assert "secaudit/content/scanners/baseline.yaml" in names
     assert "secaudit/content/reports/README.md" in names
     assert "secaudit/py.typed" in names
+    # the portal's pages and style: `secaudit serve` from an installed wheel has them
+    assert "secaudit/portal/templates/section.html.j2" in names
+    assert "secaudit/portal/static/portal.css" in names
 
 
 def test_wheel_installs_into_a_fresh_venv_and_validates(wheel: Path, tmp_path: Path) -> None:
