@@ -169,3 +169,46 @@ def test_round_trip_carries_the_questions_of_the_new_attributes(workspace: Path,
     assert stored[("TEC-6.6-004", "q1")].value == "emergency"
     assert stored[("TEC-6.2-007", "q2")].value == "yes"
     assert stored[("VEND-8.3-007", "q1")].evidence
+
+
+def test_a_workbook_may_name_an_evidence_file_uploaded_on_the_portal_and_only_one_of_its_own(
+    qworkspace: Path, tmp_path: Path
+) -> None:
+    from secaudit import clock
+    from secaudit.store.evidence import EvidenceRecord, add_evidence_file
+
+    store = _store(qworkspace)
+    for service_id, file_id in (("qtest-svc", "ev-0000000000aa"), ("kosodate-portal", "ev-0000000000bb")):
+        add_evidence_file(
+            store,
+            EvidenceRecord(
+                id=file_id,
+                service_id=service_id,
+                control_id="QT-5.2-001",
+                question_id="q1",
+                sha256="0" * 64,
+                name="研修記録.pdf",
+                media_type="application/pdf",
+                size=1,
+                owner="yamada@city.example.jp",
+                uploaded_by="yamada@city.example.jp",
+                uploaded_at=clock.now(),
+                valid_until=None,
+            ),
+        )
+    store.close()
+    book = export(qworkspace, "qtest-svc", tmp_path / "q.xlsx")
+    foreign = dict(GOOD)
+    foreign["QT-5.2-001/q1"] = ("はい", "研修記録 [ev-0000000000bb]", None)
+    fill(book, foreign, out=tmp_path / "foreign.xlsx")
+    refused = run_cli(["questionnaire", "import", str(tmp_path / "foreign.xlsx")], qworkspace)
+    assert refused.exit_code == 2
+    assert "根拠資料 ev-0000000000bb はこのサービスに登録されていません" in refused.stderr
+    assert "foreign.xlsx: シート「回答」" in refused.stderr and "列（証跡（資料名・保管場所））" in refused.stderr
+    own = dict(GOOD)
+    own["QT-5.2-001/q1"] = ("はい", "研修記録 [ev-0000000000aa]", None)
+    fill(book, own, out=tmp_path / "own.xlsx")
+    assert run_cli(["questionnaire", "import", str(tmp_path / "own.xlsx")], qworkspace).exit_code == 0
+    assert (
+        latest_answers(_store(qworkspace), "qtest-svc")[("QT-5.2-001", "q1")].evidence == "研修記録 [ev-0000000000aa]"
+    )
