@@ -121,7 +121,13 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
                 "message.html.j2", lang, 403, title=text("refused_title", lang), body=text("signed_out", lang)
             )
         invitation = await portal.call(access.invitation_by_id, session, sign_in.subject)
-        return sign_in, await portal.call(OwnerQuestionnaire, session, invitation)
+        try:
+            return sign_in, await portal.call(OwnerQuestionnaire, session, invitation)
+        except SecauditError:  # the service's file was removed or broken since the invitation: say so, no trace
+            lang = Language(invitation.language)
+            return portal.page(
+                "message.html.j2", lang, 409, title=text("refused_title", lang), body=text("service_unavailable", lang)
+            )
 
     async def owner_home(request: Request) -> Response:
         found = await owner_context(request)

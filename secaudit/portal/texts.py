@@ -16,6 +16,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "リンクが誤っているか、期限が切れたか、取り消されました。情報セキュリティ担当に新しいリンクを依頼してください。",
         "The link is wrong, has expired or was revoked. Ask the security officer for a new one.",
     ),
+    "service_unavailable": (
+        "このサービスの質問票は現在開けません。情報セキュリティ担当に連絡してください。",
+        "This service's questionnaire cannot be opened now. Please contact the security officer.",
+    ),
     "signed_out": (
         "サインインしていないか、セッションが終了しました。",
         "You are not signed in, or your session ended.",

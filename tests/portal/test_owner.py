@@ -177,3 +177,11 @@ def test_an_invitation_in_english_shows_the_portal_in_english(world: PortalWorld
     assert "Is the procedure for reporting an incident" in section and "Save" in section
     for japanese in ("回答", "保存", "必須", "質問票", "サインアウト"):
         assert japanese not in section
+
+
+def test_a_service_whose_file_broke_after_the_invitation_is_explained_not_crashed(world: PortalWorld) -> None:
+    world.open_owner()
+    (world.root / "services" / f"{SERVICE}.yaml").write_text("id: [broken\n", encoding="utf-8")
+    response = world.client.get("/owner")
+    assert response.status_code == 409
+    assert "このサービスの質問票は現在開けません" in response.text and "Traceback" not in response.text
