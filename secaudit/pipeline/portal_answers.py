@@ -436,12 +436,12 @@ def send_back(session: Session, service_id: str, ref: str, comment: str, actor: 
 def evidence_download(session: Session, file_id: str, service_id: str | None) -> tuple[EvidenceRecord, bytes]:
     """An evidence file's record and bytes (hash checked) for someone allowed to see it: ``service_id`` limits
     an owner to their own service; None is an officer or auditor. Refused alike whether it exists or not."""
-    from secaudit.evidence_files import EVIDENCE_REF, EvidenceFileError, EvidenceFolder
+    from secaudit.evidence_files import EVIDENCE_REF, EvidenceFolder, EvidenceNotFound
     from secaudit.store.evidence import evidence_file
 
     found = evidence_file(session.store(), file_id) if EVIDENCE_REF.fullmatch(f"[{file_id}]") else None
     if found is None or (service_id is not None and found.service_id != service_id):
-        raise EvidenceFileError(f"no evidence file {file_id[:20]!r}")
+        raise EvidenceNotFound(f"no evidence file {file_id[:20]!r}")
     return found, EvidenceFolder(session.workspace().data_dir / "evidence").open(found.sha256)
 
 
