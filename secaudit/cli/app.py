@@ -148,6 +148,7 @@ def _register() -> None:
         risk,
         scan,
         schedule,
+        sensor,
         service,
     )
     from secaudit.cli import dashboard as dashboard_cli
@@ -157,7 +158,7 @@ def _register() -> None:
     app.add_typer(checklist.app, name="checklist")
     app.add_typer(service.app, name="service")
     app.add_typer(log.app, name="log")
-    app.command("scan")(scan.scan)
+    app.add_typer(scan.app, name="scan")
     app.add_typer(questionnaire.app, name="questionnaire")
     app.add_typer(assess.app, name="assess")
     app.add_typer(risk.app, name="risk")
@@ -170,6 +171,7 @@ def _register() -> None:
     app.add_typer(portal.app, name="portal")
     app.command("serve")(portal.serve)
     app.command("remind")(remind.remind)
+    app.add_typer(sensor.app, name="sensor")
 
 
 _register()

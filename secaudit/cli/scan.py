@@ -6,9 +6,11 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
 from secaudit.errors import ExitCode, InputError
@@ -19,8 +21,26 @@ if TYPE_CHECKING:
     from secaudit.scan.engine import ScanOutcome
 
 PROGRESS_RE = re.compile(r"^\[(\d+)/(\d+)\]")
+DEFAULT = "run"
 
 
+class ScanGroup(TyperGroup):
+    """``secaudit scan SERVICE`` (or ``--due`` / ``--all``) scans; ``secaudit scan import-bundle FILE`` imports a
+    sensor's signed bundle. A first word that is not a subcommand goes to the scan itself."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
+            args = [DEFAULT, *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=ScanGroup,
+    help="Scan a service's declared targets (secaudit scan SERVICE | --due | --all), or import a sensor's bundle.",
+)
+
+
+@app.command(DEFAULT)
 def scan(
     ctx: typer.Context,
     service_id: Annotated[
@@ -38,11 +58,21 @@ def scan(
     log_format: Annotated[
         str, typer.Option("--log-format", help="Batch log lines: text or json (with --due / --all).")
     ] = "text",
+    bundle: Annotated[
+        Path | None,
+        typer.Option(
+            "--bundle",
+            help="On a sensor: also write the run into this file, signed with the sensor's key.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Scan a service's declared targets (ports, TLS, HTTP) and judge the checks."""
     if due or all_services:
         if service_id is not None:
             raise InputError("give either a SERVICE or --due / --all, not both")
+        if bundle is not None:
+            raise InputError("--bundle writes one service's run: give a SERVICE, not --due / --all")
         if log_format not in ("text", "json"):
             raise InputError(f"--log-format must be text or json, not {log_format!r}")
         _batch(ctx, due=due, all_services=all_services, log_format=log_format, profile=profile)
@@ -53,8 +83,16 @@ def scan(
 
     st = state(ctx)
     catalog = st.catalog()
+    if bundle is not None:
+        from secaudit.pipeline.bundles import sensor_identity
+
+        sensor_identity(st)  # a workspace that is no sensor is told so before it scans
     with _progress() as report:
         outcome = scan_service(st, service_id, profile, progress=report)
+    if bundle is not None:
+        from secaudit.pipeline.bundles import write_bundle
+
+        info(f"bundle written: {write_bundle(st, outcome.run.id, bundle)} (carry it to the central workspace)")
     if fmt is OutputFormat.JSON:
         print_json(_as_json(outcome))
     else:
@@ -67,6 +105,25 @@ def scan(
         )
     if code is not ExitCode.OK:
         raise typer.Exit(int(code))
+
+
+@app.command("import-bundle")
+def import_bundle(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="A bundle written by 'secaudit scan SERVICE --bundle FILE' on a sensor.")
+    ],
+) -> None:
+    """Import a sensor's signed bundle: checked (signature, trusted key and zone, scope, authorisation, age) and
+    stored as an ordinary run marked with its sensor, or refused with nothing stored (exit 2)."""
+    from secaudit.pipeline.bundles import import_bundle as bring_in
+
+    st = state(ctx)
+    done = bring_in(st, file, st.auditor())
+    info(
+        f"imported run {done.run.id} of {done.run.service_id} from sensor {done.sensor} "
+        f"({done.observations} observations, scanned {done.run.started_at.isoformat(timespec='minutes')})"
+    )
 
 
 def exit_code_of(outcome: ScanOutcome, catalog: Catalog, fail_on: Severity) -> ExitCode:

@@ -41,3 +41,5 @@ class ScanRun(StrictModel):
     nmap_version: str | None = None
     scope: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
+    sensor: str | None = None
+    """The trusted sensor whose signed bundle brought the run in; None for a run made here."""

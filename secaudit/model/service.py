@@ -251,6 +251,8 @@ class Scope(StrictModel):
     authorized_by: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     authorized_until: Date
     targets: list[Target] = Field(default_factory=list)
+    zone: Slug | None = None
+    """The network zone its scans run from (a sensor is trusted per zone); default: the service's network tier."""
 
     @field_validator("targets")
     @classmethod
@@ -330,6 +332,13 @@ class Service(StrictModel):
     @classmethod
     def _schedule(cls, value: str | None) -> str | None:
         return None if value is None else _validate_cron(value)
+
+    @property
+    def zone(self) -> str:
+        """The network zone the service's scans run from: ``scope.zone``, else its network tier (三層の対策)."""
+        if self.scope is not None and self.scope.zone:
+            return self.scope.zone
+        return self.attributes.network_tier.value
 
     def facts(self) -> dict[str, Any]:
         """The values ``applies_if`` expressions test."""

@@ -53,6 +53,7 @@ def _tables() -> dict[str, Table]:
         reviews,
         risks,
         scans,
+        sensors,
     )
     from secaudit.store.schema import metadata
 
@@ -94,6 +95,12 @@ def _evidence_ja(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE observations ADD COLUMN evidence_ja TEXT")
 
 
+def _run_sensor(conn: Connection) -> None:
+    """Mark runs brought in by a sensor's bundle (a database made before 0072 lacks the column)."""
+    if "sensor" not in _columns(conn, "scan_runs"):
+        conn.exec_driver_sql("ALTER TABLE scan_runs ADD COLUMN sensor VARCHAR(64)")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         "0001_core",
@@ -125,6 +132,7 @@ MIGRATIONS: list[Migration] = [
         tables=("portal_invitations", "portal_users", "portal_sessions", "portal_failures", "portal_returns"),
     ),
     Migration("0071_evidence_files", tables=("evidence_files",)),
+    Migration("0072_sensors", tables=("sensors",), run=_run_sensor),
 ]
 
 MIGRATION_NAMES: tuple[str, ...] = tuple(m.name for m in MIGRATIONS)

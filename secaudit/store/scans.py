@@ -27,6 +27,7 @@ scan_runs = Table(
     Column("nmap_version", String(40)),
     Column("scope", Text, nullable=False),
     Column("error", Text),
+    Column("sensor", String(64)),
     Index("ix_scan_runs_service", "service_id", "started_at"),
 )
 
@@ -93,6 +94,34 @@ def finish_run(
         audit_log.append(
             conn, actor, "scan.finish", run.service_id, {"run": run.id, "status": run.status.value, **counts}
         )
+
+
+def insert_complete_run(
+    store: Store,
+    run: ScanRun,
+    items: list[Observation],
+    facts: list[tuple[str, str, dict[str, Any]]],
+    nmap_outputs: list[tuple[str, bytes]],
+    actor: str,
+    details: dict[str, Any],
+) -> None:
+    """Store a finished run made elsewhere (a sensor's bundle) with its facts, observations and nmap XML,
+    all or nothing, and log where it came from."""
+    with store.write() as conn:
+        conn.execute(scan_runs.insert().values(**_run_row(run)))
+        if facts:
+            conn.execute(
+                scan_facts.insert(),
+                [
+                    {"run_id": run.id, "probe": p, "target": t, "facts": json.dumps(d, ensure_ascii=False, default=str)}
+                    for p, t, d in facts
+                ],
+            )
+        if items:
+            conn.execute(observations.insert(), [_observation_row(o) for o in items])
+        if nmap_outputs:
+            conn.execute(nmap_archive.insert(), [_nmap_row(run.id, a, x) for a, x in nmap_outputs])
+        audit_log.append(conn, actor, "scan.import_bundle", run.service_id, {"run": run.id, **details})
 
 
 def get_run(store: Store, run_id: str) -> ScanRun | None:
@@ -207,6 +236,7 @@ def _run_row(run: ScanRun) -> dict[str, Any]:
         "nmap_version": run.nmap_version,
         "scope": json.dumps(run.scope, ensure_ascii=False, default=str),
         "error": run.error,
+        "sensor": run.sensor,
     }
 
 
@@ -222,6 +252,7 @@ def _run(row: Any) -> ScanRun:
         nmap_version=row["nmap_version"],
         scope=json.loads(row["scope"]),
         error=row["error"],
+        sensor=row["sensor"],
     )
 
 
@@ -274,19 +305,17 @@ def archive_nmap_xml(store: Store, run_id: str, outputs: list[tuple[str, bytes]]
     if not outputs:
         return
     with store.write() as conn:
-        conn.execute(
-            nmap_archive.insert(),
-            [
-                {
-                    "run_id": run_id,
-                    "addresses": addresses[:2048],
-                    "size": len(data),
-                    "truncated": int(len(data) > MAX_ARCHIVED_XML),
-                    "xml": data[:MAX_ARCHIVED_XML].decode("utf-8", "replace"),
-                }
-                for addresses, data in outputs
-            ],
-        )
+        conn.execute(nmap_archive.insert(), [_nmap_row(run_id, addresses, data) for addresses, data in outputs])
+
+
+def _nmap_row(run_id: str, addresses: str, data: bytes) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "addresses": addresses[:2048],
+        "size": len(data),
+        "truncated": int(len(data) > MAX_ARCHIVED_XML),
+        "xml": data[:MAX_ARCHIVED_XML].decode("utf-8", "replace"),
+    }
 
 
 def nmap_xml_of(store: Store, run_id: str) -> list[tuple[str, str, bool]]:
