@@ -122,7 +122,8 @@ def import_bundle(
     done = bring_in(st, file, st.auditor())
     info(
         f"imported run {done.run.id} of {done.run.service_id} from sensor {done.sensor} "
-        f"({done.observations} observations, scanned {done.run.started_at.isoformat(timespec='minutes')})"
+        f"({done.observations} observations, scanned {done.run.started_at.isoformat(timespec='minutes')}"
+        + (f"; {done.changes} change(s) since the previous run)" if done.changes is not None else ")")
     )
 
 

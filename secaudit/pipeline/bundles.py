@@ -37,6 +37,8 @@ class ImportedBundle:
     sensor: str
     observations: int
     sha256: str
+    changes: int | None = None
+    """Drift against the service's previous comparable run (None when the run did not complete)."""
 
 
 def _bundle_error(message: str) -> Exception:
@@ -180,7 +182,30 @@ def import_bundle(session: Session, path: Path, actor: str) -> ImportedBundle:
     marked = run.model_copy(update={"sensor": sensor.name})
     details = {"sensor": sensor.name, "bundle_sha256": bundle.sha256, "file": file, "observations": len(items)}
     insert_complete_run(store, marked, items, facts, outputs, actor, details)
-    return ImportedBundle(marked, sensor.name, len(items), bundle.sha256)
+    return ImportedBundle(marked, sensor.name, len(items), bundle.sha256, _drift(session, marked, items, facts))
+
+
+def _drift(
+    session: Session, run: ScanRun, items: list[Any], facts: list[tuple[str, str, dict[str, Any]]]
+) -> int | None:
+    """Compare an imported run with the service's previous one, as a scheduled scan does; the changes found."""
+    from secaudit.model import RunStatus
+    from secaudit.scan.probes.base import DriftPolicy
+    from secaudit.schedule.batch import find_baseline
+    from secaudit.schedule.drift import RunView, compute_drift, parse_facts
+    from secaudit.store.drift import Comparison, record_comparison
+
+    if run.status is not RunStatus.COMPLETED:
+        return None
+    store = session.store()
+    policy = DriftPolicy(
+        list(session.catalog().checks.values()), session.workspace().config.scan.cert_expiry_warning_days
+    )
+    now = clock.now()
+    result = compute_drift(find_baseline(store, run), RunView(run, parse_facts(facts), items), policy, now)
+    comparison = Comparison(run.id, run.service_id, result.baseline_run_id, now, result.new_failures, result.items)
+    record_comparison(store, comparison, actor=f"sensor:{run.sensor}")
+    return len(result.items)
 
 
 def _facts(raw: list[Any], file: str) -> list[tuple[str, str, dict[str, Any]]]:

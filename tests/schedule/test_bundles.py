@@ -67,6 +67,14 @@ def test_a_trusted_sensors_bundle_is_imported_as_an_ordinary_run_marked_with_its
     [sensor_run] = _runs(zones.sensor)
     [central_run] = _runs(zones.central)
     assert central_run.id == sensor_run.id and central_run.sensor == "net-sensor-1"
+    assert "change(s) since the previous run" in done.stderr
+    store = open_store(f"sqlite:///{zones.central / '.secaudit' / 'secaudit.db'}")
+    try:
+        from secaudit.store.drift import comparison_of
+
+        assert comparison_of(store, central_run.id)  # compared like a scheduled run: the first is the baseline
+    finally:
+        store.close()
     assert central_run.status == sensor_run.status
     gate = run_cli(["gate", SERVICE, "--format", "json"], zones.central)
     assert gate.exit_code in (0, 1), gate.stderr
