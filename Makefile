@@ -13,8 +13,9 @@ install: $(STAMP)
 SYSTEM_PACKAGES := nmap fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # What the test suite uses besides: LibreOffice re-saves a workbook as a user's would, headless
 # Chromium renders the report and, under chromedriver, runs the dashboard's sorting and filters and the portal;
-# faketime runs the suite a year ahead (make test-future); pdftotext (poppler-utils) reads the PDF as printed.
-TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium chromium-driver poppler-utils
+# faketime runs the suite a year ahead (make test-future); pdftotext (poppler-utils) reads the PDF as printed;
+# PostgreSQL: the suite starts a throw-away cluster on loopback (initdb in a temporary folder) for the shared store.
+TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium chromium-driver poppler-utils postgresql
 
 system-deps:
 	@$(MAKE) --no-print-directory apt-packages PACKAGES="$(SYSTEM_PACKAGES)"

@@ -13,6 +13,8 @@ from secaudit.model import Language, RiskMatrixKind, WorkspaceConfig
 from secaudit.yamlsource import YamlSourceError, load_yaml
 
 CONFIG_NAME = "secaudit.yaml"
+DATABASE_URL_ENV = "SECAUDIT_DATABASE_URL"
+"""Names the database instead of ``database_url`` in ``secaudit.yaml`` (a shared PostgreSQL, e.g. for workers)."""
 DATA_DIR = ".secaudit"
 ENV_VAR = "SECAUDIT_WORKSPACE"
 CONTENT_KINDS = ("checklists", "scanners", "reports")
@@ -58,8 +60,11 @@ class Workspace:
 
     @property
     def database_url(self) -> str:
-        """The database to use: ``database_url`` from the config, else SQLite in ``.secaudit/``."""
-        return self.config.database_url or f"sqlite:///{self.data_dir / 'secaudit.db'}"
+        """The database to use: ``$SECAUDIT_DATABASE_URL``, else ``database_url`` from the config, else SQLite in
+        ``.secaudit/`` (a shared installation sets one of the first two to ``postgresql+psycopg://...``)."""
+        return (
+            os.environ.get(DATABASE_URL_ENV) or self.config.database_url or f"sqlite:///{self.data_dir / 'secaudit.db'}"
+        )
 
     def local_dir(self, kind: str) -> Path:
         """The workspace's own ``checklists/``, ``scanners/`` or ``reports/``."""

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,7 +154,9 @@ def store_answers(
         )
         for (control, question), value in values.items()
     ]
-    store = open_store(f"sqlite:///{workspace / '.secaudit' / 'secaudit.db'}")
+    from secaudit.workspace import find_workspace
+
+    store = open_store(find_workspace(workspace).database_url)  # SQLite, or $SECAUDIT_DATABASE_URL
     try:
         save_answer_set(
             store, AnswerSet(service_id=service, source=AnswerSource.WORKBOOK, submitted_by=answered_by), items
@@ -184,3 +187,29 @@ def browser(tmp_path: Path) -> Iterator[object]:
     finally:
         driver.quit()
         assert service.process is None or service.process.poll() is not None
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A PostgreSQL cluster the suite starts itself on loopback (stopped and removed after the session)."""
+    from tests.postgres import PostgresCluster
+
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="secaudit-pg-")))
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: object) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database of the session's cluster: its SQLAlchemy URL."""
+    from tests.postgres import PostgresCluster
+
+    assert isinstance(postgres, PostgresCluster)
+    url = postgres.create_database()
+    try:
+        yield url
+    finally:
+        postgres.drop_database(url)

@@ -45,7 +45,12 @@ class Store:
         try:
             engine = create_engine(url, future=True)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open database {url}: {exc}") from None
+            raise StoreError(f"cannot open database {_shown(url)}: {exc}") from None
+        except ModuleNotFoundError as exc:
+            raise StoreError(
+                f"cannot open database {_shown(url)}: its driver is not installed ({exc.name}); "
+                "for PostgreSQL: pip install 'secaudit[postgres]'"
+            ) from None
         if engine.dialect.name == "sqlite":
             timeout = self.busy_timeout_ms
 
@@ -136,6 +141,17 @@ class Store:
     def close(self) -> None:
         """Release every connection."""
         self.engine.dispose()
+
+
+def _shown(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # an unparsable URL: show only what follows any credentials
+        return url.split("@")[-1]
 
 
 def busy_timeout_ms() -> int:

@@ -72,6 +72,28 @@ def _add_outbox_column(conn: Connection, name: str, sql_type: str) -> None:
         conn.exec_driver_sql(f"ALTER TABLE notification_outbox ADD COLUMN {name} {sql_type}")
 
 
+def _append_only(conn: Connection) -> None:
+    """The database itself refuses to change or delete an audit-log row, in each dialect's own words."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$"
+        )
+        for event in ("UPDATE", "DELETE"):
+            name = f"audit_log_no_{event.lower()}"
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON audit_log")
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {name} BEFORE {event} ON audit_log FOR EACH ROW "
+                "EXECUTE FUNCTION audit_log_append_only()"
+            )
+        return
+    for event in ("UPDATE", "DELETE"):
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+        )
+
+
 def _outbox_repeat_key(conn: Connection) -> None:
     _add_outbox_column(conn, "repeat_key", "VARCHAR(64)")
     conn.exec_driver_sql(
@@ -102,16 +124,7 @@ def _run_sensor(conn: Connection) -> None:
 
 
 MIGRATIONS: list[Migration] = [
-    Migration(
-        "0001_core",
-        tables=("schema_migrations", "audit_log"),
-        statements=(
-            "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-            "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-        ),
-    ),
+    Migration("0001_core", tables=("schema_migrations", "audit_log"), run=_append_only),
     Migration("0002_answers", tables=("questionnaires", "answer_sets", "answers")),
     Migration("0003_scans", tables=("scan_runs", "scan_facts", "observations")),
     Migration("0010_nmap_archive", tables=("nmap_archive",)),

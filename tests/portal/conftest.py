@@ -64,11 +64,15 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-@pytest.fixture
-def world(starter_workspace: Path) -> Iterator[PortalWorld]:
-    """The portal over a fresh starter workspace (no answers yet)."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(
+    request: pytest.FixtureRequest, starter_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[PortalWorld]:
+    """The portal over a fresh starter workspace (no answers yet), its store in SQLite and in PostgreSQL."""
     from secaudit.portal.app import build_app
 
+    if request.param == "postgresql":
+        monkeypatch.setenv("SECAUDIT_DATABASE_URL", request.getfixturevalue("pg_url"))
     session = Session(starter_workspace)
     with TestClient(build_app(session), follow_redirects=False) as client:
         yield PortalWorld(starter_workspace, session, client)
