@@ -171,11 +171,12 @@ def prune_runs(session: Session, keep_days: int, now: dt.datetime, dry_run: bool
     """Remove (unless ``dry_run``) scan runs started more than ``keep_days`` before ``now``, under the scan
     lock so a running batch never loses what it reads; return the cutoff and what was (or would be) removed."""
     from secaudit.schedule.lock import RunLock
+    from secaudit.store.locks import shared_run_lock
     from secaudit.store.retention import delete_runs, plan_prune
 
     store = session.store()
     cutoff = now - dt.timedelta(days=keep_days)
-    with RunLock(session.workspace().ensure_data_dir()):
+    with RunLock(session.workspace().ensure_data_dir()), shared_run_lock(store):
         plan = plan_prune(store, cutoff)
         if not dry_run:
             delete_runs(store, plan.remove, keep_days, actor="prune")

@@ -34,6 +34,7 @@ from secaudit.schedule.lock import RunLock
 from secaudit.schedule.notify import ServiceNews, build_notifications, deliver_pending
 from secaudit.store import Store, audit_log
 from secaudit.store.drift import Comparison, comparison_of, record_comparison
+from secaudit.store.locks import shared_run_lock
 from secaudit.store.outbox import enqueue, give_up_on, last_notified
 from secaudit.store.retention import abandon_interrupted_runs
 from secaudit.store.scans import facts_of, last_completed_start, observations_of, runs_of
@@ -128,7 +129,7 @@ class Batch:
         check_settings(self.config.notifications, self.workspace.root)
         tz = self.config.zone
         self.workspace.ensure_data_dir()
-        with RunLock(self.workspace.data_dir) as lock:
+        with RunLock(self.workspace.data_dir) as lock, shared_run_lock(self.store):
             now = self.options.now or clock.now()
             self._recover(lock.stale, now)
             catalog = self._catalog_of()  # service files are checked against its checklists

@@ -93,3 +93,25 @@ def test_an_unreachable_postgresql_exits_3_without_showing_the_password(
     result = run_cli(["log", "verify"], workspace)
     assert result.exit_code == 3
     assert "database error" in result.stderr and "S3cret-pw" not in result.stderr
+
+
+def test_with_a_shared_database_one_scheduled_run_at_a_time_across_machines(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secaudit.store.locks import shared_run_lock
+
+    monkeypatch.setenv("SECAUDIT_DATABASE_URL", pg_url)
+    machine = tmp_path / "machine-b"  # its own folder, so its own file lock: only the database is shared
+    assert (
+        run_cli(["init", str(machine), "--organisation-ja", "テスト市", "--organisation-en", "Test City"]).exit_code
+        == 0
+    )
+    store = open_store(pg_url)
+    try:
+        with shared_run_lock(store):  # a run on another machine holds it
+            held = run_cli(["scan", "--all"], machine)
+            pruned = run_cli(["prune", "--keep", "30"], machine)
+    finally:
+        store.close()
+    assert held.exit_code == 75 and "another machine" in held.stderr
+    assert pruned.exit_code == 75
