@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from secaudit.risk.workbook import RegisterImport
     from secaudit.store.audit_log import LogEntry
     from secaudit.store.retention import PrunePlan
+    from secaudit.store.risks import TreatmentConflict
     from secaudit.workspace import Workspace
 
 
@@ -141,8 +142,35 @@ def import_treatments(session: Session, parsed: RegisterImport, source: str) -> 
         for item in parsed.treatments
         if not _same_treatment(current.get(item.risk_id), item.treatment)
     ]
-    risks.save_treatments(session.store(), ev.service.id, changed, f"import {source}")
+    if parsed.seen is None:
+        risks.save_treatments(session.store(), ev.service.id, changed, f"import {source}")
+    else:
+        conflicts = risks.save_treatments_unless_changed(
+            session.store(), ev.service.id, changed, f"import {source}", parsed.seen
+        )
+        if conflicts:
+            raise refusal(parsed, source, [_conflict_problem(parsed, c) for c in conflicts])
     return TreatmentImport(ev.service.id, len(changed), len(parsed.treatments) - len(changed))
+
+
+def _conflict_problem(parsed: RegisterImport, conflict: TreatmentConflict) -> Problem:
+    """A row someone else changed since the workbook was exported, in the workbook's language."""
+    from secaudit.errors import Problem
+    from secaudit.model import Language
+
+    row = next(t.row for t in parsed.treatments if t.risk_id == conflict.risk_id)
+    when = conflict.decided_at[:16].replace("T", " ")
+    if parsed.language is Language.JA:
+        message = (
+            f"{conflict.risk_id} はこの登録簿を書き出した後に {conflict.decided_by} が {when} に変更しました。"
+            "登録簿を書き出し直し（secaudit risk export）、その上で変更してください"
+        )
+    else:
+        message = (
+            f"{conflict.risk_id} was changed by {conflict.decided_by} at {when} after this register was exported; "
+            "export it again (secaudit risk export) and make your change there"
+        )
+    return Problem(parsed.locate(row, "treatment"), message)
 
 
 def _same_treatment(old: Treatment | None, new: Treatment) -> bool:

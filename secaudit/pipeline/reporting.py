@@ -223,7 +223,10 @@ def write_register(
     config = session.workspace().config
     if suffix == ".xlsx":
         language = lang or config.language
-        book = register_xlsx(ev.register, ev.service.id, config.risk_matrix.value, language, config.zone)
+        from secaudit.store.risks import treatment_versions
+
+        seen = treatment_versions(session.store(), ev.service.id, [e.id for e in ev.register])
+        book = register_xlsx(ev.register, ev.service.id, config.risk_matrix.value, language, config.zone, seen)
         atomic_write_bytes(output, book, mode=0o600)
     elif suffix == ".csv":
         atomic_write_text(output, register_csv(ev.register), mode=0o600)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +35,12 @@ UNLOCKED = Protection(locked=False)
 
 
 def register_workbook(
-    register: Sequence[RiskEntry], service_id: str, matrix: str, lang: Language, zone: ZoneInfo
+    register: Sequence[RiskEntry],
+    service_id: str,
+    matrix: str,
+    lang: Language,
+    zone: ZoneInfo,
+    seen: dict[str, str] | None = None,
 ) -> bytes:
     """The register as .xlsx bytes: the register sheet, an instructions sheet and hidden metadata."""
     size = matrix_for(matrix).size
@@ -52,6 +58,9 @@ def register_workbook(
         ("sheet", sheet.title),
     ):
         meta.append([key, neutralise(value)])
+    if seen is not None:
+        # the version of each risk's treatment as exported: an import refuses a row someone else changed since
+        meta.append(["treatments_seen", json.dumps(seen)])
     meta.sheet_state = "hidden"
     buffer = io.BytesIO()
     wb.save(buffer)

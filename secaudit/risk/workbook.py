@@ -92,6 +92,9 @@ class RegisterImport:
     treatments: list[ImportedTreatment]
     language: Language = Language.EN
     sheet: str = R.SHEETS[Language.EN]
+    seen: dict[str, str] | None = None
+    """Each risk's treatment in force when the workbook was exported (its time; "" for none). None: an older
+    workbook that does not say, whose rows are not checked for changes made since."""
 
     def locate(self, row: int, key: str | None = None) -> str:
         """Where a cell is, as the workbook names its sheet and column."""
@@ -151,11 +154,19 @@ def register_csv(register: Sequence[RiskEntry]) -> str:
     return "\ufeff" + out.getvalue()
 
 
-def register_xlsx(register: Sequence[RiskEntry], service_id: str, matrix: str, lang: Language, zone: ZoneInfo) -> bytes:
-    """The register as a workbook in ``lang``, moments in ``zone``: officers fill in the treatment columns."""
+def register_xlsx(
+    register: Sequence[RiskEntry],
+    service_id: str,
+    matrix: str,
+    lang: Language,
+    zone: ZoneInfo,
+    seen: dict[str, str] | None = None,
+) -> bytes:
+    """The register as a workbook in ``lang``, moments in ``zone``: officers fill in the treatment columns.
+    ``seen`` (risk id -> version of its treatment in force) lets the import refuse rows changed since."""
     from secaudit.risk.sheet import register_workbook
 
-    return register_workbook(register, service_id, matrix, lang, zone)
+    return register_workbook(register, service_id, matrix, lang, zone, seen)
 
 
 def read_register_file(path: Path, decided_by: str, decided_at: dt.datetime) -> RegisterImport:
@@ -197,7 +208,7 @@ def _read_guarded(data: bytes, name: str, decided_by: str, decided_at: dt.dateti
                 "(was this exported by 'secaudit risk export'?)"
             )
         lang = Language(meta["language"]) if meta.get("language") in tuple(Language) else Language.EN
-        shape = RegisterImport(str(meta["service"]), [], lang, sheet_name)
+        shape = RegisterImport(str(meta["service"]), [], lang, sheet_name, _seen(meta.get("treatments_seen"), name))
         rows = _sheet_rows(wb[sheet_name], name, shape)
     except RegisterFileError:
         raise
@@ -330,7 +341,19 @@ def _parse_rows(
             found.append(ImportedTreatment(number, rid, control, treatment))
     if problems:
         raise refusal(shape, name, problems)
-    return RegisterImport(service_id, found, shape.language, shape.sheet)
+    return RegisterImport(service_id, found, shape.language, shape.sheet, shape.seen)
+
+
+def _seen(value: Any, name: str) -> dict[str, str] | None:
+    if value is None:
+        return None
+    try:
+        seen = json.loads(str(value))
+    except ValueError:
+        seen = None
+    if not isinstance(seen, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in seen.items()):
+        raise RegisterFileError(f"{name}: {META_SHEET}: treatments_seen is damaged; export the register again")
+    return seen
 
 
 def treatment_kind(text: str) -> TreatmentKind | None:

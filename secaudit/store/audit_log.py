@@ -47,14 +47,15 @@ CHAIN_LOCK = 0x5EC0A0D17
 (SQLite's immediate transactions already do this for one file)."""
 
 
-def _serialise(conn: Connection) -> None:
+def serialise(conn: Connection) -> None:
+    """Wait for the audit log's lock inside the caller's transaction (PostgreSQL; SQLite writers are serial)."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
 
 
 def append(conn: Connection, actor: str, action: str, subject: str, details: dict[str, Any] | None = None) -> int:
     """Add a row inside the caller's write transaction; return its sequence number."""
-    _serialise(conn)
+    serialise(conn)
     last = conn.execute(select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)).first()
     seq = (last.seq + 1) if last else 1
     prev = last.hash if last else GENESIS
@@ -73,7 +74,7 @@ def append_many(conn: Connection, rows: list[tuple[str, str, str, dict[str, Any]
     """Add (actor, action, subject, details) rows in order inside the caller's write transaction, in one insert."""
     if not rows:
         return []
-    _serialise(conn)
+    serialise(conn)
     last = conn.execute(select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)).first()
     seq = last.seq if last else 0
     prev = last.hash if last else GENESIS

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text, select
+from sqlalchemy import Column, Index, Integer, String, Table, Text, func, select
 from sqlalchemy.engine import Connection
 
 from secaudit.model import RiskEntry, RiskStatus, Treatment, TreatmentKind
@@ -61,6 +61,65 @@ def save_treatments(
     with store.write() as conn:
         for rid, control_id, treatment in decisions:
             _insert_treatment(conn, service_id, rid, control_id, treatment, source)
+
+
+@dataclass(frozen=True)
+class TreatmentConflict:
+    """A risk whose treatment changed after the file that would change it again was exported."""
+
+    risk_id: str
+    decided_by: str
+    decided_at: str
+
+
+def treatment_versions(store: Store, service_id: str, risk_ids: Sequence[str]) -> dict[str, str]:
+    """The version (row id) of each risk's newest treatment, "" for a risk never treated: what an exported
+    register remembers, so that its import can tell whether someone changed a treatment since."""
+    versions = dict.fromkeys(risk_ids, "")
+    with store.read() as conn:
+        rows = conn.execute(
+            select(risk_treatments.c.risk_id, func.max(risk_treatments.c.id))
+            .where(risk_treatments.c.service_id == service_id)
+            .group_by(risk_treatments.c.risk_id)
+        )
+        for rid, newest in rows:
+            if rid in versions:
+                versions[rid] = str(newest)
+    return versions
+
+
+def save_treatments_unless_changed(
+    store: Store,
+    service_id: str,
+    decisions: Sequence[tuple[str, str, Treatment]],
+    source: str,
+    seen: dict[str, str],
+) -> list[TreatmentConflict]:
+    """Record treatments as ``save_treatments`` does, but only when no risk among them was treated since ``seen``
+    (risk id -> ``treatment_versions`` then, "" for none); else store nothing and return the conflicts.
+
+    The check and the writes share one transaction, serialised with every other writer (the audit log's
+    lock), so two officers importing at the same moment cannot both pass it.
+    """
+    with store.write() as conn:
+        audit_log.serialise(conn)
+        conflicts = []
+        for rid, _, _ in decisions:
+            if rid not in seen:
+                continue
+            row = conn.execute(
+                select(risk_treatments.c.id, risk_treatments.c.decided_by, risk_treatments.c.decided_at)
+                .where(risk_treatments.c.service_id == service_id, risk_treatments.c.risk_id == rid)
+                .order_by(risk_treatments.c.id.desc())
+                .limit(1)
+            ).first()
+            if (str(row.id) if row else "") != seen[rid]:
+                conflicts.append(TreatmentConflict(rid, row.decided_by if row else "", row.decided_at if row else ""))
+        if conflicts:
+            return conflicts
+        for rid, control_id, treatment in decisions:
+            _insert_treatment(conn, service_id, rid, control_id, treatment, source)
+    return []
 
 
 def save_treatment(store: Store, service_id: str, rid: str, control_id: str, treatment: Treatment) -> None:

@@ -416,3 +416,42 @@ def test_service_without_scope_needs_no_scan(starter_workspace: Path) -> None:
     assert "scan-not-declared" in clauses
     results = json.loads(run_cli(["assess", service, "--format", "json"], starter_workspace).stdout)["results"]
     assert {r["control_id"]: r["status"] for r in results}["XTEC-6.1-002"] == "not_scanned"
+
+
+def test_two_officers_editing_the_same_risk_the_second_gets_a_conflict_and_nothing_is_stored(
+    evidence: Path, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from secaudit.risk.layout import COLUMNS
+
+    keys = [c.key for c in COLUMNS]
+    rid = f"R-{SERVICE}-XTEC-6.1-002"
+
+    def export(name: str) -> Path:
+        book = tmp_path / name
+        assert run_cli(["risk", "export", SERVICE, "-o", str(book)], evidence).exit_code == 0
+        return book
+
+    def fill(book: Path, owner: str, plan: str) -> None:
+        wb = load_workbook(book)
+        sheet = wb["リスク登録簿"]
+        row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(row=r, column=1).value == rid)
+        for name, value in {"treatment": "対策", "owner": owner, "plan": plan, "due": "2027-01-15"}.items():
+            sheet.cell(row=row, column=keys.index(name) + 1, value=value)
+        wb.save(book)
+
+    sato = export("sato.xlsx")
+    suzuki = export("suzuki.xlsx")  # both exported before either imported
+    fill(sato, "情報システム課", "FW で遮断")
+    fill(suzuki, "こども部", "WAF を導入")
+    assert run_cli(["risk", "import", str(sato), "--by", "佐藤"], evidence).exit_code == 0
+    second = run_cli(["risk", "import", str(suzuki), "--by", "鈴木"], evidence)
+    assert second.exit_code == 2
+    assert f"{rid} はこの登録簿を書き出した後に 佐藤 が" in second.stderr
+    assert "書き出し直し（secaudit risk export）" in second.stderr
+    listed = {e["id"]: e for e in json.loads(run_cli(["risk", "list", SERVICE, "--format", "json"], evidence).stdout)}
+    assert "FW で遮断" in json.dumps(listed[rid], ensure_ascii=False)  # 佐藤's treatment stands
+    again = export("suzuki2.xlsx")
+    fill(again, "こども部", "WAF を導入")
+    assert run_cli(["risk", "import", str(again), "--by", "鈴木"], evidence).exit_code == 0
