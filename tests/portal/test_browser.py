@@ -45,6 +45,7 @@ def _answer_the_rest_by_workbook(served: Served) -> None:
 def test_an_owner_answers_and_submits_in_chromium_and_the_officer_sees_it_complete(  # type: ignore[no-untyped-def]
     served: Served, browser, tmp_path: Path
 ) -> None:
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
@@ -61,9 +62,10 @@ def test_an_owner_answers_and_submits_in_chromium_and_the_officer_sees_it_comple
         return hidden.find_element(By.XPATH, "./ancestor::form")
 
     def press(button) -> None:  # type: ignore[no-untyped-def]
-        """Click a button that loads a new page, and wait until the new page has replaced the old one."""
+        """Click a button that loads a new page; wait until the new page has replaced the old one and loaded."""
         button.click()
         WebDriverWait(driver, 30).until(staleness_of(button))
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     driver.get(f"{served.base}/invite/{token}")
     assert driver.find_element(By.TAG_NAME, "h1").text == "子育て支援オンライン申請"
@@ -110,6 +112,8 @@ def test_an_owner_answers_and_submits_in_chromium_and_the_officer_sees_it_comple
     driver.find_element(By.NAME, "name").send_keys("sato")
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     press(driver.find_element(By.CSS_SELECTOR, "form.signin button"))
-    row = driver.find_element(By.ID, f"service-{SERVICE}")
+    # a node of the page being replaced may still answer for a moment: retry until the officer's page holds the row
+    settled = WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,))
+    row = settled.until(lambda d: d.find_element(By.ID, f"service-{SERVICE}"))
     assert row.find_element(By.CSS_SELECTOR, "td.state").text == "回答完了"
     assert "回答ポータル" in row.text and OWNER in row.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -13,7 +14,8 @@ from tests.portal.conftest import SERVICE, Served, csrf_of, serve, stop
 
 
 def _cli(root: object, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {"PYTHONPATH": str(REPO), "SECAUDIT_WORKSPACE": str(root), "PATH": "/usr/bin:/bin"}
+    # the test's environment (a year ahead under faketime in make test-future), so both sides share one clock
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SECAUDIT_WORKSPACE": str(root)}
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "secaudit", *args],
         input=stdin,
