@@ -138,6 +138,7 @@ def _register() -> None:
         assess,
         audit,
         checklist,
+        db,
         gate,
         init,
         log,
@@ -172,6 +173,7 @@ def _register() -> None:
     app.command("serve")(portal.serve)
     app.command("remind")(remind.remind)
     app.add_typer(sensor.app, name="sensor")
+    app.add_typer(db.app, name="db")
 
 
 _register()

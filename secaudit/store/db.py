@@ -45,10 +45,10 @@ class Store:
         try:
             engine = create_engine(url, future=True)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open database {_shown(url)}: {exc}") from None
+            raise StoreError(f"cannot open database {shown_url(url)}: {exc}") from None
         except ModuleNotFoundError as exc:
             raise StoreError(
-                f"cannot open database {_shown(url)}: its driver is not installed ({exc.name}); "
+                f"cannot open database {shown_url(url)}: its driver is not installed ({exc.name}); "
                 "for PostgreSQL: pip install 'secaudit[postgres]'"
             ) from None
         if engine.dialect.name == "sqlite":
@@ -143,7 +143,7 @@ class Store:
         self.engine.dispose()
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """A database URL without its password, for messages."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError

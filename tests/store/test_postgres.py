@@ -115,3 +115,40 @@ def test_with_a_shared_database_one_scheduled_run_at_a_time_across_machines(
         store.close()
     assert held.exit_code == 75 and "another machine" in held.stderr
     assert pruned.exit_code == 75
+
+
+def test_a_workspace_moves_from_sqlite_to_postgresql_whole_and_keeps_working_there(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import shutil
+
+    from tests.questionnaire.conftest import compliant_answers, export, fill
+
+    root = tmp_path / "ws"
+    assert (
+        run_cli(["init", str(root), "--organisation-ja", "テスト市", "--organisation-en", "Test City"]).exit_code == 0
+    )
+    shutil.copy(EXAMPLES / "services" / "kosodate-portal.yaml", root / "services")
+    book = export(root, "kosodate-portal", tmp_path / "q.xlsx")
+    fill(book, compliant_answers(root, "kosodate-portal"))
+    assert run_cli(["questionnaire", "import", str(book)], root).exit_code == 0
+    current = json.loads(run_cli(["db", "current", "--format", "json"], root).stdout)
+    assert current["pending"] == [] and current["database"].startswith("sqlite:///")
+    before = json.loads(run_cli(["questionnaire", "status", "kosodate-portal", "--format", "json"], root).stdout)
+
+    copied = run_cli(["db", "copy", "--to", pg_url], root)
+    assert copied.exit_code == 0, copied.stderr
+    assert "audit log intact on the target" in copied.stderr
+    again = run_cli(["db", "copy", "--to", pg_url], root)
+    assert again.exit_code == 2 and "not empty" in again.stderr
+
+    monkeypatch.setenv("SECAUDIT_DATABASE_URL", pg_url)
+    after = json.loads(run_cli(["questionnaire", "status", "kosodate-portal", "--format", "json"], root).stdout)
+    assert after == before
+    # new rows after the copy: PostgreSQL's id sequences were moved past the copied ids
+    assert run_cli(["questionnaire", "import", str(book)], root).exit_code == 0
+    verified = run_cli(["log", "verify"], root)
+    assert verified.exit_code == 0, verified.stderr
+    shown = json.loads(run_cli(["db", "current", "--format", "json"], root).stdout)
+    assert shown["database"].startswith("postgresql+psycopg://") and shown["pending"] == []
