@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from secaudit.cli.common import OutputFormat, console, info, print_json, state
+from secaudit.cli.common import OutputFormat, console, date_option, info, print_json, state
 from secaudit.model import Language, ResultStatus
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ def show(
     from secaudit.pipeline.evaluation import evaluate_service
 
     st = state(ctx)
-    ev = evaluate_service(st, service_id, today=_day(today))
+    ev = evaluate_service(st, service_id, today=date_option(today, "--today"))
     if fmt is OutputFormat.JSON:
         print_json(
             {
@@ -126,12 +125,3 @@ def review(
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
-
-
-def _day(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"'{text}' is not a date (YYYY-MM-DD)", param_hint="--today") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from dataclasses import dataclass
@@ -66,3 +67,15 @@ def warn(message: str) -> None:
 def info(message: str) -> None:
     """One progress or result line on stderr, so stdout stays machine-readable."""
     typer.echo(message, err=True)
+
+
+def date_option(text: str | None, option: str) -> dt.date | None:
+    """A date given on the command line (YYYY-MM-DD), or None; InputError naming the option otherwise."""
+    from secaudit.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option}: '{text}' is not a date (YYYY-MM-DD)") from None

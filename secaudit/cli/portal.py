@@ -9,22 +9,13 @@ from typing import Annotated
 
 import typer
 
-from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
+from secaudit.cli.common import OutputFormat, console, date_option, info, print_json, state, warn
 from secaudit.errors import InputError
 from secaudit.model import Language
 
 app = typer.Typer(help="The owners' portal: invitation links and officers' accounts.", no_args_is_help=True)
 users = typer.Typer(help="Officers' and auditors' accounts on the portal.", no_args_is_help=True)
 app.add_typer(users, name="user")
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"--expires: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 @app.command("invite")
@@ -48,7 +39,7 @@ def invite(
 
     st = state(ctx)
     language = lang or st.workspace().config.language
-    issued = issue(st, service_id, email, _date(expires), st.auditor(), language.value)
+    issued = issue(st, service_id, email, date_option(expires, "--expires"), st.auditor(), language.value)
     base = st.workspace().config.portal.public_url.rstrip("/")
     last_day = (issued.invitation.expires_at - dt.timedelta(seconds=1)).astimezone(st.workspace().config.zone)
     info(

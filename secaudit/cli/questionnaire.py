@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from secaudit import clock
-from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
+from secaudit.cli.common import OutputFormat, console, date_option, info, print_json, state, warn
 from secaudit.model import Language
 
 if TYPE_CHECKING:
@@ -68,12 +68,7 @@ def export(
     from secaudit.questionnaire.export import export_organisation_questionnaire, export_questionnaire
 
     st = state(ctx)
-    due_date = None
-    if due is not None:
-        try:
-            due_date = dt.date.fromisoformat(due)
-        except ValueError:
-            raise QuestionnaireError(f"--due: '{due}' is not a date (YYYY-MM-DD)") from None
+    due_date = date_option(due, "--due")
     if organisation == (service_id is not None):
         raise QuestionnaireError("name a SERVICE, or give --organisation for the organisation questionnaire")
     if organisation and include_organisation:

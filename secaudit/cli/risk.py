@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from secaudit import clock
-from secaudit.cli.common import OutputFormat, console, info, print_json, state, warn
+from secaudit.cli.common import OutputFormat, console, date_option, info, print_json, state, warn
 from secaudit.model import Language, TreatmentKind
 
 if TYPE_CHECKING:
@@ -96,7 +95,7 @@ def treat(
         kind=TreatmentKind(kind),
         owner=owner,
         plan=plan,
-        due=_date(due, "--due"),
+        due=date_option(due, "--due"),
         residual_likelihood=residual_likelihood,
         residual_impact=residual_impact,
         decided_by=_who(st, by),
@@ -116,7 +115,7 @@ def accept(
 ) -> None:
     """Accept risks as an approved exception (例外措置) until an expiry date."""
     st = state(ctx)
-    expiry = _date(expires, "--expires")
+    expiry = date_option(expires, "--expires")
     treatment = _treatment(
         st,
         kind=TreatmentKind.ACCEPT,
@@ -204,14 +203,3 @@ def _who(st: AppState, by: str | None) -> str:
     if not who:
         raise InputError("--by: name who decided (or set 'auditor' in secaudit.yaml)")
     return who
-
-
-def _date(text: str | None, option: str) -> dt.date | None:
-    from secaudit.errors import InputError
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{option}: '{text}' is not a date (YYYY-MM-DD)") from None

@@ -246,38 +246,8 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
             raise HTTPException(404) from None
         return await _service_page(portal, service, sign_in, {})
 
-    async def officer_review(request: Request) -> Response:
-        sign_in = await portal.signed_in(request, ("officer", "auditor"))
-        if sign_in is None:
-            return RedirectResponse("/signin", status_code=303)
-        form = await portal.form(request)
-        if not access.csrf_matches(sign_in, _field(form, "csrf")):
-            return portal.refuse_csrf(portal.lang)
-        if sign_in.kind != "officer":  # auditors read only
-            lang = portal.lang
-            return portal.page(
-                "message.html.j2", lang, 403, title=text("forbidden_title", lang), body=text("read_only", lang)
-            )
-        try:
-            service = await portal.call(session.service, request.path_params["service"])
-        except SecauditError:
-            raise HTTPException(404) from None
-        control = _field(form, "control")
-        try:
-            await portal.call(
-                answering.review,
-                session,
-                service.id,
-                control,
-                _field(form, "result"),
-                _field(form, "note"),
-                sign_in.subject,
-            )
-        except SecauditError as exc:
-            return await _service_page(portal, service, sign_in, {control: exc.message})
-        return RedirectResponse(f"/officer/service/{service.id}#c-{control}", status_code=303)
-
-    async def officer_return(request: Request) -> Response:
+    async def officer_form(request: Request) -> tuple[SignIn, FormData, Any] | Response:
+        """A form an officer posts about one service: signed in, CSRF token, an officer (auditors read only)."""
         sign_in = await portal.signed_in(request, ("officer", "auditor"))
         if sign_in is None:
             return RedirectResponse("/signin", status_code=303)
@@ -293,6 +263,26 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
             service = await portal.call(session.service, request.path_params["service"])
         except SecauditError:
             raise HTTPException(404) from None
+        return sign_in, form, service
+
+    async def officer_review(request: Request) -> Response:
+        found = await officer_form(request)
+        if isinstance(found, Response):
+            return found
+        sign_in, form, service = found
+        control = _field(form, "control")
+        result, note = _field(form, "result"), _field(form, "note")
+        try:
+            await portal.call(answering.review, session, service.id, control, result, note, sign_in.subject)
+        except SecauditError as exc:
+            return await _service_page(portal, service, sign_in, {control: exc.message})
+        return RedirectResponse(f"/officer/service/{service.id}#c-{control}", status_code=303)
+
+    async def officer_return(request: Request) -> Response:
+        found = await officer_form(request)
+        if isinstance(found, Response):
+            return found
+        sign_in, form, service = found
         ref = _field(form, "ref")
         try:
             await portal.call(answering.send_back, session, service.id, ref, _field(form, "comment"), sign_in.subject)
