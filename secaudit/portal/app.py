@@ -154,7 +154,8 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
         sign_in, questionnaire = found
         return await _section_page(portal, questionnaire, sign_in, request.path_params["number"], {})
 
-    async def owner_answer(request: Request) -> Response:
+    async def owner_form(request: Request) -> tuple[SignIn, OwnerQuestionnaire, FormData] | Response:
+        """A form an owner posts: a live owner's session and the form, with its CSRF token checked."""
         found = await owner_context(request)
         if isinstance(found, Response):
             return found
@@ -162,6 +163,13 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
         form = await portal.form(request)
         if not access.csrf_matches(sign_in, _field(form, "csrf")):
             return portal.refuse_csrf(questionnaire.lang)
+        return sign_in, questionnaire, form
+
+    async def owner_answer(request: Request) -> Response:
+        posted = await owner_form(request)
+        if isinstance(posted, Response):
+            return posted
+        sign_in, questionnaire, form = posted
         ref = _field(form, "ref")
         sent = form.get("file")
         upload = None
@@ -183,13 +191,10 @@ def build_app(session: Session, https: bool | None = None) -> ASGIApp:
         return RedirectResponse(f"/owner/section/{section}#q-{anchor.number if anchor else ''}", status_code=303)
 
     async def owner_submit(request: Request) -> Response:
-        found = await owner_context(request)
-        if isinstance(found, Response):
-            return found
-        sign_in, questionnaire = found
-        form = await portal.form(request)
-        if not access.csrf_matches(sign_in, _field(form, "csrf")):
-            return portal.refuse_csrf(questionnaire.lang)
+        posted = await owner_form(request)
+        if isinstance(posted, Response):
+            return posted
+        sign_in, questionnaire, _ = posted
         result = await portal.call(questionnaire.submit)
         return portal.page("submitted.html.j2", questionnaire.lang, result=result, csrf=sign_in.csrf)
 
