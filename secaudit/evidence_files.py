@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from secaudit.atomic import PRIVATE_FILE, WriteFailure, atomic_write_bytes, private_dir
 from secaudit.errors import EnvironmentFailure, InputError
+from secaudit.workbook_guard import UNREADABLE_ZIP
 
 _MIB = 1024 * 1024
 MAX_EVIDENCE_BYTES = 20 * _MIB
@@ -60,7 +61,6 @@ _ZIP_DIRECTORY_ENTRY = b"PK\x01\x02"
 _EXECUTABLE_MAGIC = (b"\x7fELF", b"MZ")
 _MARKUP = re.compile(r"<(?:script|html|svg|!doctype\s+html)", re.IGNORECASE)
 _MACRO_PART = re.compile(r"vbaProject[^/]*\.bin$", re.IGNORECASE)
-_ZIP_DAMAGED = (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError)
 _SEPARATORS = re.compile(r"[/\\]")
 _LEADING_JUNK = re.compile(r"^[\s.]+")
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -196,7 +196,7 @@ def _ooxml_kind(data: bytes) -> str | Refusal:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except _ZIP_DAMAGED:
+    except UNREADABLE_ZIP:  # zipfile's own exceptions (workbook_guard's one list); nothing here is unimplemented
         return Refusal.TYPE_NOT_ALLOWED
     if "[Content_Types].xml" not in names:
         return Refusal.TYPE_NOT_ALLOWED

@@ -125,13 +125,15 @@ _DAMAGED = (zipfile.BadZipFile, EOFError, OSError, zlib.error, ValueError)
 _UNSUPPORTED = (NotImplementedError, RuntimeError)
 """What zipfile raises for what Excel never writes: another zip version or compression method, or encryption.
 (These are zipfile's own exceptions, caught here; nothing in this module is left unimplemented.)"""
+UNREADABLE_ZIP = (*_DAMAGED, *_UNSUPPORTED)
+"""Everything zipfile raises for a package it cannot read: the one list for every reader of zips from outside."""
 
 
 def _inspect_package(file: str, data: bytes, limits: WorkbookLimits) -> None:
     """Check the zip directory, then stream every part: macros, bombs, DTDs, encodings, row counts."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (*_DAMAGED, *_UNSUPPORTED) as exc:
+    except UNREADABLE_ZIP as exc:
         raise WorkbookRefused(file, f"not an .xlsx workbook: the zip container cannot be read ({exc})") from None
     with archive:
         entries = archive.infolist()
