@@ -15,7 +15,7 @@ SYSTEM_PACKAGES := nmap fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpango
 # Chromium renders the report and, under chromedriver, runs the dashboard's sorting and filters and the portal;
 # faketime runs the suite a year ahead (make test-future); pdftotext (poppler-utils) reads the PDF as printed;
 # PostgreSQL: the suite starts a throw-away cluster on loopback (initdb in a temporary folder) for the shared store.
-TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium chromium-driver poppler-utils postgresql
+TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium chromium-driver poppler-utils postgresql redis-server
 
 system-deps:
 	@$(MAKE) --no-print-directory apt-packages PACKAGES="$(SYSTEM_PACKAGES)"

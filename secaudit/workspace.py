@@ -15,6 +15,8 @@ from secaudit.yamlsource import YamlSourceError, load_yaml
 CONFIG_NAME = "secaudit.yaml"
 DATABASE_URL_ENV = "SECAUDIT_DATABASE_URL"
 """Names the database instead of ``database_url`` in ``secaudit.yaml`` (a shared PostgreSQL, e.g. for workers)."""
+BROKER_URL_ENV = "SECAUDIT_BROKER_URL"
+"""Names the workers' broker instead of ``scan.broker_url`` in ``secaudit.yaml`` (keeps a password out of it)."""
 DATA_DIR = ".secaudit"
 ENV_VAR = "SECAUDIT_WORKSPACE"
 CONTENT_KINDS = ("checklists", "scanners", "reports")
@@ -65,6 +67,11 @@ class Workspace:
         return (
             os.environ.get(DATABASE_URL_ENV) or self.config.database_url or f"sqlite:///{self.data_dir / 'secaudit.db'}"
         )
+
+    @property
+    def broker_url(self) -> str | None:
+        """The zone workers' broker: ``$SECAUDIT_BROKER_URL``, else ``scan.broker_url`` from the config, else None."""
+        return os.environ.get(BROKER_URL_ENV) or self.config.scan.broker_url
 
     def local_dir(self, kind: str) -> Path:
         """The workspace's own ``checklists/``, ``scanners/`` or ``reports/``."""
@@ -145,6 +152,11 @@ scan:
   # Longest validity accepted for certificates of a private CA named in a target's
   # ca_bundle (public certificates follow the CA/Browser Forum schedule, SC-081).
   # private_ca_max_lifespan_days: 825
+  # Where scan --due / --all scan: here (local) or on the zone workers (celery; see
+  # docs/workers.md). The broker comes from SECAUDIT_BROKER_URL, kept out of this file.
+  dispatch: local
+  # dispatch_deadline_s: 3600   # how long a dispatched batch waits for the workers
+  # worker_redelivery_s: 3600   # a dead worker's order goes to another worker after this
 
 # notifications:
 #   smtp:

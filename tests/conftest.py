@@ -202,6 +202,28 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[object]:
+    """A Redis the suite starts itself on loopback, with a password (stopped after the session)."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(Path(tempfile.mkdtemp(prefix="secaudit-redis-")))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def broker_url(redis_server: object) -> str:
+    """A Redis database of the session's server no other test used: its URL (with the password)."""
+    from tests.redis_server import RedisServer
+
+    assert isinstance(redis_server, RedisServer)
+    return redis_server.url()
+
+
 @pytest.fixture
 def pg_url(postgres: object) -> Iterator[str]:
     """A fresh, empty PostgreSQL database of the session's cluster: its SQLAlchemy URL."""

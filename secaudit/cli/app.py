@@ -151,6 +151,7 @@ def _register() -> None:
         schedule,
         sensor,
         service,
+        worker,
     )
     from secaudit.cli import dashboard as dashboard_cli
     from secaudit.cli import report as report_cli
@@ -174,6 +175,7 @@ def _register() -> None:
     app.command("remind")(remind.remind)
     app.add_typer(sensor.app, name="sensor")
     app.add_typer(db.app, name="db")
+    app.command("worker")(worker.worker)
 
 
 _register()

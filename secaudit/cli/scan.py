@@ -58,6 +58,22 @@ def scan(
     log_format: Annotated[
         str, typer.Option("--log-format", help="Batch log lines: text or json (with --due / --all).")
     ] = "text",
+    dispatch: Annotated[
+        str | None,
+        typer.Option(
+            "--dispatch",
+            help="With --due / --all: scan here (local) or on the zone workers (celery); default: scan.dispatch.",
+        ),
+    ] = None,
+    deadline: Annotated[
+        int | None,
+        typer.Option(
+            "--deadline",
+            min=5,
+            max=7 * 86400,
+            help="With --dispatch celery: seconds to wait for the workers (default: scan.dispatch_deadline_s).",
+        ),
+    ] = None,
     bundle: Annotated[
         Path | None,
         typer.Option(
@@ -75,8 +91,22 @@ def scan(
             raise InputError("--bundle writes one service's run: give a SERVICE, not --due / --all")
         if log_format not in ("text", "json"):
             raise InputError(f"--log-format must be text or json, not {log_format!r}")
-        _batch(ctx, due=due, all_services=all_services, log_format=log_format, profile=profile)
+        if dispatch not in (None, "local", "celery"):
+            raise InputError(f"--dispatch must be local or celery, not {dispatch!r}")
+        from secaudit.cli.scan_batch import scan_batch
+
+        scan_batch(
+            ctx,
+            due=due,
+            all_services=all_services,
+            log_format=log_format,
+            profile=profile,
+            dispatch=dispatch,
+            deadline=deadline,
+        )
         return
+    if dispatch is not None or deadline is not None:
+        raise InputError("--dispatch and --deadline go with --due / --all (one service is scanned here)")
     if service_id is None:
         raise InputError("name the SERVICE to scan, or give --due or --all")
     from secaudit.pipeline.scanning import scan_service
@@ -138,12 +168,6 @@ def exit_code_of(outcome: ScanOutcome, catalog: Catalog, fail_on: Severity) -> E
         if observation.status is ObservationStatus.FAIL and check is not None and check.severity.rank >= fail_on.rank:
             return ExitCode.POLICY
     return ExitCode.OK
-
-
-def _batch(ctx: typer.Context, *, due: bool, all_services: bool, log_format: str, profile: str | None) -> None:
-    from secaudit.cli.scan_batch import scan_batch
-
-    scan_batch(ctx, due=due, all_services=all_services, log_format=log_format, profile=profile)
 
 
 @contextmanager

@@ -52,6 +52,8 @@ def scan_batch(
     log_format: str | LogFormat = LogFormat.TEXT,
     profile: str | None = None,
     concurrency: int | None = None,
+    dispatch: str | None = None,
+    deadline: int | None = None,
     scan: ScanFunction | None = None,
 ) -> None:
     """Run the batch and exit with its code; raise LockHeld (75) when another run holds the lock."""
@@ -66,7 +68,9 @@ def scan_batch(
     def emit(event: BatchEvent) -> None:
         typer.echo(format_event(event, fmt))
 
-    options = BatchOptions(due_only=due, profile=profile, concurrency=concurrency)
+    options = BatchOptions(
+        due_only=due, profile=profile, concurrency=concurrency, dispatch=dispatch, deadline_s=deadline
+    )
     code = int(run_batch(state(ctx), options, emit, scan).exit_code)
     if code:
         raise typer.Exit(code)

@@ -95,6 +95,13 @@ class Profile(StrictModel):
     probe_timeout_s: Annotated[StrictFloat, Field(gt=0, le=3600)] = 30.0
     concurrency: Annotated[StrictInt, Field(ge=1, le=32)] = 4
 
+    def run_time_limit_s(self, targets: int) -> float:
+        """The longest a run of this profile over ``targets`` targets may take with every probe spending its whole
+        deadline (each probe per target, ``concurrency`` at a time), plus a minute: a zone worker's time limit."""
+        per_task = max(self.probe_timeout_s, float(self.nmap.host_timeout_s) if ProbeKind.PORTS in self.probes else 0)
+        waves = -(-max(1, targets) * len(self.probes) // self.concurrency)
+        return waves * (per_task + 30.0) + 60.0
+
 
 class ScannerFile(StrictModel):
     """The content of one ``scanners/*.yaml`` file."""

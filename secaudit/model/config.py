@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,13 @@ class GatePolicy(StrictModel):
     block_unplanned: StrictBool = False
 
 
+class DispatchMode(StrEnum):
+    """Where a batch's scans run."""
+
+    LOCAL = "local"
+    CELERY = "celery"
+
+
 class ScanSettings(StrictModel):
     """Workspace-wide scanning settings."""
 
@@ -35,6 +43,15 @@ class ScanSettings(StrictModel):
     (None: such certificates follow the public CA/Browser Forum schedule)."""
     batch_concurrency: Annotated[StrictInt, Field(ge=1, le=16)] = 2
     stale_run_hours: Annotated[StrictInt, Field(ge=1, le=720)] = 24
+    dispatch: DispatchMode = DispatchMode.LOCAL
+    """Where ``scan --due`` / ``--all`` scan: here (local), or on workers in each service's zone (celery)."""
+    broker_url: Annotated[str, StringConstraints(pattern=r"^(redis|rediss)://\S+$", max_length=500)] | None = None
+    """The workers' broker (Redis); ``$SECAUDIT_BROKER_URL`` wins, and keeps a password out of this file."""
+    dispatch_deadline_s: Annotated[StrictInt, Field(ge=5, le=7 * 86400)] = 3600
+    """How long a dispatched batch waits for the workers; a service not scanned by then is an error (exit 3)."""
+    worker_redelivery_s: Annotated[StrictInt, Field(ge=5, le=86400)] = 3600
+    """An order taken by a worker that died without finishing goes to another worker of the zone after this long
+    (longer than the longest scan: a live worker's order is never handed out twice)."""
 
 
 class SmtpSettings(StrictModel):

@@ -139,7 +139,7 @@ def import_bundle(session: Session, path: Path, actor: str) -> ImportedBundle:
 
     from secaudit.model import Observation, ScanRun
     from secaudit.scan.bundle import MAX_BUNDLE_BYTES, check_fresh, open_bundle, parse_public_key
-    from secaudit.store.scans import get_run, insert_complete_run
+    from secaudit.store.scans import insert_complete_run
     from secaudit.store.sensors import trusted_sensors
 
     file = path.name
@@ -177,11 +177,10 @@ def import_bundle(session: Session, path: Path, actor: str) -> ImportedBundle:
     if run.service_id != service.id or any(o.service_id != service.id or o.run_id != run.id for o in items):
         raise _bundle_error(f"{file}: the run and its observations are not all for {service.id}")
     _check_scope(service, run, [o.target for o in items] + [target for _, target, _ in facts], file)
-    if get_run(store, run.id) is not None:
-        raise _bundle_error(f"{file}: run {run.id} is stored already (a bundle is imported once)")
     marked = run.model_copy(update={"sensor": sensor.name})
     details = {"sensor": sensor.name, "bundle_sha256": bundle.sha256, "file": file, "observations": len(items)}
-    insert_complete_run(store, marked, items, facts, outputs, actor, details)
+    if not insert_complete_run(store, marked, items, facts, outputs, actor, details):
+        raise _bundle_error(f"{file}: run {run.id} is stored already (a bundle is imported once)")
     return ImportedBundle(marked, sensor.name, len(items), bundle.sha256, _drift(session, marked, items, facts))
 
 

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from secaudit.scan.engine import ScanOutcome
     from secaudit.schedule.batch import BatchReport, ScanFunction
     from secaudit.schedule.events import BatchEvent, BatchOptions
+    from secaudit.workspace import Workspace
 
 
 def scan_service(
@@ -54,4 +55,29 @@ def run_batch(
         return quiet
     from secaudit.schedule.batch import Batch
 
-    return Batch(workspace, session.catalog, session.store(), scan or _engine_scan, emit, options).run()
+    if scan is None:
+        scan = _dispatcher(workspace, options) or _engine_scan
+    return Batch(workspace, session.catalog, session.store(), scan, emit, options).run()
+
+
+def _dispatcher(workspace: Workspace, options: BatchOptions) -> ScanFunction | None:
+    """The zone workers' dispatch when the batch sends its scans to them (``--dispatch celery`` or
+    ``scan.dispatch: celery``), after reaching the broker; None for a local batch."""
+    from secaudit.errors import InputError
+    from secaudit.model.config import DispatchMode
+
+    settings = workspace.config.scan
+    if DispatchMode(options.dispatch or settings.dispatch) is DispatchMode.LOCAL:
+        return None
+    from secaudit.schedule.dispatch import DISPATCH_WAITERS, CeleryDispatch, broker_app, check_broker
+
+    url = workspace.broker_url
+    if not url:
+        raise InputError(
+            "scans dispatched to zone workers need the broker: set SECAUDIT_BROKER_URL "
+            "(or scan.broker_url in secaudit.yaml), e.g. redis://127.0.0.1:6379/0"
+        )
+    app = broker_app(url, settings.worker_redelivery_s)
+    check_broker(app, url)
+    options.concurrency = options.concurrency or DISPATCH_WAITERS
+    return CeleryDispatch(app, url, options.deadline_s or settings.dispatch_deadline_s)

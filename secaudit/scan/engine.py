@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -53,6 +54,12 @@ class ScanOutcome:
     facts: list[Facts]
     unreachable: bool
     silent: list[str] = field(default_factory=list)
+    nmap_xml: list[tuple[str, bytes]] = field(default_factory=list)
+    """nmap's own XML output, per address group, as the ports probe received it."""
+
+    def fact_rows(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """The facts as the store keeps them: (probe, target, JSON-ready data)."""
+        return [(f.kind, f.target, f.model_dump(mode="json")) for f in self.facts]
 
     def counts(self) -> dict[ObservationStatus, int]:
         """How many observations ended in each outcome (every outcome present, zero included)."""
@@ -97,10 +104,63 @@ def run_scan(
     progress: Callable[[str], None] | None = None,
     actor: str = "secaudit",
 ) -> ScanOutcome:
-    """Scan ``service`` with a profile: refuse out-of-scope targets first, then probe, judge and store."""
+    """Scan ``service`` with a profile: refuse out-of-scope targets first, then probe, judge and store.
+
+    The run is stored as ``running`` when it starts and closed when it ends, so that an interrupted run
+    is seen (and later marked failed) rather than lost."""
     started = now or clock.now()
     clock_start = time.monotonic()
-    say = progress or (lambda _message: None)
+    run, context, tasks = _prepare(service, catalog, config, profile_id, started, uuid.uuid4().hex)
+    scans.begin_run(store, run, actor)
+    try:
+        results = _execute(tasks, context, progress or (lambda _message: None))
+    except BaseException as exc:
+        run.status = RunStatus.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"[:1000]
+        run.finished_at = started + dt.timedelta(seconds=time.monotonic() - clock_start)
+        scans.finish_run(store, run, [], [], actor)
+        raise
+    outcome = _complete(run, service, context, results, clock_start)
+    scans.archive_nmap_xml(store, run.id, outcome.nmap_xml)
+    scans.finish_run(store, run, outcome.observations, outcome.fact_rows(), actor)
+    return outcome
+
+
+def scan_unstored(
+    service: Service,
+    catalog: Catalog,
+    config: WorkspaceConfig,
+    profile_id: str | None,
+    run_id: str,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> ScanOutcome:
+    """Scan as ``run_scan`` does but store nothing: a zone worker stores the finished run in one transaction
+    (``secaudit.store.scans.insert_complete_run``), so that a worker killed mid-scan leaves no half-written
+    run. Refusals before any packet (scope guard, profile) raise; a failure while probing (nmap missing, the
+    worker's time limit) returns the run marked failed with the reason, to be stored as such."""
+    started = clock.now()
+    clock_start = time.monotonic()
+    run, context, tasks = _prepare(service, catalog, config, profile_id, started, run_id)
+    try:
+        results = _execute(tasks, context, progress or (lambda _message: None))
+    except Exception as exc:
+        run.status = RunStatus.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"[:1000]
+        run.finished_at = started + dt.timedelta(seconds=time.monotonic() - clock_start)
+        return ScanOutcome(run, [], [], unreachable=False)
+    return _complete(run, service, context, results, clock_start)
+
+
+def _prepare(
+    service: Service,
+    catalog: Catalog,
+    config: WorkspaceConfig,
+    profile_id: str | None,
+    started: dt.datetime,
+    run_id: str,
+) -> tuple[ScanRun, ProbeContext, list[ProbeTask]]:
+    """The scope guard's decision, the plan and the new run (status ``running``), before any packet is sent."""
     profile = resolve_profile(catalog, config, profile_id)
     checks = [c for c in catalog.checks.values() if c.probe in profile.probes]
     parameters = with_workspace_defaults(validate_checks(checks), config.scan)
@@ -121,7 +181,7 @@ def run_scan(
     needs_nmap = any(REGISTRY[kind].needs_nmap(profile) for kind in {t.probe for t in tasks})
     install = locate_nmap() if needs_nmap else None
     run = ScanRun(
-        id=uuid.uuid4().hex,
+        id=run_id,
         service_id=service.id,
         profile=profile.id,
         started_at=started,
@@ -133,27 +193,23 @@ def run_scan(
             "authorized_until": service.scope.authorized_until.isoformat() if service.scope else None,
         },
     )
-    scans.begin_run(store, run, actor)
-    context = ProbeContext(profile, decision, checks, parameters, started, install)
-    try:
-        results = _execute(tasks, context, say)
-    except BaseException as exc:
-        run.status = RunStatus.FAILED
-        run.error = f"{type(exc).__name__}: {exc}"[:1000]
-        run.finished_at = started + dt.timedelta(seconds=time.monotonic() - clock_start)
-        scans.finish_run(store, run, [], [], actor)
-        raise
+    return run, ProbeContext(profile, decision, checks, parameters, started, install), tasks
+
+
+def _complete(
+    run: ScanRun, service: Service, context: ProbeContext, results: list[Collected], clock_start: float
+) -> ScanOutcome:
+    """Judge the collected facts and close the run (completed, or unreachable when no target answered)."""
     facts = [f for result in results for f in result.facts]
-    observations = _observe(run, service, checks, parameters, facts)
-    scans.archive_nmap_xml(store, run.id, [x for result in results for x in result.raw_xml])
+    observations = _observe(run, service, context.checks, context.parameters, facts)
     silent = silent_targets(facts)
     unreachable = bool(facts) and len(silent) == len({f.target for f in facts})
     run.status = RunStatus.UNREACHABLE if unreachable else RunStatus.COMPLETED
     if unreachable:
         run.error = "no target answered: " + ", ".join(silent)
-    run.finished_at = started + dt.timedelta(seconds=time.monotonic() - clock_start)
-    scans.finish_run(store, run, observations, [(f.kind, f.target, f.model_dump(mode="json")) for f in facts], actor)
-    return ScanOutcome(run=run, observations=observations, facts=facts, unreachable=unreachable, silent=silent)
+    run.finished_at = run.started_at + dt.timedelta(seconds=time.monotonic() - clock_start)
+    nmap_xml = [x for result in results for x in result.raw_xml]
+    return ScanOutcome(run, observations, facts, unreachable, silent, nmap_xml)
 
 
 def silent_targets(facts: list[Facts]) -> list[str]:
@@ -196,8 +252,8 @@ def _run_task(task: ProbeTask, context: ProbeContext) -> Collected:
 def _observe(
     run: ScanRun,
     service: Service,
-    checks: list[Check],
-    parameters: dict[str, BaseModel],
+    checks: Sequence[Check],
+    parameters: Mapping[str, BaseModel],
     facts: list[Facts],
 ) -> list[Observation]:
     per_target: dict[tuple[str, str], int] = {}

@@ -78,6 +78,10 @@ class BatchOptions:
     profile: str | None = None
     concurrency: int | None = None
     now: dt.datetime | None = None
+    dispatch: str | None = None
+    """``local`` or ``celery`` (None: the workspace's ``scan.dispatch``)."""
+    deadline_s: int | None = None
+    """How long a dispatched batch waits for the workers (None: ``scan.dispatch_deadline_s``)."""
 
 
 @dataclass
@@ -133,7 +137,9 @@ def select_services(
 
 def finish_message(report: BatchReport) -> tuple[str, dict[str, Any]]:
     """The message and data of the ``batch.finish`` event."""
+    failed = [s.service_id for s in report.services if s.error]
     return (
-        f"{len(report.selected)} scanned, {len(report.skipped)} skipped, exit {int(report.exit_code)}",
-        {"exit_code": int(report.exit_code)},
+        f"{len(report.selected)} scanned, {len(report.skipped)} skipped, exit {int(report.exit_code)}"
+        + (f"; could not be scanned: {', '.join(failed)}" if failed else ""),
+        {"exit_code": int(report.exit_code), **({"not_scanned": failed} if failed else {})},
     )

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, func, select
+from sqlalchemy.engine import Connection
 
+from secaudit.errors import StoreError
 from secaudit.model import Observation, ObservationStatus, RunStatus, ScanRun
 from secaudit.store import audit_log
 from secaudit.store.db import Store
@@ -104,24 +106,44 @@ def insert_complete_run(
     nmap_outputs: list[tuple[str, bytes]],
     actor: str,
     details: dict[str, Any],
+    event: str = "scan.import_bundle",
+) -> bool:
+    """Store a finished run made elsewhere (a sensor's bundle, a zone worker) with its facts, observations and
+    nmap XML, all or nothing, and log ``event`` with where it came from. False, storing nothing, when a run
+    with this id is stored already (a redelivered worker message must not make a second run)."""
+    if get_run(store, run.id) is not None:
+        return False
+    try:
+        with store.write() as conn:
+            _insert_complete(conn, run, items, facts, nmap_outputs)
+            audit_log.append(conn, actor, event, run.service_id, {"run": run.id, **details})
+    except StoreError:
+        if get_run(store, run.id) is not None:
+            return False  # another worker stored the same run first (its primary key refused this one)
+        raise
+    return True
+
+
+def _insert_complete(
+    conn: Connection,
+    run: ScanRun,
+    items: list[Observation],
+    facts: list[tuple[str, str, dict[str, Any]]],
+    nmap_outputs: list[tuple[str, bytes]],
 ) -> None:
-    """Store a finished run made elsewhere (a sensor's bundle) with its facts, observations and nmap XML,
-    all or nothing, and log where it came from."""
-    with store.write() as conn:
-        conn.execute(scan_runs.insert().values(**_run_row(run)))
-        if facts:
-            conn.execute(
-                scan_facts.insert(),
-                [
-                    {"run_id": run.id, "probe": p, "target": t, "facts": json.dumps(d, ensure_ascii=False, default=str)}
-                    for p, t, d in facts
-                ],
-            )
-        if items:
-            conn.execute(observations.insert(), [_observation_row(o) for o in items])
-        if nmap_outputs:
-            conn.execute(nmap_archive.insert(), [_nmap_row(run.id, a, x) for a, x in nmap_outputs])
-        audit_log.append(conn, actor, "scan.import_bundle", run.service_id, {"run": run.id, **details})
+    conn.execute(scan_runs.insert().values(**_run_row(run)))
+    if facts:
+        conn.execute(
+            scan_facts.insert(),
+            [
+                {"run_id": run.id, "probe": p, "target": t, "facts": json.dumps(d, ensure_ascii=False, default=str)}
+                for p, t, d in facts
+            ],
+        )
+    if items:
+        conn.execute(observations.insert(), [_observation_row(o) for o in items])
+    if nmap_outputs:
+        conn.execute(nmap_archive.insert(), [_nmap_row(run.id, a, x) for a, x in nmap_outputs])
 
 
 def get_run(store: Store, run_id: str) -> ScanRun | None:
