@@ -34,6 +34,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("assess_bench.py", ["1000"], ["200"]),
     ("dashboard_phases.py", ["1000"], ["100"]),
     ("portal.py", ["--owners", "50"], ["--owners", "10", "--think", "0.5"]),
+    ("dispatch.py", ["--services", "200"], ["--services", "40"]),
 ]
 
 

@@ -25,6 +25,7 @@ def service_summary(service: Service) -> dict[str, Any]:
         "department": service.department,
         "launch_date": service.launch_date.isoformat() if service.launch_date else None,
         "network_tier": service.attributes.network_tier.value,
+        "zone": service.zone,
         "internet_facing": service.attributes.internet_facing,
         "classification": service.classification.model_dump(),
         "checklists": service.checklists,
@@ -99,7 +100,10 @@ def show(
         f"generative AI {a.generative_ai}, remote access {a.remote_access}"
     )
     if service.scope is not None:
-        out.print(f"scope: authorised by {service.scope.authorized_by} until {service.scope.authorized_until}")
+        out.print(
+            f"scope: authorised by {service.scope.authorized_by} until {service.scope.authorized_until}; "
+            f"scanned from zone {service.zone}"
+        )
         for target in service.scope.targets:
             extra = []
             if target.addresses:

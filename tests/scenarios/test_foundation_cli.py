@@ -118,6 +118,7 @@ def test_service_list_and_show(workspace: Path) -> None:
     assert shown.exit_code == 0
     assert "子育て支援オンライン申請" in shown.stdout
     assert "https://localhost:8443/" in shown.stdout
+    assert "scanned from zone internet" in shown.stdout  # no scope.zone: the network tier
 
 
 def test_service_validate_warns_about_unshipped_checklists(workspace: Path) -> None:
