@@ -40,6 +40,9 @@ def test_wheel_ships_the_content(wheel: Path) -> None:
     # the portal's pages and style: `secaudit serve` from an installed wheel has them
     assert "secaudit/portal/templates/section.html.j2" in names
     assert "secaudit/portal/static/portal.css" in names
+    # the schema's Alembic environment and revisions: an installed secaudit can make and upgrade a database
+    assert "secaudit/store/schema_versions/env.py" in names
+    assert "secaudit/store/schema_versions/versions/r0001_core.py" in names
 
 
 def test_wheel_installs_into_a_fresh_venv_and_validates(wheel: Path, tmp_path: Path) -> None:
@@ -80,3 +83,26 @@ def test_wheel_installs_into_a_fresh_venv_and_validates(wheel: Path, tmp_path: P
     )
     assert listing.returncode == 0, listing.stderr
     assert '"mic-baseline"' in listing.stdout
+    tool = str(env_dir / "bin" / "secaudit")
+    quiet_env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    made = subprocess.run(
+        [tool, "init", "ws", "--organisation-ja", "試験市", "--organisation-en", "Test"],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=quiet_env,
+    )
+    assert made.returncode == 0, made.stderr
+    current = subprocess.run(
+        [tool, "db", "current", "--format", "json"],
+        cwd=outside / "ws",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=quiet_env,
+    )
+    assert current.returncode == 0, current.stderr
+    assert '"pending": []' in current.stdout

@@ -13,13 +13,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from secaudit import clock
 from secaudit.errors import StoreError
-from secaudit.store.schema import schema_migrations
 
 BUSY_TIMEOUT_MS = 5000
 # how long a command waits for another writer before giving up (exit 3); tests shorten it
@@ -101,42 +99,34 @@ class Store:
         return StoreError(f"database error: {text}")
 
     def migrate(self) -> list[str]:
-        """Apply pending migrations in order; return the names applied now."""
-        from secaudit.store.migrations import MIGRATIONS
+        """Apply pending migrations in order (Alembic, in one transaction); return the names applied now."""
+        from secaudit.store.migrations import upgrade
 
-        known = [m.name for m in MIGRATIONS]
-        if self._current(known):
+        if self._current():
             return []
-        applied_now: list[str] = []
         with self.write() as conn:
-            schema_migrations.create(conn, checkfirst=True)
-            done = {row[0] for row in conn.execute(select(schema_migrations.c.name))}
-            unknown = sorted(done - set(known))
-            if unknown:
-                raise StoreError(
-                    f"the database was written by a newer secaudit (unknown migrations: {', '.join(unknown)})"
-                )
-            for migration in sorted(MIGRATIONS, key=lambda m: m.name):
-                if migration.name in done:
-                    continue
-                migration.apply(conn)
-                conn.execute(schema_migrations.insert().values(name=migration.name, applied_at=clock.now().isoformat()))
-                applied_now.append(migration.name)
-        return applied_now
+            return upgrade(conn)
 
-    def _current(self, known: list[str]) -> bool:
-        """True when a read (which takes no write lock) shows every known migration applied, and nothing else."""
+    def _current(self) -> bool:
+        """True when a read (which takes no write lock) shows the database at the newest revision."""
+        from secaudit.store.migrations import HEAD, REVISION_QUERY
+
         try:
             with self.read() as conn:
-                done = {row[0] for row in conn.execute(select(schema_migrations.c.name))}
+                found = [row[0] for row in conn.exec_driver_sql(REVISION_QUERY)]
         except (StoreError, SQLAlchemyError):
             return False  # no schema yet, or unreadable: the write path below decides and reports
-        return done == set(known)
+        return found == [HEAD]
 
     def schema_version(self) -> list[str]:
         """The migrations this database has, in order."""
+        from secaudit.store.migrations import MIGRATION_NAMES, current_revision
+
         with self.read() as conn:
-            return sorted(row[0] for row in conn.execute(select(schema_migrations.c.name)))
+            current = current_revision(conn)
+        if current is None or current not in MIGRATION_NAMES:
+            return [] if current is None else [current]
+        return list(MIGRATION_NAMES[: MIGRATION_NAMES.index(current) + 1])
 
     def close(self) -> None:
         """Release every connection."""

@@ -1,18 +1,25 @@
-"""The migration registry: every schema change, in order, and the one list of their names.
+"""The schema's steps, in order, and the one list of their names; Alembic applies them.
 
-Migrations are named and applied in name order, forward only. Each area of the
-store declares its tables in its own module; this list says when they arrived,
-naming tables by name. A database that has a migration this code does not know
-was written by a newer secaudit and is refused rather than guessed at.
+Each step is named and applied in order, forward only, as an Alembic revision of
+the same name (``schema_versions/versions/``; the version table is Alembic's
+``alembic_version``). Each area of the store declares its tables in its own module;
+this list says when they arrived, naming tables by name. A database whose revision
+this code does not know was written by a newer secaudit and is refused rather than
+guessed at. A database made before Alembic (its steps listed in
+``schema_migrations`` only) is stamped at the last step it had in order, and the
+rest applied: every step is written to be safe on a database that has it already.
+Each step is still listed in ``schema_migrations`` too, so that a secaudit from
+before Alembic refuses a newer database instead of writing to it.
 
-This module imports no SQLAlchemy, so the scheduler's read-only look
-(``secaudit.store.readonly``) checks the schema against this same list.
+This module imports neither SQLAlchemy nor Alembic at load, so the scheduler's
+read-only look (``secaudit.store.readonly``) checks the schema against this same list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -149,4 +156,70 @@ MIGRATIONS: list[Migration] = [
 ]
 
 MIGRATION_NAMES: tuple[str, ...] = tuple(m.name for m in MIGRATIONS)
-"""What a current database has applied, exactly."""
+"""What a current database has applied, exactly, in order."""
+
+HEAD = MIGRATION_NAMES[-1]
+"""The revision a current database is at."""
+
+VERSION_TABLE = "alembic_version"
+REVISION_QUERY = "SELECT version_num FROM alembic_version"
+"""The one question both readers ask of the version table (SQLAlchemy's and ``readonly``'s sqlite3)."""
+SCRIPT_LOCATION = Path(__file__).resolve().parent / "schema_versions"
+
+
+def apply_revision(name: str) -> None:
+    """Apply the step ``name`` on Alembic's connection (called by its revision file) and list it in
+    ``schema_migrations`` as well, for secaudit versions from before Alembic."""
+    from alembic import op
+    from sqlalchemy import select
+
+    from secaudit import clock
+    from secaudit.store.schema import schema_migrations
+
+    conn = op.get_bind()
+    [migration] = [m for m in MIGRATIONS if m.name == name]
+    migration.apply(conn)
+    if conn.execute(select(schema_migrations.c.name).where(schema_migrations.c.name == name)).first() is None:
+        conn.execute(schema_migrations.insert().values(name=name, applied_at=clock.now().isoformat()))
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The Alembic revision the database is at; None for a new database or one from before Alembic."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+
+
+def upgrade(conn: Connection) -> list[str]:
+    """Bring the database on ``conn`` to ``HEAD`` inside its transaction; the steps applied now, in order.
+
+    StoreError when the database is at a revision this code does not know (a newer secaudit wrote it)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect, select
+
+    from secaudit.errors import StoreError
+    from secaudit.store.schema import schema_migrations
+
+    current = current_revision(conn)
+    legacy: set[str] = set()
+    if current is None and inspect(conn).has_table(schema_migrations.name):
+        legacy = {row[0] for row in conn.execute(select(schema_migrations.c.name))}
+    unknown = sorted(({current} if current else set()) - set(MIGRATION_NAMES) | legacy - set(MIGRATION_NAMES))
+    if unknown:
+        raise StoreError(f"the database was written by a newer secaudit (unknown migrations: {', '.join(unknown)})")
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    config.attributes["connection"] = conn
+    if current is None:
+        prefix = 0
+        while prefix < len(MIGRATION_NAMES) and MIGRATION_NAMES[prefix] in legacy:
+            prefix += 1
+        if prefix:
+            command.stamp(config, MIGRATION_NAMES[prefix - 1])
+        pending = MIGRATION_NAMES[prefix:]
+    else:
+        pending = MIGRATION_NAMES[MIGRATION_NAMES.index(current) + 1 :]
+    if pending:
+        command.upgrade(config, HEAD)
+    return [name for name in pending if name not in legacy]

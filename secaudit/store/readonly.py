@@ -32,11 +32,11 @@ class Glance:
         self._conn = conn
 
     def schema_is_current(self) -> bool:
-        """True when exactly the migrations this version knows are applied."""
-        from secaudit.store.migrations import MIGRATION_NAMES
+        """True when the database is at the newest revision this version knows."""
+        from secaudit.store.migrations import HEAD, REVISION_QUERY
 
-        applied = {name for (name,) in self._conn.execute("SELECT name FROM schema_migrations")}
-        return applied == set(MIGRATION_NAMES)
+        found = [name for (name,) in self._conn.execute(REVISION_QUERY)]
+        return found == [HEAD]
 
     def runs_in_progress(self) -> bool:
         """True when some scan run is still marked running."""

@@ -123,7 +123,7 @@ def _outbox(root: Path) -> None:
 def _migration_missing(root: Path) -> None:
     store = _store(root)
     with store.write() as conn:
-        conn.exec_driver_sql("DELETE FROM schema_migrations WHERE name = '0050_dashboard_cache'")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0050_dashboard_cache'")
     store.close()
 
 

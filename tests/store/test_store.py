@@ -38,10 +38,51 @@ def test_migrations_from_an_empty_file(db: Path) -> None:
 def test_database_from_a_newer_secaudit_is_refused(db: Path) -> None:
     open_store(f"sqlite:///{db}")
     conn = sqlite3.connect(db)
-    conn.execute("insert into schema_migrations values ('9999_future', '2030-01-01')")
+    conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
     conn.commit()
-    with pytest.raises(StoreError, match="newer secaudit"):
+    with pytest.raises(StoreError, match=r"newer secaudit \(unknown migrations: 9999_future\)"):
         open_store(f"sqlite:///{db}")
+
+
+def test_the_schema_is_alembics_and_every_step_is_still_listed_for_older_secaudits(db: Path) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from secaudit.store.migrations import HEAD, MIGRATION_NAMES, SCRIPT_LOCATION
+
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    chain = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()]
+    assert chain[::-1] == list(MIGRATION_NAMES)  # one revision per step, in the same order, one head
+    open_store(f"sqlite:///{db}")
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+    listed = [name for (name,) in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
+    assert listed == list(MIGRATION_NAMES)  # what a secaudit from before Alembic checks, and refuses on
+
+
+def test_a_database_from_before_alembic_is_stamped_and_upgraded_in_place_keeping_its_rows(db: Path) -> None:
+    store = open_store(f"sqlite:///{db}")
+    from secaudit.store import audit_log
+
+    audit_log.record(store, "officer", "service.register", "svc", {"n": 1})
+    store.close()
+    conn = sqlite3.connect(db)  # as secaudit left it before Alembic: no alembic_version, 0072 not yet applied
+    conn.execute("DROP TABLE alembic_version")
+    conn.execute("DROP TABLE sensors")
+    conn.execute("ALTER TABLE scan_runs DROP COLUMN sensor")
+    conn.execute("DELETE FROM schema_migrations WHERE name = '0072_sensors'")
+    conn.commit()
+    conn.close()
+    store = Store(f"sqlite:///{db}")
+    assert store.migrate() == ["0072_sensors"]
+    assert store.schema_version()[-1] == "0072_sensors"
+    assert store.migrate() == []
+    [entry] = audit_log.entries(store, "svc")
+    assert entry.details == {"n": 1}
+    assert audit_log.verify_log(store)[1] == []
+    columns = [row[1] for row in sqlite3.connect(db).execute("PRAGMA table_info(scan_runs)")]
+    assert "sensor" in columns
 
 
 def test_audit_log_chain_verifies(db: Path) -> None:
@@ -204,6 +245,7 @@ def test_an_outbox_from_before_0060_is_migrated_and_keeps_its_rows(db: Path) -> 
     conn.execute("ALTER TABLE notification_outbox DROP COLUMN repeat_key")
     conn.execute("ALTER TABLE notification_outbox DROP COLUMN gave_up_at")
     conn.execute("DELETE FROM schema_migrations WHERE name IN ('0060_outbox_repeat_key', '0061_outbox_gave_up')")
+    conn.execute("DROP TABLE alembic_version")
     conn.execute(
         "INSERT INTO notification_outbox (id, created_at, service_id, run_id, channel, subject, payload, attempts)"
         " VALUES ('n1', '2026-11-01T00:00:00+00:00', 'svc', 'r1', 'webhook', 's', '{}', 0)"
@@ -225,6 +267,7 @@ def test_observations_from_before_0063_keep_their_english_evidence(db: Path) -> 
     conn = sqlite3.connect(db)  # make it look like a database written before 0063
     conn.execute("ALTER TABLE observations DROP COLUMN evidence_ja")
     conn.execute("DELETE FROM schema_migrations WHERE name = '0063_evidence_ja'")
+    conn.execute("DROP TABLE alembic_version")
     conn.execute(
         "INSERT INTO scan_runs (id, service_id, profile, started_at, finished_at, status, secaudit_version,"
         " nmap_version, scope, error) VALUES ('r0', 'svc', 'quick', '2026-11-01T00:00:00+00:00',"
