@@ -94,7 +94,17 @@ def env_for(broker: str) -> dict[str, str]:
 def workspace(folder: Path, services: int, port: int) -> Path:
     root = folder / "ws"
     made = subprocess.run(
-        [sys.executable, "-m", "secaudit", "init", str(root), "--organisation-ja", "試験市", "--organisation-en", "Test"],
+        [
+            sys.executable,
+            "-m",
+            "secaudit",
+            "init",
+            str(root),
+            "--organisation-ja",
+            "試験市",
+            "--organisation-en",
+            "Test",
+        ],
         env={**os.environ, "PYTHONPATH": str(REPO)},
         capture_output=True,
         text=True,
