@@ -21,9 +21,15 @@ def current(
 
     found = state_of(state(ctx))
     if fmt is OutputFormat.JSON:
-        print_json({"database": found.url, "applied": found.applied, "pending": found.pending})
+        print_json(
+            {"database": found.url, "revision": found.revision, "applied": found.applied, "pending": found.pending}
+        )
         return
     typer.echo(f"database: {found.url}")
+    if found.revision is not None:
+        typer.echo(f"revision: {found.revision} (Alembic)")
+    elif found.applied:
+        typer.echo("revision: none yet (made before Alembic; recorded the next time secaudit opens it to write)")
     typer.echo(f"applied:  {len(found.applied)} (newest {found.applied[-1] if found.applied else '-'})")
     typer.echo(f"pending:  {', '.join(found.pending) if found.pending else 'none'}")
 

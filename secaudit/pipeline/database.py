@@ -19,6 +19,8 @@ class SchemaState:
     url: str
     applied: list[str]
     pending: list[str]
+    revision: str | None = None
+    """Alembic's revision; None for a new database or one from before Alembic (stamped when next opened)."""
 
 
 def _shown(url: str) -> str:
@@ -40,11 +42,13 @@ def current(session: Session) -> SchemaState:
     store = Store(ws.database_url)
     try:
         applied = store.schema_version()
+        revision = store.revision()
     except (StoreError, SQLAlchemyError):
-        applied = []  # a new database: nothing applied yet
+        applied, revision = [], None  # a new database: nothing applied yet
     finally:
         store.close()
-    return SchemaState(_shown(ws.database_url), applied, [m for m in MIGRATION_NAMES if m not in applied])
+    pending = [m for m in MIGRATION_NAMES if m not in applied]
+    return SchemaState(_shown(ws.database_url), applied, pending, revision)
 
 
 def upgrade(session: Session) -> list[str]:

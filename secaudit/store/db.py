@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from secaudit.errors import StoreError
+from secaudit.store.schema import schema_migrations
 
 BUSY_TIMEOUT_MS = 5000
 # how long a command waits for another writer before giving up (exit 3); tests shorten it
@@ -119,14 +120,24 @@ class Store:
         return found == [HEAD]
 
     def schema_version(self) -> list[str]:
-        """The migrations this database has, in order."""
+        """The migrations this database has, in order (for one from before Alembic: those it lists)."""
         from secaudit.store.migrations import MIGRATION_NAMES, current_revision
 
         with self.read() as conn:
             current = current_revision(conn)
-        if current is None or current not in MIGRATION_NAMES:
-            return [] if current is None else [current]
+            if current is None:
+                legacy = {row[0] for row in conn.execute(select(schema_migrations.c.name))}
+                return [n for n in MIGRATION_NAMES if n in legacy] + sorted(legacy - set(MIGRATION_NAMES))
+        if current not in MIGRATION_NAMES:
+            return [current]
         return list(MIGRATION_NAMES[: MIGRATION_NAMES.index(current) + 1])
+
+    def revision(self) -> str | None:
+        """The Alembic revision the database is at (None: new, or from before Alembic)."""
+        from secaudit.store.migrations import current_revision
+
+        with self.read() as conn:
+            return current_revision(conn)
 
     def close(self) -> None:
         """Release every connection."""

@@ -135,6 +135,7 @@ def test_a_workspace_moves_from_sqlite_to_postgresql_whole_and_keeps_working_the
     assert run_cli(["questionnaire", "import", str(book)], root).exit_code == 0
     current = json.loads(run_cli(["db", "current", "--format", "json"], root).stdout)
     assert current["pending"] == [] and current["database"].startswith("sqlite:///")
+    assert current["revision"] == MIGRATION_NAMES[-1]
     before = json.loads(run_cli(["questionnaire", "status", "kosodate-portal", "--format", "json"], root).stdout)
 
     copied = run_cli(["db", "copy", "--to", pg_url], root)
@@ -152,3 +153,4 @@ def test_a_workspace_moves_from_sqlite_to_postgresql_whole_and_keeps_working_the
     assert verified.exit_code == 0, verified.stderr
     shown = json.loads(run_cli(["db", "current", "--format", "json"], root).stdout)
     assert shown["database"].startswith("postgresql+psycopg://") and shown["pending"] == []
+    assert shown["revision"] == MIGRATION_NAMES[-1]  # Alembic's version table on PostgreSQL too

@@ -75,8 +75,9 @@ def test_a_database_from_before_alembic_is_stamped_and_upgraded_in_place_keeping
     conn.commit()
     conn.close()
     store = Store(f"sqlite:///{db}")
+    assert store.revision() is None and store.schema_version()[-1] == "0071_evidence_files"  # as it lists them
     assert store.migrate() == ["0072_sensors"]
-    assert store.schema_version()[-1] == "0072_sensors"
+    assert store.schema_version()[-1] == "0072_sensors" and store.revision() == "0072_sensors"
     assert store.migrate() == []
     [entry] = audit_log.entries(store, "svc")
     assert entry.details == {"n": 1}
