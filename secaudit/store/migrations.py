@@ -73,10 +73,19 @@ def _columns(conn: Connection, table: str) -> set[str]:
     return {c["name"] for c in inspect(conn).get_columns(table)}
 
 
-def _add_outbox_column(conn: Connection, name: str, sql_type: str) -> None:
-    """Add a column to an outbox made before it existed (a new database has it from 0040 already)."""
-    if name not in _columns(conn, "notification_outbox"):
-        conn.exec_driver_sql(f"ALTER TABLE notification_outbox ADD COLUMN {name} {sql_type}")
+def _add_column(conn: Connection, table: str, name: str, kind: str) -> None:
+    """Add a column (``kind``: ``text`` or ``varchar(N)``) to a table made before it existed, through
+    Alembic's batch mode (on SQLite it copies and moves the table when ALTER cannot do the change);
+    a new database has it already, from its table's own step."""
+    if name in _columns(conn, table):
+        return
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import Column, String, Text
+
+    column_type = Text() if kind == "text" else String(int(kind.removeprefix("varchar(").removesuffix(")")))
+    with Operations(MigrationContext.configure(conn)).batch_alter_table(table) as batch:
+        batch.add_column(Column(name, column_type))
 
 
 def _append_only(conn: Connection) -> None:
@@ -102,32 +111,29 @@ def _append_only(conn: Connection) -> None:
 
 
 def _outbox_repeat_key(conn: Connection) -> None:
-    _add_outbox_column(conn, "repeat_key", "VARCHAR(64)")
+    _add_column(conn, "notification_outbox", "repeat_key", "varchar(64)")
     conn.exec_driver_sql(
         "CREATE INDEX IF NOT EXISTS ix_outbox_repeat ON notification_outbox (service_id, repeat_key, created_at)"
     )
 
 
 def _outbox_gave_up(conn: Connection) -> None:
-    _add_outbox_column(conn, "gave_up_at", "VARCHAR(40)")
+    _add_column(conn, "notification_outbox", "gave_up_at", "varchar(40)")
 
 
 def _risk_weakness(conn: Connection) -> None:
     """Remember the weakness a risk was last rated on (a database made before 0062 lacks the column)."""
-    if "last_weakness" not in _columns(conn, "risk_lifecycle"):
-        conn.exec_driver_sql("ALTER TABLE risk_lifecycle ADD COLUMN last_weakness VARCHAR(10)")
+    _add_column(conn, "risk_lifecycle", "last_weakness", "varchar(10)")
 
 
 def _evidence_ja(conn: Connection) -> None:
     """Keep each observation's evidence in Japanese too (a database made before 0063 lacks the column)."""
-    if "evidence_ja" not in _columns(conn, "observations"):
-        conn.exec_driver_sql("ALTER TABLE observations ADD COLUMN evidence_ja TEXT")
+    _add_column(conn, "observations", "evidence_ja", "text")
 
 
 def _run_sensor(conn: Connection) -> None:
     """Mark runs brought in by a sensor's bundle (a database made before 0072 lacks the column)."""
-    if "sensor" not in _columns(conn, "scan_runs"):
-        conn.exec_driver_sql("ALTER TABLE scan_runs ADD COLUMN sensor VARCHAR(64)")
+    _add_column(conn, "scan_runs", "sensor", "varchar(64)")
 
 
 MIGRATIONS: list[Migration] = [
