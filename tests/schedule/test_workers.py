@@ -217,3 +217,33 @@ def test_a_worker_killed_mid_scan_leaves_no_half_run_and_every_service_ends_with
     assert sorted(e.subject for e in finished) == sorted(services)
     assert {e.actor for e in finished} == {"worker:spare-worker"}
     assert problems == []
+
+
+def test_a_worker_on_its_own_zone_machine_shares_the_centres_postgresql(
+    loop_workspace: Path, broker_url: str, pg_url: str, tmp_path: Path, workers: list[Worker]
+) -> None:
+    _prepare(loop_workspace)
+    zone_machine = tmp_path / "zone-machine"  # the worker's own copy of the service files and configuration
+    shutil.copytree(loop_workspace, zone_machine)
+    for leftover in (zone_machine / ".secaudit").glob("secaudit.db*"):
+        leftover.unlink()
+    shared = {"SECAUDIT_DATABASE_URL": pg_url}
+    worker = Worker(zone_machine, broker_url, "pg-worker", env=shared)
+    workers.append(worker)
+    assert worker.wait_for("ready", timeout=60), worker.output
+    done = run_subprocess(
+        ["scan", "--all", "--profile", "brisk", "--log-format", "json", "--dispatch", "celery", "--deadline", "120"],
+        cwd=loop_workspace,
+        env={"SECAUDIT_BROKER_URL": broker_url, **shared},
+        timeout=300,
+    )
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    store = open_store(pg_url)
+    try:
+        [run] = runs_of(store, SERVICE)
+        [finished] = audit_log.entries(store, SERVICE, action="scan.finish")
+        assert audit_log.verify_log(store)[1] == []
+    finally:
+        store.close()
+    assert run.status is RunStatus.COMPLETED and finished.actor == "worker:pg-worker"
+    assert not list((zone_machine / ".secaudit").glob("secaudit.db*"))  # the worker wrote only to PostgreSQL

@@ -26,13 +26,21 @@ class Worker:
     """One ``secaudit worker`` process in a session of its own, so that the whole worker (its pool too) can be
     stopped or killed; its output is collected line by line."""
 
-    def __init__(self, root: Path, broker_url: str, name: str, zone: str = "internet", concurrency: int = 1) -> None:
+    def __init__(
+        self,
+        root: Path,
+        broker_url: str,
+        name: str,
+        zone: str = "internet",
+        concurrency: int = 1,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.name = name
         self.process = subprocess.Popen(
             [sys.executable, "-m", "secaudit", "worker", "--zone", zone, "--concurrency", str(concurrency)]
             + ["--name", name],
             cwd=root,
-            env={**os.environ, "PYTHONPATH": str(REPO), "SECAUDIT_BROKER_URL": broker_url},
+            env={**os.environ, "PYTHONPATH": str(REPO), "SECAUDIT_BROKER_URL": broker_url, **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
