@@ -61,48 +61,21 @@ def test_wheel_installs_into_a_fresh_venv_and_validates(wheel: Path, tmp_path: P
     assert install.returncode == 0, install.stderr
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    result = subprocess.run(
-        [str(env_dir / "bin" / "secaudit"), "checklist", "validate"],
-        cwd=outside,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-    )
+    tool = str(env_dir / "bin" / "secaudit")
+
+    def installed(*args: str, cwd: Path = outside) -> subprocess.CompletedProcess[str]:
+        """The installed secaudit, with nothing of this checkout in its environment."""
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+        return subprocess.run([tool, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False, env=env)
+
+    result = installed("checklist", "validate")
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("OK:")
-    listing = subprocess.run(
-        [str(env_dir / "bin" / "secaudit"), "checklist", "list", "--format", "json"],
-        cwd=outside,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-    )
+    listing = installed("checklist", "list", "--format", "json")
     assert listing.returncode == 0, listing.stderr
     assert '"mic-baseline"' in listing.stdout
-    tool = str(env_dir / "bin" / "secaudit")
-    quiet_env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    made = subprocess.run(
-        [tool, "init", "ws", "--organisation-ja", "試験市", "--organisation-en", "Test"],
-        cwd=outside,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=quiet_env,
-    )
+    made = installed("init", "ws", "--organisation-ja", "試験市", "--organisation-en", "Test")
     assert made.returncode == 0, made.stderr
-    current = subprocess.run(
-        [tool, "db", "current", "--format", "json"],
-        cwd=outside / "ws",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=quiet_env,
-    )
+    current = installed("db", "current", "--format", "json", cwd=outside / "ws")  # the schema's revisions ship
     assert current.returncode == 0, current.stderr
     assert '"pending": []' in current.stdout

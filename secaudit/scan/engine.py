@@ -115,9 +115,7 @@ def run_scan(
     try:
         results = _execute(tasks, context, progress or (lambda _message: None))
     except BaseException as exc:
-        run.status = RunStatus.FAILED
-        run.error = f"{type(exc).__name__}: {exc}"[:1000]
-        run.finished_at = started + dt.timedelta(seconds=time.monotonic() - clock_start)
+        _failed(run, exc, clock_start)
         scans.finish_run(store, run, [], [], actor)
         raise
     outcome = _complete(run, service, context, results, clock_start)
@@ -145,9 +143,7 @@ def scan_unstored(
     try:
         results = _execute(tasks, context, progress or (lambda _message: None))
     except Exception as exc:
-        run.status = RunStatus.FAILED
-        run.error = f"{type(exc).__name__}: {exc}"[:1000]
-        run.finished_at = started + dt.timedelta(seconds=time.monotonic() - clock_start)
+        _failed(run, exc, clock_start)
         return ScanOutcome(run, [], [], unreachable=False)
     return _complete(run, service, context, results, clock_start)
 
@@ -194,6 +190,13 @@ def _prepare(
         },
     )
     return run, ProbeContext(profile, decision, checks, parameters, started, install), tasks
+
+
+def _failed(run: ScanRun, exc: BaseException, clock_start: float) -> None:
+    """Close ``run`` as failed, with the reason."""
+    run.status = RunStatus.FAILED
+    run.error = f"{type(exc).__name__}: {exc}"[:1000]
+    run.finished_at = run.started_at + dt.timedelta(seconds=time.monotonic() - clock_start)
 
 
 def _complete(

@@ -76,21 +76,7 @@ def finish_run(
 ) -> None:
     """Store a run's facts and observations and close it, all in one transaction."""
     with store.write() as conn:
-        if facts:
-            conn.execute(
-                scan_facts.insert(),
-                [
-                    {
-                        "run_id": run.id,
-                        "probe": probe,
-                        "target": target,
-                        "facts": json.dumps(data, ensure_ascii=False, default=str),
-                    }
-                    for probe, target, data in facts
-                ],
-            )
-        if items:
-            conn.execute(observations.insert(), [_observation_row(o) for o in items])
+        _insert_results(conn, run.id, items, facts)
         conn.execute(scan_runs.update().where(scan_runs.c.id == run.id).values(**_run_row(run)))
         counts = {s.value: sum(1 for o in items if o.status is s) for s in ObservationStatus}
         audit_log.append(
@@ -132,18 +118,25 @@ def _insert_complete(
     nmap_outputs: list[tuple[str, bytes]],
 ) -> None:
     conn.execute(scan_runs.insert().values(**_run_row(run)))
+    _insert_results(conn, run.id, items, facts)
+    if nmap_outputs:
+        conn.execute(nmap_archive.insert(), [_nmap_row(run.id, a, x) for a, x in nmap_outputs])
+
+
+def _insert_results(
+    conn: Connection, run_id: str, items: list[Observation], facts: list[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """A run's facts (probe, target, data) and observations."""
     if facts:
         conn.execute(
             scan_facts.insert(),
             [
-                {"run_id": run.id, "probe": p, "target": t, "facts": json.dumps(d, ensure_ascii=False, default=str)}
+                {"run_id": run_id, "probe": p, "target": t, "facts": json.dumps(d, ensure_ascii=False, default=str)}
                 for p, t, d in facts
             ],
         )
     if items:
         conn.execute(observations.insert(), [_observation_row(o) for o in items])
-    if nmap_outputs:
-        conn.execute(nmap_archive.insert(), [_nmap_row(run.id, a, x) for a, x in nmap_outputs])
 
 
 def get_run(store: Store, run_id: str) -> ScanRun | None:

@@ -96,3 +96,21 @@ def test_a_profiles_time_limit_covers_every_probe_spending_its_whole_deadline(se
     brisk = session.catalog().profiles["brisk"]
     # 2 targets x 3 probes, 4 at a time: 2 waves of max(probe 4 s, nmap host timeout 20 s) + 30 s, plus 60 s
     assert brisk.run_time_limit_s(2) == 2 * (20 + 30) + 60
+
+
+def test_a_scan_stopped_by_its_time_limit_is_stored_as_one_failed_run_with_the_reason(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from secaudit.scan import engine
+
+    def overran(*_args: Any, **_kwargs: Any) -> Any:
+        raise SoftTimeLimitExceeded("the profile's time limit")
+
+    monkeypatch.setattr(engine, "_execute", overran)
+    reply = _carry(session, _order(session), scan=None)
+    assert reply.run == "a" * 32 and reply.status == RunStatus.FAILED.value
+    assert "SoftTimeLimitExceeded" in (reply.error or "")
+    [run] = runs_of(session.store(), SERVICE)
+    assert run.status is RunStatus.FAILED and run.finished_at is not None
