@@ -114,3 +114,20 @@ def test_a_scan_stopped_by_its_time_limit_is_stored_as_one_failed_run_with_the_r
     assert "SoftTimeLimitExceeded" in (reply.error or "")
     [run] = runs_of(session.store(), SERVICE)
     assert run.status is RunStatus.FAILED and run.finished_at is not None
+
+
+def test_a_worker_that_cannot_work_says_why_before_taking_any_order(
+    loop_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import run_cli
+    from tests.schedule.conftest import free_port
+
+    bad_zone = run_cli(["worker", "--zone", "Bad Zone"], loop_workspace)
+    assert bad_zone.exit_code == 2 and "--zone: 'Bad Zone' is not a zone name" in bad_zone.stderr
+    monkeypatch.delenv("SECAUDIT_BROKER_URL", raising=False)
+    no_broker = run_cli(["worker", "--zone", "internet"], loop_workspace)
+    assert no_broker.exit_code == 2 and "SECAUDIT_BROKER_URL" in no_broker.stderr
+    monkeypatch.setenv("SECAUDIT_BROKER_URL", f"redis://:Worker-Secret@127.0.0.1:{free_port()}/0")
+    unreachable = run_cli(["worker", "--zone", "internet"], loop_workspace)
+    assert unreachable.exit_code == 3 and "cannot reach the broker redis://:**@127.0.0.1:" in unreachable.stderr
+    assert "Worker-Secret" not in unreachable.stdout + unreachable.stderr
