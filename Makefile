@@ -14,7 +14,8 @@ SYSTEM_PACKAGES := nmap fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpango
 # What the test suite uses besides: LibreOffice re-saves a workbook as a user's would, headless
 # Chromium renders the report and, under chromedriver, runs the dashboard's sorting and filters and the portal;
 # faketime runs the suite a year ahead (make test-future); pdftotext (poppler-utils) reads the PDF as printed;
-# PostgreSQL: the suite starts a throw-away cluster on loopback (initdb in a temporary folder) for the shared store.
+# PostgreSQL: the suite starts a throw-away cluster on loopback (initdb in a temporary folder) for the shared store;
+# redis-server: the zone workers' broker, started by the suite on a loopback port with a password.
 TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium chromium-driver poppler-utils postgresql redis-server
 
 system-deps:
