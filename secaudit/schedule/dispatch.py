@@ -82,6 +82,12 @@ def shown_broker(url: str) -> str:
     return str(maybe_sanitize_url(url))
 
 
+def _line(exc: BaseException) -> str:
+    """An exception's text on one line (a batch log line is one line), without a URL's password."""
+    text = " ".join(str(exc).split())
+    return re.sub(r"(\w+://[^:/@\s]*:)[^@\s]+@", r"\1**@", text)[:500]
+
+
 def declared_targets(service: Service) -> tuple[str, ...]:
     """The targets a service's scope declares, as the order carries them."""
     return tuple(t.label for t in service.scope.targets) if service.scope is not None else ()
@@ -202,7 +208,8 @@ def check_broker(app: Celery, url: str) -> None:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=3, interval_start=0.5, interval_step=1, interval_max=2, timeout=5)
     except Exception as exc:  # kombu raises OperationalError, redis-py its own; both mean "cannot reach"
-        raise DispatchError(f"cannot reach the broker {shown_broker(url)}: {type(exc).__name__}: {exc}") from None
+        reason = f"{type(exc).__name__}: {_line(exc)}"
+        raise DispatchError(f"cannot reach the broker {shown_broker(url)}: {reason}") from None
 
 
 @dataclass
@@ -258,7 +265,7 @@ class CeleryDispatch:
             )
         except Exception as exc:  # kombu's OperationalError once the publish retries are spent
             raise DispatchError(
-                f"cannot send the scan to zone {order.zone}: broker {shown_broker(self.broker_url)}: {exc}"
+                f"cannot send the scan to zone {order.zone}: broker {shown_broker(self.broker_url)}: {_line(exc)}"
             ) from None
         reply = self._wait(result, order)
         if reply.error and reply.run is None:
@@ -285,10 +292,11 @@ class CeleryDispatch:
             raise self._late(order) from None
         except Exception as exc:  # the result backend (Redis) went away while waiting
             raise DispatchError(
-                f"lost the broker {shown_broker(self.broker_url)} while waiting for zone {order.zone}: {exc}"
+                f"lost the broker {shown_broker(self.broker_url)} while waiting for zone {order.zone}: {_line(exc)}"
             ) from None
         if result.failed():
-            raise DispatchError(f"the scan failed on a worker of zone {order.zone}: {type(value).__name__}: {value}")
+            reason = f"{type(value).__name__}: {_line(value)}"
+            raise DispatchError(f"the scan failed on a worker of zone {order.zone}: {reason}")
         return OrderReply.from_message(value)
 
     def _late(self, order: ScanOrder) -> DispatchError:

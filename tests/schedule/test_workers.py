@@ -247,3 +247,40 @@ def test_a_worker_on_its_own_zone_machine_shares_the_centres_postgresql(
         store.close()
     assert run.status is RunStatus.COMPLETED and finished.actor == "worker:pg-worker"
     assert not list((zone_machine / ".secaudit").glob("secaudit.db*"))  # the worker wrote only to PostgreSQL
+
+
+def test_a_broker_lost_while_waiting_ends_the_batch_with_exit_3_on_one_log_line_per_service(
+    loop_workspace: Path, tmp_path: Path
+) -> None:
+    from tests.redis_server import RedisServer
+
+    _prepare(loop_workspace)
+    own = RedisServer(tmp_path / "redis")  # its own server: this test stops it mid-batch
+    own.start()
+    url = own.url()
+    try:
+        batch = subprocess.Popen(
+            [sys.executable, "-m", "secaudit", "scan", "--all", "--profile", "brisk", "--log-format", "json"]
+            + ["--dispatch", "celery", "--deadline", "240"],
+            cwd=loop_workspace,
+            env={**os.environ, "PYTHONPATH": str(REPO), "SECAUDIT_BROKER_URL": url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        import redis
+
+        client = redis.Redis.from_url(url)
+        try:
+            assert wait_for(lambda: client.llen(queue_of("internet")) == 1, timeout=60), "no order was sent"
+        finally:
+            client.close()
+        own.stop()
+        out, err = batch.communicate(timeout=200)
+    finally:
+        own.stop()
+    assert batch.returncode == 3, out + err
+    [error] = [e for e in json_lines(out) if e["event"] == "scan.error"]
+    assert error["message"].startswith("lost the broker redis://:**@127.0.0.1:")
+    assert "\n" not in error["message"] and own.password not in out + err
+    assert json_lines(out)[-1]["not_scanned"] == [SERVICE]
