@@ -45,13 +45,22 @@ class Bundle:
         return dt.datetime.fromisoformat(str(self.payload["created_at"]))
 
 
+KEY_PREFIX = "ed25519:"
+"""Starts every public key's text, so that it is never read as an option: base64url may begin with '-'."""
+
+
 def public_key_text(private_key_pem: bytes) -> str:
-    """The public half of a PEM Ed25519 private key, as 43-character base64url (what ``sensor trust`` takes)."""
+    """The public half of a PEM Ed25519 private key, as ``ed25519:`` and 43 characters of base64url (what
+    ``sensor trust`` takes)."""
     from cryptography.hazmat.primitives import serialization
 
     key = serialization.load_pem_private_key(private_key_pem, password=None)
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    return key_text(key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
+def key_text(raw: bytes) -> str:
+    """32 raw public-key bytes as ``sensor keygen`` prints them."""
+    return KEY_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 def new_private_key() -> bytes:
@@ -65,13 +74,16 @@ def new_private_key() -> bytes:
 
 
 def parse_public_key(text: str) -> bytes:
-    """The 32 raw bytes of a base64url public key as ``sensor keygen`` prints it; BundleError otherwise."""
+    """The 32 raw bytes of a public key as ``sensor keygen`` prints it (keys printed before the ``ed25519:``
+    prefix, and trusted as such, are read too); BundleError otherwise."""
+    body = text.strip().removeprefix(KEY_PREFIX)
     try:
-        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (binascii.Error, ValueError):
         raw = b""
     if len(raw) != 32:
-        raise BundleError(f"PUBLIC_KEY: {text[:60]!r} is not a sensor's public key (43 characters from sensor keygen)")
+        shown = f"{text[:60]!r}"
+        raise BundleError(f"PUBLIC_KEY: {shown} is not a sensor's public key (ed25519: and 43 characters, from keygen)")
     return raw
 
 

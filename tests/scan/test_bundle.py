@@ -79,10 +79,15 @@ def test_oversized_and_malformed_files_are_refused_before_any_key_is_asked() -> 
     assert asked == []
 
 
-def test_public_keys_are_43_characters_of_base64url() -> None:
-    pem, _ = _keys()
+def test_public_keys_are_ed25519_and_43_characters_of_base64url() -> None:
+    pem, raw = _keys()
     text = b.public_key_text(pem)
-    assert len(text) == 43 and base64.urlsafe_b64decode(text + "=")
+    assert text.startswith("ed25519:") and len(text) == 8 + 43
+    assert base64.urlsafe_b64decode(text.removeprefix("ed25519:") + "=") == raw
+    assert b.parse_public_key(text.removeprefix("ed25519:")) == raw  # a key trusted before the prefix still reads
+    # base64url may start with '-': the prefix keeps such a key from being read as a command-line option
+    dashed = b.key_text(bytes([0xF8]) + bytes(31))
+    assert dashed.startswith("ed25519:-") and b.parse_public_key(dashed) == bytes([0xF8]) + bytes(31)
     for bad in ("", "short", "A" * 44, "!" * 43):
         with pytest.raises(b.BundleError, match="is not a sensor's public key"):
             b.parse_public_key(bad)

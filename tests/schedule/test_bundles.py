@@ -183,3 +183,13 @@ def test_a_bad_public_key_or_zone_is_refused_when_trusting(loop_workspace: Path)
     assert zone.exit_code == 2 and "--zone" in zone.stderr
     listed = run_cli(["sensor", "list", "--format", "json"], loop_workspace)
     assert json.loads(listed.stdout) == []
+
+
+def test_a_public_key_whose_base64_starts_with_a_dash_is_trusted_from_the_command_line(loop_workspace: Path) -> None:
+    from secaudit.scan.bundle import key_text
+
+    dashed = key_text(bytes([0xF8]) + bytes(31))  # base64url "-A...": read as an option without the prefix
+    done = run_cli(["sensor", "trust", "s1", dashed, "--zone", "internet"], loop_workspace)
+    assert done.exit_code == 0, done.stderr
+    [trusted] = json.loads(run_cli(["sensor", "list", "--format", "json"], loop_workspace).stdout)
+    assert trusted["public_key"] == dashed
