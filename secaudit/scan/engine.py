@@ -11,18 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
-
-from pydantic import BaseModel
 
 from secaudit import __version__, clock
 from secaudit.catalog import Catalog
 from secaudit.errors import InputError, Problem
 from secaudit.model import (
-    Check,
     Facts,
     Observation,
     ObservationStatus,
@@ -35,14 +32,13 @@ from secaudit.model import (
 from secaudit.model.config import WorkspaceConfig
 from secaudit.scan import scope as scope_guard
 from secaudit.scan.errors import ScanEnvironmentError
-from secaudit.scan.judges import judge, validate_checks, with_workspace_defaults
+from secaudit.scan.judges import validate_checks, with_workspace_defaults
+from secaudit.scan.observe import observe, one_line
 from secaudit.scan.plan import ProbeTask, build_plan
 from secaudit.scan.probes import REGISTRY
 from secaudit.scan.probes.base import Collected, ProbeContext
 from secaudit.scan.probes.ports import locate_nmap
 from secaudit.store import Store, scans
-
-MAX_EVIDENCE = 500
 
 
 @dataclass
@@ -204,7 +200,7 @@ def _complete(
 ) -> ScanOutcome:
     """Judge the collected facts and close the run (completed, or unreachable when no target answered)."""
     facts = [f for result in results for f in result.facts]
-    observations = _observe(run, service, context.checks, context.parameters, facts)
+    observations = observe(run.id, service.id, run.started_at, context.checks, context.parameters, facts)
     silent = silent_targets(facts)
     unreachable = bool(facts) and len(silent) == len({f.target for f in facts})
     run.status = RunStatus.UNREACHABLE if unreachable else RunStatus.COMPLETED
@@ -238,7 +234,7 @@ def _execute(tasks: list[ProbeTask], context: ProbeContext, say: Callable[[str],
             results[index] = result
             errors = [f.error for f in result.facts if f.error]
             status = f"error: {errors[0]}" if errors else "done"
-            say(f"[{done}/{total}] {tasks[index].label}: {_one_line(status, 160)}")
+            say(f"[{done}/{total}] {tasks[index].label}: {one_line(status, 160)}")
     return [results[i] for i in range(total)]
 
 
@@ -250,44 +246,3 @@ def _run_task(task: ProbeTask, context: ProbeContext) -> Collected:
         raise
     except Exception as exc:  # a probe failure is data, never a crash of the run
         return Collected([probe.error_facts(task.approved, f"probe failed: {type(exc).__name__}: {exc}")])
-
-
-def _observe(
-    run: ScanRun,
-    service: Service,
-    checks: Sequence[Check],
-    parameters: Mapping[str, BaseModel],
-    facts: list[Facts],
-) -> list[Observation]:
-    per_target: dict[tuple[str, str], int] = {}
-    for f in facts:
-        per_target[(f.kind, f.target)] = per_target.get((f.kind, f.target), 0) + 1
-    observed_at = run.started_at
-    result = []
-    for check in checks:
-        for f in facts:
-            if f.kind != check.probe.value:
-                continue
-            status, evidence, details = judge(check, parameters[check.id], f)
-            target = f.target if per_target[(f.kind, f.target)] == 1 else f"{f.target} [{f.address}]"
-            result.append(
-                Observation(
-                    run_id=run.id,
-                    service_id=service.id,
-                    check_id=check.id,
-                    target=target,
-                    status=status,
-                    evidence=_one_line(evidence.en, MAX_EVIDENCE),
-                    evidence_ja=_one_line(evidence.ja, MAX_EVIDENCE),
-                    details=details,
-                    observed_at=observed_at,
-                    baseline=str(check.baseline) if check.baseline else None,
-                )
-            )
-    return result
-
-
-def _one_line(text: str, limit: int) -> str:
-    """Whitespace (newlines included) collapsed to single spaces; content kept verbatim otherwise."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
