@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Any
 
@@ -43,3 +44,19 @@ class ScanRun(StrictModel):
     error: str | None = None
     sensor: str | None = None
     """The trusted sensor whose signed bundle brought the run in; None for a run made here."""
+
+    @property
+    def imported(self) -> dict[str, Any] | None:
+        """Where an imported run's results came from (format, tool and version, file and sha256, scan and
+        import times, who imported it), kept in its scope record; None for a run secaudit made."""
+        found = self.scope.get("imported")
+        return found if isinstance(found, dict) else None
+
+    @property
+    def imported_at(self) -> dt.datetime | None:
+        """When an imported run was imported (its ``started_at`` is when the outside tool scanned)."""
+        when = (self.imported or {}).get("imported_at")
+        try:
+            return dt.datetime.fromisoformat(when) if isinstance(when, str) else None
+        except ValueError:
+            return None

@@ -205,7 +205,7 @@ def _judge_batch(session: Session, batch: list[tuple[Path, str]], moment: dt.dat
     """Evaluate a batch of services from evidence read together; write nothing."""
     from secaudit.errors import Problem, SecauditError, ServiceError
     from secaudit.inventory import load_service
-    from secaudit.pipeline.evaluation import evaluate_service, gather_evidence
+    from secaudit.pipeline.evaluation import evaluate_service, gather_evidence, imported_evidence_since
     from secaudit.pipeline.reporting import drift_items_of, report_input
     from secaudit.report.dashboard import row_from_input, row_record
 
@@ -221,7 +221,9 @@ def _judge_batch(session: Session, batch: list[tuple[Path, str]], moment: dt.dat
             done.failures.append((path.stem, "; ".join(exc.lines())))
             done.invalid[path.stem] = exc.problems or [Problem(str(path), exc.message)]
     ids = list(services)
-    evidence = gather_evidence(store, session.catalog(), ids)
+    evidence = gather_evidence(
+        store, session.catalog(), ids, imported_evidence_since(session.workspace().config.gate, moment)
+    )
     drift = drift_items_of(store, ids)
     fingerprints = {path.stem: fingerprint for path, fingerprint in batch}
     for service_id, service in services.items():

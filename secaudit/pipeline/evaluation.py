@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         Service,
         Treatment,
     )
+    from secaudit.model.config import GatePolicy
     from secaudit.model.result import Review, RiskLifecycle
     from secaudit.pipeline.session import Session
     from secaudit.store import Store
@@ -53,6 +54,8 @@ class Evaluation:
     lifecycle_plan: LifecyclePlan | None = None
     retired_notes: list[LocalizedText] = field(default_factory=list)
     """Answers or risks on record for controls that were retired, explained rather than silently dropped."""
+    imported_runs: list[ScanRun] = field(default_factory=list)
+    """Imported runs besides ``last_run`` whose observations are in force (``Evidence.imported_runs``)."""
 
     def risk(self, rid: str) -> RiskEntry:
         """The register entry ``rid``; raise naming the ids that exist."""
@@ -82,6 +85,8 @@ class Evidence:
     lifecycle: dict[str, RiskLifecycle] = field(default_factory=dict)
     files: dict[str, EvidenceRecord] = field(default_factory=dict)
     """The service's uploaded evidence files, by id (answers refer to them as ``[ev-…]``)."""
+    imported_runs: list[ScanRun] = field(default_factory=list)
+    """Imported runs (other than ``last_run``) that some of ``observations`` come from, newest first."""
 
 
 def lapsed_answers(
@@ -100,9 +105,18 @@ def lapsed_answers(
     return found
 
 
-def gather_evidence(store: Store, catalog: Catalog, service_ids: Sequence[str]) -> dict[str, Evidence]:
+def imported_evidence_since(policy: GatePolicy, now: dt.datetime) -> dt.datetime:
+    """The oldest scan time at which an imported run still adds evidence: the gate's ``max_scan_age_days``."""
+    return now - dt.timedelta(days=policy.max_scan_age_days)
+
+
+def gather_evidence(
+    store: Store, catalog: Catalog, service_ids: Sequence[str], imported_since: dt.datetime | None = None
+) -> dict[str, Evidence]:
     """The evidence of several services in a handful of queries (pass at most a few hundred ids); each service's
-    answers include the city-wide ones it inherits."""
+    answers include the city-wide ones it inherits, and its scan evidence is the evidence in force
+    (``secaudit.store.scans.evidence_in_force_of``: its own newest run, with imported runs since
+    ``imported_since`` added check by check)."""
     from secaudit.store import answers as answer_store
     from secaudit.store import evidence as evidence_store
     from secaudit.store import reviews as review_store
@@ -110,15 +124,16 @@ def gather_evidence(store: Store, catalog: Catalog, service_ids: Sequence[str]) 
     from secaudit.store import scans as scan_store
 
     answers = answer_store.answers_in_force_of(store, service_ids, catalog.organisation_control_ids())
-    scans = scan_store.latest_observations_of(store, service_ids)
+    scans = scan_store.evidence_in_force_of(store, service_ids, imported_since)
     reviews = review_store.latest_reviews_of(store, service_ids)
     treatments = risk_store.latest_treatments_of(store, service_ids)
     lifecycle = risk_store.lifecycles_of(store, service_ids)
     files = evidence_store.evidence_files_of(store, service_ids)
     found = {}
     for service_id in service_ids:
-        last_run, observations = scans.get(service_id, (None, []))
+        last_run, observations, imported_runs = scans.get(service_id, (None, [], []))
         found[service_id] = Evidence(
+            imported_runs=imported_runs,
             answers=answers.get(service_id, {}),
             last_run=last_run,
             observations=observations,
@@ -160,7 +175,10 @@ def evaluate_service(
     store = session.store()
     moment = now or clock.now()
     day = today or moment.date()
-    known = evidence or gather_evidence(store, catalog, [service.id])[service.id]
+    known = (
+        evidence
+        or gather_evidence(store, catalog, [service.id], imported_evidence_since(ws.config.gate, moment))[service.id]
+    )
     assessed = assess(
         service,
         catalog,
@@ -192,6 +210,7 @@ def evaluate_service(
         last_run=known.last_run,
         observations=known.observations,
         answers=known.answers,
+        imported_runs=known.imported_runs,
         lifecycle_events=plan.events,
         lifecycle_plan=None if record else plan,
         retired_notes=catalog.retired_notes(
@@ -218,5 +237,6 @@ __all__ = [
     "answered_results",
     "evaluate_service",
     "gather_evidence",
+    "imported_evidence_since",
     "lapsed_answers",
 ]

@@ -99,6 +99,8 @@ class EvaluatedService(Protocol):
     def observations(self) -> Sequence[Observation]: ...
     @property
     def answers(self) -> Mapping[tuple[str, str], Answer]: ...
+    @property
+    def imported_runs(self) -> Sequence[ScanRun]: ...
 
 
 @dataclass
@@ -116,6 +118,8 @@ class ReportInput:
     last_run: ScanRun | None = None
     observations: list[Observation] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
+    imported_runs: list[ScanRun] = field(default_factory=list)
+    """Imported runs besides ``last_run`` whose observations are in force: shown with where they came from."""
     history: list[ScorePoint] = field(default_factory=list)
     drift: list[DriftItem] | None = None
     catalog_version: str = ""
@@ -165,6 +169,7 @@ def from_evaluation(
         last_run=evaluation.last_run,
         observations=list(evaluation.observations),
         answers=answers_as_list(evaluation.answers),
+        imported_runs=list(evaluation.imported_runs),
         history=list(history or []),
         drift=drift,
         catalog_version=catalog.version,

@@ -239,6 +239,80 @@ def latest_observations_of(
     return {service_id: (run, seen.get(run.id, [])) for service_id, run in runs.items()}
 
 
+RUNS_CONSIDERED = 50
+"""How many of a service's newest evidence runs the evidence in force is chosen from."""
+
+
+def evidence_in_force_of(
+    store: Store, service_ids: Sequence[str], imported_since: dt.datetime | None = None
+) -> dict[str, tuple[ScanRun, list[Observation], list[ScanRun]]]:
+    """The scan evidence in force for each of several services (those with a run): the rule, in one place.
+
+    * The base is the newest run secaudit made itself (completed or unreachable), whole, whatever its age
+      (the gate judges its age); a service with no run of its own has the newest imported run as its base.
+    * Imported runs (``ScanRun.imported``) started at or after ``imported_since`` (None: any) add to it:
+      for each check and target, the newest observation that looked (not "not run") is in force, else the
+      newest one; so an sslyze file can replace the TLS evidence and leave the ports and HTTP evidence alone.
+    * Returned per service: the base (the run the gate's age and reachability rules read), the observations
+      in force, and the imported runs other than the base that some of them come from (newest first).
+    """
+    from collections import defaultdict
+
+    ranked = select(
+        scan_runs.c.id,
+        func.row_number()
+        .over(partition_by=scan_runs.c.service_id, order_by=(scan_runs.c.started_at.desc(), scan_runs.c.id.desc()))
+        .label("rank"),
+    ).where(
+        scan_runs.c.service_id.in_(list(service_ids)),
+        scan_runs.c.status.in_([s.value for s in RunStatus if s.is_evidence]),
+    )
+    newest = ranked.subquery()
+    query = (
+        select(scan_runs)
+        .join(newest, newest.c.id == scan_runs.c.id)
+        .where(newest.c.rank <= RUNS_CONSIDERED)
+        .order_by(scan_runs.c.started_at.desc(), scan_runs.c.id.desc())
+    )
+    runs: dict[str, list[ScanRun]] = defaultdict(list)
+    with store.read() as conn:
+        for row in conn.execute(query).mappings():
+            runs[row["service_id"]].append(_run(row))
+    chosen: dict[str, list[ScanRun]] = {}
+    for service_id, found in runs.items():
+        own = [r for r in found if r.imported is None]
+        base = own[0] if own else found[0]
+        extra = [
+            r
+            for r in found
+            if r is not base and r.imported is not None and (imported_since is None or r.started_at >= imported_since)
+        ]
+        chosen[service_id] = [base, *extra]
+    seen = observations_of_runs(store, [r.id for rs in chosen.values() for r in rs])
+    result: dict[str, tuple[ScanRun, list[Observation], list[ScanRun]]] = {}
+    for service_id, considered in chosen.items():
+        base = considered[0]
+        newest_first = sorted(considered, key=lambda r: (r.started_at, r.id), reverse=True)
+        by_key: dict[tuple[str, str], list[Observation]] = {}
+        for run in [base, *(r for r in newest_first if r is not base)]:  # base first: its order is kept
+            for obs in seen.get(run.id, []):
+                by_key.setdefault((obs.check_id, obs.target), [])
+        for run in newest_first:
+            for obs in seen.get(run.id, []):
+                by_key[(obs.check_id, obs.target)].append(obs)
+        in_force = {
+            key: next((o for o in found if o.status is not ObservationStatus.NOT_RUN), found[0])
+            for key, found in by_key.items()
+        }
+        used = {o.run_id for o in in_force.values()}
+        result[service_id] = (
+            base,
+            list(in_force.values()),
+            [r for r in newest_first if r is not base and r.id in used],
+        )
+    return result
+
+
 def _run_row(run: ScanRun) -> dict[str, Any]:
     return {
         "id": run.id,
