@@ -15,14 +15,26 @@ SYSTEM_PACKAGES := nmap fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpango
 # Chromium renders the report and, under chromedriver, runs the dashboard's sorting and filters and the portal;
 # faketime runs the suite a year ahead (make test-future); pdftotext (poppler-utils) reads the PDF as printed;
 # PostgreSQL: the suite starts a throw-away cluster on loopback (initdb in a temporary folder) for the shared store;
-# redis-server: the zone workers' broker, started by the suite on a loopback port with a password.
-TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium chromium-driver poppler-utils postgresql redis-server
+# redis-server: the zone workers' broker, started by the suite on a loopback port with a password;
+# testssl.sh: its JSON is imported as evidence (the suite runs it against a loopback TLS server).
+TEST_SYSTEM_PACKAGES := faketime libreoffice-calc-nogui chromium chromium-driver poppler-utils postgresql redis-server \
+	testssl.sh
+
+# sslyze, whose JSON the suite imports after running it against loopback targets, in an environment of its own:
+# it pins its own cryptography and nassl, and secaudit only reads its output (never imports it).
+TOOLS := .tools
+SSLYZE_VERSION := 6.3.1
+SSLYZE := $(TOOLS)/sslyze/bin/sslyze
 
 system-deps:
 	@$(MAKE) --no-print-directory apt-packages PACKAGES="$(SYSTEM_PACKAGES)"
 
-test-deps: system-deps
+test-deps: system-deps $(SSLYZE)
 	@$(MAKE) --no-print-directory apt-packages PACKAGES="$(TEST_SYSTEM_PACKAGES)"
+
+$(SSLYZE):
+	$(PYTHON) -m venv $(TOOLS)/sslyze
+	$(TOOLS)/sslyze/bin/python -m pip install -q 'sslyze==$(SSLYZE_VERSION)'
 
 .PHONY: apt-packages
 apt-packages:
@@ -76,4 +88,4 @@ bench: install
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info demo-workspace
+	rm -rf $(VENV) $(TOOLS) build dist *.egg-info demo-workspace

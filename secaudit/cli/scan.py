@@ -36,7 +36,8 @@ class ScanGroup(TyperGroup):
 
 app = typer.Typer(
     cls=ScanGroup,
-    help="Scan a service's declared targets (secaudit scan SERVICE | --due | --all), or import a sensor's bundle.",
+    help="Scan a service's declared targets (secaudit scan SERVICE | --due | --all), import a sensor's bundle, "
+    "or import an outside tool's results (secaudit scan import SERVICE FILE).",
 )
 
 
@@ -154,6 +155,47 @@ def import_bundle(
         f"imported run {done.run.id} of {done.run.service_id} from sensor {done.sensor} "
         f"({done.observations} observations, scanned {done.run.started_at.isoformat(timespec='minutes')}"
         + (f"; {done.changes} change(s) since the previous run)" if done.changes is not None else ")")
+    )
+
+
+@app.command("import")
+def import_results(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(metavar="SERVICE", help="The service the results are evidence for.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="An outside tool's output: nmap -oX, sslyze --json_out, testssl.sh --jsonfile-pretty."
+        ),
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="auto (recognise the file), nmap-xml, sslyze-json or testssl-json.",
+            show_default=True,
+        ),
+    ] = "auto",
+    output: Annotated[OutputFormat, typer.Option("--output", help="table or json.")] = OutputFormat.TABLE,
+) -> None:
+    """Import an outside tool's results as a scan run of SERVICE, judged by secaudit's own checks and marked
+    as imported (tool, version, file, sha256). Everything in the file must be within the service's declared
+    scope and its authorisation on the scan date; otherwise nothing is stored (exit 2)."""
+    from secaudit.pipeline.imports import import_results as bring_in
+    from secaudit.scan.engine import ScanOutcome
+
+    st = state(ctx)
+    done = bring_in(st, service_id, file, fmt, st.auditor())
+    outcome = ScanOutcome(done.run, done.observations, [], unreachable=False)
+    if output is OutputFormat.JSON:
+        print_json({**_as_json(outcome), "format": done.format, "sha256": done.sha256, "changes": done.changes})
+        return
+    _print_table(outcome, st.catalog())
+    source = done.run.imported or {}
+    info(
+        f"imported {done.format} results ({source.get('tool')} {source.get('tool_version') or ''}".rstrip()
+        + f", scanned {done.run.started_at.isoformat(timespec='minutes')}) as run {done.run.id} of {service_id}"
+        + (f"; {done.changes} change(s) since the previous import" if done.changes else "")
     )
 
 

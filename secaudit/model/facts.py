@@ -49,12 +49,15 @@ class PortInfo(StrictModel):
     banner: str | None = None
 
 
+IMPORTED_NMAP_PORTS = "as the imported nmap run lists them"
+"""``PortFacts.scanned_from`` of facts imported from nmap's XML (the port set is the file's own)."""
 PORT_SOURCES_JA: dict[str, str] = {
     "all 65,535 ports": "全65,535ポート",
     "the profile's list": "プロファイルの一覧",
     "declared": "申告されたポート",
     "named by checks": "チェックが指定するポート",
     "no ports": "ポートなし",
+    IMPORTED_NMAP_PORTS: "取り込んだ nmap の記録どおり",
 }
 """The parts of ``PortFacts.scanned_from`` (joined with " + "), in Japanese; ``nmap top N`` is read apart."""
 TOP_PORTS_RE = re.compile(r"^nmap top (\d+)$")

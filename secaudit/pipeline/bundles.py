@@ -181,13 +181,20 @@ def import_bundle(session: Session, path: Path, actor: str) -> ImportedBundle:
     details = {"sensor": sensor.name, "bundle_sha256": bundle.sha256, "file": file, "observations": len(items)}
     if not insert_complete_run(store, marked, items, facts, outputs, actor, details):
         raise _bundle_error(f"{file}: run {run.id} is stored already (a bundle is imported once)")
-    return ImportedBundle(marked, sensor.name, len(items), bundle.sha256, _drift(session, marked, items, facts))
+    return ImportedBundle(
+        marked,
+        sensor.name,
+        len(items),
+        bundle.sha256,
+        record_drift(session, marked, items, facts, f"sensor:{sensor.name}"),
+    )
 
 
-def _drift(
-    session: Session, run: ScanRun, items: list[Any], facts: list[tuple[str, str, dict[str, Any]]]
+def record_drift(
+    session: Session, run: ScanRun, items: list[Any], facts: list[tuple[str, str, dict[str, Any]]], actor: str
 ) -> int | None:
-    """Compare an imported run with the service's previous one, as a scheduled scan does; the changes found."""
+    """Compare a run made elsewhere (a sensor's bundle, an outside tool's file) with the service's previous
+    comparable run, as a scheduled scan does, and record the comparison; the changes found."""
     from secaudit.model import RunStatus
     from secaudit.scan.probes.base import DriftPolicy
     from secaudit.schedule.batch import find_baseline
@@ -203,7 +210,7 @@ def _drift(
     now = clock.now()
     result = compute_drift(find_baseline(store, run), RunView(run, parse_facts(facts), items), policy, now)
     comparison = Comparison(run.id, run.service_id, result.baseline_run_id, now, result.new_failures, result.items)
-    record_comparison(store, comparison, actor=f"sensor:{run.sensor}")
+    record_comparison(store, comparison, actor=actor)
     return len(result.items)
 
 

@@ -14,6 +14,7 @@ from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
 
 from secaudit.model import PortInfo
+from secaudit.model.facts import PortRange, port_ranges
 
 
 @dataclass
@@ -26,6 +27,7 @@ class HostReport:
     scripts: dict[str, str] = field(default_factory=dict)
     ciphers: dict[int, dict[str, list[str]]] = field(default_factory=dict)
     error: str | None = None
+    hostnames: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -35,6 +37,12 @@ class NmapReport:
     hosts: dict[str, HostReport] = field(default_factory=dict)
     version: str | None = None
     error: str | None = None
+    args: str | None = None
+    """nmap's command line as it recorded it (``<nmaprun args=...>``)."""
+    started: int | None = None
+    """When the run started, in seconds since the epoch (``<nmaprun start=...>``)."""
+    scanned: list[PortRange] = field(default_factory=list)
+    """The TCP ports nmap was asked to scan (``<scaninfo protocol="tcp" services=...>``)."""
 
     def for_address(self, address: str) -> HostReport:
         """The report of ``address``; an error report when nmap did not scan it."""
@@ -60,7 +68,10 @@ def parse_nmap_xml(data: bytes) -> NmapReport:
         return NmapReport(error=f"nmap XML cannot be decoded: {exc}")
     if root.tag != "nmaprun":
         return NmapReport(error=f"not nmap XML (root element <{root.tag}>)")
-    report = NmapReport(version=root.get("version"))
+    report = NmapReport(version=root.get("version"), args=root.get("args"), started=_int(root.get("start")))
+    for info in root.findall("scaninfo"):
+        if info.get("protocol") == "tcp":
+            report.scanned = _ranges(info.get("services", ""))
     finished = root.find("runstats/finished")
     if finished is None:
         return NmapReport(version=report.version, error="nmap XML has no run statistics: the run did not finish")
@@ -84,6 +95,7 @@ def _host(host: Element) -> HostReport | None:
     status = host.find("status")
     state = status.get("state") if status is not None else None
     report = HostReport(address, state=state)
+    report.hostnames = [h.get("name", "") for h in host.findall("hostnames/hostname") if h.get("name")]
     if host.get("timedout") == "true":
         report.error = "nmap host timeout: the scan of this address did not finish"
         return report
@@ -105,6 +117,24 @@ def _host(host: Element) -> HostReport | None:
         if script.get("id"):
             report.scripts[f"host/{script.get('id')}"] = script.get("output", "")
     return report
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text is not None and text.isdigit() else None
+
+
+def _ranges(services: str) -> list[PortRange]:
+    """nmap's ``services`` notation (``22-25,80``) as ranges; nothing when any part is not a port range."""
+    found: list[PortRange] = []
+    for part in services.split(",") if services else []:
+        low, _, high = part.partition("-")
+        if not (low.isdigit() and (high or low).isdigit()):
+            return []
+        first, last = int(low), int(high or low)
+        if not 1 <= first <= last <= 65535:
+            return []
+        found.append((first, last))
+    return port_ranges(p for a, b in found for p in range(a, b + 1)) if len(found) < 4096 else sorted(found)
 
 
 def _enumerated_ciphers(script: Element) -> dict[str, list[str]]:
