@@ -64,7 +64,18 @@ def test_an_owner_answers_and_submits_in_chromium_and_the_officer_sees_it_comple
     def press(button) -> None:  # type: ignore[no-untyped-def]
         """Click a button that loads a new page; wait until the new page has replaced the old one and loaded."""
         button.click()
-        WebDriverWait(driver, 30).until(staleness_of(button))
+
+        def replaced(_driver) -> bool:  # type: ignore[no-untyped-def]
+            # staleness_of, also when Chromium reports the old node in its own words: while the new page
+            # replaces the old one, asking for the button can fail with "does not belong to the document"
+            try:
+                return bool(staleness_of(button)(_driver))
+            except WebDriverException as exc:
+                if "does not belong to the document" in str(exc):
+                    return True
+                raise
+
+        WebDriverWait(driver, 30).until(replaced)
         WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     driver.get(f"{served.base}/invite/{token}")
