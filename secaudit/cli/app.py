@@ -139,6 +139,7 @@ def _register() -> None:
         audit,
         checklist,
         db,
+        diagnosis,
         gate,
         init,
         log,
@@ -162,6 +163,7 @@ def _register() -> None:
     app.add_typer(log.app, name="log")
     app.add_typer(scan.app, name="scan")
     app.add_typer(questionnaire.app, name="questionnaire")
+    app.add_typer(diagnosis.app, name="diagnosis")
     app.add_typer(assess.app, name="assess")
     app.add_typer(risk.app, name="risk")
     app.command("gate")(gate.gate)

@@ -22,6 +22,8 @@ class AnswerSource(StrEnum):
     TERMINAL = "terminal"
     FILE = "file"
     PORTAL = "portal"
+    DIAGNOSIS = "diagnosis"
+    """Answers taken from a vendor's diagnosis report (``secaudit diagnosis record``)."""
 
 
 class Answer(StrictModel):

@@ -332,6 +332,7 @@ SOURCE_TEXT: dict[str, tuple[str, str]] = {
     "terminal": ("端末での回答", "terminal"),
     "file": ("回答ファイル", "answers file"),
     "portal": ("回答ポータル", "owners' portal"),
+    "diagnosis": ("脆弱性診断報告書", "vulnerability diagnosis report"),
     ORGANISATION_ID: ("全庁共通の回答（{source}）", "inherited from the organisation ({source})"),
     "scan": ("スキャン", "scan run"),
 }
