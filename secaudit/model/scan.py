@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from enum import StrEnum
 from typing import Any
 
@@ -51,6 +52,13 @@ class ScanRun(StrictModel):
         import times, who imported it), kept in its scope record; None for a run secaudit made."""
         found = self.scope.get("imported")
         return found if isinstance(found, dict) else None
+
+    @property
+    def comparison_key(self) -> tuple[str, str]:
+        """What makes two runs of one service comparable: the same profile over the same scope targets. Drift
+        compares such runs, and of imported runs only the newest of each key is evidence (a rescan replaces)."""
+        targets = self.scope.get("targets", self.scope)
+        return self.profile, json.dumps(targets, sort_keys=True, ensure_ascii=False, default=str)
 
     @property
     def imported_at(self) -> dt.datetime | None:

@@ -58,18 +58,12 @@ def parse_facts(rows: Iterable[tuple[str, str, dict[str, Any]]]) -> list[Facts]:
     return parsed
 
 
-def scope_targets(scope: dict[str, Any]) -> Any:
-    """The part of a run's scope snapshot that decides comparability: its targets."""
-    return scope.get("targets", scope) if isinstance(scope, dict) else scope
-
-
 def comparable(baseline: ScanRun, run: ScanRun) -> bool:
     """True when ``baseline`` is the same service and profile over the same scope targets as ``run``."""
     return (
         baseline.id != run.id
         and baseline.service_id == run.service_id
-        and baseline.profile == run.profile
-        and scope_targets(baseline.scope) == scope_targets(run.scope)
+        and baseline.comparison_key == run.comparison_key
     )
 
 

@@ -250,7 +250,8 @@ def evidence_in_force_of(
 
     * The base is the newest run secaudit made itself (completed or unreachable), whole, whatever its age
       (the gate judges its age); a service with no run of its own has the newest imported run as its base.
-    * Imported runs (``ScanRun.imported``) started at or after ``imported_since`` (None: any) add to it:
+    * Imported runs (``ScanRun.imported``) started at or after ``imported_since`` (None: any), each the newest
+      of its format over its targets (``ScanRun.comparison_key``: a rescan replaces the file before), add to it:
       for each check and target, the newest observation that looked (not "not run") is in force, else the
       newest one; so an sslyze file can replace the TLS evidence and leave the ports and HTTP evidence alone.
     * Returned per service: the base (the run the gate's age and reachability rules read), the observations
@@ -282,11 +283,14 @@ def evidence_in_force_of(
     for service_id, found in runs.items():
         own = [r for r in found if r.imported is None]
         base = own[0] if own else found[0]
-        extra = [
-            r
-            for r in found
-            if r is not base and r.imported is not None and (imported_since is None or r.started_at >= imported_since)
-        ]
+        extra: list[ScanRun] = []
+        replaced = {base.comparison_key}
+        for r in found:  # newest first: a rescan of the same targets in the same format replaces the one before
+            if r is base or r.imported is None or r.comparison_key in replaced:
+                continue
+            replaced.add(r.comparison_key)
+            if imported_since is None or r.started_at >= imported_since:
+                extra.append(r)
         chosen[service_id] = [base, *extra]
     seen = observations_of_runs(store, [r.id for rs in chosen.values() for r in rs])
     result: dict[str, tuple[ScanRun, list[Observation], list[ScanRun]]] = {}

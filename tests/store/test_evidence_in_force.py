@@ -30,6 +30,7 @@ def _store_run(
     imported: bool = False,
     status: RunStatus = RunStatus.COMPLETED,
     service: str = "svc",
+    fmt: str | None = None,
 ) -> None:
     started = T0 + dt.timedelta(days=days)
     scope: dict[str, object] = {"targets": []}
@@ -38,7 +39,7 @@ def _store_run(
     run = ScanRun(
         id=run_id,
         service_id=service,
-        profile="import-sslyze-json" if imported else "standard",
+        profile=f"import-{fmt or run_id}" if imported else "standard",
         started_at=started,
         finished_at=started,
         status=status,
@@ -118,3 +119,11 @@ def test_failed_runs_and_other_services_are_never_evidence(store: Store) -> None
     _store_run(store, "broken", 1, {("tls.legacy", TLS): FAIL}, imported=True, status=RunStatus.FAILED)
     _store_run(store, "theirs", 2, {("tls.legacy", TLS): FAIL}, imported=True, service="other")
     assert _in_force(store) == ("own", {("tls.legacy", TLS): "own: pass"})
+
+
+def test_a_rescan_in_the_same_format_over_the_same_targets_replaces_the_file_before(store: Store) -> None:
+    """A vendor's rescan that no longer reports a finding has fixed it, even if it says nothing of that check."""
+    _store_run(store, "own", 0, {("ports.unexpected", "localhost"): PASS})
+    _store_run(store, "zap1", 1, {("webapp.sqli", TLS): FAIL, ("webapp.xss", TLS): FAIL}, imported=True, fmt="zap")
+    _store_run(store, "zap2", 2, {("webapp.xss", TLS): FAIL}, imported=True, fmt="zap")
+    assert _in_force(store)[1] == {("ports.unexpected", "localhost"): "own: pass", ("webapp.xss", TLS): "zap2: fail"}
