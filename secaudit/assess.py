@@ -343,6 +343,18 @@ def _judge_checks(
     failed: list[Severity] = []
     for ref in control.checks:
         seen = by_check.get(ref.check, [])
+        if not seen and ref.when_observed:
+            if keep:
+                trail.append(
+                    TrailEntry(
+                        kind="observation",
+                        ref=ref.check,
+                        verdict=TrailVerdict.SKIPPED,
+                        summary="no imported finding on record (counted only when a scanner's results are imported)",
+                        summary_ja="取り込まれた検出結果なし（外部ツールの結果を取り込んだ場合にのみ判定に用います）",
+                    )
+                )
+            continue
         if not seen:
             notes.setdefault(ResultStatus.NOT_SCANNED, []).append(ref.check)
             if keep:
@@ -378,6 +390,8 @@ def _judge_checks(
             failed.append(check_severity)
     status = worst(notes)
     if status is None:
+        if all(ref.when_observed for ref in control.checks):
+            return _Part(None, "", "", trail)  # nothing imported: the control rests on its other parts
         raise ValueError(f"control {control.id} lists no checks to judge")
     weakness = max(failed, key=_severity_rank) if failed and status.raises_risk else None
     named = ", ".join(notes[status])

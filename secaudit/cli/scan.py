@@ -165,14 +165,16 @@ def import_results(
     file: Annotated[
         Path,
         typer.Argument(
-            metavar="FILE", help="An outside tool's output: nmap -oX, sslyze --json_out, testssl.sh --jsonfile-pretty."
+            metavar="FILE",
+            help="An outside tool's output: nmap -oX, sslyze --json_out, testssl.sh --jsonfile-pretty, ZAP's JSON "
+            "report, SARIF 2.1.0.",
         ),
     ],
     fmt: Annotated[
         str,
         typer.Option(
             "--format",
-            help="auto (recognise the file), nmap-xml, sslyze-json or testssl-json.",
+            help="auto (recognise the file), nmap-xml, sslyze-json, testssl-json, zap-json or sarif.",
             show_default=True,
         ),
     ] = "auto",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from secaudit.importers.base import Imported, ImportedFacts, Importer, UnreadableImport
 from secaudit.importers.nmap import NmapXmlImporter
+from secaudit.importers.sarif import SarifImporter
 from secaudit.importers.sslyze import SslyzeJsonImporter
 from secaudit.importers.testssl import TestsslJsonImporter
+from secaudit.importers.zap import ZapJsonImporter
 
 REGISTRY: dict[str, Importer] = {
     importer.format: importer
@@ -13,6 +15,8 @@ REGISTRY: dict[str, Importer] = {
         NmapXmlImporter(),
         SslyzeJsonImporter(),
         TestsslJsonImporter(),
+        ZapJsonImporter(),
+        SarifImporter(),
     )
 }
 """Every importer by its ``--format`` name, in the order ``auto`` tries them."""

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 from secaudit.errors import InputError, Problem
 from secaudit.model import Facts, ProbeKind
@@ -149,6 +150,24 @@ def https_target(scope: ScopeDecision, hostname: str, address: str, port: int) -
         if target.url is None or not target.url.startswith("https://") or approved.hostname != host:
             continue
         if target.url_port == port and found is not None and found in approved.addresses:
+            return approved
+    return None
+
+
+def url_target(scope: ScopeDecision, url: str) -> ApprovedTarget | None:
+    """The declared URL target that ``url`` is under: same scheme, host and port (a file that names no address,
+    such as a web scanner's report, is matched by these alone)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower().rstrip(".")
+    for approved in scope.approved:
+        target = approved.target
+        if target.url is None or approved.hostname != host:
+            continue
+        if urlsplit(target.url).scheme == parts.scheme and target.url_port == port:
             return approved
     return None
 

@@ -43,7 +43,16 @@ if TYPE_CHECKING:
     )
     from secaudit.model.drift import DriftKind, DriftState
     from secaudit.model.evidence import Answer, AnswerSource, Observation, ObservationStatus
-    from secaudit.model.facts import CertificateInfo, CookieInfo, Facts, HttpFacts, PortFacts, PortInfo, TlsFacts
+    from secaudit.model.facts import (
+        CertificateInfo,
+        CookieInfo,
+        Facts,
+        HttpFacts,
+        PortFacts,
+        PortInfo,
+        TlsFacts,
+        WebAppFacts,
+    )
     from secaudit.model.result import (
         OPEN_RISK_STATUSES,
         ControlResult,
@@ -110,6 +119,7 @@ _HOMES: dict[str, str] = {
     "GatePolicy": "secaudit.model.config",
     "GateReason": "secaudit.model.result",
     "HttpFacts": "secaudit.model.facts",
+    "WebAppFacts": "secaudit.model.facts",
     "Language": "secaudit.model.vocab",
     "LocalizedText": "secaudit.model.common",
     "NetworkModel": "secaudit.model.service",
@@ -190,6 +200,7 @@ __all__ = [
     "GatePolicy",
     "GateReason",
     "HttpFacts",
+    "WebAppFacts",
     "Language",
     "LocalizedText",
     "NetworkModel",

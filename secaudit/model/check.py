@@ -18,6 +18,8 @@ class ProbeKind(StrEnum):
     PORTS = "ports"
     TLS = "tls"
     HTTP = "http"
+    WEBAPP = "webapp"
+    """Web application findings: only an outside tool's imported results (ZAP, SARIF) hold them."""
 
 
 class Baseline(StrictModel):

@@ -292,6 +292,9 @@ class CheckRef(StrictModel):
     """A scanner check that verifies (part of) a control."""
 
     check: CheckId
+    when_observed: bool = False
+    """Counted only when the evidence holds an observation of it (web application findings, which only an
+    imported scanner's results hold): otherwise the control rests on its other parts, and is not unverified."""
 
 
 class ReferenceFramework(StrEnum):

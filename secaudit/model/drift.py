@@ -20,6 +20,7 @@ class DriftKind(StrEnum):
     HEADER_VALUE = "header_value"
     COOKIE_FLAG_MISSING = "cookie_flag_missing"
     CHECK_FAILING = "check_failing"
+    WEB_FINDING = "web_finding"
 
 
 class DriftState(StrEnum):

@@ -242,4 +242,54 @@ class HttpFacts(StrictModel):
         return [v for k, values in self.headers.items() if k.lower() == wanted for v in values]
 
 
-Facts = PortFacts | TlsFacts | HttpFacts
+IPA_WEB_CLASSES: dict[str, tuple[str, str, str]] = {
+    "sqli": ("1.1", "SQLインジェクション", "SQL injection"),
+    "os-command": ("1.2", "OSコマンド・インジェクション", "OS command injection"),
+    "path-traversal": ("1.3", "パス名パラメータの未チェック／ディレクトリ・トラバーサル", "path traversal"),
+    "session": ("1.4", "セッション管理の不備", "session management"),
+    "xss": ("1.5", "クロスサイト・スクリプティング", "cross-site scripting"),
+    "csrf": ("1.6", "CSRF（クロスサイト・リクエスト・フォージェリ）", "cross-site request forgery"),
+    "http-header-injection": ("1.7", "HTTPヘッダ・インジェクション", "HTTP header injection"),
+    "mail-header-injection": ("1.8", "メールヘッダ・インジェクション", "mail header injection"),
+    "clickjacking": ("1.9", "クリックジャッキング", "clickjacking"),
+    "buffer-overflow": ("1.10", "バッファオーバーフロー", "buffer overflow"),
+    "access-control": ("1.11", "アクセス制御や認可制御の欠落", "missing access control or authorisation"),
+}
+"""The eleven vulnerability classes of IPA's 安全なウェブサイトの作り方 (改訂第7版): id -> (section, ja, en).
+Web application findings are grouped by these; a finding of no class is ``other``."""
+WEB_RISKS = ("informational", "low", "medium", "high")
+"""A web finding's risk, lowest first (ZAP's words; SARIF's levels are read into them)."""
+
+
+class WebFinding(StrictModel):
+    """One finding an outside web application scanner reported (one rule, all its instances on one target)."""
+
+    ipa_class: str
+    """One of ``IPA_WEB_CLASSES``, or ``other``."""
+    name: str
+    risk: Literal["informational", "low", "medium", "high"]
+    confidence: str | None = None
+    rule: str
+    """The tool's rule id (ZAP's plugin id, SARIF's ruleId)."""
+    cwe: int | None = None
+    instances: list[str] = Field(default_factory=list)
+    """Where it was found (method, URL and parameter), the first few."""
+    count: int = 1
+    """How many instances the tool reported."""
+
+
+class WebAppFacts(StrictModel):
+    """What an outside web application scanner reported for one declared URL target."""
+
+    kind: Literal["webapp"] = "webapp"
+    target: str
+    address: str | None = None
+    tool: str
+    findings: list[WebFinding] = Field(default_factory=list)
+    tested_classes: list[str] | None = None
+    """The classes the tool's results show it tested (so that no finding means none found); None when they do not
+    say (ZAP's and SARIF's reports list what was found, not what was tried)."""
+    error: str | None = None
+
+
+Facts = PortFacts | TlsFacts | HttpFacts | WebAppFacts

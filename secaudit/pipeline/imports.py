@@ -116,7 +116,7 @@ def import_results(session: Session, service_id: str, path: Path, fmt: str, acto
             **_scope_record(service, decision, {f.target for f in facts}),
             "imported": {
                 "format": importer.format,
-                "tool": importer.tool,
+                "tool": imported.tool,
                 "tool_version": imported.tool_version,
                 "file": file,
                 "sha256": sha256,
@@ -137,7 +137,7 @@ def import_results(session: Session, service_id: str, path: Path, fmt: str, acto
     rows: list[tuple[str, str, dict[str, Any]]] = [(f.kind, f.target, f.model_dump(mode="json")) for f in facts]
     details: dict[str, Any] = {
         "format": importer.format,
-        "tool": importer.tool,
+        "tool": imported.tool,
         "tool_version": imported.tool_version,
         "file": file,
         "sha256": sha256,
@@ -243,10 +243,10 @@ def _observe(session: Session, run: ScanRun, service: Service, importer: Importe
     catalog = session.catalog()
     checks = [c for c in catalog.checks.values() if c.probe in imported.probes]
     parameters = with_workspace_defaults(validate_checks(checks), session.workspace().config.scan)
-    tool = f"{importer.tool} {imported.tool_version}" if imported.tool_version else importer.tool
+    tool = f"{imported.tool} {imported.tool_version}" if imported.tool_version else imported.tool
     source = Source(
         Said(f"imported from {tool}", f"{tool} から取込"),
-        {"tool": importer.tool, "version": imported.tool_version, "run": run.id},
+        {"tool": imported.tool, "version": imported.tool_version, "run": run.id},
     )
     return observe(
         run.id,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from secaudit.model import Check, Facts, Observation, ObservationStatus
-from secaudit.scan.judges import judge
+from secaudit.scan.judges import judge, speaks_to
 from secaudit.scan.judges.base import Said
 
 MAX_EVIDENCE = 500
@@ -50,7 +50,7 @@ def observe(
     result = []
     for check in checks:
         for index, f in enumerate(facts):
-            if f.kind != check.probe.value:
+            if f.kind != check.probe.value or not speaks_to(check, parameters[check.id], f):
                 continue
             why = unanswered[index].get(check.assertion) if unanswered is not None else None
             if why is not None and f.error is None:

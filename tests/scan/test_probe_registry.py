@@ -104,6 +104,7 @@ def test_every_probe_kind_is_registered_and_plans_for_its_targets() -> None:
         ProbeKind.PORTS: [HOST.label],
         ProbeKind.TLS: [HTTPS.label],
         ProbeKind.HTTP: [HTTPS.label, PLAIN.label],
+        ProbeKind.WEBAPP: [],  # web application findings are only imported: secaudit never attacks an application
     }
     assert [kind for kind, p in REGISTRY.items() if p.needs_nmap(profile("ports", "tls", "http"))] == [ProbeKind.PORTS]
 

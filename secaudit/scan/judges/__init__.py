@@ -8,16 +8,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from secaudit.errors import Problem
-from secaudit.model import Check, HttpFacts, PortFacts, ProbeKind, TlsFacts
+from secaudit.model import Check, Facts, ProbeKind
 from secaudit.model.config import ScanSettings
 from secaudit.scan.errors import CheckDefinitionError
-from secaudit.scan.judges import http, ports, tls
+from secaudit.scan.judges import http, ports, tls, webapp
 from secaudit.scan.judges.base import ERROR, Assertion, Parameters, Said, Verdict
 
 REGISTRY: dict[ProbeKind, dict[str, Assertion[Any]]] = {
     ProbeKind.PORTS: ports.ASSERTIONS,
     ProbeKind.TLS: tls.ASSERTIONS,
     ProbeKind.HTTP: http.ASSERTIONS,
+    ProbeKind.WEBAPP: webapp.ASSERTIONS,
 }
 
 
@@ -82,7 +83,13 @@ def headers_required_by(checks: Iterable[Check], parameters: Mapping[str, BaseMo
     return list(found.values())
 
 
-def judge(check: Check, parameters: BaseModel, facts: PortFacts | TlsFacts | HttpFacts) -> Verdict:
+def speaks_to(check: Check, parameters: BaseModel, facts: Facts) -> bool:
+    """Whether ``facts`` speak to ``check`` (errored facts always do: the error is reported)."""
+    applies = REGISTRY[check.probe][check.assertion].applies
+    return facts.error is not None or applies is None or bool(applies(facts, parameters))
+
+
+def judge(check: Check, parameters: BaseModel, facts: Facts) -> Verdict:
     """Judge ``facts`` with ``check``; a probe error is an error verdict, never a pass or a fail."""
     if facts.error is not None:
         return ERROR, Said(f"probe error: {facts.error}", f"調査のエラー: {facts.error}"), {"error": facts.error}

@@ -66,6 +66,9 @@ class Assertion(Generic[FactsT]):
     parameters: type[BaseModel]
     judge: Callable[[FactsT, Any], Verdict]
     summary: str
+    applies: Callable[[FactsT, Any], bool] | None = None
+    """Whether facts speak to the check at all (None: always). Facts that do not make no observation: only for
+    facts an outside tool reported, whose silence on a subject is neither a pass nor a check that failed to run."""
 
 
 def listing(items: list[Any], limit: int = 12, *, ja: bool = False) -> str:

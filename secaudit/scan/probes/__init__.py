@@ -14,9 +14,11 @@ from secaudit.scan.probes.base import Probe
 from secaudit.scan.probes.http_probe import HttpProbe
 from secaudit.scan.probes.ports_probe import PortsProbe
 from secaudit.scan.probes.tls_probe import TlsProbe
+from secaudit.scan.probes.webapp_probe import WebAppProbe
 
 REGISTRY: dict[ProbeKind, Probe[Any]] = {
     ProbeKind.PORTS: PortsProbe(),
     ProbeKind.TLS: TlsProbe(),
     ProbeKind.HTTP: HttpProbe(),
+    ProbeKind.WEBAPP: WebAppProbe(),
 }
