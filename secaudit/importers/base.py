@@ -29,6 +29,22 @@ MAX_JSON_DEPTH = 64
 """Deeper JSON than this is refused before it is parsed (sslyze's output is about 12 levels deep)."""
 
 
+PROTOCOL_ASSERTIONS = ("protocols_not_offered", "protocols_offered_any", "ciphers_recommended")
+"""The TLS assertions that need to know which protocol versions (and suites) a server accepts."""
+CERTIFICATE_ASSERTIONS = (
+    "certificate_in_validity",
+    "certificate_trusted",
+    "certificate_chain_complete",
+    "certificate_hostname_matches",
+    "certificate_days_left",
+    "certificate_max_lifespan",
+    "certificate_lifespan_by_issuance",
+    "key_strength",
+    "signature_algorithm_allowed",
+)
+"""The TLS assertions that need the server's certificate."""
+
+
 class UnreadableImport(InputError):
     """The file is not what its format says, or is hostile: nothing of it is stored (exit 2)."""
 

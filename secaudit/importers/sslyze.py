@@ -15,6 +15,8 @@ from typing import Any
 
 from secaudit.errors import Problem
 from secaudit.importers.base import (
+    CERTIFICATE_ASSERTIONS,
+    PROTOCOL_ASSERTIONS,
     Imported,
     ImportedFacts,
     UnreadableImport,
@@ -37,18 +39,6 @@ PROTOCOL_COMMANDS = {
     "tls_1_2_cipher_suites": "TLSv1.2",
     "tls_1_3_cipher_suites": "TLSv1.3",
 }
-PROTOCOL_ASSERTIONS = ("protocols_not_offered", "protocols_offered_any", "ciphers_recommended")
-CERTIFICATE_ASSERTIONS = (
-    "certificate_in_validity",
-    "certificate_trusted",
-    "certificate_chain_complete",
-    "certificate_hostname_matches",
-    "certificate_days_left",
-    "certificate_max_lifespan",
-    "certificate_lifespan_by_issuance",
-    "key_strength",
-    "signature_algorithm_allowed",
-)
 PREFERRED_STORE = "Mozilla"
 
 

@@ -32,6 +32,8 @@ from typing import Any
 
 from secaudit.errors import Problem
 from secaudit.importers.base import (
+    CERTIFICATE_ASSERTIONS,
+    PROTOCOL_ASSERTIONS,
     Imported,
     ImportedFacts,
     UnreadableImport,
@@ -69,18 +71,6 @@ ORDERED = {"SSLv3": "SSLv3", "TLSv1": "TLSv1", "TLSv1_1": "TLSv1.1", "TLSv1_2": 
 """``-P`` when the server orders its suites: ``cipherorder_<proto>``, every suite in the server's order."""
 NEGOTIATED = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 """``-P`` when the client picks: ``cipher_order_<proto>``, the one suite negotiated."""
-PROTOCOL_ASSERTIONS = ("protocols_not_offered", "protocols_offered_any", "ciphers_recommended")
-CERTIFICATE_ASSERTIONS = (
-    "certificate_in_validity",
-    "certificate_trusted",
-    "certificate_chain_complete",
-    "certificate_hostname_matches",
-    "certificate_days_left",
-    "certificate_max_lifespan",
-    "certificate_lifespan_by_issuance",
-    "key_strength",
-    "signature_algorithm_allowed",
-)
 _SERVER_CERT = re.compile(r"^(?P<id>.+?) <(?:cert|hostCert)#(?P<n>\d+)>$")
 """With more than one server certificate, every certificate finding's id ends with ``<cert#N>``."""
 _INTERMEDIATE = re.compile(r"^intermediate_cert <#(?P<n>\d+)>$")

@@ -174,21 +174,24 @@ def latest_runs_of(
     """The newest evidence run (completed or unreachable; only completed when ``successful``) of each of
     several services (ties on start time: the larger run id)."""
     wanted = [RunStatus.COMPLETED] if successful else [s for s in RunStatus if s.is_evidence]
-    ranked = select(
-        scan_runs.c.id,
-        func.row_number()
-        .over(partition_by=scan_runs.c.service_id, order_by=(scan_runs.c.started_at.desc(), scan_runs.c.id.desc()))
-        .label("rank"),
-    ).where(
-        scan_runs.c.service_id.in_(list(service_ids)),
-        scan_runs.c.status.in_([s.value for s in wanted]),
-    )
+    ranked = _ranked_runs(service_ids, wanted)
     if profile is not None:
         ranked = ranked.where(scan_runs.c.profile == profile)
     newest = ranked.subquery()
     query = select(scan_runs).join(newest, newest.c.id == scan_runs.c.id).where(newest.c.rank == 1)
     with store.read() as conn:
         return {row["service_id"]: _run(row) for row in conn.execute(query).mappings()}
+
+
+def _ranked_runs(service_ids: Sequence[str], statuses: Sequence[RunStatus]) -> Any:
+    """Each run of the services in ``statuses`` with its rank among its service's, newest first (ties on start
+    time: the larger run id)."""
+    return select(
+        scan_runs.c.id,
+        func.row_number()
+        .over(partition_by=scan_runs.c.service_id, order_by=(scan_runs.c.started_at.desc(), scan_runs.c.id.desc()))
+        .label("rank"),
+    ).where(scan_runs.c.service_id.in_(list(service_ids)), scan_runs.c.status.in_([s.value for s in statuses]))
 
 
 def last_completed_start(store: Store, service_id: str) -> dt.datetime | None:
@@ -259,16 +262,7 @@ def evidence_in_force_of(
     """
     from collections import defaultdict
 
-    ranked = select(
-        scan_runs.c.id,
-        func.row_number()
-        .over(partition_by=scan_runs.c.service_id, order_by=(scan_runs.c.started_at.desc(), scan_runs.c.id.desc()))
-        .label("rank"),
-    ).where(
-        scan_runs.c.service_id.in_(list(service_ids)),
-        scan_runs.c.status.in_([s.value for s in RunStatus if s.is_evidence]),
-    )
-    newest = ranked.subquery()
+    newest = _ranked_runs(service_ids, [s for s in RunStatus if s.is_evidence]).subquery()
     query = (
         select(scan_runs)
         .join(newest, newest.c.id == scan_runs.c.id)
