@@ -253,7 +253,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "versions": ("ツールの版", "Tool versions"),
     "imported_results": ("取り込んだ外部ツールの結果", "Results imported from outside tools"),
     "imported_note": (
-        "次の結果は外部ツールの出力を取り込んだもので、該当する観測結果には［取込］と表示しています。",
+        "次の結果は外部ツールの出力を取り込んだもので、"
+        "該当する観測結果には「［ツール名 版 から取込］」と表示しています。",
         "These results were imported from outside tools' output; their observations are marked [imported from …].",
     ),
     "imported_tool": ("ツール", "Tool"),
