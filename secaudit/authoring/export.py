@@ -22,6 +22,7 @@ from secaudit.authoring.layout import (
     PROCEDURE_SLOTS,
     RETIRED_HEADER,
     RETIRED_SHEET,
+    WHEN_OBSERVED,
     YES,
     format_range,
 )
@@ -111,7 +112,7 @@ def control_cells(control: Control) -> dict[str, Any]:
         "title_en": control.title.en,
         "rationale_ja": control.rationale.ja,
         "rationale_en": control.rationale.en,
-        "checks": "\n".join(ref.check for ref in control.checks),
+        "checks": "\n".join(ref.check + (WHEN_OBSERVED if ref.when_observed else "") for ref in control.checks),
         "scan_cadence_days": control.scan_cadence.max_age_days if control.scan_cadence else None,
         "evidence_ja": _lines(control.id, "evidence", [e.ja for e in control.evidence_examples]),
         "evidence_en": _lines(control.id, "evidence", [e.en for e in control.evidence_examples]),

@@ -24,6 +24,10 @@ PROCEDURE_SLOTS = 5
 LIST_SEPARATOR = " | "
 YES, NO = "yes", "no"
 
+WHEN_OBSERVED = " (when observed)"
+"""Written after a check id in the ``checks`` cell: the control counts the check only when it was observed
+(``CheckRef.when_observed``: web application findings, which only imported results hold)."""
+
 
 @dataclass(frozen=True)
 class Column:

@@ -23,6 +23,7 @@ from secaudit.authoring.layout import (
     QUESTION_KEYS,
     RETIRED_HEADER,
     RETIRED_SHEET,
+    WHEN_OBSERVED,
     YES,
     parse_range,
     split_lines,
@@ -226,7 +227,12 @@ def _control_data(control_id: str, draft: ControlDraft, origins: Origins, proble
     if protects:  # empty: the model's default (confidentiality and integrity)
         data["protects"] = protects
     origins.note(("checks",), number, "checks")
-    data["checks"] = [{"check": c} for c in split_lines(_text(cells.get("checks", "")))]
+    data["checks"] = [
+        {"check": c.removesuffix(WHEN_OBSERVED).strip(), "when_observed": True}
+        if c.endswith(WHEN_OBSERVED)
+        else {"check": c}
+        for c in split_lines(_text(cells.get("checks", "")))
+    ]
     if "scan_cadence_days" in cells:
         origins.note(("scan_cadence",), number, "scan_cadence_days")
         origins.note(("scan_cadence", "max_age_days"), number, "scan_cadence_days")

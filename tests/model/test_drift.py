@@ -20,6 +20,7 @@ def test_drift_kinds_keep_their_stored_values() -> None:
         "header_value",
         "cookie_flag_missing",
         "check_failing",
+        "web_finding",
     ]
 
 
