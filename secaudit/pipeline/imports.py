@@ -54,7 +54,7 @@ def import_results(session: Session, service_id: str, path: Path, fmt: str, acto
     from secaudit.importers.base import MAX_IMPORT_BYTES
     from secaudit.model import ScanRun
     from secaudit.scan import scope as scope_guard
-    from secaudit.scan.engine import local_date, silent_targets
+    from secaudit.scan.engine import close_as_answered, local_date, scope_record
     from secaudit.scan.errors import ScopeError
     from secaudit.store.scans import insert_complete_run
 
@@ -71,9 +71,7 @@ def import_results(session: Session, service_id: str, path: Path, fmt: str, acto
             [Problem(f"service {service.id}: scope", "no targets are declared")],
         )
     # the targets as the scope guard approves them; whether the scan was authorised is asked of its own date
-    decision = scope_guard.check_scope(
-        service, service.scope.authorized_until, config.scan.denylist, resolver=scope_guard.system_resolver
-    )
+    decision = scope_guard.check_scope(service, None, config.scan.denylist, resolver=scope_guard.system_resolver)
     imported = importer.read(data, file, decision)
     now = clock.now()
     _check_time(imported.scanned_at, now, file)
@@ -91,19 +89,13 @@ def import_results(session: Session, service_id: str, path: Path, fmt: str, acto
             [Problem(file, f"no result for a declared target of {service.id}")],
         )
     scanned_on = local_date(imported.scanned_at, config)
-    if not service.scope.is_authorised(scanned_on):
+    ended = scope_guard.authorisation_problem(service, scanned_on)
+    if ended is not None:
         raise ScopeError(
             f"{file}: scanned on {scanned_on}, outside the authorisation of {service.id}; nothing was imported",
-            [
-                Problem(
-                    f"service {service.id}: scope.authorized_until",
-                    f"the authorisation by {service.scope.authorized_by} ended on "
-                    f"{service.scope.authorized_until.isoformat()}, before the scan ({scanned_on})",
-                )
-            ],
+            [Problem(ended.location, f"{ended.message}, before the scan ({scanned_on})")],
         )
     facts = [item.facts for item in imported.items]
-    silent = silent_targets(facts)
     run = ScanRun(
         id=uuid.uuid4().hex,
         service_id=service.id,
@@ -113,7 +105,7 @@ def import_results(session: Session, service_id: str, path: Path, fmt: str, acto
         secaudit_version=__version__,
         nmap_version=imported.tool_version if importer.tool == "nmap" else None,
         scope={
-            **_scope_record(service, decision, {f.target for f in facts}),
+            **scope_record(service, decision, {f.target for f in facts}),
             "imported": {
                 "format": importer.format,
                 "tool": imported.tool,
@@ -127,12 +119,7 @@ def import_results(session: Session, service_id: str, path: Path, fmt: str, acto
             },
         },
     )
-    from secaudit.model import RunStatus
-
-    if facts and len(silent) == len({f.target for f in facts}):
-        run.status, run.error = RunStatus.UNREACHABLE, "no target answered: " + ", ".join(silent)
-    else:
-        run.status = RunStatus.COMPLETED
+    close_as_answered(run, facts)
     observations = _observe(session, run, service, importer, imported)
     rows: list[tuple[str, str, dict[str, Any]]] = [(f.kind, f.target, f.model_dump(mode="json")) for f in facts]
     details: dict[str, Any] = {
@@ -222,17 +209,6 @@ def _check_time(scanned_at: dt.datetime, now: dt.datetime, file: str) -> None:
             f"later than now ({now.isoformat(timespec='minutes')}); nothing was imported",
             [Problem(file, "scan time in the future")],
         )
-
-
-def _scope_record(service: Service, decision: Any, covered: set[str]) -> dict[str, Any]:
-    record = decision.as_record()
-    record["targets"] = [t for t in record["targets"] if t["target"] in covered]
-    scope = service.scope
-    return {
-        **record,
-        "authorized_by": scope.authorized_by if scope else None,
-        "authorized_until": scope.authorized_until.isoformat() if scope else None,
-    }
 
 
 def _observe(session: Session, run: ScanRun, service: Service, importer: Importer, imported: Any) -> list[Observation]:

@@ -179,11 +179,7 @@ def _prepare(
         started_at=started,
         secaudit_version=__version__,
         nmap_version=install.version if install else None,
-        scope={
-            **decision.as_record(),
-            "authorized_by": service.scope.authorized_by if service.scope else None,
-            "authorized_until": service.scope.authorized_until.isoformat() if service.scope else None,
-        },
+        scope=scope_record(service, decision),
     )
     return run, ProbeContext(profile, decision, checks, parameters, started, install), tasks
 
@@ -202,13 +198,34 @@ def _complete(
     facts = [f for result in results for f in result.facts]
     observations = observe(run.id, service.id, run.started_at, context.checks, context.parameters, facts)
     silent = silent_targets(facts)
-    unreachable = bool(facts) and len(silent) == len({f.target for f in facts})
-    run.status = RunStatus.UNREACHABLE if unreachable else RunStatus.COMPLETED
-    if unreachable:
-        run.error = "no target answered: " + ", ".join(silent)
+    close_as_answered(run, facts)
+    unreachable = run.status is RunStatus.UNREACHABLE
     run.finished_at = run.started_at + dt.timedelta(seconds=time.monotonic() - clock_start)
     nmap_xml = [x for result in results for x in result.raw_xml]
     return ScanOutcome(run, observations, facts, unreachable, silent, nmap_xml)
+
+
+def scope_record(
+    service: Service, decision: scope_guard.ScopeDecision, targets: set[str] | None = None
+) -> dict[str, object]:
+    """The scope a run was made over, as the run keeps it: the approved targets (only those named in ``targets``
+    when given) and the authorisation."""
+    kept = [a for a in decision.approved if targets is None or a.label in targets]
+    record = scope_guard.ScopeDecision(approved=kept).as_record()
+    return {
+        **record,
+        "authorized_by": service.scope.authorized_by if service.scope else None,
+        "authorized_until": service.scope.authorized_until.isoformat() if service.scope else None,
+    }
+
+
+def close_as_answered(run: ScanRun, facts: list[Facts]) -> None:
+    """Set ``run``'s status from its facts: unreachable (naming the silent targets) when no target answered."""
+    silent = silent_targets(facts)
+    if facts and len(silent) == len({f.target for f in facts}):
+        run.status, run.error = RunStatus.UNREACHABLE, "no target answered: " + ", ".join(silent)
+    else:
+        run.status = RunStatus.COMPLETED
 
 
 def silent_targets(facts: list[Facts]) -> list[str]:

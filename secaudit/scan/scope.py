@@ -119,25 +119,35 @@ def forbidden_reason(address: Address, denylist: Sequence[Network]) -> str | Non
     return None
 
 
+def authorisation_problem(service: Service, day: dt.date) -> Problem | None:
+    """Why ``service`` may not be scanned on ``day`` (its authorisation had ended), or None."""
+    scope = service.scope
+    if scope is None or scope.is_authorised(day):
+        return None
+    return Problem(
+        f"service {service.id}: scope.authorized_until",
+        f"the authorisation by {scope.authorized_by} ended on {scope.authorized_until.isoformat()}",
+    )
+
+
 def check_scope(
     service: Service,
-    today: dt.date,
+    today: dt.date | None,
     denylist: Sequence[Network] = (),
     resolver: Resolver = system_resolver,
 ) -> ScopeDecision:
-    """Check every target of ``service``; raise ScopeError listing each refusal, else return the approvals."""
+    """Check every target of ``service``; raise ScopeError listing each refusal, else return the approvals.
+
+    ``today`` None leaves the authorisation to the caller, who judges it on the date of the evidence (an
+    imported file's scan date, ``authorisation_problem``)."""
     decision = ScopeDecision()
     scope = service.scope
     where = f"service {service.id}"
     if scope is None or not scope.targets:
         raise ScopeError(f"{where} declares no scan scope", [Problem(f"{where}: scope", "no targets are declared")])
-    if not scope.is_authorised(today):
-        decision.refusals.append(
-            Problem(
-                f"{where}: scope.authorized_until",
-                f"the authorisation by {scope.authorized_by} ended on {scope.authorized_until.isoformat()}",
-            )
-        )
+    ended = authorisation_problem(service, today) if today is not None else None
+    if ended is not None:
+        decision.refusals.append(ended)
     resolved: dict[str, list[Address] | str] = {}
     for index, target in enumerate(scope.targets):
         location = f"{where}: scope.targets[{index}] ({_safe_label(target)})"

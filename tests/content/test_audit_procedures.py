@@ -53,6 +53,8 @@ def test_design_reviews_documents_and_checks_are_scanned_in_operation(controls: 
         # report it belongs to: the auditor reviews it as a document, secaudit does not scan for it
         if any(not ref.when_observed for ref in control.checks):
             assert Procedure.SCAN in control.audit.operation.techniques, control.id
+        elif control.checks:
+            assert Procedure.DOCUMENT_REVIEW in control.audit.operation.techniques, control.id
         # 整備状況 is established from what is written down; a scan looks at what runs
         assert Procedure.SCAN not in control.audit.design.techniques, control.id
 
